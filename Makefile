@@ -1,0 +1,59 @@
+# pacad - build, test, benchmark. `make test` is what CI runs (via .ci/run).
+SWIFT       ?= swift
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BUILD_DEPS  := zlib1g-dev libsystemd-dev pkg-config
+TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3
+BENCH_TOOLS := zip unzip restic borgbackup python3
+BENCH_DIR   ?= $(CURDIR)/.build/bench
+SAMPLE      := packaging/sample-workspace
+
+.PHONY: all build release deps test-deps bench-deps test bench demo lint format clean
+
+all: build
+
+# Install the system packages the build and tests need, only those missing (Debian 12).
+deps:
+	@missing=$$(for p in $(BUILD_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+test-deps: deps
+	@missing=$$(for p in $(TEST_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+bench-deps: deps
+	@missing=$$(for p in $(BENCH_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+# Every test: unit, round-trip, corruption, zip-slip, ZIP64 and conformance with unzip/7z/bsdtar/Python.
+test: test-deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# The main job on the embedded default: back up the sample workspace, verify it, restore it.
+demo: build
+	rm -rf .paca/demo && mkdir -p .paca/demo
+	$(SWIFT) run -q pacactl archive create .paca/demo/sample.zip $(SAMPLE)
+	$(SWIFT) run -q pacactl archive verify .paca/demo/sample.zip
+	$(SWIFT) run -q pacactl archive extract .paca/demo/sample.zip --to .paca/demo/restored
+	diff -r $(SAMPLE) .paca/demo/restored/sample-workspace && echo "demo: restored tree matches the original"
+
+# Side-by-side benchmark against zip, Python zipfile, restic and borg on a deterministic ~1 GiB
+# corpus (../shared/bench). BENCH_SCALE=0.1 for a quick run; BENCH_RUNS for the median count.
+bench: bench-deps release
+	$(CURDIR)/.build/release/pacabench --work $(BENCH_DIR) --corpus-script $(CURDIR)/../shared/bench/make-corpus.sh \
+		--pacactl $(CURDIR)/.build/release/pacactl --scale $${BENCH_SCALE:-1.0} --runs $${BENCH_RUNS:-3}
+
+lint:
+	$(SWIFT) format lint --strict --recursive --configuration .ci/swift-format.json Sources Tests Package.swift
+
+format:
+	$(SWIFT) format --in-place --recursive --configuration .ci/swift-format.json Sources Tests Package.swift
+
+clean:
+	rm -rf .build .paca

@@ -1,0 +1,69 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Dependencies point one way: executables -> engine/archive -> core. PacaCore does no I/O.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "pacad",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pacactl", targets: ["pacactl"]),
+        .executable(name: "pacabench", targets: ["pacabench"]),
+        .library(name: "PacaArchive", targets: ["PacaArchive"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "CPacaSystem"),
+        .target(
+            name: "PacaCore",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PacaArchive",
+            dependencies: [
+                "CZlib",
+                "CPacaSystem",
+                "PacaCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "pacactl",
+            dependencies: [
+                "PacaArchive",
+                "PacaCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "pacabench",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaCoreTests",
+            dependencies: ["PacaCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaArchiveTests",
+            dependencies: ["PacaArchive", "PacaCore", "CZlib"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

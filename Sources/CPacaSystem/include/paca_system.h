@@ -1,0 +1,15 @@
+#ifndef PACA_SYSTEM_H
+#define PACA_SYSTEM_H
+
+// Linux calls that glibc declares only under _GNU_SOURCE, which Swift's Glibc module does not see.
+
+/// renameat2(olddir, oldpath, newdir, newpath, RENAME_NOREPLACE): rename unless the target exists.
+int paca_rename_noreplace(const char *from, const char *to);
+
+/// mkostemp(template, O_CLOEXEC).
+int paca_mkostemp_cloexec(char *template_path);
+
+/// The O_NOATIME open flag.
+int paca_o_noatime(void);
+
+#endif

@@ -1,0 +1,17 @@
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "paca_system.h"
+
+int paca_rename_noreplace(const char *from, const char *to) {
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
+
+int paca_mkostemp_cloexec(char *template_path) {
+    return mkostemp(template_path, O_CLOEXEC);
+}
+
+int paca_o_noatime(void) {
+    return O_NOATIME;
+}

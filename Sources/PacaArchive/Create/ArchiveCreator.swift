@@ -1,0 +1,206 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+public import PacaCore
+
+/// Settings for writing an archive.
+public struct CreationOptions: Sendable, Equatable {
+    /// zlib level, 0 (store everything) to 9. The default, 2, keeps archives within about 2.5% of
+    /// `zip -6`'s size on the benchmark corpus at many times its speed (see docs/performance.md);
+    /// 6 matches zip's size at about three times the CPU.
+    public var level: Int
+    /// Compressor threads; defaults to the number of online CPUs.
+    public var threads: Int
+    /// Files larger than this are split into pieces of this size, compressed in parallel.
+    public var pieceSize: Int
+    /// Patterns for paths to leave out (see ``PathPattern``).
+    public var excludes: [PathPattern]
+
+    public static let defaultLevel = 2
+
+    public init(level: Int = CreationOptions.defaultLevel, threads: Int? = nil, pieceSize: Int = 1 << 20, excludes: [PathPattern] = []) {
+        self.level = level
+        self.threads = threads ?? Syscall.processorCount
+        self.pieceSize = pieceSize
+        self.excludes = excludes
+    }
+
+    func validated() throws(ArchiveError) -> CreationOptions {
+        guard (0...9).contains(level) else { throw ArchiveError(.invalidArgument, "compression level \(level) is out of range 0-9") }
+        guard (1...256).contains(threads) else { throw ArchiveError(.invalidArgument, "thread count \(threads) is out of range 1-256") }
+        guard pieceSize >= 64 << 10 && pieceSize <= 64 << 20 else {
+            throw ArchiveError(.invalidArgument, "piece size \(pieceSize) is out of range 64 KiB-64 MiB")
+        }
+        return self
+    }
+}
+
+/// Progress of a running ``ArchiveCreator/create(sources:at:header:options:progress:isCancelled:)``.
+public struct CreationProgress: Sendable, Equatable {
+    public var files: Int
+    /// Bytes of file contents written so far.
+    public var bytes: UInt64
+    /// Archive bytes written so far.
+    public var archiveBytes: UInt64
+}
+
+/// What an archive creation did.
+public struct CreationResult: Sendable, Equatable, Codable {
+    /// Path of the finished archive.
+    public var archive: String
+    /// Path of its `sha256sum` sidecar.
+    public var sidecar: String
+    public var files: Int
+    public var directories: Int
+    public var symlinks: Int
+    /// Bytes of file contents read and stored.
+    public var bytesIn: UInt64
+    /// Size of the archive file.
+    public var bytesStored: UInt64
+    /// SHA-256 of the whole archive file, hex.
+    public var sha256: String
+    public var seconds: Double
+    /// Things skipped on purpose (sockets, fifos, devices).
+    public var warnings: [SourceProblem]
+    /// Files that could not be read, or could be read only in part.
+    public var errors: [SourceProblem]
+    /// Files that changed while they were read; each is stored as it was read, consistently.
+    public var changed: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case archive, sidecar, files, directories, symlinks, sha256, seconds, warnings, errors, changed
+        case bytesIn = "bytes_in"
+        case bytesStored = "bytes_stored"
+    }
+}
+
+/// Writes backup archives: standard ZIP files (deflate through zlib, ZIP64 when needed, Unix modes,
+/// mtimes and symlinks as Info-ZIP stores them) with a `.paca/manifest.json` entry and a
+/// `sha256sum` sidecar.
+///
+/// Files are read by one thread, compressed by `threads` threads (large files in independent
+/// pieces), and written in order by the calling thread, which this call blocks. Memory stays
+/// around `6 × threads` pieces (input and compressed) whatever the corpus. The archive is written as `<name>.partial`,
+/// fsynced, and renamed into place with its directory fsynced, so a crash never leaves a
+/// truncated archive under the real name.
+public enum ArchiveCreator {
+    /// Creates the archive at `destination` from `sources`. Throws if `destination` exists.
+    ///
+    /// Per-file problems do not fail the call: they are in the result's `errors` and `warnings`.
+    /// `progress` is called from the calling thread about ten times a second.
+    public static func create(
+        sources: [String],
+        at destination: String,
+        header: ManifestHeader,
+        options: CreationOptions = CreationOptions(),
+        progress: ((CreationProgress) -> Void)? = nil,
+        isCancelled: @escaping @Sendable () -> Bool = { false }
+    ) throws(ArchiveError) -> CreationResult {
+        let started = MonotonicClock.now
+        let options = try options.validated()
+        let partial = destination + ".partial"
+        let sidecar = destination + ".sha256"
+        let directory = Self.directory(of: destination)
+        if (try? Syscall.lstat(destination)) != nil {
+            throw ArchiveError(.alreadyExists, "\(destination) already exists; remove it or choose another name")
+        }
+        try? Syscall.unlink(partial)  // left over from a crashed run
+        try? Syscall.unlink(sidecar + ".partial")
+
+        let walker = try SourceWalker(roots: sources, excludes: options.excludes)
+        let output: OutputFile
+        do { output = try OutputFile(creating: partial) } catch { throw ArchiveError(error) }
+        var isDone = false
+        defer { if !isDone { try? Syscall.unlink(partial) } }
+        let identity = (try? Syscall.lstat(partial)).map { (UInt64($0.st_dev), UInt64($0.st_ino)) }
+
+        let queue = WorkQueue(capacity: 64 * options.threads, byteLimit: 3 * options.threads * options.pieceSize)
+        let reader = try SourceReader(walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identity, isCancelled: isCancelled)
+        let writer: ArchiveStreamWriter
+        do { writer = try ArchiveStreamWriter(output: output, spoolDirectory: directory, header: header, level: options.level) } catch {
+            throw ArchiveError(error)
+        }
+        let threads = ThreadGroup()
+        threads.spawn { reader.run() }
+        for _ in 0..<options.threads {
+            threads.spawn { PieceCompressor.serve(queue, level: options.level) }
+        }
+
+        let size: UInt64
+        do {
+            var lastReport = MonotonicClock.now
+            while let unit = try queue.nextReady() {
+                try writer.write(unit)
+                if let progress, MonotonicClock.now - lastReport >= 0.1 {
+                    lastReport = MonotonicClock.now
+                    progress(CreationProgress(files: writer.totals.files, bytes: writer.totals.bytesProcessed, archiveBytes: output.position))
+                }
+            }
+            size = try writer.finish(createdAt: header.createdAt)
+        } catch {
+            queue.fail(error)
+            threads.joinAll()
+            throw error
+        }
+        threads.joinAll()
+
+        let digest: String
+        do {
+            digest = try output.finish()
+            try Self.writeSidecar(sidecar, digest: digest, archiveName: Self.baseName(destination))
+            try Syscall.renameNoReplace(partial, destination)
+            isDone = true
+            try Syscall.rename(sidecar + ".partial", sidecar)
+            try Syscall.fsyncDirectory(directory)
+        } catch {
+            if error.errno == EEXIST { throw ArchiveError(.alreadyExists, "\(destination) appeared while the archive was written; it was left as it is") }
+            throw ArchiveError(error)
+        }
+        let totals = writer.totals
+        progress?(CreationProgress(files: totals.files, bytes: totals.bytesIn, archiveBytes: size))
+        return CreationResult(
+            archive: destination, sidecar: sidecar, files: totals.files, directories: totals.directories,
+            symlinks: totals.symlinks, bytesIn: totals.bytesIn, bytesStored: size, sha256: digest,
+            seconds: MonotonicClock.now - started, warnings: reader.warnings, errors: reader.errors, changed: reader.changed)
+    }
+
+    /// Counts the files and bytes `create` would read, by walking the sources without reading
+    /// them (for a progress bar's total). Costs one `lstat` per entry.
+    public static func estimate(sources: [String], excludes: [PathPattern]) throws(ArchiveError) -> (files: Int, bytes: UInt64) {
+        var walker = try SourceWalker(roots: sources, excludes: excludes)
+        var files = 0
+        var bytes: UInt64 = 0
+        while let item = walker.next() {
+            guard item.kind == .file else { continue }
+            files += 1
+            bytes += UInt64(item.info.st_size)
+        }
+        return (files, bytes)
+    }
+
+    /// Writes `<archive>.sha256.partial` in `sha256sum` format and fsyncs it.
+    private static func writeSidecar(_ sidecar: String, digest: String, archiveName: String) throws(SystemError) {
+        let file = try OutputFile(creating: sidecar + ".partial", bufferSize: 4096)
+        try file.write(Array("\(digest)  \(archiveName)\n".utf8))
+        _ = try file.finish()
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func baseName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+}
+
+/// Seconds on the monotonic clock, for durations and rate limiting progress reports.
+enum MonotonicClock {
+    static var now: Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

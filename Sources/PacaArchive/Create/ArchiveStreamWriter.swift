@@ -1,0 +1,141 @@
+/// The writer side of the pipeline: takes units in order and lays down local headers, data, data
+/// descriptors, the manifest entry, the central directory and the end records. It only appends,
+/// so the archive is one forward stream (see ``OutputFile``).
+///
+/// Central directory headers and manifest lines go to spool files as each entry completes, so
+/// memory does not grow with the number of entries.
+final class ArchiveStreamWriter {
+    private let output: OutputFile
+    private let directory: SpoolFile
+    private let manifest: ManifestWriter
+    private let manifestSpool: SpoolFile
+    private let level: Int
+    private var entryCount: UInt64 = 0
+    private var streaming: (record: EntryRecord, crc: CRC32)?
+    private(set) var totals = CreationTotals()
+
+    init(output: OutputFile, spoolDirectory: String, header: ManifestHeader, level: Int) throws(SystemError) {
+        self.output = output
+        self.level = level
+        directory = try SpoolFile(in: spoolDirectory, label: "central directory spool")
+        manifestSpool = try SpoolFile(in: spoolDirectory, label: "manifest spool")
+        manifest = try ManifestWriter(spool: manifestSpool, header: header)
+    }
+
+    /// Writes one unit; units must arrive in the order the reader submitted them.
+    func write(_ unit: WorkUnit) throws(ArchiveError) {
+        switch unit.shape {
+        case .whole:
+            var record = unit.entry.record
+            record.method = unit.encoding.method
+            record.crc32 = unit.crc32
+            record.size = UInt64(unit.input.count)
+            record.compressedSize = UInt64(unit.output?.count ?? unit.input.count)
+            record.localHeaderOffset = output.position
+            try mappingSystemErrors { () throws(SystemError) in try output.write(record.localHeader()) }
+            try mappingSystemErrors { () throws(SystemError) in try output.write(unit.storedBytes) }
+            if record.kind == .file { totals.bytesProcessed += record.size }
+            try complete(record, entry: unit.entry, content: unit.input)
+        case .piece(let index, let isLast):
+            if index == 0 {
+                var record = unit.entry.record
+                record.method = unit.encoding.method
+                record.localHeaderOffset = output.position
+                try mappingSystemErrors { () throws(SystemError) in try output.write(record.localHeader()) }
+                streaming = (record, CRC32())
+            }
+            guard var (record, crc) = streaming else { preconditionFailure("a piece arrived before its entry's first piece") }
+            let stored = unit.storedBytes
+            try mappingSystemErrors { () throws(SystemError) in try output.write(stored) }
+            record.compressedSize += UInt64(stored.count)
+            record.size += UInt64(unit.input.count)
+            crc.append(unit.crc32, length: Int64(unit.input.count))
+            totals.bytesProcessed += UInt64(unit.input.count)
+            streaming = (record, crc)
+            if isLast {
+                record.crc32 = crc.value
+                try mappingSystemErrors { () throws(SystemError) in try output.write(record.dataDescriptor()) }
+                streaming = nil
+                try complete(record, entry: unit.entry, content: nil)
+            }
+        }
+    }
+
+    private func complete(_ record: EntryRecord, entry: PendingEntry, content: [UInt8]?) throws(ArchiveError) {
+        try mappingSystemErrors { () throws(SystemError) in try directory.append(record.centralHeader()) }
+        entryCount += 1
+        var path = String(decoding: record.name, as: UTF8.self)
+        if record.kind == .directory { path.removeLast() }
+        let target = record.kind == .symlink ? content.map { String(decoding: $0, as: UTF8.self) } : nil
+        try mappingSystemErrors { () throws(SystemError) in
+            try manifest.add(
+                path: path, kind: record.kind, size: record.size, mode: record.mode, mtime: record.modificationTime,
+                sha256: record.kind == .file ? entry.sha256 : nil, target: target, isPartial: entry.problem != nil)
+        }
+        switch record.kind {
+        case .file:
+            totals.files += 1
+            totals.bytesIn += record.size
+        case .directory: totals.directories += 1
+        case .symlink: totals.symlinks += 1
+        }
+    }
+
+    /// Writes the manifest entry, the central directory and the end records; returns the archive's
+    /// size. The output still has to be finished (flushed and synced) by the caller.
+    func finish(createdAt: Int64) throws(ArchiveError) -> UInt64 {
+        try mappingSystemErrors { () throws(SystemError) in try manifest.finish() }
+        try writeManifestEntry(createdAt: createdAt)
+        let directoryOffset = output.position
+        try directory.forEachBlock { (block, _) throws(ArchiveError) in
+            try mappingSystemErrors { () throws(SystemError) in try output.write(block) }
+        }
+        let end = EndOfCentralDirectory(entryCount: entryCount, directoryOffset: directoryOffset, directorySize: output.position - directoryOffset)
+        try mappingSystemErrors { () throws(SystemError) in try output.write(end.encoded(at: output.position)) }
+        return output.position
+    }
+
+    private func writeManifestEntry(createdAt: Int64) throws(ArchiveError) {
+        var record = EntryRecord(
+            name: Array(Manifest.entryPath.utf8), kind: .file, mode: 0o644, modificationTime: createdAt,
+            uid: 0, gid: 0, method: level > 0 ? .deflated : .stored, usesDataDescriptor: true, hasLocalZip64: false)
+        record.localHeaderOffset = output.position
+        try mappingSystemErrors { () throws(SystemError) in try output.write(record.localHeader()) }
+        let deflater = level > 0 ? try Deflater(level: Int32(level)) : nil
+        var crc = CRC32()
+        var scratch: [UInt8] = []
+        try manifestSpool.forEachBlock { (block, isLast) throws(ArchiveError) in
+            crc.update(block)
+            record.size += UInt64(block.count)
+            if let deflater {
+                let bound = deflater.bound(block.count)
+                if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
+                let produced = try scratch.withMutableBytes { (out) throws(ArchiveError) -> Int in
+                    try deflater.compress(block, into: out, finish: isLast)
+                }
+                try scratch.withBytes { (raw) throws(ArchiveError) in
+                    try mappingSystemErrors { () throws(SystemError) in try output.write(UnsafeRawBufferPointer(rebasing: raw[0..<produced])) }
+                }
+                record.compressedSize += UInt64(produced)
+            } else {
+                try mappingSystemErrors { () throws(SystemError) in try output.write(block) }
+                record.compressedSize += UInt64(block.count)
+            }
+        }
+        record.crc32 = crc.value
+        try mappingSystemErrors { () throws(SystemError) in try output.write(record.dataDescriptor()) }
+        try mappingSystemErrors { () throws(SystemError) in try directory.append(record.centralHeader()) }
+        entryCount += 1
+    }
+}
+
+/// Counts kept while an archive is written.
+struct CreationTotals {
+    var files = 0
+    var directories = 0
+    var symlinks = 0
+    /// Bytes of file contents stored.
+    var bytesIn: UInt64 = 0
+    /// Bytes of file contents the writer has put out so far (for progress).
+    var bytesProcessed: UInt64 = 0
+}

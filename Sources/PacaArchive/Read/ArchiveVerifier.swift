@@ -1,0 +1,217 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+
+/// One thing wrong with an archive or one entry, as found by ``ArchiveVerifier`` or ``ArchiveExtractor``.
+public struct ArchiveProblem: Sendable, Equatable, Codable {
+    public var code: ArchiveError.Code
+    /// The entry it concerns; nil for the archive as a whole (sidecar, manifest).
+    public var entry: String?
+    public var offset: Int64?
+    public var message: String
+
+    init(_ error: ArchiveError) {
+        code = error.code
+        entry = error.entry
+        offset = error.offset
+        message = error.message
+    }
+}
+
+/// What a verification found.
+public struct VerificationResult: Sendable, Equatable, Encodable {
+    public var archive: String
+    public var entries: Int
+    /// Bytes of entry contents decompressed and checked.
+    public var bytes: UInt64
+    public var seconds: Double
+    /// "ok", "mismatch" or "missing" for the `<archive>.sha256` sidecar.
+    public var sidecar: String
+    /// True when the manifest was found and every file's SHA-256 was compared with it.
+    public var hasManifest: Bool
+    public var problems: [ArchiveProblem]
+
+    /// True when nothing is wrong: every CRC-32 and SHA-256 matched, and the sidecar if present.
+    public var isValid: Bool { problems.isEmpty }
+
+    enum CodingKeys: String, CodingKey {
+        case archive, entries, bytes, seconds, sidecar, problems
+        case hasManifest = "has_manifest"
+        case isValid = "ok"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(archive, forKey: .archive)
+        try c.encode(isValid, forKey: .isValid)
+        try c.encode(entries, forKey: .entries)
+        try c.encode(bytes, forKey: .bytes)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encode(sidecar, forKey: .sidecar)
+        try c.encode(hasManifest, forKey: .hasManifest)
+        try c.encode(problems, forKey: .problems)
+    }
+}
+
+/// Checks an archive end to end: every entry's CRC-32, every file's SHA-256 against the manifest,
+/// the manifest against the central directory, and the whole file against its `sha256sum`
+/// sidecar when there is one. Reports every problem it finds, not just the first. Entries are
+/// checked in parallel on `threads` threads.
+public enum ArchiveVerifier {
+    public static func verify(_ path: String, threads: Int? = nil, progress: (@Sendable (UInt64) -> Void)? = nil) throws(ArchiveError) -> VerificationResult {
+        let started = MonotonicClock.now
+        let archive = try ArchiveReader(path: path)
+        var problems: [ArchiveProblem] = []
+        let manifest = Self.loadManifest(archive, problems: &problems)
+        var expected: [String: Manifest.Entry] = [:]
+        if let manifest {
+            for entry in manifest.entries { expected[entry.path] = entry }
+            problems += Self.compare(manifest: expected, with: archive.entries)
+        }
+
+        let jobs = archive.entries.indices.sorted { archive.entries[$0].compressedSize > archive.entries[$1].compressedSize }
+        let sidecarPath = path + ".sha256"
+        let sidecar = Self.readSidecar(sidecarPath)
+        let state = VerificationState(progress: progress)
+        // Job -1 checks the whole file against the sidecar; it is the longest, so it goes first.
+        let allJobs = (sidecar != nil ? [-1] : []) + jobs
+        parallelLoop(count: allJobs.count, threads: threads ?? Syscall.processorCount, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) { streamer, index in
+            let job = allJobs[index]
+            if job < 0 {
+                state.setSidecarMatches(Self.fileDigest(path) == sidecar?.digest)
+                return
+            }
+            let entry = archive.entries[job]
+            guard entry.kind == .file || entry.kind == .symlink else { return }
+            let digestWanted = entry.kind == .file ? expected[entry.path]?.sha256 : nil
+            var hasher = SHA256()
+            do {
+                try streamer.get().stream(entry, from: archive) { block in
+                    if digestWanted != nil { hasher.update(bufferPointer: block) }
+                    state.add(bytes: UInt64(block.count))
+                }
+                if let digestWanted {
+                    let actual = hasher.finalize().hexString
+                    if actual != digestWanted {
+                        throw ArchiveError(.checksumMismatch, "SHA-256 mismatch: the data gives \(actual), the manifest says \(digestWanted)", entry: entry.path)
+                    }
+                }
+            } catch let error as ArchiveError {
+                state.report(ArchiveProblem(error))
+            } catch {
+                state.report(ArchiveProblem(ArchiveError(.io, "\(error)", entry: entry.path)))
+            }
+        }
+        problems += state.problems.sorted { ($0.entry ?? "", $0.message) < ($1.entry ?? "", $1.message) }
+        var sidecarStatus = "missing"
+        if let sidecar {
+            if state.sidecarMatches {
+                sidecarStatus = "ok"
+            } else {
+                sidecarStatus = "mismatch"
+                problems.append(ArchiveProblem(ArchiveError(.checksumMismatch, "the archive's SHA-256 does not match \(sidecarPath) (\(sidecar.digest))")))
+            }
+        }
+        return VerificationResult(
+            archive: path, entries: archive.entries.count, bytes: state.bytes, seconds: MonotonicClock.now - started,
+            sidecar: sidecarStatus, hasManifest: manifest != nil, problems: problems)
+    }
+
+    /// Reads and decodes the manifest entry; a missing or broken manifest becomes a problem.
+    static func loadManifest(_ archive: ArchiveReader, problems: inout [ArchiveProblem]) -> Manifest? {
+        guard let entry = archive.entries.last(where: { $0.path == Manifest.entryPath }) else {
+            problems.append(ArchiveProblem(ArchiveError(.corrupt, "the archive has no \(Manifest.entryPath), so file contents can be checked by CRC-32 only")))
+            return nil
+        }
+        do {
+            return try Manifest.decode(try ArchiveContents.read(entry, from: archive, limit: 1 << 30))
+        } catch {
+            problems.append(ArchiveProblem(error))
+            return nil
+        }
+    }
+
+    /// Entries the manifest lists that the archive lacks or describes differently, and the reverse.
+    static func compare(manifest: [String: Manifest.Entry], with entries: [ArchiveEntry]) -> [ArchiveProblem] {
+        var problems: [ArchiveProblem] = []
+        var seen = Set<String>()
+        for entry in entries where entry.path != Manifest.entryPath {
+            seen.insert(entry.path)
+            guard let listed = manifest[entry.path] else {
+                problems.append(ArchiveProblem(ArchiveError(.corrupt, "the entry is not listed in the manifest", entry: entry.path)))
+                continue
+            }
+            if listed.type != entry.kind || listed.size != entry.size {
+                problems.append(ArchiveProblem(ArchiveError(.corrupt, "the manifest lists a \(listed.type.rawValue) of \(listed.size) bytes, the archive holds a \(entry.kind.rawValue) of \(entry.size) bytes", entry: entry.path)))
+            }
+        }
+        for path in manifest.keys.sorted() where !seen.contains(path) {
+            problems.append(ArchiveProblem(ArchiveError(.corrupt, "the manifest lists this entry but the archive does not contain it", entry: path)))
+        }
+        return problems
+    }
+
+    /// The digest and file name from a `sha256sum`-format sidecar, or nil when there is none.
+    static func readSidecar(_ path: String) -> (digest: String, name: String)? {
+        guard let fd = try? Syscall.open(path, O_RDONLY) else { return nil }
+        defer { Syscall.close(fd) }
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        let n = (try? bytes.withMutableBytes { (raw) throws(SystemError) -> Int in try Syscall.read(fd, raw, path: path) }) ?? 0
+        let text = String(decoding: bytes[..<n], as: UTF8.self)
+        let parts = text.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return ("", "") }
+        return (String(parts[0]).lowercased(), parts[1].trimmingCharacters(in: " *\n"))
+    }
+
+    /// SHA-256 of a whole file, hex, or nil if it cannot be read.
+    static func fileDigest(_ path: String) -> String? {
+        guard let fd = try? Syscall.open(path, O_RDONLY) else { return nil }
+        defer { Syscall.close(fd) }
+        Syscall.posixFadviseSequential(fd)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var hasher = SHA256()
+        while true {
+            guard let n = try? Syscall.read(fd, buffer, path: path) else { return nil }
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        return hasher.finalize().hexString
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let c = s.first, set.contains(c) { s = s.dropFirst() }
+        while let c = s.last, set.contains(c) { s = s.dropLast() }
+        return String(s)
+    }
+}
+
+/// Shared, locked state of a parallel verification: one streamer per thread, counters, problems.
+private final class VerificationState: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private let progress: (@Sendable (UInt64) -> Void)?
+    private var lastReport = 0.0
+    private(set) var bytes: UInt64 = 0
+    private(set) var problems: [ArchiveProblem] = []
+    private(set) var sidecarMatches = false
+
+    init(progress: (@Sendable (UInt64) -> Void)?) { self.progress = progress }
+
+    func add(bytes count: UInt64) {
+        lock.lock()
+        bytes += count
+        let now = progress != nil ? MonotonicClock.now : 0
+        let report = progress != nil && now - lastReport >= 0.1
+        if report { lastReport = now }
+        let total = bytes
+        lock.unlock()
+        if report { progress?(total) }
+    }
+
+    func report(_ problem: ArchiveProblem) { lock.withLock { problems.append(problem) } }
+    func setSidecarMatches(_ matches: Bool) { lock.withLock { sidecarMatches = matches } }
+}

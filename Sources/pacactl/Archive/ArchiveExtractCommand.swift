@@ -1,0 +1,61 @@
+import ArgumentParser
+import PacaArchive
+import PacaCore
+
+struct ArchiveExtractCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "extract",
+        abstract: "Extract an archive (or the entries matching --include) into a directory."
+    )
+
+    @Argument(help: "The archive to extract.")
+    var file: String
+
+    @Option(help: "The directory to extract into (created if missing).")
+    var to: String
+
+    @Option(name: .customLong("include"), help: "Extract only entries matching this pattern, or inside a matching directory. Repeatable.")
+    var includes: [String] = []
+
+    @Flag(help: "Replace files that already exist (otherwise they are kept and reported).")
+    var overwrite = false
+
+    @Option(help: "Threads to decompress with (default: all cores).")
+    var threads: Int?
+
+    @OptionGroup var outputOptions: ArchiveOutputOptions
+
+    func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1-256, not \(threads)") }
+        for pattern in includes {
+            do { _ = try PathPattern(pattern) } catch { throw ValidationError("--include \(error)") }
+        }
+    }
+
+    func run() throws {
+        let patterns = try includes.map { try PathPattern($0) }
+        let bar = ProgressBar(label: "restoring")
+        let result: ExtractionResult
+        do {
+            result = try ArchiveExtractor.extract(file, to: to, options: ExtractionOptions(includes: patterns, overwrite: overwrite, threads: threads)) {
+                bar.update(done: $0, total: $1)
+            }
+        } catch {
+            bar.finish()
+            throw fail(error.description, ExitStatus(error))
+        }
+        bar.finish()
+        if outputOptions.json {
+            try printJSON(result)
+        } else {
+            print("\(result.destination): \(result.files) files, \(result.directories) directories, \(result.symlinks) symlinks, \(ByteCount.format(result.bytes)), \(format2(result.seconds)) s")
+        }
+        if !result.problems.isEmpty {
+            var standardError = StandardError()
+            for problem in result.problems {
+                print("pacactl: \(problem.entry ?? result.archive): \(problem.message)", to: &standardError)
+            }
+            throw fail("\(result.problems.count) entr\(result.problems.count == 1 ? "y was" : "ies were") not restored", .failed)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import PacaArchive
+import PacaCore
+
+struct ArchiveListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ls",
+        abstract: "List the entries of an archive."
+    )
+
+    @Argument(help: "The archive to list.")
+    var file: String
+
+    @OptionGroup var outputOptions: ArchiveOutputOptions
+
+    struct Listing: Encodable {
+        var archive: String
+        var entries: [Entry]
+        var files: Int
+        var bytes: UInt64
+        var bytesStored: UInt64
+
+        struct Entry: Encodable {
+            var path: String
+            var type: String
+            var size: UInt64
+            var compressedSize: UInt64
+            var mode: String
+            var mtime: Int64
+            var method: String
+            var crc32: UInt32
+            enum CodingKeys: String, CodingKey {
+                case path, type, size, mode, mtime, method, crc32
+                case compressedSize = "compressed_size"
+            }
+        }
+        enum CodingKeys: String, CodingKey {
+            case archive, entries, files, bytes
+            case bytesStored = "bytes_stored"
+        }
+    }
+
+    func run() throws {
+        let reader: ArchiveReader
+        do { reader = try ArchiveReader(path: file) } catch { throw fail(error.description, ExitStatus(error)) }
+        let entries = reader.entries
+        if outputOptions.json {
+            let listed = entries.map {
+                Listing.Entry(
+                    path: $0.path, type: $0.kind.rawValue, size: $0.size, compressedSize: $0.compressedSize,
+                    mode: octal($0.mode), mtime: $0.modificationTime, method: $0.method.description, crc32: $0.crc32)
+            }
+            let files = entries.filter { $0.kind == .file }
+            try printJSON(Listing(archive: file, entries: listed, files: files.count, bytes: files.reduce(0) { $0 + $1.size }, bytesStored: reader.fileSize))
+            return
+        }
+        for entry in entries {
+            let time = CivilTime(unixSeconds: entry.modificationTime)
+            let when = "\(time.rfc3339.prefix(10)) \(time.rfc3339.dropFirst(11).prefix(5))"
+            let size = String(entry.size)
+            print("\(permissions(entry)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(entry.path)\(entry.kind == .directory ? "/" : "")")
+        }
+    }
+
+    private func octal(_ mode: UInt32) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    private func permissions(_ entry: ArchiveEntry) -> String {
+        let type: Character = entry.kind == .directory ? "d" : entry.kind == .symlink ? "l" : "-"
+        var text = String(type)
+        let letters: [Character] = ["r", "w", "x"]
+        for shift in stride(from: 6, through: 0, by: -3) {
+            for (i, letter) in letters.enumerated() {
+                text.append(entry.mode >> UInt32(shift + 2 - i) & 1 == 1 ? letter : "-")
+            }
+        }
+        return text
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import PacaArchive
+
+struct ArchiveVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every entry's CRC-32 and SHA-256 and the archive's .sha256 sidecar.",
+        discussion: "Exits 0 when everything matches and 1 when anything does not; every bad entry is reported."
+    )
+
+    @Argument(help: "The archive to verify.")
+    var file: String
+
+    @Option(help: "Threads to decompress with (default: all cores).")
+    var threads: Int?
+
+    @OptionGroup var outputOptions: ArchiveOutputOptions
+
+    func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1-256, not \(threads)") }
+    }
+
+    func run() throws {
+        let bar = ProgressBar(label: "verifying")
+        let result: VerificationResult
+        do {
+            result = try ArchiveVerifier.verify(file, threads: threads) { bar.update(done: $0, total: 0) }
+        } catch {
+            bar.finish()
+            throw fail(error.description, ExitStatus(error))
+        }
+        bar.finish()
+        if outputOptions.json {
+            try printJSON(result)
+        } else {
+            for problem in result.problems {
+                var line = problem.entry.map { "\($0): " } ?? ""
+                line += problem.message
+                if let offset = problem.offset { line += " (offset \(offset))" }
+                print("BAD  \(line)")
+            }
+            let status = result.isValid ? "OK" : "FAILED"
+            print("\(status)  \(result.archive): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), \(result.problems.count) problem(s), \(format2(result.seconds)) s")
+        }
+        if !result.isValid { throw ExitStatus.failed.exitCode }
+    }
+}

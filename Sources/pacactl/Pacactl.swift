@@ -1,0 +1,38 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pacactl`: the command-line client of pacad. The `archive` commands work on archive files
+/// directly, with no daemon, for the day the machine that ran the daemon is gone.
+@main
+struct Pacactl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pacactl",
+        abstract: "Control pacad and work with its backup archives.",
+        discussion: """
+            Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found.
+            """,
+        subcommands: [ArchiveCommand.self]
+    )
+
+    /// Like ArgumentParser's `main`, but a usage error exits with 2 (the documented contract) rather than 64.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                var standardError = StandardError()
+                print(fullMessage(for: error), to: &standardError)
+                Glibc.exit(ExitStatus.usage.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import PacaArchive
+
+/// The exit statuses `pacactl` promises (docs/protocol.md, "pacactl").
+enum ExitStatus: Int32 {
+    case success = 0
+    case failed = 1
+    case usage = 2
+    case unreachable = 3
+    case notFound = 4
+
+    var exitCode: ExitCode { ExitCode(rawValue) }
+
+    /// The status for an archive error: "not found" when the archive or a source is missing.
+    init(_ error: ArchiveError) {
+        switch error.code {
+        case .notFound: self = .notFound
+        case .invalidArgument: self = .usage
+        default: self = .failed
+        }
+    }
+}
+
+/// Prints `pacactl: <message>` to standard error and returns the exit code to throw.
+func fail(_ message: String, _ status: ExitStatus) -> ExitCode {
+    var standardError = StandardError()
+    print("pacactl: \(message)", to: &standardError)
+    return status.exitCode
+}
