@@ -60,6 +60,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "pacactlTests",
+            dependencies: ["pacactl"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "PacaArchiveTests",
             dependencies: ["PacaArchive", "PacaCore", "CZlib"],
             swiftSettings: strict

@@ -12,6 +12,10 @@ int paca_mkostemp_cloexec(char *template_path) {
     return mkostemp(template_path, O_CLOEXEC);
 }
 
+int paca_start_writeback(int fd, long long offset, long long length) {
+    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+}
+
 int paca_o_noatime(void) {
     return O_NOATIME;
 }

@@ -1,1 +1,192 @@
-print("bench")
+import Foundation
+
+// pacabench: builds the deterministic corpus (../shared/bench/make-corpus.sh), then backs it up,
+// restores it and checks it with pacactl and its peers, side by side in one run, and prints one
+// table of medians plus the issue's targets. `make bench` runs it.
+
+struct Options {
+    var work = ".build/bench"
+    var corpusScript = "../shared/bench/make-corpus.sh"
+    var pacactl = ".build/release/pacactl"
+    var scale = "1.0"
+    var runs = 3
+    var only: Set<String> = []
+    /// Where restores go. Default: tmpfs, because on ext4 a tree created right after another was
+    /// deleted pays for the inode allocator skipping recently freed inodes (seconds, in whichever
+    /// tool comes next), which would measure the order of the tools rather than the tools.
+    var restoreDirectory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/pacabench-restore" : ""
+
+    init(_ arguments: [String]) {
+        var i = 1
+        func value() -> String {
+            i += 1
+            guard i < arguments.count else { fatalError("\(arguments[i - 1]) needs a value") }
+            return arguments[i]
+        }
+        while i < arguments.count {
+            switch arguments[i] {
+            case "--work": work = value()
+            case "--corpus-script": corpusScript = value()
+            case "--pacactl": pacactl = value()
+            case "--scale": scale = value()
+            case "--runs": runs = Int(value()) ?? 3
+            case "--only": only = Set(value().split(separator: ",").map(String.init))
+            case "--restore-dir": restoreDirectory = value()
+            default:
+                FileHandle.standardError.write(
+                    Data(
+                        "usage: pacabench [--work DIR] [--corpus-script PATH] [--pacactl PATH] [--scale F] [--runs N] [--only NAME,...] [--restore-dir DIR]\n"
+                            .utf8))
+                exit(2)
+            }
+            i += 1
+        }
+    }
+}
+
+let options = Options(CommandLine.arguments)
+let fm = FileManager.default
+let work = URL(fileURLWithPath: options.work).standardizedFileURL.path
+let out = work + "/out"
+let restore = options.restoreDirectory.isEmpty ? work + "/restore" : options.restoreDirectory
+try? fm.createDirectory(atPath: work, withIntermediateDirectories: true)
+
+// 1. The corpus, made once per scale and reused (it is a pure function of seed and scale).
+let corpus = work + "/corpus"
+let marker = work + "/corpus.scale"
+if (try? String(contentsOfFile: marker, encoding: .utf8)) != options.scale {
+    try? fm.removeItem(atPath: corpus)
+    log("making the corpus (scale \(options.scale))...")
+    Runner.setup("bash '\(options.corpusScript)' synth '\(corpus)' --scale \(options.scale)", in: work)
+    try options.scale.write(toFile: marker, atomically: true, encoding: .utf8)
+}
+let corpusBytes = Double(directorySize(corpus))
+
+func log(_ text: String) { FileHandle.standardError.write(Data("pacabench: \(text)\n".utf8)) }
+
+func directorySize(_ path: String) -> UInt64 {
+    var total: UInt64 = 0
+    var info = stat()
+    if lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR { return UInt64(info.st_size) }
+    guard let e = fm.enumerator(atPath: path) else { return 0 }
+    while let name = e.nextObject() as? String {
+        if lstat(path + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG { total += UInt64(info.st_size) }
+    }
+    return total
+}
+
+func substitute(_ text: String) -> String {
+    text.replacingOccurrences(of: "{corpus}", with: "corpus").replacingOccurrences(of: "{out}", with: out)
+        .replacingOccurrences(of: "{restore}", with: restore)
+}
+
+func clean(_ path: String) {
+    _ = Runner.measure("sh -c \"chmod -R u+rwx '\(path)' 2>/dev/null; rm -rf '\(path)'\"", in: work)
+}
+
+// 2. Warm the page cache and take the floor rows: reading everything, and one-core compression.
+log("warming the page cache")
+var rows: [(String, [String])] = []
+var readWall: [Double] = []
+for _ in 0..<options.runs {
+    readWall.append(Runner.measure("sh -c 'find corpus -type f -print0 | xargs -0 cat > /dev/null'", in: work).wall)
+}
+
+struct Result {
+    var backup: [Measurement] = []
+    var restore: [Measurement] = []
+    var check: [Measurement] = []
+    var size: UInt64 = 0
+}
+
+var results: [String: Result] = [:]
+var order: [String] = []
+var contenders = Contender.all(pacactl: options.pacactl)
+contenders.insert(
+    Contender(
+        name: "pacactl, 1 thread",
+        backup: "\(options.pacactl) archive create --threads 1 {out}/p1.zip {corpus}",
+        restore: "\(options.pacactl) archive extract --threads 1 {out}/p1.zip --to {restore}",
+        check: "\(options.pacactl) archive verify --threads 1 {out}/p1.zip",
+        output: "{out}/p1.zip"), at: 1)
+
+// 3. Each contender, round-robin across runs so that slow drifts in machine load hit every tool alike.
+for run in 1...options.runs {
+    for contender in contenders where options.only.isEmpty || options.only.contains(contender.name) {
+        log("run \(run)/\(options.runs): \(contender.name)")
+        var environment: [String: String] = [:]
+        for (key, value) in contender.environment { environment[key] = substitute(value) }
+        clean(out)
+        clean(restore)
+        try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
+        if let prepare = contender.prepare { Runner.setup(substitute(prepare), in: work, environment: environment) }
+        var result = results[contender.name] ?? Result()
+        if results[contender.name] == nil { order.append(contender.name) }
+        // Each measured step starts with no dirty pages left by the one before.
+        Runner.setup("sync", in: work)
+        let backup = Runner.measure(substitute(contender.backup), in: work, environment: environment)
+        guard backup.status == 0 else {
+            log("\(contender.name) backup failed with status \(backup.status)")
+            exit(1)
+        }
+        result.backup.append(backup)
+        result.size = directorySize(substitute(contender.output))
+        Runner.setup("sync", in: work)
+        let restored = Runner.measure(substitute(contender.restore), in: work, environment: environment)
+        if restored.status != 0 { log("\(contender.name) restore exited \(restored.status)") }
+        result.restore.append(restored)
+        Runner.setup("sync", in: work)
+        let checked = Runner.measure(substitute(contender.check), in: work, environment: environment)
+        if checked.status != 0 { log("\(contender.name) check exited \(checked.status)") }
+        result.check.append(checked)
+        results[contender.name] = result
+    }
+}
+clean(out)
+clean(restore)
+
+// 4. The table.
+func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+print("Corpus: \(corpus) (scale \(options.scale), \(f(corpusBytes / 1e6, 0)) MB), \(options.runs) runs each, medians; page cache warm;")
+print("`sync` before every measured step; restores into \(restore).\n")
+print(
+    "| tool | backup wall s | backup CPU s | backup peak RSS MiB | output MB | restore wall s | restore peak RSS MiB | check wall s | check peak RSS MiB |"
+)
+print("|---|---|---|---|---|---|---|---|---|")
+print("| read every file (`cat`) | \(f(readWall.median, 2)) | | | | | | | |")
+for name in order {
+    let r = results[name]!
+    let row = [
+        f(r.backup.map(\.wall).median, 2), f(r.backup.map(\.cpu).median, 2), f(r.backup.map(\.peakRSS).median),
+        f(Double(r.size) / 1e6), f(r.restore.map(\.wall).median, 2), f(r.restore.map(\.peakRSS).median),
+        f(r.check.map(\.wall).median, 2), f(r.check.map(\.peakRSS).median),
+    ]
+    print("| \(name) | " + row.joined(separator: " | ") + " |")
+}
+
+// 5. The targets from the archive-engine issue, as ratios taken in this run.
+let finalResults = results
+func wall(_ name: String, _ keyPath: KeyPath<Result, [Measurement]>) -> Double? {
+    finalResults[name].map { $0[keyPath: keyPath].map(\.wall).median }
+}
+print("\n| target | measured | limit | met |")
+print("|---|---|---|---|")
+func target(_ label: String, _ value: Double?, _ limit: Double, atMost: Bool) {
+    guard let value else { return }
+    let met = atMost ? value <= limit : value >= limit
+    print("| \(label) | \(f(value, 2)) | \(atMost ? "≤" : "≥") \(f(limit, 2)) | \(met ? "yes" : "NO") |")
+}
+let ours = "pacactl archive"
+if let p = wall(ours, \.backup) {
+    target("backup wall / restic", wall("restic backup", \.backup).map { p / $0 }, 0.7, atMost: true)
+    target("backup wall / zip -6", wall("zip -r -6", \.backup).map { p / $0 }, 0.25, atMost: true)
+}
+if let ourSize = results[ours]?.size, let zipSize = results["zip -r -6"]?.size {
+    target("archive size / zip -6", Double(ourSize) / Double(zipSize), 1.03, atMost: true)
+}
+if let p = wall(ours, \.restore), let u = wall("zip -r -6", \.restore) { target("unzip time / our extract time", u / p, 2, atMost: false) }
+if let p = wall(ours, \.check), let u = wall("zip -r -6", \.check) { target("unzip -t time / our verify time", u / p, 2, atMost: false) }
+if let r = results[ours] {
+    let peak = (r.backup + r.restore + r.check).map(\.peakRSS).max() ?? 0
+    target("our peak RSS, MiB (whole run)", peak, 64, atMost: true)
+}

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PacaArchive
 import Testing
+
+@testable import PacaArchive
 
 /// Archives must open in the tools people already have. These run the real tools; `make test`
 /// installs them (unzip, p7zip-full, libarchive-tools, python3).

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PacaArchive
 import Testing
+
+@testable import PacaArchive
 
 @Suite struct ConsistencyTests {
     /// A log that grows while it is read is stored as a consistent prefix and reported as changed.

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PacaArchive
 import Testing
+
+@testable import PacaArchive
 
 @Suite struct CorruptionTests {
     /// An archive with two deflated files, one stored file and a directory.

@@ -1,7 +1,8 @@
 import Foundation
-@testable import PacaArchive
 import PacaCore
 import Testing
+
+@testable import PacaArchive
 
 @Suite struct RoundTripTests {
     /// A random tree with every kind of entry: nested dirs with odd modes, empty dirs and files,

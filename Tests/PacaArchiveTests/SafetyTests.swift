@@ -1,7 +1,8 @@
 import Foundation
-@testable import PacaArchive
 import PacaCore
 import Testing
+
+@testable import PacaArchive
 
 /// Builds hostile archives by hand with the writer's own record encoder.
 struct HostileArchive {
@@ -97,14 +98,19 @@ struct HostileArchive {
         try Tree.write(temp.sub("ws/configs/deep/eval.yaml"), "b")
         try Tree.write(temp.sub("ws/runs/x/model.pt"), "c")
         try Tree.write(temp.sub("ws/runs/y/model.pt"), "d")
+        chmod(temp.sub("ws/configs"), 0o750)
         try makeArchive([temp.sub("ws")], at: temp.sub("b.zip"))
         let result = try ArchiveExtractor.extract(
-            temp.sub("b.zip"), to: temp.sub("out"), options: ExtractionOptions(includes: [try PathPattern("*.yaml"), try PathPattern("ws/runs/x")]))
+            temp.sub("b.zip"), to: temp.sub("out"),
+            options: ExtractionOptions(includes: [try PathPattern("*.yaml"), try PathPattern("ws/runs/x")]))
         #expect(result.problems.isEmpty)
         let restored = Set(try Tree.snapshot(temp.sub("out")).keys)
         #expect(restored.isSuperset(of: ["ws/configs/train.yaml", "ws/configs/deep/eval.yaml", "ws/runs/x/model.pt"]))
         #expect(!restored.contains("ws/runs/y/model.pt"))
         #expect(!restored.contains(".paca/manifest.json"))
+        var info = stat()
+        #expect(stat(temp.sub("out/ws/configs"), &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o750)
     }
 }
 

@@ -1,7 +1,8 @@
 import Foundation
-@testable import PacaArchive
 import PacaCore
 import Testing
+
+@testable import PacaArchive
 
 /// A fresh directory under the system temp dir, removed when the value goes away.
 final class TempDirectory {
@@ -152,7 +153,9 @@ enum Tool {
 
 /// Creates an archive of `sources` with small pieces so multi-piece paths run on small files.
 @discardableResult
-func makeArchive(_ sources: [String], at destination: String, level: Int = 3, pieceSize: Int = 64 << 10, threads: Int = 3, excludes: [String] = []) throws -> CreationResult {
+func makeArchive(
+    _ sources: [String], at destination: String, level: Int = 3, pieceSize: Int = 64 << 10, threads: Int = 3, excludes: [String] = []
+) throws -> CreationResult {
     try ArchiveCreator.create(
         sources: sources, at: destination,
         header: ManifestHeader(backupID: "test", setName: "unit", createdAt: 1_795_744_800),

@@ -1,6 +1,7 @@
 import Foundation
-@testable import PacaArchive
 import Testing
+
+@testable import PacaArchive
 
 @Suite(.serialized) struct Zip64Tests {
     @Test func centralHeaderRoundTripsValuesPast32Bits() throws {
@@ -63,7 +64,12 @@ import Testing
             #expect(test.status == 0, "\(test.stdout.suffix(500))\(test.stderr)")
         }
         if let python = Tool.require("python3", package: "python3") {
-            let count = try Tool.run(python, ["-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.infolist()))", temp.sub("many.zip")])
+            let count = try Tool.run(
+                python,
+                [
+                    "-c", "import zipfile,sys; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.infolist()))",
+                    temp.sub("many.zip"),
+                ])
             #expect(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "70072", "\(count.stderr)")
         }
         if let sevenZip = Tool.require("7z", package: "p7zip-full") {
@@ -100,7 +106,8 @@ import Testing
         let after = try #require(stored.entries.first { $0.path == "big/zz-after.txt" })
         #expect(after.localHeaderOffset > 4 << 30)
         #expect(try ArchiveVerifier.verify(temp.sub("stored.zip")).problems == [])
-        let extracted = try ArchiveExtractor.extract(temp.sub("stored.zip"), to: temp.sub("out"), options: .init(includes: [try .init("zz-after.txt")]))
+        let extracted = try ArchiveExtractor.extract(
+            temp.sub("stored.zip"), to: temp.sub("out"), options: .init(includes: [try .init("zz-after.txt")]))
         #expect(extracted.problems.isEmpty)
         #expect(String(decoding: Tree.read(temp.sub("out/big/zz-after.txt")), as: UTF8.self) == "after the 4 GiB mark")
         if let unzip = Tool.require("unzip", package: "unzip") {
@@ -108,7 +115,9 @@ import Testing
             #expect(list.status == 0 && list.stdout.contains("4300000000"), "\(list.stdout)\(list.stderr)")
         }
         if let python = Tool.require("python3", package: "python3") {
-            let read = try Tool.run(python, ["-c", "import zipfile,sys; print(zipfile.ZipFile(sys.argv[1]).read('big/zz-after.txt').decode())", temp.sub("stored.zip")])
+            let read = try Tool.run(
+                python,
+                ["-c", "import zipfile,sys; print(zipfile.ZipFile(sys.argv[1]).read('big/zz-after.txt').decode())", temp.sub("stored.zip")])
             #expect(read.stdout.hasPrefix("after the 4 GiB mark"), "\(read.stderr)")
         }
     }

@@ -9,6 +9,10 @@ int paca_rename_noreplace(const char *from, const char *to);
 /// mkostemp(template, O_CLOEXEC).
 int paca_mkostemp_cloexec(char *template_path);
 
+/// sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE): start writeback of a range now,
+/// without waiting for it.
+int paca_start_writeback(int fd, long long offset, long long length);
+
 /// The O_NOATIME open flag.
 int paca_o_noatime(void);
 

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import PacaCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Settings for writing an archive.
 public struct CreationOptions: Sendable, Equatable {
@@ -115,7 +116,8 @@ public enum ArchiveCreator {
         let identity = (try? Syscall.lstat(partial)).map { (UInt64($0.st_dev), UInt64($0.st_ino)) }
 
         let queue = WorkQueue(capacity: 64 * options.threads, byteLimit: 3 * options.threads * options.pieceSize)
-        let reader = try SourceReader(walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identity, isCancelled: isCancelled)
+        let reader = try SourceReader(
+            walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identity, isCancelled: isCancelled)
         let writer: ArchiveStreamWriter
         do { writer = try ArchiveStreamWriter(output: output, spoolDirectory: directory, header: header, level: options.level) } catch {
             throw ArchiveError(error)
@@ -133,7 +135,8 @@ public enum ArchiveCreator {
                 try writer.write(unit)
                 if let progress, MonotonicClock.now - lastReport >= 0.1 {
                     lastReport = MonotonicClock.now
-                    progress(CreationProgress(files: writer.totals.files, bytes: writer.totals.bytesProcessed, archiveBytes: output.position))
+                    progress(
+                        CreationProgress(files: writer.totals.files, bytes: writer.totals.bytesProcessed, archiveBytes: output.position))
                 }
             }
             size = try writer.finish(createdAt: header.createdAt)
@@ -153,7 +156,9 @@ public enum ArchiveCreator {
             try Syscall.rename(sidecar + ".partial", sidecar)
             try Syscall.fsyncDirectory(directory)
         } catch {
-            if error.errno == EEXIST { throw ArchiveError(.alreadyExists, "\(destination) appeared while the archive was written; it was left as it is") }
+            if error.errno == EEXIST {
+                throw ArchiveError(.alreadyExists, "\(destination) appeared while the archive was written; it was left as it is")
+            }
             throw ArchiveError(error)
         }
         let totals = writer.totals

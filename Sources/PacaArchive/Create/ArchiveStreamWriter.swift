@@ -90,7 +90,8 @@ final class ArchiveStreamWriter {
         try directory.forEachBlock { (block, _) throws(ArchiveError) in
             try mappingSystemErrors { () throws(SystemError) in try output.write(block) }
         }
-        let end = EndOfCentralDirectory(entryCount: entryCount, directoryOffset: directoryOffset, directorySize: output.position - directoryOffset)
+        let end = EndOfCentralDirectory(
+            entryCount: entryCount, directoryOffset: directoryOffset, directorySize: output.position - directoryOffset)
         try mappingSystemErrors { () throws(SystemError) in try output.write(end.encoded(at: output.position)) }
         return output.position
     }
@@ -114,7 +115,9 @@ final class ArchiveStreamWriter {
                     try deflater.compress(block, into: out, finish: isLast)
                 }
                 try scratch.withBytes { (raw) throws(ArchiveError) in
-                    try mappingSystemErrors { () throws(SystemError) in try output.write(UnsafeRawBufferPointer(rebasing: raw[0..<produced])) }
+                    try mappingSystemErrors { () throws(SystemError) in
+                        try output.write(UnsafeRawBufferPointer(rebasing: raw[0..<produced]))
+                    }
                 }
                 record.compressedSize += UInt64(produced)
             } else {

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CPacaSystem
 import Crypto
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The reader side of the pipeline: walks the sources, reads each file once (hashing it with
 /// SHA-256 as it goes) and submits the data as work units. Runs on its own thread.
@@ -23,7 +24,10 @@ final class SourceReader {
     private(set) var changed: [String] = []
     static let windowSize = 32 << 10
 
-    init(walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identity: (dev: UInt64, ino: UInt64)?, isCancelled: @escaping @Sendable () -> Bool) throws(ArchiveError) {
+    init(
+        walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identity: (dev: UInt64, ino: UInt64)?,
+        isCancelled: @escaping @Sendable () -> Bool
+    ) throws(ArchiveError) {
         self.walker = walker
         self.queue = queue
         self.pieceSize = pieceSize
@@ -131,7 +135,8 @@ final class SourceReader {
         func finishEntry(readError: SystemError?) {
             entry.sha256 = hasher.finalize().hexString
             if let readError {
-                entry.problem = SourceProblem(path: item.sourcePath, message: "\(readError); the archive holds the first \(bytesRead) bytes")
+                entry.problem = SourceProblem(
+                    path: item.sourcePath, message: "\(readError); the archive holds the first \(bytesRead) bytes")
                 problems.append(entry.problem!)
                 return
             }
@@ -167,11 +172,17 @@ final class SourceReader {
             let (next, readError) = readPiece()
             let isLast = next.isEmpty || readError != nil
             if isLast { finishEntry(readError: readError) }
-            try queue.submit(WorkUnit(entry: entry, shape: .piece(index: index, isLast: isLast && next.isEmpty), input: current, dictionary: dictionary, encoding: encoding, needsWork: true))
+            try queue.submit(
+                WorkUnit(
+                    entry: entry, shape: .piece(index: index, isLast: isLast && next.isEmpty), input: current, dictionary: dictionary,
+                    encoding: encoding, needsWork: true))
             if isLast {
                 if !next.isEmpty {
                     // A read failed partway through `next`: what was read before the failure ends the entry.
-                    try queue.submit(WorkUnit(entry: entry, shape: .piece(index: index + 1, isLast: true), input: next, dictionary: encoding == .deflate ? Self.tail(of: current) : [], encoding: encoding, needsWork: true))
+                    try queue.submit(
+                        WorkUnit(
+                            entry: entry, shape: .piece(index: index + 1, isLast: true), input: next,
+                            dictionary: encoding == .deflate ? Self.tail(of: current) : [], encoding: encoding, needsWork: true))
                 }
                 return
             }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import PacaCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One filesystem object found under a source root, with the name it gets in the archive.
 struct SourceItem {
@@ -59,7 +60,9 @@ struct SourceWalker {
             }
             let name = resolved == "/" ? "root" : String(resolved.split(separator: "/").last!)
             if let other = seen[name] {
-                throw ArchiveError(.invalidArgument, "sources \(other) and \(root) would both be stored as \"\(name)/\"; give paths with different last components")
+                throw ArchiveError(
+                    .invalidArgument,
+                    "sources \(other) and \(root) would both be stored as \"\(name)/\"; give paths with different last components")
             }
             seen[name] = root
             named.append((resolved, name))

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 public import PacaCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Settings for extracting an archive.
 public struct ExtractionOptions: Sendable, Equatable {
@@ -60,7 +61,8 @@ public enum ArchiveExtractor {
             do { try guardian.ensureDirectory(entry.path, entry: entry.path) } catch { state.report(error) }
         }
         let files = selected.filter { $0.kind == .file }.sorted { $0.compressedSize > $1.compressedSize }
-        parallelLoop(count: files.count, threads: options.threads, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) { streamer, index in
+        parallelLoop(count: files.count, threads: options.threads, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) {
+            streamer, index in
             let entry = files[index]
             do {
                 try writer.writeFile(entry, from: archive, streamer: try streamer.get()) { state.add(bytes: $0) }
@@ -89,24 +91,35 @@ public enum ArchiveExtractor {
             problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") })
     }
 
-    /// The entries to extract: those matching `includes` (all when empty), the last of any
-    /// duplicates, without pacad's own `.paca/` metadata unless asked for by name. Throws if any
-    /// selected entry has an unsafe path.
+    /// The entries to extract: those matching `includes` (all when empty) and the directories
+    /// above them (so parents get their own modes and times back), the last of any duplicates,
+    /// without pacad's own `.paca/` metadata unless asked for by name. Throws if any selected
+    /// entry has an unsafe path.
     static func select(_ entries: [ArchiveEntry], includes: [PathPattern]) throws(ArchiveError) -> [ArchiveEntry] {
         var lastIndex: [String: Int] = [:]
         for (index, entry) in entries.enumerated() { lastIndex[entry.path] = index }
-        var selected: [ArchiveEntry] = []
+        var chosen = Set<Int>()
         for (index, entry) in entries.enumerated() where lastIndex[entry.path] == index {
+            let isDirectory = entry.kind == .directory
             let isMetadata = entry.path == ".paca" || entry.path.hasPrefix(".paca/")
             if includes.isEmpty {
                 if isMetadata { continue }
-            } else if !includes.contains(where: { $0.matchesSelfOrAncestor(path: entry.path, isDirectory: entry.kind == .directory) }) {
+            } else if !includes.contains(where: { $0.matchesSelfOrAncestor(path: entry.path, isDirectory: isDirectory) }) {
                 continue
-            } else if isMetadata && !includes.contains(where: { $0.matches(path: entry.path, isDirectory: entry.kind == .directory) }) {
+            } else if isMetadata && !includes.contains(where: { $0.matches(path: entry.path, isDirectory: isDirectory) }) {
                 continue
             }
-            try EntryPathCheck.validate(entry)
-            selected.append(entry)
+            chosen.insert(index)
+            var parent = Substring(entry.path)
+            while let slash = parent.lastIndex(of: "/") {
+                parent = parent[..<slash]
+                if let directory = lastIndex[String(parent)], entries[directory].kind == .directory { chosen.insert(directory) }
+            }
+        }
+        var selected: [ArchiveEntry] = []
+        for index in chosen.sorted() {
+            try EntryPathCheck.validate(entries[index])
+            selected.append(entries[index])
         }
         return selected
     }

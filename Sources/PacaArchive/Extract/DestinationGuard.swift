@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The filesystem half of zip-slip protection: creates directories under the destination and
@@ -45,8 +45,8 @@ final class DestinationGuard: @unchecked Sendable {
         let info: stat
         do {
             info = try Syscall.lstat(path)
-        } catch where error.isNotFound {
-            do { try Syscall.mkdir(path, 0o700) } catch where error.errno == EEXIST {
+        } catch  where error.isNotFound {
+            do { try Syscall.mkdir(path, 0o700) } catch  where error.errno == EEXIST {
                 // Another thread made it; check what is there now.
                 return try ensureDirectory(relative, entry: entry)
             } catch {
@@ -66,7 +66,8 @@ final class DestinationGuard: @unchecked Sendable {
                 throw ArchiveError(.unsafePath, "refusing to extract: \(path) is a symlink that cannot be resolved", entry: entry)
             }
             guard resolved == root || resolved.hasPrefix(root + "/") else {
-                throw ArchiveError(.unsafePath, "refusing to extract: \(relative) is a symlink to \(resolved), outside the destination", entry: entry)
+                throw ArchiveError(
+                    .unsafePath, "refusing to extract: \(relative) is a symlink to \(resolved), outside the destination", entry: entry)
             }
             guard let target = try? Syscall.statFollowingLinks(resolved), target.st_mode & S_IFMT == S_IFDIR else {
                 throw ArchiveError(.alreadyExists, "\(relative) is a symlink to something that is not a directory", entry: entry)
@@ -81,7 +82,7 @@ final class DestinationGuard: @unchecked Sendable {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/" + component
-            do { try Syscall.mkdir(prefix, 0o755) } catch where error.errno == EEXIST {}
+            do { try Syscall.mkdir(prefix, 0o755) } catch  where error.errno == EEXIST {}
         }
     }
 }

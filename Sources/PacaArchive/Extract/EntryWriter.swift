@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes single entries into the destination: files through a temporary name and a rename,
@@ -24,7 +24,9 @@ struct EntryWriter: @unchecked Sendable {
         }
     }
 
-    func writeFile(_ entry: ArchiveEntry, from archive: ArchiveReader, streamer: EntryStreamer, progress: (Int) -> Void) throws(ArchiveError) {
+    func writeFile(_ entry: ArchiveEntry, from archive: ArchiveReader, streamer: EntryStreamer, progress: (Int) -> Void)
+        throws(ArchiveError)
+    {
         let directory = parent(of: entry.path)
         try guardian.ensureDirectory(directory, entry: entry.path)
         let final = guardian.absolute(entry.path)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The MS-DOS date and time fields of ZIP headers: local time, 2-second resolution, 1980 to 2107.

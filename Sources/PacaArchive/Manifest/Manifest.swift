@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The `.paca/manifest.json` stored as the last entry of every archive pacad writes.
@@ -63,7 +63,8 @@ public struct Manifest: Sendable, Codable, Equatable {
             throw ArchiveError(.corrupt, "the manifest's format is \"\(manifest.format)\", expected \"\(formatName)\"", entry: entryPath)
         }
         guard manifest.entries.count == manifest.entryCount else {
-            throw ArchiveError(.corrupt, "the manifest lists \(manifest.entries.count) entries but says it has \(manifest.entryCount)", entry: entryPath)
+            throw ArchiveError(
+                .corrupt, "the manifest lists \(manifest.entries.count) entries but says it has \(manifest.entryCount)", entry: entryPath)
         }
         return manifest
     }

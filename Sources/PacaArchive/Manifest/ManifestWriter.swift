@@ -20,7 +20,9 @@ final class ManifestWriter {
     }
 
     /// Adds one entry; `sha256` for files, `target` for symlinks.
-    func add(path: String, kind: ArchiveEntry.Kind, size: UInt64, mode: UInt32, mtime: Int64, sha256: String?, target: String?, isPartial: Bool) throws(SystemError) {
+    func add(
+        path: String, kind: ArchiveEntry.Kind, size: UInt64, mode: UInt32, mtime: Int64, sha256: String?, target: String?, isPartial: Bool
+    ) throws(SystemError) {
         var line = count == 0 ? "" : ",\n"
         line += "{\"path\":" + JSONText.quoted(path)
         line += ",\"type\":\"\(kind.rawValue)\",\"size\":\(size),\"mode\":\"\(Self.octal(mode))\",\"mtime\":\(mtime)"

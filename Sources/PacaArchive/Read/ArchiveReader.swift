@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open archive: its central directory parsed into ``ArchiveEntry`` values, and access to each
@@ -68,7 +68,9 @@ public final class ArchiveReader: Sendable {
         let tail = try Self.pread(fd, path, at: tailStart, count: tailSize)
         guard let recordIndex = EndRecords.locate(in: tail) else {
             throw startsLikeZip
-                ? ArchiveError(.truncated, "no end of central directory record: the archive is truncated or its end is damaged", offset: Int64(fileSize))
+                ? ArchiveError(
+                    .truncated, "no end of central directory record: the archive is truncated or its end is damaged",
+                    offset: Int64(fileSize))
                 : ArchiveError(.notAZip, "\(path) is not a ZIP archive (no ZIP signature at its start or end)")
         }
         let recordOffset = tailStart + UInt64(recordIndex)
@@ -78,7 +80,8 @@ public final class ArchiveReader: Sendable {
             let locator = try Self.pread(fd, path, at: locatorOffset, count: Zip.zip64LocatorSize)
             if let zip64Offset = try EndRecords.parseLocator(locator[...], at: locatorOffset) {
                 guard zip64Offset + UInt64(Zip.zip64EndOfCentralDirectorySize) <= locatorOffset else {
-                    throw ArchiveError(.corrupt, "the ZIP64 locator points at offset \(zip64Offset), past the end records", offset: Int64(locatorOffset))
+                    throw ArchiveError(
+                        .corrupt, "the ZIP64 locator points at offset \(zip64Offset), past the end records", offset: Int64(locatorOffset))
                 }
                 let record = try Self.pread(fd, path, at: zip64Offset, count: Zip.zip64EndOfCentralDirectorySize)
                 end = try EndRecords.parseZip64(record[...], at: zip64Offset)
@@ -86,7 +89,10 @@ public final class ArchiveReader: Sendable {
         }
         let directoryEnd = end.directoryOffset.addingReportingOverflow(end.directorySize)
         guard !directoryEnd.overflow, directoryEnd.partialValue <= recordOffset else {
-            throw ArchiveError(.truncated, "the central directory (offset \(end.directoryOffset), \(end.directorySize) bytes) lies beyond the end of the file: the archive is truncated or damaged", offset: Int64(recordOffset))
+            throw ArchiveError(
+                .truncated,
+                "the central directory (offset \(end.directoryOffset), \(end.directorySize) bytes) lies beyond the end of the file: the archive is truncated or damaged",
+                offset: Int64(recordOffset))
         }
         return end
     }
@@ -102,12 +108,16 @@ public final class ArchiveReader: Sendable {
         while reader.remaining > 0 {
             let entry = try CentralHeaderParser.parse(&reader, index: entries.count)
             guard entry.localHeaderOffset < end.directoryOffset else {
-                throw ArchiveError(.corrupt, "its local header offset \(entry.localHeaderOffset) is past the start of the central directory", entry: entry.path, offset: reader.offset)
+                throw ArchiveError(
+                    .corrupt, "its local header offset \(entry.localHeaderOffset) is past the start of the central directory",
+                    entry: entry.path, offset: reader.offset)
             }
             entries.append(entry)
         }
         guard UInt64(entries.count) == end.entryCount else {
-            throw ArchiveError(.corrupt, "the central directory holds \(entries.count) entries but the end record says \(end.entryCount)", offset: Int64(end.directoryOffset))
+            throw ArchiveError(
+                .corrupt, "the central directory holds \(entries.count) entries but the end record says \(end.entryCount)",
+                offset: Int64(end.directoryOffset))
         }
         return entries
     }
@@ -132,11 +142,14 @@ public final class ArchiveReader: Sendable {
     func dataOffset(of entry: ArchiveEntry) throws(ArchiveError) -> UInt64 {
         let header = try read(at: entry.localHeaderOffset, count: Zip.localHeaderSize)
         guard header.count == Zip.localHeaderSize else {
-            throw ArchiveError(.truncated, "its local header runs past the end of the archive", entry: entry.path, offset: Int64(entry.localHeaderOffset))
+            throw ArchiveError(
+                .truncated, "its local header runs past the end of the archive", entry: entry.path, offset: Int64(entry.localHeaderOffset))
         }
         var reader = ByteReader(header[...], baseOffset: Int64(entry.localHeaderOffset), what: "local header")
         guard try reader.u32() == Zip.localHeaderSignature else {
-            throw ArchiveError(.corrupt, "no local header signature where the central directory says the entry starts", entry: entry.path, offset: Int64(entry.localHeaderOffset))
+            throw ArchiveError(
+                .corrupt, "no local header signature where the central directory says the entry starts", entry: entry.path,
+                offset: Int64(entry.localHeaderOffset))
         }
         try reader.skip(22)
         let nameLength = UInt64(try reader.u16())
@@ -144,7 +157,9 @@ public final class ArchiveReader: Sendable {
         let start = entry.localHeaderOffset + UInt64(Zip.localHeaderSize) + nameLength + extraLength
         let end = start.addingReportingOverflow(entry.compressedSize)
         guard !end.overflow, end.partialValue <= fileSize else {
-            throw ArchiveError(.truncated, "its data (\(entry.compressedSize) bytes at offset \(start)) runs past the end of the archive", entry: entry.path, offset: Int64(start))
+            throw ArchiveError(
+                .truncated, "its data (\(entry.compressedSize) bytes at offset \(start)) runs past the end of the archive",
+                entry: entry.path, offset: Int64(start))
         }
         return start
     }

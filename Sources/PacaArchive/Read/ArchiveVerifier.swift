@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Crypto
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One thing wrong with an archive or one entry, as found by ``ArchiveVerifier`` or ``ArchiveExtractor``.
 public struct ArchiveProblem: Sendable, Equatable, Codable {
@@ -59,7 +60,9 @@ public struct VerificationResult: Sendable, Equatable, Encodable {
 /// sidecar when there is one. Reports every problem it finds, not just the first. Entries are
 /// checked in parallel on `threads` threads.
 public enum ArchiveVerifier {
-    public static func verify(_ path: String, threads: Int? = nil, progress: (@Sendable (UInt64) -> Void)? = nil) throws(ArchiveError) -> VerificationResult {
+    public static func verify(_ path: String, threads: Int? = nil, progress: (@Sendable (UInt64) -> Void)? = nil) throws(ArchiveError)
+        -> VerificationResult
+    {
         let started = MonotonicClock.now
         let archive = try ArchiveReader(path: path)
         var problems: [ArchiveProblem] = []
@@ -76,7 +79,10 @@ public enum ArchiveVerifier {
         let state = VerificationState(progress: progress)
         // Job -1 checks the whole file against the sidecar; it is the longest, so it goes first.
         let allJobs = (sidecar != nil ? [-1] : []) + jobs
-        parallelLoop(count: allJobs.count, threads: threads ?? Syscall.processorCount, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) { streamer, index in
+        parallelLoop(
+            count: allJobs.count, threads: threads ?? Syscall.processorCount,
+            context: { Result { () throws(ArchiveError) in try EntryStreamer() } }
+        ) { streamer, index in
             let job = allJobs[index]
             if job < 0 {
                 state.setSidecarMatches(Self.fileDigest(path) == sidecar?.digest)
@@ -94,7 +100,9 @@ public enum ArchiveVerifier {
                 if let digestWanted {
                     let actual = hasher.finalize().hexString
                     if actual != digestWanted {
-                        throw ArchiveError(.checksumMismatch, "SHA-256 mismatch: the data gives \(actual), the manifest says \(digestWanted)", entry: entry.path)
+                        throw ArchiveError(
+                            .checksumMismatch, "SHA-256 mismatch: the data gives \(actual), the manifest says \(digestWanted)",
+                            entry: entry.path)
                     }
                 }
             } catch let error as ArchiveError {
@@ -110,7 +118,9 @@ public enum ArchiveVerifier {
                 sidecarStatus = "ok"
             } else {
                 sidecarStatus = "mismatch"
-                problems.append(ArchiveProblem(ArchiveError(.checksumMismatch, "the archive's SHA-256 does not match \(sidecarPath) (\(sidecar.digest))")))
+                problems.append(
+                    ArchiveProblem(
+                        ArchiveError(.checksumMismatch, "the archive's SHA-256 does not match \(sidecarPath) (\(sidecar.digest))")))
             }
         }
         return VerificationResult(
@@ -121,7 +131,9 @@ public enum ArchiveVerifier {
     /// Reads and decodes the manifest entry; a missing or broken manifest becomes a problem.
     static func loadManifest(_ archive: ArchiveReader, problems: inout [ArchiveProblem]) -> Manifest? {
         guard let entry = archive.entries.last(where: { $0.path == Manifest.entryPath }) else {
-            problems.append(ArchiveProblem(ArchiveError(.corrupt, "the archive has no \(Manifest.entryPath), so file contents can be checked by CRC-32 only")))
+            problems.append(
+                ArchiveProblem(
+                    ArchiveError(.corrupt, "the archive has no \(Manifest.entryPath), so file contents can be checked by CRC-32 only")))
             return nil
         }
         do {
@@ -143,11 +155,17 @@ public enum ArchiveVerifier {
                 continue
             }
             if listed.type != entry.kind || listed.size != entry.size {
-                problems.append(ArchiveProblem(ArchiveError(.corrupt, "the manifest lists a \(listed.type.rawValue) of \(listed.size) bytes, the archive holds a \(entry.kind.rawValue) of \(entry.size) bytes", entry: entry.path)))
+                problems.append(
+                    ArchiveProblem(
+                        ArchiveError(
+                            .corrupt,
+                            "the manifest lists a \(listed.type.rawValue) of \(listed.size) bytes, the archive holds a \(entry.kind.rawValue) of \(entry.size) bytes",
+                            entry: entry.path)))
             }
         }
         for path in manifest.keys.sorted() where !seen.contains(path) {
-            problems.append(ArchiveProblem(ArchiveError(.corrupt, "the manifest lists this entry but the archive does not contain it", entry: path)))
+            problems.append(
+                ArchiveProblem(ArchiveError(.corrupt, "the manifest lists this entry but the archive does not contain it", entry: path)))
         }
         return problems
     }

@@ -34,7 +34,9 @@ enum CentralHeaderParser {
             let id = try fields.u16()
             let length = Int(try fields.u16())
             guard fields.remaining >= length else {
-                throw ArchiveError(.corrupt, "an extra field claims \(length) bytes but only \(fields.remaining) remain", entry: name, offset: fields.offset)
+                throw ArchiveError(
+                    .corrupt, "an extra field claims \(length) bytes but only \(fields.remaining) remain", entry: name,
+                    offset: fields.offset)
             }
             var field = ByteReader(try fields.bytes(length), baseOffset: fields.offset, what: "extra field of \"\(name)\"")
             switch id {

@@ -44,7 +44,8 @@ enum EndRecords {
     static func parseZip64(_ bytes: ArraySlice<UInt8>, at offset: UInt64) throws(ArchiveError) -> EndOfCentralDirectory {
         var r = ByteReader(bytes, baseOffset: Int64(offset), what: "ZIP64 end of central directory record")
         guard try r.u32() == Zip.zip64EndOfCentralDirectorySignature else {
-            throw ArchiveError(.corrupt, "the ZIP64 locator points at offset \(offset), where there is no ZIP64 end record", offset: Int64(offset))
+            throw ArchiveError(
+                .corrupt, "the ZIP64 locator points at offset \(offset), where there is no ZIP64 end record", offset: Int64(offset))
         }
         try r.skip(8 + 2 + 2 + 4 + 4 + 8)
         let count = try r.u64()

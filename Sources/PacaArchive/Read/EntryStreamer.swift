@@ -22,23 +22,29 @@ final class EntryStreamer {
     /// Streams `entry`'s contents from `archive` to `body`. Throws an ``ArchiveError`` naming the
     /// entry and offset on unsupported methods, truncation, bad deflate data, a size mismatch or a
     /// CRC mismatch; `body`'s own errors pass through.
-    func stream(_ entry: ArchiveEntry, from archive: ArchiveReader, _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
+    func stream(_ entry: ArchiveEntry, from archive: ArchiveReader, _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void)
+        throws(ArchiveError)
+    {
         guard !entry.isEncrypted else {
-            throw ArchiveError(.corrupt, "the entry is encrypted, which is not supported", entry: entry.path, offset: Int64(entry.localHeaderOffset))
+            throw ArchiveError(
+                .corrupt, "the entry is encrypted, which is not supported", entry: entry.path, offset: Int64(entry.localHeaderOffset))
         }
         let start = try archive.dataOffset(of: entry)
         var crc = CRC32()
         switch entry.method {
         case .stored:
             guard entry.compressedSize == entry.size else {
-                throw ArchiveError(.corrupt, "a stored entry's sizes disagree (\(entry.compressedSize) stored, \(entry.size) declared)", entry: entry.path, offset: Int64(entry.localHeaderOffset))
+                throw ArchiveError(
+                    .corrupt, "a stored entry's sizes disagree (\(entry.compressedSize) stored, \(entry.size) declared)", entry: entry.path,
+                    offset: Int64(entry.localHeaderOffset))
             }
             var done: UInt64 = 0
             while done < entry.size {
                 let want = Int(min(UInt64(Self.blockSize), entry.size - done))
                 let got = try archive.read(into: UnsafeMutableRawBufferPointer(rebasing: input[0..<want]), at: start + done)
                 guard got == want else {
-                    throw ArchiveError(.truncated, "the entry's data ends early", entry: entry.path, offset: Int64(start + done) + Int64(got))
+                    throw ArchiveError(
+                        .truncated, "the entry's data ends early", entry: entry.path, offset: Int64(start + done) + Int64(got))
                 }
                 let block = UnsafeRawBufferPointer(rebasing: input[0..<got])
                 crc.update(block)
@@ -48,14 +54,21 @@ final class EntryStreamer {
         case .deflated:
             try inflate(entry, from: archive, start: start, crc: &crc, body)
         case .other(let code):
-            throw ArchiveError(.corrupt, "the entry uses compression method \(code), which is not supported (only stored and deflate)", entry: entry.path, offset: Int64(entry.localHeaderOffset))
+            throw ArchiveError(
+                .corrupt, "the entry uses compression method \(code), which is not supported (only stored and deflate)", entry: entry.path,
+                offset: Int64(entry.localHeaderOffset))
         }
         guard crc.value == entry.crc32 else {
-            throw ArchiveError(.checksumMismatch, "CRC-32 mismatch: the data gives \(hex(crc.value)), the archive says \(hex(entry.crc32))", entry: entry.path, offset: Int64(start))
+            throw ArchiveError(
+                .checksumMismatch, "CRC-32 mismatch: the data gives \(hex(crc.value)), the archive says \(hex(entry.crc32))",
+                entry: entry.path, offset: Int64(start))
         }
     }
 
-    private func inflate(_ entry: ArchiveEntry, from archive: ArchiveReader, start: UInt64, crc: inout CRC32, _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
+    private func inflate(
+        _ entry: ArchiveEntry, from archive: ArchiveReader, start: UInt64, crc: inout CRC32,
+        _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
+    ) throws(ArchiveError) {
         inflater.reset()
         var consumed: UInt64 = 0
         var produced: UInt64 = 0
@@ -65,18 +78,21 @@ final class EntryStreamer {
         while !finished {
             if available == 0 {
                 guard consumed < entry.compressedSize else {
-                    throw ArchiveError(.corrupt, "the deflate stream ends without its final block", entry: entry.path, offset: Int64(start + consumed))
+                    throw ArchiveError(
+                        .corrupt, "the deflate stream ends without its final block", entry: entry.path, offset: Int64(start + consumed))
                 }
                 let want = Int(min(UInt64(Self.blockSize), entry.compressedSize - consumed))
                 available = try archive.read(into: UnsafeMutableRawBufferPointer(rebasing: input[0..<want]), at: start + consumed)
                 availableStart = 0
                 guard available == want else {
-                    throw ArchiveError(.truncated, "the entry's data ends early", entry: entry.path, offset: Int64(start + consumed) + Int64(available))
+                    throw ArchiveError(
+                        .truncated, "the entry's data ends early", entry: entry.path, offset: Int64(start + consumed) + Int64(available))
                 }
             }
             let step: Inflater.Step
             do {
-                step = try inflater.inflate(UnsafeRawBufferPointer(rebasing: input[availableStart..<availableStart + available]), into: output)
+                step = try inflater.inflate(
+                    UnsafeRawBufferPointer(rebasing: input[availableStart..<availableStart + available]), into: output)
             } catch {
                 throw error.at(entry: entry.path, offset: Int64(start + consumed))
             }
@@ -87,7 +103,9 @@ final class EntryStreamer {
             if step.produced > 0 {
                 produced += UInt64(step.produced)
                 guard produced <= entry.size else {
-                    throw ArchiveError(.corrupt, "the entry decompresses to more than its declared \(entry.size) bytes", entry: entry.path, offset: Int64(start + consumed))
+                    throw ArchiveError(
+                        .corrupt, "the entry decompresses to more than its declared \(entry.size) bytes", entry: entry.path,
+                        offset: Int64(start + consumed))
                 }
                 let block = UnsafeRawBufferPointer(rebasing: output[0..<step.produced])
                 crc.update(block)
@@ -97,7 +115,9 @@ final class EntryStreamer {
             }
         }
         guard produced == entry.size else {
-            throw ArchiveError(.corrupt, "the entry decompresses to \(produced) bytes, but its declared size is \(entry.size)", entry: entry.path, offset: Int64(start))
+            throw ArchiveError(
+                .corrupt, "the entry decompresses to \(produced) bytes, but its declared size is \(entry.size)", entry: entry.path,
+                offset: Int64(start))
         }
     }
 

@@ -1,7 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import CPacaSystem
 import Crypto
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A file written front to back through a buffer, hashing (SHA-256) every byte on the way out.
 ///
@@ -16,6 +18,11 @@ final class OutputFile {
     private var isClosed = false
     /// Bytes written so far (buffered or not): the archive offset of the next byte.
     private(set) var position: UInt64 = 0
+    /// Bytes handed to the kernel, and how far writeback has been started.
+    private var written: Int64 = 0
+    private var writebackStarted: Int64 = 0
+    /// Writeback is started every this many bytes, so the final fsync has little left to do.
+    private static let writebackStep: Int64 = 8 << 20
 
     /// Creates `path`, failing if it exists.
     init(creating path: String, mode: mode_t = 0o600, bufferSize: Int = 1 << 20) throws(SystemError) {
@@ -41,6 +48,7 @@ final class OutputFile {
         try drain()
         if bytes.count >= buffer.count / 2 {
             try Syscall.writeAll(fd, bytes, path: path)
+            wrote(bytes.count)
         } else {
             UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count]).copyMemory(from: bytes)
             used = bytes.count
@@ -54,7 +62,18 @@ final class OutputFile {
     private func drain() throws(SystemError) {
         guard used > 0 else { return }
         try Syscall.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<used]), path: path)
+        wrote(used)
         used = 0
+    }
+
+    /// Starts (does not wait for) writeback of what was written since the last start, so the disk
+    /// works while the archive is still being compressed. Best effort: fsync at the end is what counts.
+    private func wrote(_ count: Int) {
+        written += Int64(count)
+        if written - writebackStarted >= Self.writebackStep {
+            _ = paca_start_writeback(fd, writebackStarted, written - writebackStarted)
+            writebackStarted = written
+        }
     }
 
     /// Writes what is buffered, fsyncs and closes; returns the SHA-256 of everything written, in hex.

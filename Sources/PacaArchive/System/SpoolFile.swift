@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CPacaSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// An anonymous temporary file for data that grows with the number of entries (the central
 /// directory, the manifest), so that memory does not. Appended to through a buffer, then read
@@ -52,7 +53,9 @@ final class SpoolFile {
     }
 
     /// Calls `body` with the spooled bytes in order, a block at a time (the last block may be short).
-    func forEachBlock(size: Int = 1 << 20, _ body: (UnsafeRawBufferPointer, _ isLast: Bool) throws(ArchiveError) -> Void) throws(ArchiveError) {
+    func forEachBlock(size: Int = 1 << 20, _ body: (UnsafeRawBufferPointer, _ isLast: Bool) throws(ArchiveError) -> Void)
+        throws(ArchiveError)
+    {
         do { try flush() } catch { throw ArchiveError(error) }
         let block = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { block.deallocate() }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CPacaSystem
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
 
 /// Every system call the archive module makes goes through here: `EINTR` is retried and a failure
 /// becomes a ``SystemError`` naming the call and the path.
@@ -100,7 +101,9 @@ enum Syscall {
         var size = 256
         while true {
             var buffer = [UInt8](repeating: 0, count: size)
-            let n = try retrying("readlink", path) { buffer.withUnsafeMutableBytes { Glibc.readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), size) } }
+            let n = try retrying("readlink", path) {
+                buffer.withUnsafeMutableBytes { Glibc.readlink(path, $0.baseAddress!.assumingMemoryBound(to: CChar.self), size) }
+            }
             if n < size { return Array(buffer[..<n]) }
             size *= 4
         }

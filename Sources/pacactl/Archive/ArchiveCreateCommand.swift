@@ -3,7 +3,7 @@ import PacaArchive
 import PacaCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct ArchiveCreateCommand: ParsableCommand {
@@ -18,7 +18,9 @@ struct ArchiveCreateCommand: ParsableCommand {
     @Argument(help: "Files and directories to back up; each is stored under its own name.")
     var paths: [String]
 
-    @Option(name: .customLong("exclude"), help: "Leave out paths matching this pattern (gitignore-like: '*.tmp', '__pycache__/', 'data/raw/**'). Repeatable.")
+    @Option(
+        name: .customLong("exclude"),
+        help: "Leave out paths matching this pattern (gitignore-like: '*.tmp', '__pycache__/', 'data/raw/**'). Repeatable.")
     var excludes: [String] = []
 
     @Option(help: "zlib compression level, 0 (store) to 9.")
@@ -61,7 +63,9 @@ struct ArchiveCreateCommand: ParsableCommand {
         } else {
             let ratio = result.bytesIn > 0 ? Double(result.bytesStored) / Double(result.bytesIn) : 1
             print("\(result.archive): \(result.files) files, \(result.directories) directories, \(result.symlinks) symlinks")
-            print("  \(ByteCount.format(result.bytesIn)) in, \(ByteCount.format(result.bytesStored)) stored (\(Int((ratio * 100).rounded()))%), \(String(format2(result.seconds))) s")
+            print(
+                "  \(ByteCount.format(result.bytesIn)) in, \(ByteCount.format(result.bytesStored)) stored (\(Int((ratio * 100).rounded()))%), \(String(format2(result.seconds))) s"
+            )
             print("  sha256 \(result.sha256)")
         }
         var standardError = StandardError()

@@ -37,7 +37,9 @@ struct ArchiveExtractCommand: ParsableCommand {
         let bar = ProgressBar(label: "restoring")
         let result: ExtractionResult
         do {
-            result = try ArchiveExtractor.extract(file, to: to, options: ExtractionOptions(includes: patterns, overwrite: overwrite, threads: threads)) {
+            result = try ArchiveExtractor.extract(
+                file, to: to, options: ExtractionOptions(includes: patterns, overwrite: overwrite, threads: threads)
+            ) {
                 bar.update(done: $0, total: $1)
             }
         } catch {
@@ -48,7 +50,9 @@ struct ArchiveExtractCommand: ParsableCommand {
         if outputOptions.json {
             try printJSON(result)
         } else {
-            print("\(result.destination): \(result.files) files, \(result.directories) directories, \(result.symlinks) symlinks, \(ByteCount.format(result.bytes)), \(format2(result.seconds)) s")
+            print(
+                "\(result.destination): \(result.files) files, \(result.directories) directories, \(result.symlinks) symlinks, \(ByteCount.format(result.bytes)), \(format2(result.seconds)) s"
+            )
         }
         if !result.problems.isEmpty {
             var standardError = StandardError()

@@ -51,14 +51,19 @@ struct ArchiveListCommand: ParsableCommand {
                     mode: octal($0.mode), mtime: $0.modificationTime, method: $0.method.description, crc32: $0.crc32)
             }
             let files = entries.filter { $0.kind == .file }
-            try printJSON(Listing(archive: file, entries: listed, files: files.count, bytes: files.reduce(0) { $0 + $1.size }, bytesStored: reader.fileSize))
+            try printJSON(
+                Listing(
+                    archive: file, entries: listed, files: files.count, bytes: files.reduce(0) { $0 + $1.size },
+                    bytesStored: reader.fileSize))
             return
         }
         for entry in entries {
             let time = CivilTime(unixSeconds: entry.modificationTime)
             let when = "\(time.rfc3339.prefix(10)) \(time.rfc3339.dropFirst(11).prefix(5))"
             let size = String(entry.size)
-            print("\(permissions(entry)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(entry.path)\(entry.kind == .directory ? "/" : "")")
+            print(
+                "\(permissions(entry)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(entry.path)\(entry.kind == .directory ? "/" : "")"
+            )
         }
     }
 

@@ -40,7 +40,9 @@ struct ArchiveVerifyCommand: ParsableCommand {
                 print("BAD  \(line)")
             }
             let status = result.isValid ? "OK" : "FAILED"
-            print("\(status)  \(result.archive): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), \(result.problems.count) problem(s), \(format2(result.seconds)) s")
+            print(
+                "\(status)  \(result.archive): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), \(result.problems.count) problem(s), \(format2(result.seconds)) s"
+            )
         }
         if !result.isValid { throw ExitStatus.failed.exitCode }
     }
