@@ -47,7 +47,11 @@ struct Options {
 let options = Options(CommandLine.arguments)
 let fm = FileManager.default
 let work = URL(fileURLWithPath: options.work).standardizedFileURL.path
-let out = work + "/out"
+let outRoot = work + "/out"
+/// This step's output directory: a fresh one per tool and run. Outputs are deleted only at the
+/// end, because deleting gigabytes on this ext4 (mounted with `discard`) slows down whatever writes
+/// next, which would charge one tool for another's cleanup.
+nonisolated(unsafe) var out = outRoot
 let restore = options.restoreDirectory.isEmpty ? work + "/restore" : options.restoreDirectory
 try? fm.createDirectory(atPath: work, withIntermediateDirectories: true)
 
@@ -84,6 +88,20 @@ func clean(_ path: String) {
     _ = Runner.measure("sh -c \"chmod -R u+rwx '\(path)' 2>/dev/null; rm -rf '\(path)'\"", in: work)
 }
 
+clean(outRoot)
+Runner.setup("sync", in: work)
+
+/// Every measured step starts from the same state: no dirty pages left by the step before, the
+/// page cache emptied (when running as root) so that gigabytes written by earlier tools do not
+/// make this one pay for reclaim, and then only this step's input read back in (warm cache).
+let canDropCaches = access("/proc/sys/vm/drop_caches", W_OK) == 0
+if !canDropCaches { log("not root: page cache is not dropped between steps; numbers will drift with the order of tools") }
+func prepareStep(warming input: String) {
+    Runner.setup("sync", in: work)
+    if canDropCaches { Runner.setup("sh -c 'echo 1 > /proc/sys/vm/drop_caches'", in: work) }
+    Runner.setup("sh -c \"find '\(input)' -type f -print0 | xargs -0 -r cat > /dev/null\"", in: work)
+}
+
 // 2. Warm the page cache and take the floor rows: reading everything, and one-core compression.
 log("warming the page cache")
 var rows: [(String, [String])] = []
@@ -116,14 +134,13 @@ for run in 1...options.runs {
         log("run \(run)/\(options.runs): \(contender.name)")
         var environment: [String: String] = [:]
         for (key, value) in contender.environment { environment[key] = substitute(value) }
-        clean(out)
+        out = "\(outRoot)/run\(run)-\(contender.name.filter { $0.isLetter || $0.isNumber })"
         clean(restore)
         try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
         if let prepare = contender.prepare { Runner.setup(substitute(prepare), in: work, environment: environment) }
         var result = results[contender.name] ?? Result()
         if results[contender.name] == nil { order.append(contender.name) }
-        // Each measured step starts with no dirty pages left by the one before.
-        Runner.setup("sync", in: work)
+        prepareStep(warming: "corpus")
         let backup = Runner.measure(substitute(contender.backup), in: work, environment: environment)
         guard backup.status == 0 else {
             log("\(contender.name) backup failed with status \(backup.status)")
@@ -131,24 +148,26 @@ for run in 1...options.runs {
         }
         result.backup.append(backup)
         result.size = directorySize(substitute(contender.output))
-        Runner.setup("sync", in: work)
+        prepareStep(warming: substitute(contender.output))
         let restored = Runner.measure(substitute(contender.restore), in: work, environment: environment)
         if restored.status != 0 { log("\(contender.name) restore exited \(restored.status)") }
         result.restore.append(restored)
-        Runner.setup("sync", in: work)
+        prepareStep(warming: substitute(contender.output))
         let checked = Runner.measure(substitute(contender.check), in: work, environment: environment)
         if checked.status != 0 { log("\(contender.name) check exited \(checked.status)") }
         result.check.append(checked)
         results[contender.name] = result
     }
 }
-clean(out)
+clean(outRoot)
 clean(restore)
 
 // 4. The table.
 func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 print("Corpus: \(corpus) (scale \(options.scale), \(f(corpusBytes / 1e6, 0)) MB), \(options.runs) runs each, medians; page cache warm;")
-print("`sync` before every measured step; restores into \(restore).\n")
+print(
+    "Before every measured step: `sync`, \(canDropCaches ? "page cache dropped, " : "")its input read back into the cache; restores into \(restore).\n"
+)
 print(
     "| tool | backup wall s | backup CPU s | backup peak RSS MiB | output MB | restore wall s | restore peak RSS MiB | check wall s | check peak RSS MiB |"
 )

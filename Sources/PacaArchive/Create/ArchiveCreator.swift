@@ -156,6 +156,7 @@ public enum ArchiveCreator {
             try Syscall.rename(sidecar + ".partial", sidecar)
             try Syscall.fsyncDirectory(directory)
         } catch {
+            try? Syscall.unlink(sidecar + ".partial")
             if error.errno == EEXIST {
                 throw ArchiveError(.alreadyExists, "\(destination) appeared while the archive was written; it was left as it is")
             }

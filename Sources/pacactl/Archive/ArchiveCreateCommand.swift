@@ -46,18 +46,12 @@ struct ArchiveCreateCommand: ParsableCommand {
         if name.hasSuffix(".zip") { name.removeLast(4) }
         let header = ManifestHeader(backupID: name, createdAt: Int64(time(nil)))
         let options = CreationOptions(level: level, threads: threads, excludes: patterns)
-        let bar = ProgressBar(label: "backing up")
         let expected = isatty(STDERR_FILENO) == 1 ? (try? ArchiveCreator.estimate(sources: paths, excludes: patterns).bytes) ?? 0 : 0
-        let result: CreationResult
-        do {
-            result = try ArchiveCreator.create(sources: paths, at: output, header: header, options: options) { progress in
+        let result = try runArchiveOperation("backing up") { (bar) throws(ArchiveError) in
+            try ArchiveCreator.create(sources: paths, at: output, header: header, options: options) { progress in
                 bar.update(done: progress.bytes, total: expected)
             }
-        } catch {
-            bar.finish()
-            throw fail(error.description, ExitStatus(error))
         }
-        bar.finish()
         if outputOptions.json {
             try printJSON(result)
         } else {

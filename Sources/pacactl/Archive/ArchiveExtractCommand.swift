@@ -34,19 +34,10 @@ struct ArchiveExtractCommand: ParsableCommand {
 
     func run() throws {
         let patterns = try includes.map { try PathPattern($0) }
-        let bar = ProgressBar(label: "restoring")
-        let result: ExtractionResult
-        do {
-            result = try ArchiveExtractor.extract(
-                file, to: to, options: ExtractionOptions(includes: patterns, overwrite: overwrite, threads: threads)
-            ) {
-                bar.update(done: $0, total: $1)
-            }
-        } catch {
-            bar.finish()
-            throw fail(error.description, ExitStatus(error))
+        let options = ExtractionOptions(includes: patterns, overwrite: overwrite, threads: threads)
+        let result = try runArchiveOperation("restoring") { (bar) throws(ArchiveError) in
+            try ArchiveExtractor.extract(file, to: to, options: options) { bar.update(done: $0, total: $1) }
         }
-        bar.finish()
         if outputOptions.json {
             try printJSON(result)
         } else {

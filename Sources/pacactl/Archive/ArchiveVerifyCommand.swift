@@ -21,15 +21,9 @@ struct ArchiveVerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let bar = ProgressBar(label: "verifying")
-        let result: VerificationResult
-        do {
-            result = try ArchiveVerifier.verify(file, threads: threads) { bar.update(done: $0, total: 0) }
-        } catch {
-            bar.finish()
-            throw fail(error.description, ExitStatus(error))
+        let result = try runArchiveOperation("verifying") { (bar) throws(ArchiveError) in
+            try ArchiveVerifier.verify(file, threads: threads) { bar.update(done: $0, total: 0) }
         }
-        bar.finish()
         if outputOptions.json {
             try printJSON(result)
         } else {

@@ -27,3 +27,16 @@ func fail(_ message: String, _ status: ExitStatus) -> ExitCode {
     print("pacactl: \(message)", to: &standardError)
     return status.exitCode
 }
+
+/// Runs an archive operation with a progress bar on standard error (drawn only on a terminal,
+/// cleared afterwards), turning its error into a message and the matching exit status.
+func runArchiveOperation<T>(_ label: String, _ body: (ProgressBar) throws(ArchiveError) -> T) throws -> T {
+    let bar = ProgressBar(label: label)
+    defer { bar.finish() }
+    do {
+        return try body(bar)
+    } catch {
+        bar.finish()
+        throw fail(error.description, ExitStatus(error))
+    }
+}
