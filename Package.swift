@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -40,6 +41,15 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "PacaConfig",
+            dependencies: ["PacaCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PacaProtocol",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "pacactl",
             dependencies: [
@@ -52,6 +62,16 @@ let package = Package(
         .executableTarget(
             name: "pacabench",
             dependencies: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaConfigTests",
+            dependencies: ["PacaConfig", "PacaCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaProtocolTests",
+            dependencies: ["PacaProtocol"],
             swiftSettings: strict
         ),
         .testTarget(

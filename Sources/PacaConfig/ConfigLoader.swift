@@ -1,0 +1,246 @@
+import PacaCore
+import Yams
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// Reads pacad's YAML configuration (with Yams) and checks it as a whole: unknown keys, values
+/// of the wrong type, out-of-range numbers, relative paths, bad patterns and references to
+/// targets that do not exist are all reported together, each with its key path and line.
+public enum ConfigLoader {
+    /// Parses and validates `text`; `file` is only used in messages.
+    public static func load(yaml text: String, file: String? = nil) throws(ConfigError) -> DaemonConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigError(file: file, problems: [Self.problem(from: error)])
+        } catch {
+            throw ConfigError(file: file, problems: [ConfigProblem(key: "", line: nil, message: "not valid YAML: \(error)")])
+        }
+        var reader = NodeReader()
+        let config = reader.daemonConfig(root)
+        guard reader.problems.isEmpty, let config else {
+            throw ConfigError(file: file, problems: reader.problems)
+        }
+        return config
+    }
+
+    /// Reads and validates the file at `path`.
+    public static func load(file path: String) throws(ConfigError) -> DaemonConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(
+                file: path, problems: [ConfigProblem(key: "", line: nil, message: "cannot read the file (missing or not readable)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, problems: [ConfigProblem(key: "", line: nil, message: "the file is not UTF-8 text")])
+        }
+        return try load(yaml: text, file: path)
+    }
+
+    private static func problem(from error: YamlError) -> ConfigProblem {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigProblem(key: "", line: mark.line, message: "not valid YAML: \(problem)")
+        default:
+            return ConfigProblem(key: "", line: nil, message: "not valid YAML: \(error)")
+        }
+    }
+}
+
+/// Walks the YAML node tree, collecting every problem instead of stopping at the first.
+private struct NodeReader {
+    var problems: [ConfigProblem] = []
+
+    mutating func report(_ key: String, _ node: Node?, _ message: String) {
+        problems.append(ConfigProblem(key: key, line: node?.mark?.line, message: message))
+    }
+
+    /// The mapping at `key`, with its keys checked against `allowed`.
+    mutating func mapping(_ node: Node?, at key: String, allowed: [String]) -> [(String, Node)]? {
+        guard let node else { return nil }
+        guard let mapping = node.mapping else {
+            report(key, node, "expected a mapping of keys to values")
+            return nil
+        }
+        var pairs: [(String, Node)] = []
+        for (keyNode, value) in mapping {
+            guard let name = keyNode.string else {
+                report(key, keyNode, "keys must be strings")
+                continue
+            }
+            let path = key.isEmpty ? name : "\(key).\(name)"
+            if !allowed.isEmpty && !allowed.contains(name) {
+                let hint = allowed.first { Self.isNearMiss(name, $0) }.map { " (did you mean \"\($0)\"?)" } ?? ""
+                report(path, keyNode, "unknown key\(hint); expected one of: \(allowed.joined(separator: ", "))")
+                continue
+            }
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
+    mutating func string(_ node: Node, at key: String) -> String? {
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            report(key, node, "expected a non-empty string")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func absolutePath(_ node: Node, at key: String) -> String? {
+        guard let path = string(node, at: key) else { return nil }
+        guard path.hasPrefix("/") else {
+            report(key, node, "\"\(path)\" is a relative path; give an absolute one")
+            return nil
+        }
+        return path
+    }
+
+    mutating func integer(_ node: Node, at key: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = node.int else {
+            report(key, node, "expected a whole number")
+            return nil
+        }
+        guard range.contains(value) else {
+            report(key, node, "\(value) is out of range \(range.lowerBound)-\(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func strings(_ node: Node, at key: String) -> [String] {
+        guard let sequence = node.sequence else {
+            report(key, node, "expected a list")
+            return []
+        }
+        return sequence.enumerated().compactMap { index, item in string(item, at: "\(key)[\(index)]") }
+    }
+
+    mutating func name(_ name: String, at key: String, _ node: Node) -> Bool {
+        let allowed = name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+        if !allowed || name.count > 64 {
+            report(key, node, "\"\(name)\" is not a valid name: use 1-64 of a-z, 0-9, '-' and '_'")
+        }
+        return allowed && name.count <= 64
+    }
+
+    mutating func daemonConfig(_ root: Node?) -> DaemonConfig? {
+        guard let root else {
+            report("", nil, "the file is empty")
+            return nil
+        }
+        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets"]
+        guard let pairs = mapping(root, at: "", allowed: keys) else { return nil }
+        let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        for required in ["state_dir", "socket", "targets", "sets"] where values[required] == nil {
+            report(required, root, "missing; it is required")
+        }
+        let state = values["state_dir"].flatMap { absolutePath($0, at: "state_dir") }
+        let socket = values["socket"].flatMap { absolutePath($0, at: "socket") }
+        let group = values["socket_group"].flatMap { string($0, at: "socket_group") }
+        var level = 2
+        var threads: Int?
+        if let compression = mapping(values["compression"], at: "compression", allowed: ["level", "threads"]) {
+            for (key, node) in compression {
+                if key == "level" { level = integer(node, at: "compression.level", in: 0...9) ?? level }
+                if key == "threads" { threads = integer(node, at: "compression.threads", in: 1...256) }
+            }
+        }
+        let targets = self.targets(values["targets"])
+        let sets = self.sets(values["sets"], targets: targets.map(\.name))
+        guard let state, let socket else { return nil }
+        return DaemonConfig(
+            stateDirectory: state, socketPath: socket, socketGroup: group, compressionLevel: level,
+            compressionThreads: threads, targets: targets, sets: sets)
+    }
+
+    mutating func targets(_ node: Node?) -> [DaemonConfig.Target] {
+        guard let pairs = mapping(node, at: "targets", allowed: []) else { return [] }
+        if pairs.isEmpty { report("targets", node, "no targets: configure at least one") }
+        var targets: [DaemonConfig.Target] = []
+        for (name, value) in pairs {
+            let key = "targets.\(name)"
+            guard self.name(name, at: key, value), let fields = mapping(value, at: key, allowed: ["type", "path"]) else { continue }
+            let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+            guard let typeNode = values["type"], let type = string(typeNode, at: "\(key).type") else {
+                if values["type"] == nil { report("\(key).type", value, "missing; it is required (directory)") }
+                continue
+            }
+            switch type {
+            case "directory":
+                guard let pathNode = values["path"] else {
+                    report("\(key).path", value, "missing; a directory target needs a path")
+                    continue
+                }
+                if let path = absolutePath(pathNode, at: "\(key).path") {
+                    targets.append(DaemonConfig.Target(name: name, kind: .directory(path: path)))
+                }
+            default:
+                report("\(key).type", typeNode, "unknown target type \"\(type)\"; expected directory")
+            }
+        }
+        return targets
+    }
+
+    mutating func sets(_ node: Node?, targets: [String]) -> [DaemonConfig.BackupSet] {
+        guard let pairs = mapping(node, at: "sets", allowed: []) else { return [] }
+        if pairs.isEmpty { report("sets", node, "no sets: configure at least one") }
+        var sets: [DaemonConfig.BackupSet] = []
+        for (name, value) in pairs {
+            let key = "sets.\(name)"
+            guard self.name(name, at: key, value), let fields = mapping(value, at: key, allowed: ["paths", "exclude", "targets"]) else {
+                continue
+            }
+            let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+            var set = DaemonConfig.BackupSet(name: name, paths: [], targets: [])
+            if let paths = values["paths"] {
+                for (index, item) in (paths.sequence.map(Array.init) ?? []).enumerated() {
+                    if let path = absolutePath(item, at: "\(key).paths[\(index)]") { set.paths.append(path) }
+                }
+                if paths.sequence == nil { report("\(key).paths", paths, "expected a list of absolute paths") }
+                if paths.sequence?.isEmpty == true { report("\(key).paths", paths, "the list is empty") }
+            } else {
+                report("\(key).paths", value, "missing; it is required")
+            }
+            if let exclude = values["exclude"] {
+                for (index, text) in strings(exclude, at: "\(key).exclude").enumerated() {
+                    do { set.excludes.append(try PathPattern(text)) } catch {
+                        report("\(key).exclude[\(index)]", exclude, error.reason)
+                    }
+                }
+            }
+            if let targetList = values["targets"] {
+                set.targets = strings(targetList, at: "\(key).targets")
+                for target in set.targets where !targets.contains(target) {
+                    report("\(key).targets", targetList, "no target named \"\(target)\" (targets: \(targets.joined(separator: ", ")))")
+                }
+                if set.targets.isEmpty { report("\(key).targets", targetList, "the list is empty") }
+            } else if targets.count == 1 {
+                set.targets = targets
+            } else {
+                report("\(key).targets", value, "missing; with several targets, say which this set uses")
+            }
+            sets.append(set)
+        }
+        return sets
+    }
+
+    /// True when `a` is one edit (or one swap) away from `b`, for "did you mean" hints.
+    static func isNearMiss(_ a: String, _ b: String) -> Bool {
+        let x = Array(a), y = Array(b)
+        if abs(x.count - y.count) > 1 || x == y { return false }
+        var previous = Array(0...y.count)
+        for i in 1...max(x.count, 1) where !x.isEmpty {
+            var current = [i] + Array(repeating: 0, count: y.count)
+            for j in 1...max(y.count, 1) where !y.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[y.count] <= 2
+    }
+}

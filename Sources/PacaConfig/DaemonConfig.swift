@@ -1,0 +1,88 @@
+public import PacaCore
+
+/// pacad's configuration, decoded and checked as a whole from one YAML file (see
+/// ``ConfigLoader``) or built from the embedded default.
+///
+/// Key names are the contract documented in docs/configuration.md; later issues add `jobs`,
+/// `triggers`, retention and `stores` next to these.
+public struct DaemonConfig: Sendable, Equatable {
+    /// Catalog and daemon state (`state_dir`).
+    public var stateDirectory: String
+    /// The control socket (`socket`); under systemd `$RUNTIME_DIRECTORY/pacad.sock` wins.
+    public var socketPath: String
+    /// Members of this group may use the socket besides root and the daemon's own user (`socket_group`).
+    public var socketGroup: String?
+    /// zlib level for archives (`compression.level`, 0-9).
+    public var compressionLevel: Int
+    /// Compressor threads per backup (`compression.threads`); nil means every CPU.
+    public var compressionThreads: Int?
+    /// Named destinations, in file order.
+    public var targets: [Target]
+    /// Named backup sets, in file order.
+    public var sets: [BackupSet]
+
+    public init(
+        stateDirectory: String, socketPath: String, socketGroup: String? = nil, compressionLevel: Int = 2,
+        compressionThreads: Int? = nil, targets: [Target], sets: [BackupSet]
+    ) {
+        self.stateDirectory = stateDirectory
+        self.socketPath = socketPath
+        self.socketGroup = socketGroup
+        self.compressionLevel = compressionLevel
+        self.compressionThreads = compressionThreads
+        self.targets = targets
+        self.sets = sets
+    }
+
+    /// A place backups are delivered to.
+    public struct Target: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            /// A local or mounted directory: archives go to `<path>/<set>/<backup-id>.zip`.
+            case directory(path: String)
+        }
+
+        public var name: String
+        public var kind: Kind
+
+        public init(name: String, kind: Kind) {
+            self.name = name
+            self.kind = kind
+        }
+    }
+
+    /// A named group of paths backed up together into one archive.
+    public struct BackupSet: Sendable, Equatable {
+        public var name: String
+        /// Absolute paths; each is stored in the archive under its last component.
+        public var paths: [String]
+        public var excludes: [PathPattern]
+        /// Names of targets from ``DaemonConfig/targets``.
+        public var targets: [String]
+
+        public init(name: String, paths: [String], excludes: [PathPattern] = [], targets: [String]) {
+            self.name = name
+            self.paths = paths
+            self.excludes = excludes
+            self.targets = targets
+        }
+    }
+
+    /// The set named `name`, if configured.
+    public func set(named name: String) -> BackupSet? { sets.first { $0.name == name } }
+
+    /// The target named `name`, if configured.
+    public func target(named name: String) -> Target? { targets.first { $0.name == name } }
+
+    /// The configuration pacad runs on when it is given no file: everything under
+    /// `<workingDirectory>/.paca/`, one directory target `local`, and one set `workspace` over
+    /// `source`.
+    public static func embeddedDefault(workingDirectory: String, source: String) -> DaemonConfig {
+        let base = workingDirectory.hasSuffix("/") ? workingDirectory + ".paca" : workingDirectory + "/.paca"
+        return DaemonConfig(
+            stateDirectory: base,
+            socketPath: base + "/pacad.sock",
+            targets: [Target(name: "local", kind: .directory(path: base + "/backups"))],
+            sets: [BackupSet(name: "workspace", paths: [source], targets: ["local"])]
+        )
+    }
+}

@@ -1,0 +1,40 @@
+/// A JSON-RPC 2.0 error object: a stable code, a message for people, optional structured data.
+/// Clients act on the code, never on the message.
+public struct RPCError: Error, Sendable, Hashable, Codable {
+    public var code: Int
+    public var message: String
+    public var data: JSONValue?
+
+    public init(_ code: RPCErrorCode, _ message: String, data: JSONValue? = nil) {
+        self.code = code.rawValue
+        self.message = message
+        self.data = data
+    }
+}
+
+/// The error codes of protocol version 1 (docs/protocol.md). The -327xx/-326xx ones are
+/// JSON-RPC's own; the -320xx ones are pacad's.
+public enum RPCErrorCode: Int, Sendable, CaseIterable {
+    /// The payload is not valid JSON (or not UTF-8).
+    case parseError = -32700
+    /// Valid JSON that is not a request object (not an object, no method, wrong jsonrpc version).
+    case invalidRequest = -32600
+    /// No method of that name.
+    case methodNotFound = -32601
+    /// The params are missing a member, have one of the wrong type, or have one that is not allowed.
+    case invalidParams = -32602
+    /// A bug or an unexpected failure inside the daemon.
+    case internalError = -32603
+    /// The backup, set, job or record named does not exist.
+    case notFound = -32001
+    /// The operation conflicts with one already running.
+    case busy = -32002
+    /// Reading or writing a target or the state directory failed.
+    case storageError = -32003
+    /// The request is well-formed but its values are not acceptable (a bad config, a bad pattern).
+    case validationError = -32004
+    /// The caller's uid and groups do not allow talking to this daemon.
+    case permissionDenied = -32005
+    /// A frame longer than the limit; the connection is closed after this reply.
+    case frameTooLarge = -32006
+}
