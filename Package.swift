@@ -27,6 +27,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "CPacaSystem"),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
         .target(
             name: "PacaCore",
             swiftSettings: strict
@@ -44,6 +49,11 @@ let package = Package(
         .target(
             name: "PacaConfig",
             dependencies: ["PacaCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PacaDaemon",
+            dependencies: ["CSystemd"],
             swiftSettings: strict
         ),
         .target(
@@ -67,6 +77,11 @@ let package = Package(
         .testTarget(
             name: "PacaConfigTests",
             dependencies: ["PacaConfig", "PacaCore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaDaemonTests",
+            dependencies: ["PacaDaemon"],
             swiftSettings: strict
         ),
         .testTarget(
