@@ -36,17 +36,8 @@ final class SpoolFile {
 
     private func flush() throws(SystemError) {
         guard !buffer.isEmpty else { return }
-        let written = flushed
         try buffer.withBytes { (raw) throws(SystemError) in
-            var done = 0
-            while done < raw.count {
-                let n = Glibc.pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t(written + Int64(done)))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError(call: "write", path: label, errno: errno)
-                }
-                done += n
-            }
+            try Syscall.pwriteAll(fd, raw, offset: flushed, path: label)
         }
         flushed += Int64(buffer.count)
         buffer.removeAll(keepingCapacity: true)

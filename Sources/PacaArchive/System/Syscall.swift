@@ -24,10 +24,6 @@ enum Syscall {
         try retrying("open", path) { Glibc.open(path, flags | O_CLOEXEC, mode) }
     }
 
-    static func openat(_ dir: Int32, _ name: String, _ flags: Int32, _ mode: mode_t = 0, displayPath: String) throws(SystemError) -> Int32 {
-        try retrying("open", displayPath) { Glibc.openat(dir, name, flags | O_CLOEXEC, mode) }
-    }
-
     static func close(_ fd: Int32) {
         _ = Glibc.close(fd)  // Linux closes the descriptor even when close reports EINTR: never retry.
     }
@@ -61,6 +57,17 @@ enum Syscall {
         }
     }
 
+    /// Writes all of `buffer` at `offset`, looping over short writes.
+    static func pwriteAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, offset: Int64, path: String) throws(SystemError) {
+        var done = 0
+        while done < buffer.count {
+            let n = try retrying("pwrite", path) {
+                Glibc.pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + Int64(done)))
+            }
+            done += n
+        }
+    }
+
     static func fsync(_ fd: Int32, path: String) throws(SystemError) {
         _ = try retrying("fsync", path) { Glibc.fsync(fd) }
     }
@@ -81,13 +88,6 @@ enum Syscall {
     static func lstat(_ path: String) throws(SystemError) -> stat {
         var info = stat()
         _ = try retrying("lstat", path) { Glibc.lstat(path, &info) }
-        return info
-    }
-
-    static func fstatat(_ dir: Int32, _ name: String, followSymlinks: Bool, displayPath: String) throws(SystemError) -> stat {
-        var info = stat()
-        let flags = followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
-        _ = try retrying("stat", displayPath) { Glibc.fstatat(dir, name, &info, flags) }
         return info
     }
 
