@@ -65,7 +65,7 @@ public enum ArchiveExtractor {
             streamer, index in
             let entry = files[index]
             do {
-                try writer.writeFile(entry, from: archive, streamer: try streamer.get()) { state.add(bytes: $0) }
+                try writer.writeFile(entry, from: archive, streamer: try streamer.get()) { state.bytes.add(UInt64($0)) }
                 state.count(entry)
             } catch let error as ArchiveError {
                 state.report(error.at(entry: entry.path))
@@ -87,7 +87,7 @@ public enum ArchiveExtractor {
         }
         return ExtractionResult(
             archive: archivePath, destination: guardian.root, files: state.files, directories: state.directories,
-            symlinks: state.symlinks, bytes: state.bytes, seconds: MonotonicClock.now - started,
+            symlinks: state.symlinks, bytes: state.bytes.total, seconds: MonotonicClock.now - started,
             problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") })
     }
 
@@ -128,34 +128,16 @@ public enum ArchiveExtractor {
 /// Counters and problems of a parallel extraction, under a lock.
 private final class ExtractionState: @unchecked Sendable {
     private let lock = ConditionLock()
-    private let total: UInt64
-    private let progress: (@Sendable (UInt64, UInt64) -> Void)?
-    private var lastReport = 0.0
+    let bytes: ByteProgress
     private(set) var files = 0
     private(set) var directories = 0
     private(set) var symlinks = 0
-    private(set) var bytes: UInt64 = 0
     private(set) var problems: [ArchiveProblem] = []
 
     init(total: UInt64, progress: (@Sendable (UInt64, UInt64) -> Void)?) {
-        self.total = total
-        self.progress = progress
-    }
-
-    func add(bytes count: Int) {
-        lock.lock()
-        bytes += UInt64(count)
-        var report = false
-        if progress != nil {
-            let now = MonotonicClock.now
-            if now - lastReport >= 0.1 {
-                lastReport = now
-                report = true
-            }
-        }
-        let done = bytes
-        lock.unlock()
-        if report { progress?(done, total) }
+        var report: (@Sendable (UInt64) -> Void)?
+        if let progress { report = { done in progress(done, total) } }
+        bytes = ByteProgress(report: report)
     }
 
     func count(_ entry: ArchiveEntry) {

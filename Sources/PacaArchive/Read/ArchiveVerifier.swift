@@ -95,7 +95,7 @@ public enum ArchiveVerifier {
             do {
                 try streamer.get().stream(entry, from: archive) { block in
                     if digestWanted != nil { hasher.update(bufferPointer: block) }
-                    state.add(bytes: UInt64(block.count))
+                    state.bytes.add(UInt64(block.count))
                 }
                 if let digestWanted {
                     let actual = hasher.finalize().hexString
@@ -124,7 +124,7 @@ public enum ArchiveVerifier {
             }
         }
         return VerificationResult(
-            archive: path, entries: archive.entries.count, bytes: state.bytes, seconds: MonotonicClock.now - started,
+            archive: path, entries: archive.entries.count, bytes: state.bytes.total, seconds: MonotonicClock.now - started,
             sidecar: sidecarStatus, hasManifest: manifest != nil, problems: problems)
     }
 
@@ -208,27 +208,14 @@ extension Substring {
     }
 }
 
-/// Shared, locked state of a parallel verification: one streamer per thread, counters, problems.
+/// Shared, locked state of a parallel verification: bytes checked, problems, the sidecar verdict.
 private final class VerificationState: @unchecked Sendable {
     private let lock = ConditionLock()
-    private let progress: (@Sendable (UInt64) -> Void)?
-    private var lastReport = 0.0
-    private(set) var bytes: UInt64 = 0
+    let bytes: ByteProgress
     private(set) var problems: [ArchiveProblem] = []
     private(set) var sidecarMatches = false
 
-    init(progress: (@Sendable (UInt64) -> Void)?) { self.progress = progress }
-
-    func add(bytes count: UInt64) {
-        lock.lock()
-        bytes += count
-        let now = progress != nil ? MonotonicClock.now : 0
-        let report = progress != nil && now - lastReport >= 0.1
-        if report { lastReport = now }
-        let total = bytes
-        lock.unlock()
-        if report { progress?(total) }
-    }
+    init(progress: (@Sendable (UInt64) -> Void)?) { bytes = ByteProgress(report: progress) }
 
     func report(_ problem: ArchiveProblem) { lock.withLock { problems.append(problem) } }
     func setSidecarMatches(_ matches: Bool) { lock.withLock { sidecarMatches = matches } }
