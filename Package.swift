@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pacactl", targets: ["pacactl"]),
+        .executable(name: "pacad", targets: ["pacad"]),
         .executable(name: "pacabench", targets: ["pacabench"]),
         .library(name: "PacaArchive", targets: ["PacaArchive"]),
     ],
@@ -19,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -52,8 +56,43 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PacaEngine",
+            dependencies: [
+                "PacaArchive",
+                "PacaConfig",
+                "PacaCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "PacaDaemon",
-            dependencies: ["CSystemd"],
+            dependencies: [
+                "CSystemd",
+                "CPacaSystem",
+                "PacaEngine",
+                "PacaConfig",
+                "PacaCore",
+                "PacaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "pacad",
+            dependencies: [
+                "PacaDaemon",
+                "PacaEngine",
+                "PacaConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -65,13 +104,14 @@ let package = Package(
             dependencies: [
                 "PacaArchive",
                 "PacaCore",
+                "PacaProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "pacabench",
-            dependencies: [],
+            dependencies: ["PacaProtocol"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -81,7 +121,12 @@ let package = Package(
         ),
         .testTarget(
             name: "PacaDaemonTests",
-            dependencies: ["PacaDaemon"],
+            dependencies: ["PacaDaemon", "PacaProtocol", "pacad", "pacactl"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaEngineTests",
+            dependencies: ["PacaEngine", "PacaConfig", "PacaCore", "PacaArchive"],
             swiftSettings: strict
         ),
         .testTarget(

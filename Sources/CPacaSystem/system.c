@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include "paca_system.h"
 
 int paca_rename_noreplace(const char *from, const char *to) {
@@ -19,3 +20,9 @@ int paca_start_writeback(int fd, long long offset, long long length) {
 int paca_o_noatime(void) {
     return O_NOATIME;
 }
+
+int paca_so_peercred(void) {
+    return SO_PEERCRED;
+}
+
+_Static_assert(sizeof(struct paca_peer_credentials) == sizeof(struct ucred), "paca_peer_credentials must match struct ucred");

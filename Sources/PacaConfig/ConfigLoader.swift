@@ -219,6 +219,11 @@ private struct NodeReader {
                     report("\(key).targets", targetList, "no target named \"\(target)\" (targets: \(targets.joined(separator: ", ")))")
                 }
                 if set.targets.isEmpty { report("\(key).targets", targetList, "the list is empty") }
+                if set.targets.count > 1 {
+                    report(
+                        "\(key).targets", targetList,
+                        "this version delivers a set to one target; name one (several targets per set are not supported yet)")
+                }
             } else if targets.count == 1 {
                 set.targets = targets
             } else {

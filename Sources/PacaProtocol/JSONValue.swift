@@ -70,6 +70,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
         try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
     }
 
+    /// The JSON form of an `Encodable` value (a result struct), through `JSONEncoder`.
+    public init(encoding value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        self = try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(value))
+    }
+
     /// Compact JSON text with sorted keys, so the same value always has the same bytes.
     public var serialized: [UInt8] {
         let encoder = JSONEncoder()

@@ -29,3 +29,18 @@ import Testing
         }
     }
 }
+
+@Test(arguments: [
+    ("2026-11-27T02:00:00Z", Int64(1_795_744_800)),
+    ("1970-01-01T00:00:00Z", Int64(0)),
+    ("2024-02-29T23:59:59Z", Int64(1_709_251_199)),
+])
+func rfc3339ParsesWhatItPrints(text: String, seconds: Int64) {
+    #expect(CivilTime(rfc3339: text)?.unixSeconds == seconds)
+    #expect(CivilTime(unixSeconds: seconds).rfc3339 == text)
+}
+
+@Test(arguments: ["2026-02-30T00:00:00Z", "2026-11-27 02:00:00Z", "2026-11-27T02:00:00", "2026-13-01T00:00:00Z", "x"])
+func rfc3339RefusesMalformedTimes(text: String) {
+    #expect(CivilTime(rfc3339: text) == nil)
+}

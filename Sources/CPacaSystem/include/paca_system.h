@@ -16,4 +16,14 @@ int paca_start_writeback(int fd, long long offset, long long length);
 /// The O_NOATIME open flag.
 int paca_o_noatime(void);
 
+/// The peer of a Unix socket as SO_PEERCRED reports it (struct ucred's layout).
+struct paca_peer_credentials {
+    int pid;
+    unsigned int uid;
+    unsigned int gid;
+};
+
+/// The SO_PEERCRED socket option number.
+int paca_so_peercred(void);
+
 #endif

@@ -1,0 +1,74 @@
+public import Logging
+public import PacaConfig
+public import PacaEngine
+
+/// The configuration in force, and its reload (`daemon.reload`, SIGHUP): the file is read and
+/// checked as a whole; a bad file changes nothing and the error names every problem. Running work
+/// finishes with the settings it started with.
+public actor ConfigurationStore {
+    /// Where the configuration came from: a file, or the embedded default.
+    public nonisolated let file: String?
+    public private(set) var config: DaemonConfig
+    public private(set) var loadedAt: Double
+    private let engine: BackupEngine
+    private let clock: WallClock
+    private let logger: Logger
+
+    public init(config: DaemonConfig, file: String?, engine: BackupEngine, clock: WallClock, logger: Logger) {
+        self.config = config
+        self.file = file
+        self.engine = engine
+        self.clock = clock
+        self.loadedAt = clock.now()
+        self.logger = logger
+    }
+
+    /// What a reload changed.
+    public struct Outcome: Sendable, Equatable, Encodable {
+        public var file: String
+        /// Settings that changed in the file but take effect only after a restart.
+        public var restartRequired: [String]
+        public var sets: [String]
+        public var targets: [String]
+
+        enum CodingKeys: String, CodingKey {
+            case file, sets, targets
+            case restartRequired = "restart_required"
+        }
+    }
+
+    /// Re-reads the file and applies it. Throws the loader's error (and applies nothing) when the
+    /// file is unusable.
+    public func reload() async throws(ReloadError) -> Outcome {
+        guard let file else { throw .noFile }
+        let loaded = await BlockingWork.run("config") { () -> Result<DaemonConfig, ConfigError> in
+            Result { () throws(ConfigError) in try ConfigLoader.load(file: file) }
+        }
+        let next: DaemonConfig
+        switch loaded {
+        case .success(let config): next = config
+        case .failure(let error):
+            logger.error("configuration reload refused; keeping the one in force", metadata: ["config.file": "\(file)"])
+            throw .invalid(error)
+        }
+        var restart: [String] = []
+        if next.socketPath != config.socketPath { restart.append("socket") }
+        if next.stateDirectory != config.stateDirectory { restart.append("state_dir") }
+        if next.socketGroup != config.socketGroup { restart.append("socket_group") }
+        var applied = next
+        applied.socketPath = config.socketPath
+        applied.stateDirectory = config.stateDirectory
+        applied.socketGroup = config.socketGroup
+        config = applied
+        loadedAt = clock.now()
+        await engine.apply(applied)
+        logger.info("configuration reloaded", metadata: ["config.file": "\(file)", "config.sets": "\(applied.sets.count)"])
+        return Outcome(file: file, restartRequired: restart, sets: applied.sets.map(\.name), targets: applied.targets.map(\.name))
+    }
+
+    public enum ReloadError: Error, Sendable {
+        /// pacad runs on the embedded default: there is no file to read again.
+        case noFile
+        case invalid(ConfigError)
+    }
+}

@@ -1,0 +1,33 @@
+public import Logging
+public import PacaEngine
+
+/// What the control methods work with: the engine, its catalog, the configuration and facts about
+/// this daemon process.
+public struct DaemonContext: Sendable {
+    public let engine: BackupEngine
+    public let catalog: Catalog
+    public let configuration: ConfigurationStore
+    public let clock: WallClock
+    /// Unix seconds when the daemon started.
+    public let startedAt: Double
+    public let socketPath: String
+    public let logger: Logger
+
+    public init(
+        engine: BackupEngine, catalog: Catalog, configuration: ConfigurationStore, clock: WallClock, startedAt: Double,
+        socketPath: String, logger: Logger
+    ) {
+        self.engine = engine
+        self.catalog = catalog
+        self.configuration = configuration
+        self.clock = clock
+        self.startedAt = startedAt
+        self.socketPath = socketPath
+        self.logger = logger
+    }
+}
+
+/// pacad's version, reported by `daemon.status` and `pacad --version`.
+public enum PacaVersion {
+    public static let current = "0.3.0"
+}

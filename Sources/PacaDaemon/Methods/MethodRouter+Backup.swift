@@ -1,0 +1,123 @@
+import PacaEngine
+import PacaProtocol
+
+extension MethodRouter {
+    /// `backup.create {set?, reason?, wait?, progress?}`: backs a set up now. Waits for the end by
+    /// default and returns the backup's record; with `"wait": false` returns as soon as the request
+    /// is admitted (started, or queued behind a running backup of the set).
+    func createBackup(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["set", "reason", "wait", "progress"])
+        let set = try params.string("set")
+        let reason = try params.string("reason")
+        let wait = try params.bool("wait", default: true)
+        let wantsProgress = try params.bool("progress", default: false)
+        let engine = context.engine
+        let ticket: BackupEngine.Ticket
+        do { ticket = try await engine.requestBackup(set: set, trigger: "manual", reason: reason) } catch { throw RPCError(error) }
+        guard wait else {
+            let started = await engine.progress(of: ticket)
+            return .object([
+                "set": .string(ticket.set), "status": .string(ticket.isQueued ? "queued" : "running"),
+                "id": started?.id.map(JSONValue.string) ?? .null,
+            ])
+        }
+        let record = try await ProgressReporter.run(
+            enabled: wantsProgress,
+            read: {
+                guard let current = await engine.progress(of: ticket) else { return nil }
+                return ProgressReporter.json(current.progress, id: current.id, phase: current.id == nil ? "queued" : "backup")
+            }, send: send
+        ) { () throws(RPCError) in
+            do throws(EngineError) { return try await engine.outcome(of: ticket) } catch { throw RPCError(error) }
+        }
+        let json = try encode(record)
+        switch record.status {
+        case .complete: return json
+        case .cancelled: throw RPCError(.busy, "backup \(record.id) was cancelled: \(record.error ?? "")", data: .object(["backup": json]))
+        default: throw RPCError(.storageError, "backup \(record.id) failed: \(record.error ?? "")", data: .object(["backup": json]))
+        }
+    }
+
+    /// `backup.list {set?, status?, limit?}`: backups oldest first (the newest `limit` when given).
+    func listBackups(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["set", "status", "limit"])
+        let set = try params.string("set")
+        let statusText = try params.string("status")
+        let limit = try params.integer("limit", in: 1...1_000_000)
+        var status: BackupRecord.Status?
+        if let statusText {
+            guard let parsed = BackupRecord.Status(rawValue: statusText) else {
+                let known = BackupRecord.Status.allCases.map(\.rawValue).joined(separator: ", ")
+                throw RPCError(.invalidParams, "backup.list: status \"\(statusText)\" is not one of \(known)")
+            }
+            status = parsed
+        }
+        var records = await context.catalog.list(set: set)
+        if let status { records = records.filter { $0.status == status } }
+        if let limit, records.count > Int(limit) { records = Array(records.suffix(Int(limit))) }
+        return .object(["backups": try encode(records)])
+    }
+
+    /// `backup.show {id}`: one backup's record.
+    func showBackup(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["id"])
+        let id = try params.requiredString("id")
+        guard let record = await context.catalog.record(id) else { throw RPCError(.notFound, "no backup with id \(id)") }
+        return try encode(record)
+    }
+
+    /// `backup.verify {id, progress?}`: checks the archive end to end; `valid` says how it went.
+    func verifyBackup(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["id", "progress"])
+        let id = try params.requiredString("id")
+        let counters = RunProgress()
+        let engine = context.engine
+        let result = try await ProgressReporter.run(
+            enabled: try params.bool("progress", default: false),
+            read: { ProgressReporter.json(counters.snapshot, id: id, phase: "verify") },
+            send: send
+        ) { () throws(RPCError) in
+            do throws(EngineError) { return try await engine.verify(id, progress: counters) } catch { throw RPCError(error) }
+        }
+        guard case .object(var members) = try encode(result) else { throw RPCError(.internalError, "verification result is not an object") }
+        members["id"] = .string(id)
+        return .object(members)
+    }
+
+    /// `backup.delete {id}`: removes the archive, its sidecar and the record; returns the record.
+    func deleteBackup(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["id"])
+        let id = try params.requiredString("id")
+        let record: BackupRecord
+        do { record = try await context.engine.delete(id) } catch { throw RPCError(error) }
+        return .object(["deleted": try encode(record)])
+    }
+
+    /// `restore.run {id, to, include?, overwrite?, progress?}`: restores a backup into `to`.
+    func restore(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["id", "to", "include", "overwrite", "progress"])
+        let id = try params.requiredString("id")
+        let destination = try params.requiredString("to")
+        let includes = try params.strings("include")
+        let overwrite = try params.bool("overwrite", default: false)
+        let counters = RunProgress()
+        let engine = context.engine
+        let result = try await ProgressReporter.run(
+            enabled: try params.bool("progress", default: false),
+            read: { ProgressReporter.json(counters.snapshot, id: id, phase: "restore") },
+            send: send
+        ) { () throws(RPCError) in
+            do throws(EngineError) {
+                return try await engine.restore(id, to: destination, includes: includes, overwrite: overwrite, progress: counters)
+            } catch {
+                throw RPCError(error)
+            }
+        }
+        guard case .object(var members) = try encode(result) else { throw RPCError(.internalError, "restore result is not an object") }
+        members["id"] = .string(id)
+        if !result.problems.isEmpty {
+            throw RPCError(.storageError, "restore of \(id) finished with \(result.problems.count) problem(s)", data: .object(members))
+        }
+        return .object(members)
+    }
+}

@@ -1,0 +1,86 @@
+import PacaCore
+import PacaEngine
+import PacaProtocol
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension MethodRouter {
+    /// `daemon.status {}`: what the daemon is doing, each set's last backup, and where things are.
+    /// Reads only in-memory state, so it answers in well under a millisecond even mid-backup.
+    func status(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
+        _ = try Params(request, allowed: [])
+        let snapshot = await context.engine.snapshot()
+        let latest = await context.catalog.latestBySet()
+        let config = await context.configuration.config
+        let count = await context.catalog.count
+        let now = context.clock.now()
+        let newest = latest.values.max { $0.id < $1.id }
+        let activities: [JSONValue] = snapshot.activities.map { activity in
+            var members: [String: JSONValue] = [
+                "kind": .string(activity.kind.rawValue), "set": .string(activity.set),
+                "started_at": .string(CivilTime(unixSeconds: activity.startedAt).rfc3339),
+            ]
+            if case .object(let progress) = ProgressReporter.json(activity.progress, id: activity.backupID, phase: activity.kind.rawValue) {
+                members.merge(progress) { _, new in new }
+            }
+            return .object(members)
+        }
+        let sets: [JSONValue] = config.sets.map { set in
+            var last: JSONValue = .null
+            if let record = latest[set.name] {
+                last = .object([
+                    "id": .string(record.id), "status": .string(record.status.rawValue),
+                    "finished_at": record.finishedAt.map { .string(CivilTime(unixSeconds: $0).rfc3339) } ?? .null,
+                ])
+            }
+            return .object([
+                "name": .string(set.name), "paths": .array(set.paths.map(JSONValue.string)),
+                "targets": .array(set.targets.map(JSONValue.string)), "last_backup": last,
+                "queued": .bool(snapshot.queuedSets.contains(set.name)),
+            ])
+        }
+        let state = snapshot.isStopping ? "stopping" : snapshot.activities.isEmpty ? "idle" : "busy"
+        return .object([
+            "version": .string(PacaVersion.current),
+            "pid": .int(Int64(getpid())),
+            "state": .string(state),
+            "status_line": .string(StatusLine.text(snapshot: snapshot, latest: newest, now: now)),
+            "started_at": .string(CivilTime(unixSeconds: Int64(context.startedAt)).rfc3339),
+            "uptime_seconds": .int(Int64(now - context.startedAt)),
+            "config": context.configuration.file.map(JSONValue.string) ?? .string("embedded default"),
+            "socket": .string(context.socketPath),
+            "state_dir": .string(config.stateDirectory),
+            "activities": .array(activities),
+            "queued": .array(snapshot.queuedSets.map(JSONValue.string)),
+            "sets": .array(sets),
+            "targets": .array(
+                config.targets.map { target in
+                    switch target.kind {
+                    case .directory(let path): .object(["name": .string(target.name), "type": .string("directory"), "path": .string(path)])
+                    }
+                }),
+            "catalog": .object(["backups": .int(Int64(count))]),
+        ])
+    }
+
+    /// `daemon.reload {}`: re-reads the config file; a bad file changes nothing.
+    func reload(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
+        _ = try Params(request, allowed: [])
+        let outcome: ConfigurationStore.Outcome
+        do throws(ConfigurationStore.ReloadError) {
+            outcome = try await context.configuration.reload()
+        } catch {
+            switch error {
+            case .noFile:
+                throw RPCError(.validationError, "pacad runs on the embedded default (no --config): there is no file to reload")
+            case .invalid(let problem):
+                throw RPCError(
+                    .validationError, "the configuration was not reloaded: \(problem)",
+                    data: .object(["problems": .array(problem.problems.map { .string($0.description) })]))
+            }
+        }
+        return try encode(outcome)
+    }
+}

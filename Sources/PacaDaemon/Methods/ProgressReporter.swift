@@ -1,0 +1,46 @@
+import PacaEngine
+import PacaProtocol
+
+/// Sends `progress` notifications for a long request while it runs: every quarter second, when the
+/// numbers changed, and only when the request asked for them (`"progress": true`).
+enum ProgressReporter {
+    static let interval = Duration.milliseconds(250)
+
+    static func run<T: Sendable>(
+        enabled: Bool, read: @escaping @Sendable () async -> JSONValue?, send: @escaping MethodRouter.ProgressSink,
+        _ body: @Sendable () async throws(RPCError) -> T
+    ) async throws(RPCError) -> T {
+        guard enabled else { return try await body() }
+        let reporter = Task {
+            var last: JSONValue?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled, let value = await read(), value != last else { continue }
+                last = value
+                await send(value)
+            }
+        }
+        defer { reporter.cancel() }
+        let result = await Result { () async throws(RPCError) -> T in try await body() }
+        reporter.cancel()
+        _ = await reporter.value
+        return try result.get()
+    }
+
+    /// The progress object of docs/protocol.md.
+    static func json(_ snapshot: RunProgress.Snapshot, id: String?, phase: String) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "phase": .string(phase), "files": .int(Int64(snapshot.files)), "bytes": .int(Int64(snapshot.bytes)),
+            "total_bytes": .int(Int64(snapshot.totalBytes)), "total_files": .int(Int64(snapshot.totalFiles)),
+        ]
+        members["percent"] = snapshot.percent.map { .int(Int64($0)) } ?? .null
+        if let id { members["backup"] = .string(id) }
+        return .object(members)
+    }
+}
+
+extension Result where Failure == RPCError {
+    init(catching body: () async throws(RPCError) -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

@@ -1,0 +1,111 @@
+import Logging
+import NIOCore
+import PacaProtocol
+import ServiceLifecycle
+
+/// One client connection: checks the peer, then reads requests and answers each, several at once
+/// (so `daemon.status` is not stuck behind a backup the same client is waiting for). Replies and
+/// progress notifications go out through one ``FrameWriter`` so frames never interleave.
+struct Connection {
+    let channel: NIOAsyncChannel<[UInt8], ByteBuffer>
+    let peer: PeerCredentials
+    let settings: ControlServer.Settings
+    let router: MethodRouter
+    let logger: Logger
+
+    func serve() async {
+        var logger = self.logger
+        logger[metadataKey: "peer.uid"] = "\(peer.uid)"
+        logger[metadataKey: "peer.pid"] = "\(peer.pid)"
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                let writer = FrameWriter(outbound: outbound, limit: settings.requestsPerConnection)
+                let isAllowed =
+                    settings.policy.allows(uid: peer.uid, gid: peer.gid, groups: [])
+                    || settings.policy.allows(uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups)
+                do {
+                    if isAllowed {
+                        try await serveRequests(inbound, writer: writer)
+                    } else {
+                        logger.warning("refused a client without permission")
+                        try await refuse(inbound, writer: writer)
+                    }
+                } catch let error as FrameError {
+                    logger.debug("closing a connection after a bad frame", metadata: ["error": "\(error)"])
+                    await writer.send(.error(id: .null, RPCError(.frameTooLarge, "\(error); closing the connection")))
+                }
+            }
+        } catch {
+            logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func serveRequests(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter) async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            for try await payload in inbound.cancelOnGracefulShutdown() {
+                let request: RPCRequest
+                switch RPCRequest.decode(payload) {
+                case .failure(let failure):
+                    await writer.send(.error(id: failure.id, failure.error))
+                    continue
+                case .success(let decoded):
+                    request = decoded
+                }
+                guard await writer.beginRequest() else {
+                    await writer.send(
+                        .error(
+                            id: request.id ?? .null,
+                            RPCError(.busy, "more than \(settings.requestsPerConnection) requests in flight on this connection")))
+                    continue
+                }
+                group.addTask {
+                    let id = request.id ?? .null
+                    let response = await router.reply(to: request) { value in await writer.send(.progress(requestID: id, value)) }
+                    if request.id != nil { await writer.send(response) }
+                    await writer.endRequest()
+                }
+            }
+        }
+    }
+
+    /// Answers the first request of a peer that may not use the daemon with a permission error,
+    /// then closes: the client learns why, and nothing else is read.
+    private func refuse(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter) async throws {
+        for try await payload in inbound {
+            let id: RPCID =
+                switch RPCRequest.decode(payload) {
+                case .success(let request): request.id ?? .null
+                case .failure(let failure): failure.id
+                }
+            let message =
+                "uid \(peer.uid) may not use this daemon: only root, uid \(settings.policy.ownUID)"
+                + (settings.policy.groupID.map { " and members of group \($0)" } ?? "") + " may"
+            await writer.send(.error(id: id, RPCError(.permissionDenied, message)))
+            return
+        }
+    }
+}
+
+/// Writes whole frames to one connection, one at a time, and counts its requests in flight.
+actor FrameWriter {
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private let limit: Int
+    private var inFlight = 0
+
+    init(outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, limit: Int) {
+        self.outbound = outbound
+        self.limit = limit
+    }
+
+    func send(_ response: RPCResponse) async {
+        try? await outbound.write(ByteBuffer(bytes: Frame.encode(response.encoded)))
+    }
+
+    func beginRequest() -> Bool {
+        guard inFlight < limit else { return false }
+        inFlight += 1
+        return true
+    }
+
+    func endRequest() { inFlight -= 1 }
+}

@@ -1,0 +1,79 @@
+public import Logging
+import NIOCore
+import NIOPosix
+public import PacaProtocol
+public import ServiceLifecycle
+
+/// The control socket: accepts connections on a Unix stream socket, checks each peer's credentials,
+/// and answers framed JSON-RPC requests through a ``MethodRouter``. One child task per connection
+/// in a discarding task group; a connection's error never stops the server. On graceful shutdown it
+/// stops accepting, and open connections end when their requests do.
+public struct ControlServer: Service {
+    public struct Settings: Sendable {
+        public var socketPath: String
+        public var policy: AccessPolicy
+        /// Group ownership for the socket file (`socket_group`), when configured.
+        public var socketGroupID: UInt32?
+        public var maximumFrameSize: Int
+        /// How long a partial frame may sit without new bytes before the connection is closed.
+        public var stallTimeout: Duration
+        /// Requests one connection may have in flight at once.
+        public var requestsPerConnection: Int
+
+        public init(
+            socketPath: String, policy: AccessPolicy, socketGroupID: UInt32?, maximumFrameSize: Int = Frame.defaultMaximumSize,
+            stallTimeout: Duration = .seconds(10), requestsPerConnection: Int = 32
+        ) {
+            self.socketPath = socketPath
+            self.policy = policy
+            self.socketGroupID = socketGroupID
+            self.maximumFrameSize = maximumFrameSize
+            self.stallTimeout = stallTimeout
+            self.requestsPerConnection = requestsPerConnection
+        }
+    }
+
+    let settings: Settings
+    let router: MethodRouter
+    let logger: Logger
+    let onListening: @Sendable () async -> Void
+
+    public init(settings: Settings, router: MethodRouter, logger: Logger, onListening: @escaping @Sendable () async -> Void) {
+        self.settings = settings
+        self.router = router
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        try SocketFile.prepare(settings.socketPath)
+        let maximumSize = settings.maximumFrameSize
+        let stall = TimeAmount.nanoseconds(
+            Int64(settings.stallTimeout.components.seconds) * 1_000_000_000 + settings.stallTimeout.components.attoseconds / 1_000_000_000)
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 512)
+            .bind(unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: false) { channel in
+                PeerCredentials.of(channel).flatMap { peer in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(FrameHandler(maximumSize: maximumSize, stallTimeout: stall))
+                        let wrapped = try NIOAsyncChannel<[UInt8], ByteBuffer>(wrappingChannelSynchronously: channel)
+                        return (wrapped, peer)
+                    }
+                }
+            }
+        try SocketFile.restrict(settings.socketPath, groupID: settings.socketGroupID)
+        logger.info("listening", metadata: ["socket.path": "\(settings.socketPath)"])
+        await onListening()
+        defer { SocketFile.remove(settings.socketPath) }
+
+        try await withThrowingDiscardingTaskGroup { group in
+            try await server.executeThenClose { connections in
+                for try await (connection, peer) in connections.cancelOnGracefulShutdown() {
+                    group.addTask {
+                        await Connection(channel: connection, peer: peer, settings: settings, router: router, logger: logger).serve()
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+public import PacaArchive
+import PacaCore
+
+extension BackupEngine {
+    /// Restores backup `id` into `destination` (an absolute path, created when missing). Only
+    /// entries matching one of `includes` when any are given; existing files are replaced only with
+    /// `overwrite`. Entries that would land outside `destination` are refused.
+    public func restore(
+        _ id: String, to destination: String, includes: [String], overwrite: Bool, progress: RunProgress = RunProgress()
+    ) async throws(EngineError) -> ExtractionResult {
+        guard destination.hasPrefix("/") else {
+            throw EngineError(.validation, "the restore destination must be an absolute path, not \"\(destination)\"")
+        }
+        var patterns: [PathPattern] = []
+        for text in includes {
+            do { patterns.append(try PathPattern(text)) } catch { throw EngineError(.validation, "include \"\(text)\": \(error.reason)") }
+        }
+        let record = try await readable(id)
+        let reader = beginReading(.restore, record, progress)
+        defer { readers[reader] = nil }
+        let options = ExtractionOptions(includes: patterns, overwrite: overwrite)
+        let outcome = await BlockingWork.run("restore") { () -> Result<ExtractionResult, ArchiveError> in
+            Result { () throws(ArchiveError) in
+                try ArchiveExtractor.extract(record.path, to: destination, options: options) { done, total in
+                    progress.setTotals(files: 0, bytes: total)
+                    progress.update(files: 0, bytes: done)
+                }
+            }
+        }
+        switch outcome {
+        case .success(let result):
+            logger.info(
+                "backup restored",
+                metadata: ["backup.id": "\(id)", "restore.files": "\(result.files)", "restore.problems": "\(result.problems.count)"])
+            return result
+        case .failure(let error):
+            throw Self.engineError(error, record)
+        }
+    }
+
+    /// Checks every entry of backup `id` against its CRC-32, the manifest's SHA-256 and the
+    /// sidecar, and records the outcome in the catalog.
+    public func verify(_ id: String, progress: RunProgress = RunProgress()) async throws(EngineError) -> VerificationResult {
+        var record = try await readable(id)
+        let reader = beginReading(.verify, record, progress)
+        defer { readers[reader] = nil }
+        progress.setTotals(files: record.files, bytes: record.bytesStored)
+        let path = record.path
+        let outcome = await BlockingWork.run("verify") { () -> Result<VerificationResult, ArchiveError> in
+            Result { () throws(ArchiveError) in try ArchiveVerifier.verify(path) { progress.update(files: 0, bytes: $0) } }
+        }
+        let result: VerificationResult
+        switch outcome {
+        case .success(let verified): result = verified
+        case .failure(let error): throw Self.engineError(error, record)
+        }
+        record.verifiedAt = Int64(clock.now())
+        record.verified = result.isValid
+        if var current = await catalog.record(id) {
+            current.verifiedAt = record.verifiedAt
+            current.verified = record.verified
+            try await catalog.save(current)
+        }
+        if !result.isValid {
+            logger.warning("backup failed verification", metadata: ["backup.id": "\(id)", "verify.problems": "\(result.problems.count)"])
+        }
+        return result
+    }
+
+    /// Deletes backup `id`: its archive, its sidecar, then its catalog record. Refused while the
+    /// backup is being written, restored or verified.
+    public func delete(_ id: String) async throws(EngineError) -> BackupRecord {
+        guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
+        if record.status == .running || jobs.values.contains(where: { $0.recordID == id }) {
+            throw EngineError(.busy, "backup \(id) is being written; wait for it to end")
+        }
+        if let reader = readers.values.first(where: { $0.backupID == id }) {
+            throw EngineError(.busy, "backup \(id) is being read (\(reader.kind.rawValue)); try again when that ends")
+        }
+        let path = record.path
+        let removed = await BlockingWork.run("delete") { () -> Result<Void, EngineError> in
+            Result { () throws(EngineError) in
+                try StateFile.remove(path)
+                try StateFile.remove(path + ".sha256")
+                StateFile.syncDirectory(of: path)
+            }
+        }
+        try removed.get()
+        try await catalog.remove(id)
+        logger.info("backup deleted", metadata: ["backup.id": "\(id)"])
+        return record
+    }
+
+    private func readable(_ id: String) async throws(EngineError) -> BackupRecord {
+        guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
+        guard record.status == .complete else {
+            throw EngineError(.validation, "backup \(id) is \(record.status.rawValue); only complete backups can be read")
+        }
+        return record
+    }
+
+    private func beginReading(_ kind: Activity.Kind, _ record: BackupRecord, _ progress: RunProgress) -> Int {
+        let number = nextReader
+        nextReader += 1
+        readers[number] = Reader(kind: kind, backupID: record.id, set: record.set, startedAt: Int64(clock.now()), progress: progress)
+        return number
+    }
+
+    static func engineError(_ error: ArchiveError, _ record: BackupRecord) -> EngineError {
+        switch error.code {
+        case .notFound: EngineError(.storage, "the archive of backup \(record.id) is missing: \(error.description)")
+        case .alreadyExists, .unsafePath, .invalidArgument: EngineError(.validation, error.description)
+        case .cancelled: EngineError(.cancelled, error.description)
+        default: EngineError(.storage, error.description)
+        }
+    }
+}

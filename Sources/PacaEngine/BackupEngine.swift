@@ -1,0 +1,195 @@
+public import Logging
+import PacaArchive
+public import PacaConfig
+import PacaCore
+
+/// Runs backups, restores and verifications. One backup per set at a time; a request for a set
+/// that is already running waits for a single follow-up run that every such request shares (see
+/// ``SetQueue``). The archive work runs on threads of its own, so the actor only keeps the books
+/// and always answers quickly.
+public actor BackupEngine {
+    /// A backup request as it was admitted.
+    public struct Ticket: Sendable, Equatable {
+        public var number: Int
+        public var set: String
+        /// True when it waits behind a running backup of the same set (possibly shared with others).
+        public var isQueued: Bool
+    }
+
+    struct Job {
+        var set: String
+        var trigger: String
+        var reason: String?
+        var requests = 1
+        let progress = RunProgress()
+        var recordID: String?
+        var startedAt: Int64?
+        var waiters: [CheckedContinuation<Result<BackupRecord, EngineError>, Never>] = []
+    }
+
+    struct Reader {
+        var kind: Activity.Kind
+        var backupID: String
+        var set: String
+        var startedAt: Int64
+        var progress: RunProgress
+    }
+
+    public let catalog: Catalog
+    let clock: WallClock
+    let logger: Logger
+    var config: DaemonConfig
+    var queue = SetQueue()
+    var jobs: [Int: Job] = [:]
+    var tasks: [Int: Task<Void, Never>] = [:]
+    /// Outcomes of recent backups, for requests that ask after the backup already ended.
+    var outcomes: [Int: Result<BackupRecord, EngineError>] = [:]
+    var readers: [Int: Reader] = [:]
+    var nextReader = 1
+    var isStopping = false
+    var random = SystemRandomNumberGenerator()
+
+    public init(config: DaemonConfig, catalog: Catalog, clock: WallClock = .system, logger: Logger) {
+        self.config = config
+        self.catalog = catalog
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Uses `config` for backups that start from now on; running ones finish with what they began with.
+    public func apply(_ config: DaemonConfig) {
+        self.config = config
+    }
+
+    /// Asks for a backup of `set` (or of the only set, when nil). Returns at once; wait for the
+    /// outcome with ``outcome(of:)``.
+    public func requestBackup(set: String?, trigger: String, reason: String?) throws(EngineError) -> Ticket {
+        guard !isStopping else { throw EngineError(.cancelled, "the daemon is stopping; no new backups start") }
+        let name = try resolveSet(set)
+        let admission = queue.admit(set: name)
+        switch admission {
+        case .start(let number), .queued(let number):
+            jobs[number] = Job(set: name, trigger: trigger, reason: reason)
+            if case .start = admission { start(number) }
+        case .joined(let number):
+            jobs[number]?.requests += 1
+        }
+        logger.debug(
+            "backup requested", metadata: ["backup.set": "\(name)", "backup.trigger": "\(trigger)", "backup.admission": "\(admission)"])
+        if case .start = admission { return Ticket(number: admission.ticket, set: name, isQueued: false) }
+        return Ticket(number: admission.ticket, set: name, isQueued: true)
+    }
+
+    /// Waits for the backup of `ticket` to end and returns its catalog record, whatever its status.
+    /// Throws only when the backup never started (the daemon stopped first, its set was removed).
+    public func outcome(of ticket: Ticket) async throws(EngineError) -> BackupRecord {
+        if let outcome = outcomes[ticket.number] { return try outcome.get() }
+        guard jobs[ticket.number] != nil else {
+            throw EngineError(.notFound, "backup request \(ticket.number) is no longer known")
+        }
+        let result = await withCheckedContinuation { continuation in
+            jobs[ticket.number]?.waiters.append(continuation)
+        }
+        return try result.get()
+    }
+
+    /// The id and live counters of the backup of `ticket`, once it has started.
+    public func progress(of ticket: Ticket) -> (id: String?, progress: RunProgress.Snapshot)? {
+        guard let job = jobs[ticket.number] else { return nil }
+        return (job.recordID, job.progress.snapshot)
+    }
+
+    /// Everything in progress.
+    public func snapshot() -> EngineSnapshot {
+        var activities: [Activity] = []
+        for set in queue.runningSets {
+            guard let number = queue.runningTicket(for: set), let job = jobs[number] else { continue }
+            activities.append(
+                Activity(
+                    kind: .backup, backupID: job.recordID, set: set, startedAt: job.startedAt ?? Int64(clock.now()),
+                    progress: job.progress.snapshot))
+        }
+        for (_, reader) in readers.sorted(by: { $0.key < $1.key }) {
+            activities.append(
+                Activity(
+                    kind: reader.kind, backupID: reader.backupID, set: reader.set, startedAt: reader.startedAt,
+                    progress: reader.progress.snapshot))
+        }
+        return EngineSnapshot(activities: activities, queuedSets: queue.waitingSets, isStopping: isStopping)
+    }
+
+    /// Stops taking work, lets running operations finish for up to `grace`, then cancels them
+    /// (a cancelled backup removes its partial archive and is cataloged as cancelled).
+    public func stop(grace: Duration) async {
+        isStopping = true
+        for number in queue.dropWaiting() {
+            complete(number, .failure(EngineError(.cancelled, "the daemon stopped before this backup started")))
+        }
+        let running = Array(tasks.values)
+        guard !running.isEmpty else { return }
+        logger.info(
+            "waiting for running work before stopping", metadata: ["engine.running": "\(running.count)", "engine.grace": "\(grace)"])
+        let progressions = jobs.values.map(\.progress) + readers.values.map(\.progress)
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for task in running { await task.value }
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                return false
+            }
+            let finished = await group.next() ?? true
+            if !finished {
+                self.logger.warning("grace period over; cancelling running work")
+                for progress in progressions { progress.cancel() }
+            }
+            group.cancelAll()
+        }
+    }
+
+    func resolveSet(_ name: String?) throws(EngineError) -> String {
+        if let name {
+            guard config.set(named: name) != nil else {
+                throw EngineError(.notFound, "no backup set named \"\(name)\" (sets: \(config.sets.map(\.name).joined(separator: ", ")))")
+            }
+            return name
+        }
+        guard config.sets.count == 1 else {
+            throw EngineError(
+                .validation, "several sets are configured; name one (sets: \(config.sets.map(\.name).joined(separator: ", ")))")
+        }
+        return config.sets[0].name
+    }
+
+    private func start(_ number: Int) {
+        tasks[number] = Task { await self.run(number) }
+    }
+
+    private func run(_ number: Int) async {
+        guard let job = jobs[number] else { return }
+        let result: Result<BackupRecord, EngineError>
+        if let set = config.set(named: job.set) {
+            result = await write(number, set: set)
+        } else {
+            result = .failure(
+                EngineError(.notFound, "backup set \"\(job.set)\" was removed from the configuration before the backup started"))
+        }
+        complete(number, result)
+        tasks[number] = nil
+        if let next = queue.finish(set: job.set) {
+            if isStopping {
+                complete(next, .failure(EngineError(.cancelled, "the daemon stopped before this backup started")))
+            } else {
+                start(next)
+            }
+        }
+    }
+
+    private func complete(_ number: Int, _ result: Result<BackupRecord, EngineError>) {
+        guard let job = jobs.removeValue(forKey: number) else { return }
+        for waiter in job.waiters { waiter.resume(returning: result) }
+        outcomes[number] = result
+        if outcomes.count > 256, let oldest = outcomes.keys.min() { outcomes[oldest] = nil }
+    }
+}

@@ -1,0 +1,141 @@
+import PacaCore
+
+/// One backup as the catalog keeps it: what was backed up, why, when, how it went and where the
+/// archive is. Encoded with the snake_case keys of docs/protocol.md; times as RFC 3339 UTC.
+public struct BackupRecord: Sendable, Equatable, Codable {
+    /// Where a backup is in its life. Only ``complete`` backups can be restored.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        /// Being written now.
+        case running
+        /// Written, fsynced and renamed into place.
+        case complete
+        /// Stopped by an error; ``BackupRecord/error`` says which.
+        case failed
+        /// The daemon died while writing it (found at the next start); its partial file was removed.
+        case interrupted
+        /// Stopped on purpose (the daemon was stopping); nothing was left behind.
+        case cancelled
+    }
+
+    public var id: String
+    public var set: String
+    /// `full` for now; incremental backups will name their parent.
+    public var type: String
+    /// What asked for the backup: `manual` (pacactl / backup.create) for now; jobs and triggers later.
+    public var trigger: String
+    /// Free text from whoever asked ("before lr sweep").
+    public var reason: String?
+    public var status: Status
+    /// Unix seconds.
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var files: Int
+    public var bytesIn: UInt64
+    /// Size of the archive file.
+    public var bytesStored: UInt64
+    /// SHA-256 of the archive file, hex; also in its `.sha256` sidecar.
+    public var sha256: String?
+    public var target: String
+    /// Absolute path of the archive on the target.
+    public var path: String
+    public var error: String?
+    /// Files that could not be read, in whole or in part (the backup still completes).
+    public var unreadable: [String]
+    /// Files that changed while they were read (each stored as it was read).
+    public var changed: Int
+    /// Requests that were folded into this backup because one for the set was already waiting.
+    public var coalesced: Int
+    /// When ``verified`` was last checked, Unix seconds.
+    public var verifiedAt: Int64?
+    public var verified: Bool?
+
+    public init(id: String, set: String, trigger: String, reason: String?, startedAt: Int64, target: String, path: String) {
+        self.id = id
+        self.set = set
+        self.type = "full"
+        self.trigger = trigger
+        self.reason = reason
+        self.status = .running
+        self.startedAt = startedAt
+        self.files = 0
+        self.bytesIn = 0
+        self.bytesStored = 0
+        self.target = target
+        self.path = path
+        self.unreadable = []
+        self.changed = 0
+        self.coalesced = 0
+    }
+
+    /// Stored bytes over bytes read (0.25 means the archive is a quarter of the data); nil when nothing was read.
+    public var ratio: Double? {
+        guard bytesIn > 0, status == .complete else { return nil }
+        return (Double(bytesStored) / Double(bytesIn) * 10_000).rounded() / 10_000
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, set, type, trigger, reason, status, files, sha256, target, path, error, unreadable, changed, coalesced, verified, ratio
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case bytesIn = "bytes_in"
+        case bytesStored = "bytes_stored"
+        case verifiedAt = "verified_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        set = try c.decode(String.self, forKey: .set)
+        type = try c.decode(String.self, forKey: .type)
+        trigger = try c.decode(String.self, forKey: .trigger)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        status = try c.decode(Status.self, forKey: .status)
+        startedAt = try Self.time(c, .startedAt) ?? 0
+        finishedAt = try Self.time(c, .finishedAt)
+        files = try c.decode(Int.self, forKey: .files)
+        bytesIn = try c.decode(UInt64.self, forKey: .bytesIn)
+        bytesStored = try c.decode(UInt64.self, forKey: .bytesStored)
+        sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
+        target = try c.decode(String.self, forKey: .target)
+        path = try c.decode(String.self, forKey: .path)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        unreadable = try c.decodeIfPresent([String].self, forKey: .unreadable) ?? []
+        changed = try c.decodeIfPresent(Int.self, forKey: .changed) ?? 0
+        coalesced = try c.decodeIfPresent(Int.self, forKey: .coalesced) ?? 0
+        verifiedAt = try Self.time(c, .verifiedAt)
+        verified = try c.decodeIfPresent(Bool.self, forKey: .verified)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(set, forKey: .set)
+        try c.encode(type, forKey: .type)
+        try c.encode(trigger, forKey: .trigger)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(status, forKey: .status)
+        try c.encode(CivilTime(unixSeconds: startedAt).rfc3339, forKey: .startedAt)
+        try c.encode(finishedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .finishedAt)
+        try c.encode(files, forKey: .files)
+        try c.encode(bytesIn, forKey: .bytesIn)
+        try c.encode(bytesStored, forKey: .bytesStored)
+        try c.encode(ratio, forKey: .ratio)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(target, forKey: .target)
+        try c.encode(path, forKey: .path)
+        try c.encode(error, forKey: .error)
+        try c.encode(unreadable, forKey: .unreadable)
+        try c.encode(changed, forKey: .changed)
+        try c.encode(coalesced, forKey: .coalesced)
+        try c.encode(verifiedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .verifiedAt)
+        try c.encode(verified, forKey: .verified)
+    }
+
+    private static func time(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64? {
+        guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let time = CivilTime(rfc3339: text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\"\(text)\" is not an RFC 3339 UTC time")
+        }
+        return time.unixSeconds
+    }
+}
