@@ -7,7 +7,7 @@ BENCH_TOOLS := zip unzip restic borgbackup python3 time
 BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
 
-.PHONY: all build release deps test-deps bench-deps test bench demo lint format clean
+.PHONY: all build release deps test-deps bench-deps test bench run demo lint format clean
 
 all: build
 
@@ -35,7 +35,19 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-# The main job on the embedded default: back up the sample workspace, verify it, restore it.
+# Build and run pacad in the foreground on the embedded default: state, socket and a directory
+# target under ./.paca/, backing up SOURCE=DIR (default: the sample workspace). Ctrl-C stops it.
+run: build
+	@echo "pacad: embedded default; state, socket and backups under $(CURDIR)/.paca/"
+	@echo "       talk to it from this folder in another terminal:"
+	@echo "         .build/debug/pacactl status"
+	@echo "         .build/debug/pacactl backup now --reason first"
+	@echo "         .build/debug/pacactl backup list"
+	@echo "         .build/debug/pacactl restore <id> --to /tmp/restored"
+	@echo "       Ctrl-C stops it (a running backup finishes or is cancelled cleanly)."
+	$(CURDIR)/.build/debug/pacad $(if $(SOURCE),--source $(SOURCE))
+
+# The archive engine alone, no daemon: back up the sample workspace, verify it, restore it.
 demo: build
 	rm -rf .paca/demo && mkdir -p .paca/demo
 	$(SWIFT) run -q pacactl archive create .paca/demo/sample.zip $(SAMPLE)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+struct BackupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Make, list, inspect, verify and delete backups through pacad.",
+        subcommands: [
+            BackupNowCommand.self, BackupListCommand.self, BackupShowCommand.self, BackupVerifyCommand.self, BackupDeleteCommand.self,
+        ]
+    )
+}

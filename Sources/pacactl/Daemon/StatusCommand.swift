@@ -1,0 +1,43 @@
+import ArgumentParser
+import PacaProtocol
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show what pacad is doing and each set's last backup."
+    )
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let status = try daemon.call("daemon.status")
+        if daemon.json { return daemon.printResult(status) }
+        print(
+            "pacad \(status.text("version")) (pid \(status.text("pid"))), up \(Self.duration(status["uptime_seconds"]?.intValue ?? 0)); config: \(status.text("config"))"
+        )
+        print(status.text("status_line"))
+        for activity in status["activities"]?.arrayValue ?? [] {
+            let percent = activity["percent"]?.intValue.map { " \($0)%" } ?? ""
+            print(
+                "  \(activity.text("kind")) \(activity["backup"]?.stringValue ?? activity.text("set"))\(percent): \(activity.bytes("bytes")) of \(activity.bytes("total_bytes"))"
+            )
+        }
+        var table = Table("SET", "LAST BACKUP", "STATUS", "FINISHED", "QUEUED")
+        for set in status["sets"]?.arrayValue ?? [] {
+            let last = set["last_backup"] ?? .null
+            table.add(
+                set.text("name"), last.text("id"), last.text("status"), last.text("finished_at"), set["queued"] == .bool(true) ? "yes" : "")
+        }
+        print(table.render())
+        print("socket \(status.text("socket")); \(status["catalog"]?.text("backups") ?? "0") backup(s) in the catalog")
+    }
+
+    static func duration(_ seconds: Int64) -> String {
+        switch seconds {
+        case ..<120: "\(seconds) s"
+        case ..<7200: "\(seconds / 60) min"
+        case ..<172_800: "\(seconds / 3600) h"
+        default: "\(seconds / 86400) days"
+        }
+    }
+}
