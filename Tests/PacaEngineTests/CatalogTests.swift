@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@testable import PacaEngine
+
+@Suite struct CatalogTests {
+    func record(_ id: String, status: BackupRecord.Status = .complete, path: String = "/nowhere/x.zip") -> BackupRecord {
+        var record = BackupRecord(
+            id: id, set: "data", trigger: "manual", reason: "why \"quoted\" 서울", startedAt: 1_795_744_800, target: "local", path: path)
+        record.status = status
+        record.finishedAt = status == .running ? nil : 1_795_744_860
+        record.files = 3
+        record.bytesIn = 3000
+        record.bytesStored = 1000
+        return record
+    }
+
+    @Test func recordsSurviveReopening() async throws {
+        let ws = Workspace()
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let a = record("20261127T020000Z-data-0001")
+        let b = record("20261127T030000Z-data-0002", status: .failed)
+        try await catalog.save(b)
+        try await catalog.save(a)
+        let (reopened, recovery) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        #expect(recovery == Catalog.Recovery())
+        #expect(await reopened.list() == [a, b])
+        #expect(await reopened.record(a.id)?.reason == "why \"quoted\" 서울")
+        try await reopened.remove(a.id)
+        let (third, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        #expect(await third.list().map(\.id) == [b.id])
+    }
+
+    @Test func aRunningBackupFoundAtOpenBecomesInterruptedAndItsPartialGoes() async throws {
+        let ws = Workspace()
+        let archive = ws.sub("backups/data/20261127T020000Z-data-0001.zip")
+        ws.write("backups/data/20261127T020000Z-data-0001.zip.partial", [1, 2, 3])
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        try await catalog.save(record("20261127T020000Z-data-0001", status: .running, path: archive))
+        let (reopened, recovery) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: FixedClock(1_795_745_000).clock)
+        #expect(recovery.interrupted == ["20261127T020000Z-data-0001"])
+        #expect(recovery.removedPartials == [archive + ".partial"])
+        let repaired = try #require(await reopened.record("20261127T020000Z-data-0001"))
+        #expect(repaired.status == .interrupted)
+        #expect(repaired.finishedAt == 1_795_745_000)
+        #expect(repaired.error?.contains("stopped while this backup was being written") == true)
+        #expect(!FileManager.default.fileExists(atPath: archive + ".partial"))
+        // The repair is persisted: a third open finds nothing to do.
+        let (_, again) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        #expect(again.interrupted.isEmpty)
+    }
+
+    @Test func aDamagedCatalogIsAnErrorNamingTheFileNotAnEmptyCatalog() async throws {
+        let ws = Workspace()
+        ws.write("state/catalog.json", Array("{\"version\":1,\"backups\":[{\"id\":".utf8))
+        do {
+            _ = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+            Issue.record("a damaged catalog was accepted")
+        } catch {
+            #expect(error.code == .storage)
+            #expect(error.message.contains(ws.sub("state/catalog.json")))
+        }
+        // Nothing was overwritten.
+        #expect(FileManager.default.contents(atPath: ws.sub("state/catalog.json"))?.count == 30)
+    }
+
+    @Test func recordsEncodeWithTheDocumentedKeys() throws {
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record("20261127T020000Z-data-0001"))) as! [String: Any]
+        #expect(
+            Set(json.keys) == [
+                "id", "set", "type", "trigger", "reason", "status", "started_at", "finished_at", "files", "bytes_in", "bytes_stored",
+                "ratio",
+                "sha256", "target", "path", "error", "unreadable", "changed", "coalesced", "verified", "verified_at",
+            ])
+        #expect(json["started_at"] as? String == "2026-11-27T02:00:00Z")
+        #expect(json["ratio"] as? Double == 0.3333)
+    }
+}
