@@ -1,0 +1,219 @@
+import Foundation
+import Testing
+
+/// pacad as a child process, driven through the real socket with the real client.
+@Suite(.serialized) struct DaemonLifecycleTests {
+    @Test func backupListRestoreVerifyDeleteThroughPacactl() throws {
+        let daemon = try DaemonHarness()
+        daemon.write("datasets/train.jsonl", Array(String(repeating: "{\"x\": 1}\n", count: 5000).utf8), mtime: 1_700_000_000)
+        daemon.write(
+            "checkpoints/step-100.pt", (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }, mode: 0o600, mtime: 1_700_000_100)
+        daemon.write("run.sh", Array("#!/bin/sh\necho hi\n".utf8), mode: 0o755, mtime: 1_700_000_200)
+        daemon.write("scratch.tmp", Array("excluded".utf8))
+        try FileManager.default.createSymbolicLink(atPath: daemon.source + "/latest.pt", withDestinationPath: "checkpoints/step-100.pt")
+        try daemon.start()
+
+        let made = try daemon.pacactl(["backup", "now", "--reason", "before sweep", "--json"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let record = made.json
+        let id = try #require(record["id"] as? String)
+        #expect(record["status"] as? String == "complete")
+        #expect(record["files"] as? Int == 3)
+        #expect(record["reason"] as? String == "before sweep")
+        #expect(FileManager.default.fileExists(atPath: daemon.target + "/data/\(id).zip"))
+        #expect(FileManager.default.fileExists(atPath: daemon.target + "/data/\(id).zip.sha256"))
+
+        let listed = try daemon.pacactl(["backup", "list"])
+        #expect(listed.status == 0)
+        #expect(listed.stdout.contains(id) && listed.stdout.contains("before sweep"))
+
+        let restoreDir = daemon.root + "/restored"
+        let restored = try daemon.pacactl(["restore", id, "--to", restoreDir])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        var expected = treeSnapshot(daemon.source)
+        expected["scratch.tmp"] = nil
+        #expect(treeSnapshot(restoreDir + "/source") == expected)
+
+        let again = try daemon.pacactl(["restore", id, "--to", restoreDir])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already exists"))
+
+        let verified = try daemon.pacactl(["backup", "verify", id])
+        #expect(verified.status == 0)
+        #expect(verified.stdout.hasPrefix("OK"))
+
+        let shown = try daemon.pacactl(["backup", "show", id, "--json"])
+        #expect(shown.json["verified"] as? Bool == true)
+
+        #expect(try daemon.pacactl(["backup", "show", "20991231T000000Z-data-ffff"]).status == 4)
+
+        let deleted = try daemon.pacactl(["backup", "delete", id])
+        #expect(deleted.status == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.target + "/data/\(id).zip"))
+        #expect(try daemon.pacactl(["backup", "show", id]).status == 4)
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test func theCatalogSurvivesARestart() throws {
+        let daemon = try DaemonHarness()
+        daemon.write("a.txt", Array("hello".utf8))
+        try daemon.start()
+        let first = try daemon.pacactl(["backup", "now", "--json"]).json["id"] as? String
+        let second = try daemon.pacactl(["backup", "now", "--json"]).json["id"] as? String
+        let before = try daemon.pacactl(["backup", "list", "--json"]).stdout
+        #expect(daemon.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+        try daemon.start()
+        let after = try daemon.pacactl(["backup", "list", "--json"]).stdout
+        #expect(before == after)
+        let ids = [try #require(first), try #require(second)]
+        #expect(ids.allSatisfy { after.contains($0) })
+        daemon.stop()
+    }
+
+    /// A 64 MiB source (one noisy MiB hard-linked 64 times) at level 9 on one thread takes seconds.
+    func slowSource(_ daemon: DaemonHarness) throws {
+        var state: UInt64 = 7
+        let block = (0..<(1 << 20)).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            return UInt8(97 + (state >> 60))
+        }
+        daemon.write("block-0", block)
+        for index in 1..<64 { link(daemon.source + "/block-0", daemon.source + "/block-\(index)") }
+    }
+
+    func waitUntilWriting(_ daemon: DaemonHarness) throws -> String {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let status = try daemon.rpc("daemon.status")
+            let result = status["result"] as? [String: Any]
+            if let activity = (result?["activities"] as? [[String: Any]])?.first, (activity["bytes"] as? Int ?? 0) > 0,
+                let id = activity["backup"] as? String
+            {
+                return id
+            }
+            usleep(20_000)
+        }
+        throw POSIXError(.ETIMEDOUT)
+    }
+
+    @Test func killDuringABackupLeavesNoPartialAndMarksItInterrupted() throws {
+        let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
+        try slowSource(daemon)
+        try daemon.start()
+        let started = try daemon.pacactl(["backup", "now", "--no-wait", "--json"])
+        #expect(started.status == 0)
+        let id = try waitUntilWriting(daemon)
+        #expect(!daemon.partialFiles.isEmpty)
+        daemon.stop(SIGKILL)
+        #expect(FileManager.default.fileExists(atPath: daemon.socket))  // stale, as after a real crash
+
+        try daemon.start()
+        #expect(daemon.partialFiles.isEmpty)
+        let shown = try daemon.pacactl(["backup", "show", id, "--json"]).json
+        #expect(shown["status"] as? String == "interrupted")
+        #expect(!FileManager.default.fileExists(atPath: daemon.target + "/data/\(id).zip"))
+        #expect(try daemon.pacactl(["restore", id, "--to", daemon.root + "/r"]).status == 1)
+        daemon.stop()
+    }
+
+    @Test func sigtermDuringABackupCancelsItCleanly() throws {
+        let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
+        try slowSource(daemon)
+        try daemon.start(["--stop-timeout", "0"])
+        _ = try daemon.pacactl(["backup", "now", "--no-wait"])
+        let id = try waitUntilWriting(daemon)
+        let began = Date()
+        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(Date().timeIntervalSince(began) < 10)
+        #expect(daemon.partialFiles.isEmpty)
+        try daemon.start()
+        let shown = try daemon.pacactl(["backup", "show", id, "--json"]).json
+        #expect(shown["status"] as? String == "cancelled")
+        daemon.stop()
+    }
+
+    @Test func aSecondDaemonOnTheSameSocketRefusesToStart() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let second = try run([Binaries.pacad, "--config", daemon.configPath])
+        #expect(second.status == 1)
+        #expect(second.stderr.contains("already listening"))
+        #expect(try daemon.rpc("daemon.status")["result"] != nil)
+        daemon.stop()
+    }
+
+    @Test func checkConfigExitsZeroOrOneWithoutStarting() throws {
+        let daemon = try DaemonHarness()
+        let good = try run([Binaries.pacad, "--check-config", daemon.configPath])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("ok"))
+        try "state_dir: relative\nsocket: /tmp/x.sock\ntargets: {}\nsets: {}\n".write(
+            toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        let bad = try run([Binaries.pacad, "--check-config", daemon.configPath])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("state_dir"))
+        #expect(!FileManager.default.fileExists(atPath: daemon.socket))
+    }
+
+    @Test func reloadAppliesAGoodFileAndKeepsTheOldOneOnABadFile() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        try daemon.writeConfig(sets: "  data:\n    paths: [\(daemon.source)]\n  logs:\n    paths: [\(daemon.source)]\n")
+        let reloaded = try daemon.rpc("daemon.reload")["result"] as? [String: Any]
+        #expect(reloaded?["sets"] as? [String] == ["data", "logs"])
+        try "sets: [oops".write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        let refused = try daemon.rpc("daemon.reload")["error"] as? [String: Any]
+        #expect(refused?["code"] as? Int == -32004)
+        let sets = ((try daemon.rpc("daemon.status")["result"] as? [String: Any])?["sets"] as? [[String: Any]])?.compactMap {
+            $0["name"] as? String
+        }
+        #expect(sets == ["data", "logs"])
+        // SIGHUP reloads too.
+        try daemon.writeConfig()
+        kill(daemon.process!.processIdentifier, SIGHUP)
+        var names: [String]? = nil
+        for _ in 0..<200 {
+            names = ((try daemon.rpc("daemon.status")["result"] as? [String: Any])?["sets"] as? [[String: Any]])?.compactMap {
+                $0["name"] as? String
+            }
+            if names == ["data"] { break }
+            usleep(20_000)
+        }
+        #expect(names == ["data"])
+        daemon.stop()
+    }
+
+    @Test func logsCarryJournalPrioritiesOnlyWhenStderrIsTheJournal() throws {
+        let daemon = try DaemonHarness()
+        _ = FileManager.default.createFile(atPath: daemon.logPath, contents: nil)
+        var info = stat()
+        stat(daemon.logPath, &info)
+        try daemon.start(environment: ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)"])
+        daemon.stop()
+        let journal = daemon.log().split(separator: "\n")
+        #expect(journal.contains { $0.hasPrefix("<6>ready") })
+        #expect(journal.allSatisfy { $0.hasPrefix("<") })
+
+        try daemon.start(environment: ["JOURNAL_STREAM": "1:2"])
+        daemon.stop()
+        let plain = daemon.log().split(separator: "\n").dropFirst(journal.count)
+        #expect(plain.contains { $0.contains(" info ready") })
+        #expect(!plain.contains { $0.hasPrefix("<") })
+    }
+
+    @Test func theUnitFilePassesSystemdAnalyzeVerify() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") else { return }
+        let unitSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("systemd/pacad.service").path
+        let dir = NSTemporaryDirectory() + "pacad-unit-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let unit = try String(contentsOfFile: unitSource, encoding: .utf8).replacingOccurrences(
+            of: "/usr/local/bin/pacad", with: Binaries.pacad)
+        try unit.write(toFile: dir + "/pacad.service", atomically: true, encoding: .utf8)
+        let verified = try run(["/usr/bin/systemd-analyze", "verify", dir + "/pacad.service"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        #expect(unit.contains("Type=notify") && unit.contains("WatchdogSec=") && unit.contains("ProtectSystem=strict"))
+    }
+}
