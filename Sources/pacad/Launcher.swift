@@ -55,13 +55,14 @@ struct Launcher {
             engine: engine, catalog: catalog, configuration: configuration, clock: clock, startedAt: startedAt,
             socketPath: socketPath, logger: logger)
         let notifier = SystemdNotifier()
-        let status = StatusService(engine: engine, catalog: catalog, notifier: notifier, clock: clock)
+        let readiness = Readiness()
+        let status = StatusService(engine: engine, catalog: catalog, notifier: notifier, clock: clock, readiness: readiness)
         let settings = ControlServer.Settings(
             socketPath: socketPath, policy: AccessPolicy(ownUID: getuid(), groupID: groupID), socketGroupID: groupID,
             stallTimeout: stallTimeout)
         let logger = self.logger
         let server = ControlServer(settings: settings, router: MethodRouter(context: context), logger: logger) {
-            notifier.ready(status: await status.currentLine())
+            await readiness.markReady()
             let backups = await catalog.count
             logger.info(
                 "ready",

@@ -1,7 +1,8 @@
 public import PacaEngine
 public import ServiceLifecycle
 
-/// Keeps systemd informed: a `STATUS=` line whenever it changes ("backing up training: 41%") and
+/// Keeps systemd informed: `READY=1` once the control server listens (the catalog is loaded before
+/// any service starts), then a `STATUS=` line whenever it changes ("backing up training: 41%") and
 /// `WATCHDOG=1` at half of `WATCHDOG_USEC`, sent only after the engine actor has answered, so a
 /// wedged daemon stops petting the watchdog and systemd restarts it.
 public struct StatusService: Service {
@@ -9,12 +10,14 @@ public struct StatusService: Service {
     let catalog: Catalog
     let notifier: SystemdNotifier
     let clock: WallClock
+    let readiness: Readiness
 
-    public init(engine: BackupEngine, catalog: Catalog, notifier: SystemdNotifier, clock: WallClock) {
+    public init(engine: BackupEngine, catalog: Catalog, notifier: SystemdNotifier, clock: WallClock, readiness: Readiness) {
         self.engine = engine
         self.catalog = catalog
         self.notifier = notifier
         self.clock = clock
+        self.readiness = readiness
     }
 
     /// The status line right now.
@@ -28,7 +31,9 @@ public struct StatusService: Service {
         let watchdog = notifier.watchdogInterval
         let tick = min(watchdog ?? .seconds(1), .seconds(1))
         await cancelWhenGracefulShutdown {
-            var lastLine = ""
+            guard await readiness.wait() else { return }
+            var lastLine = await currentLine()
+            notifier.ready(status: lastLine)
             while !Task.isCancelled {
                 let line = await currentLine()
                 if line != lastLine {

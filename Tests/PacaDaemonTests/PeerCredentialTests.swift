@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+@testable import PacaDaemon
+
+@Suite struct AccessPolicyTests {
+    @Test(arguments: [
+        (UInt32(0), UInt32(0), [UInt32](), true),  // root
+        (1000, 1000, [], true),  // the daemon's own user
+        (1001, 1001, [], false),  // someone else
+        (1001, 50, [], true),  // primary group is the socket group
+        (1001, 1001, [4, 50], true),  // supplementary member
+        (1001, 1001, [4, 51], false),
+    ])
+    func whoMayUseTheSocket(uid: UInt32, gid: UInt32, groups: [UInt32], allowed: Bool) {
+        #expect(AccessPolicy(ownUID: 1000, groupID: 50).allows(uid: uid, gid: gid, groups: groups) == allowed)
+    }
+
+    @Test func withoutASocketGroupOnlyRootAndTheOwnerMay() {
+        let policy = AccessPolicy(ownUID: 1000, groupID: nil)
+        #expect(!policy.allows(uid: 1001, gid: 50, groups: [50]))
+        #expect(policy.allows(uid: 1000, gid: 1, groups: []))
+    }
+}
+
+/// The kernel's SO_PEERCRED answer decides, even when the socket file's mode would let anyone in.
+@Suite(.serialized) struct PeerCredentialTests {
+    static var canSwitchUser: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }
+
+    @Test(.enabled(if: canSwitchUser)) func aStrangerGetsAPermissionErrorNotASilentClose() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        chmod(daemon.socket, 0o666)  // an operator's mistake: the credential check still holds
+        let stranger = try daemon.pacactl(
+            ["status"], prefix: ["/usr/bin/setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups"])
+        #expect(stranger.status == 1)
+        #expect(stranger.stderr.contains("may not use this daemon"), "\(stranger.stderr)")
+        #expect(try daemon.rpc("daemon.status")["result"] != nil)
+        daemon.stop()
+    }
+
+    @Test(.enabled(if: canSwitchUser)) func membersOfTheSocketGroupGetIn() throws {
+        let daemon = try DaemonHarness(extraConfig: "socket_group: users")
+        try daemon.start()
+        var info = stat()
+        stat(daemon.socket, &info)
+        #expect(info.st_mode & 0o777 == 0o660)
+        #expect(info.st_gid == 100)
+        let member = try daemon.pacactl(
+            ["status", "--json"], prefix: ["/usr/bin/setpriv", "--reuid", "nobody", "--regid", "nogroup", "--groups", "100"])
+        #expect(member.status == 0, "\(member.stderr)")
+        let outsider = try daemon.pacactl(
+            ["status"], prefix: ["/usr/bin/setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups"])
+        #expect(outsider.status == 3)  // the file mode stops it before the daemon sees it
+        daemon.stop()
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+
+/// Broken and hostile input on the control socket: each gets the matching JSON-RPC error, and the
+/// daemon carries on answering everyone else.
+@Suite(.serialized) struct ProtocolRobustnessTests {
+    func errorCode(_ reply: [String: Any]?) -> Int? { (reply?["error"] as? [String: Any])?["code"] as? Int }
+
+    @Test func eachKindOfBadRequestGetsItsOwnError() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let client = try RawClient(daemon.socket)
+
+        client.sendFrame(Array("{not json".utf8))
+        #expect(errorCode(client.receive()) == -32700)
+        client.sendFrame([0xff, 0xfe, 0x00])
+        #expect(errorCode(client.receive()) == -32700)
+        client.sendFrame(Array("[1,2,3]".utf8))
+        #expect(errorCode(client.receive()) == -32600)
+        client.sendJSON(["jsonrpc": "1.0", "id": 1, "method": "daemon.status"])
+        let wrongVersion = client.receive()
+        #expect(errorCode(wrongVersion) == -32600)
+        #expect(wrongVersion?["id"] as? Int == 1)
+        client.sendJSON(["jsonrpc": "2.0", "id": 2, "method": "backup.explode"])
+        #expect(errorCode(client.receive()) == -32601)
+        client.sendJSON(["jsonrpc": "2.0", "id": 3, "method": "backup.show", "params": ["id": 42]])
+        #expect(errorCode(client.receive()) == -32602)
+        client.sendJSON(["jsonrpc": "2.0", "id": 4, "method": "backup.show", "params": [1, 2]])
+        #expect(errorCode(client.receive()) == -32602)
+        client.sendJSON(["jsonrpc": "2.0", "id": 5, "method": "backup.list", "params": ["limit": 0]])
+        #expect(errorCode(client.receive()) == -32602)
+        client.sendJSON(["jsonrpc": "2.0", "id": 6, "method": "restore.run", "params": ["id": "x", "to": "/tmp/x", "overwite": true]])
+        let misspelt = client.receive()
+        #expect(errorCode(misspelt) == -32602)
+        #expect(((misspelt?["error"] as? [String: Any])?["message"] as? String)?.contains("overwite") == true)
+        client.sendJSON(["jsonrpc": "2.0", "id": "s-7", "method": "backup.show", "params": ["id": "20261127T020000Z-data-0000"]])
+        let missing = client.receive()
+        #expect(errorCode(missing) == -32001)
+        #expect(missing?["id"] as? String == "s-7")
+        // A notification (no id) gets no reply; the next request still does.
+        client.sendJSON(["jsonrpc": "2.0", "method": "daemon.status"])
+        client.sendJSON(["jsonrpc": "2.0", "id": 8, "method": "daemon.status"])
+        #expect(client.receive()?["id"] as? Int == 8)
+        daemon.stop()
+    }
+
+    @Test func anOversizedFrameIsRefusedAndTheConnectionClosed() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let client = try RawClient(daemon.socket)
+        client.send([0x7f, 0xff, 0xff, 0xff])
+        let reply = client.receive()
+        #expect(errorCode(reply) == -32006)
+        #expect(client.isClosed())
+        #expect(try daemon.rpc("daemon.status")["result"] != nil)
+        daemon.stop()
+    }
+
+    @Test func garbageBytesNeverTakeTheDaemonDown() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        var state: UInt64 = 99
+        for _ in 0..<20 {
+            let client = try RawClient(daemon.socket, timeout: 2)
+            let garbage = (0..<512).map { _ -> UInt8 in
+                state = state &* 6_364_136_223_846_793_005 &+ 1
+                return UInt8(truncatingIfNeeded: state >> 56)
+            }
+            client.send(garbage)
+            _ = client.receive()
+        }
+        #expect(try daemon.rpc("daemon.status")["result"] != nil)
+        daemon.stop()
+    }
+
+    @Test func aHalfSentFrameIsTimedOutWithoutHoldingAnything() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start(["--stall-timeout", "0.3"])
+        let stalled = try RawClient(daemon.socket)
+        stalled.send([0, 0, 0, 100] + Array("{\"jsonrpc\"".utf8))
+        // Others are served meanwhile.
+        #expect(try daemon.rpc("daemon.status")["result"] != nil)
+        let began = Date()
+        #expect(stalled.isClosed())
+        #expect(Date().timeIntervalSince(began) < 5)
+        // A connection that is idle between whole frames is not a stall.
+        let idle = try RawClient(daemon.socket)
+        usleep(600_000)
+        #expect(try idle.call("daemon.status")["result"] != nil)
+        daemon.stop()
+    }
+
+    @Test func fiveHundredConcurrentClientsAreAllAnsweredAndStatusStaysFast() throws {
+        let daemon = try DaemonHarness()
+        try daemon.start()
+        let clients = try (0..<500).map { _ in try RawClient(daemon.socket) }
+        for (index, client) in clients.enumerated() {
+            client.sendJSON(["jsonrpc": "2.0", "id": index, "method": index % 2 == 0 ? "daemon.status" : "backup.list"])
+        }
+        var answered = 0
+        for (index, client) in clients.enumerated() {
+            let reply = client.receive()
+            if reply?["id"] as? Int == index && reply?["result"] != nil { answered += 1 }
+        }
+        #expect(answered == 500)
+        let probe = try RawClient(daemon.socket)
+        var timings: [Double] = []
+        for id in 0..<50 {
+            let began = DispatchTime.now().uptimeNanoseconds
+            _ = try probe.call("daemon.status", id: id)
+            timings.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6)
+        }
+        timings.sort()
+        #expect(timings[timings.count / 2] < 10, "median status round trip \(timings[timings.count / 2]) ms")
+        daemon.stop()
+    }
+
+    @Test func statusAnswersQuicklyWhileABackupRuns() throws {
+        let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
+        var state: UInt64 = 3
+        daemon.write(
+            "block-0",
+            (0..<(1 << 20)).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1
+                return UInt8(97 + (state >> 60))
+            })
+        for index in 1..<64 { link(daemon.source + "/block-0", daemon.source + "/block-\(index)") }
+        try daemon.start(["--stop-timeout", "0"])
+        _ = try daemon.pacactl(["backup", "now", "--no-wait"])
+        let probe = try RawClient(daemon.socket)
+        var busy = 0
+        var timings: [Double] = []
+        for id in 0..<40 {
+            let began = DispatchTime.now().uptimeNanoseconds
+            let reply = try probe.call("daemon.status", id: id)
+            timings.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6)
+            if (reply["result"] as? [String: Any])?["state"] as? String == "busy" { busy += 1 }
+        }
+        timings.sort()
+        #expect(busy > 30)
+        #expect(timings[timings.count / 2] < 10, "median \(timings[timings.count / 2]) ms during a backup")
+        daemon.stop()
+    }
+
+    @Test func progressNotificationsComeBeforeTheReply() throws {
+        let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
+        var state: UInt64 = 5
+        daemon.write(
+            "block-0",
+            (0..<(1 << 20)).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1
+                return UInt8(97 + (state >> 60))
+            })
+        for index in 1..<24 { link(daemon.source + "/block-0", daemon.source + "/block-\(index)") }
+        try daemon.start()
+        let client = try RawClient(daemon.socket, timeout: 60)
+        client.sendJSON(["jsonrpc": "2.0", "id": 9, "method": "backup.create", "params": ["progress": true]])
+        var notifications: [[String: Any]] = []
+        var reply: [String: Any]?
+        while let message = client.receive() {
+            if message["method"] as? String == "progress" {
+                notifications.append(message["params"] as? [String: Any] ?? [:])
+            } else {
+                reply = message
+                break
+            }
+        }
+        #expect((reply?["result"] as? [String: Any])?["status"] as? String == "complete")
+        #expect(!notifications.isEmpty)
+        #expect(notifications.allSatisfy { $0["id"] as? Int == 9 && $0["total_bytes"] as? Int == 24 << 20 })
+        daemon.stop()
+    }
+}
