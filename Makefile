@@ -59,7 +59,7 @@ demo: build
 # corpus (../shared/bench). BENCH_SCALE=0.1 for a quick run; BENCH_RUNS for the median count.
 bench: bench-deps release
 	$(CURDIR)/.build/release/pacabench --work $(BENCH_DIR) --corpus-script $(CURDIR)/../shared/bench/make-corpus.sh \
-		--pacactl $(CURDIR)/.build/release/pacactl --scale $${BENCH_SCALE:-1.0} --runs $${BENCH_RUNS:-3}
+		--pacactl $(CURDIR)/.build/release/pacactl --pacad $(CURDIR)/.build/release/pacad --scale $${BENCH_SCALE:-1.0} --runs $${BENCH_RUNS:-3}
 
 lint:
 	$(SWIFT) format lint --strict --recursive --configuration .ci/swift-format.json Sources Tests Package.swift

@@ -8,6 +8,7 @@ struct Options {
     var work = ".build/bench"
     var corpusScript = "../shared/bench/make-corpus.sh"
     var pacactl = ".build/release/pacactl"
+    var pacad = ".build/release/pacad"
     var scale = "1.0"
     var runs = 3
     var only: Set<String> = []
@@ -28,6 +29,7 @@ struct Options {
             case "--work": work = value()
             case "--corpus-script": corpusScript = value()
             case "--pacactl": pacactl = value()
+            case "--pacad": pacad = value()
             case "--scale": scale = value()
             case "--runs": runs = Int(value()) ?? 3
             case "--only": only = Set(value().split(separator: ",").map(String.init))
@@ -35,7 +37,7 @@ struct Options {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: pacabench [--work DIR] [--corpus-script PATH] [--pacactl PATH] [--scale F] [--runs N] [--only NAME,...] [--restore-dir DIR]\n"
+                        "usage: pacabench [--work DIR] [--corpus-script PATH] [--pacactl PATH] [--pacad PATH] [--scale F] [--runs N] [--only NAME,...] [--restore-dir DIR]\n"
                             .utf8))
                 exit(2)
             }
@@ -47,6 +49,28 @@ struct Options {
 let options = Options(CommandLine.arguments)
 let fm = FileManager.default
 let work = URL(fileURLWithPath: options.work).standardizedFileURL.path
+
+// 0. The daemon's rows first (seconds, not minutes); `--only daemon` stops after them.
+log("daemon: start-to-READY, idle RSS, daemon.status round trips")
+let daemonResults = DaemonBench(
+    pacad: URL(fileURLWithPath: options.pacad).standardizedFileURL.path, directory: work + "/daemon", starts: 10, calls: 10_000
+).run()
+func printDaemonTable() {
+    let d = daemonResults
+    print("\n| daemon (pacad, embedded default) | measured | limit | met |")
+    print("|---|---|---|---|")
+    func row(_ label: String, _ value: Double, _ limit: Double) {
+        print("| \(label) | \(String(format: "%.3f", value)) | ≤ \(String(format: "%g", limit)) | \(value <= limit ? "yes" : "NO") |")
+    }
+    row("daemon.status round trip, median ms (\(d.statusMilliseconds.count) calls, one connection)", d.statusMilliseconds.median, 0.5)
+    row("daemon.status round trip, p99 ms", d.statusMilliseconds.percentile(0.99), 2)
+    row("idle RSS, MiB (median of \(d.idleRSSMiB.count) starts)", d.idleRSSMiB.median, 20)
+    row("start to READY=1, median ms (\(d.readyMilliseconds.count) starts)", d.readyMilliseconds.median, 100)
+}
+if options.only == ["daemon"] {
+    printDaemonTable()
+    exit(0)
+}
 let outRoot = work + "/out"
 /// This step's output directory: a fresh one per tool and run. Outputs are deleted only at the
 /// end, because deleting gigabytes on this ext4 (mounted with `discard`) slows down whatever writes
@@ -209,3 +233,4 @@ if let r = results[ours] {
     let peak = (r.backup + r.restore + r.check).map(\.peakRSS).max() ?? 0
     target("our peak RSS, MiB (whole run)", peak, 64, atMost: true)
 }
+printDaemonTable()

@@ -1,0 +1,133 @@
+import Foundation
+import PacaProtocol
+
+/// The daemon's rows: how long pacad takes from exec to `READY=1`, what it holds in memory when
+/// idle, and the round trip of `daemon.status` over the control socket, measured on the release
+/// binary with the same stand-in for systemd the tests use (a datagram NOTIFY_SOCKET).
+struct DaemonBench {
+    struct Results {
+        var readyMilliseconds: [Double] = []
+        var idleRSSMiB: [Double] = []
+        var statusMilliseconds: [Double] = []
+    }
+
+    let pacad: String
+    let directory: String
+    let starts: Int
+    let calls: Int
+
+    func run() -> Results {
+        var results = Results()
+        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.createDirectory(atPath: directory + "/source", withIntermediateDirectories: true)
+        try? "hello\n".write(toFile: directory + "/source/a.txt", atomically: false, encoding: .utf8)
+        for index in 0..<starts {
+            guard let daemon = startDaemon() else { continue }
+            results.readyMilliseconds.append(daemon.ready * 1000)
+            if index == 0 {
+                usleep(1_000_000)
+                results.statusMilliseconds = statusRoundTrips()
+                usleep(500_000)
+            }
+            results.idleRSSMiB.append(residentMiB(daemon.pid))
+            kill(daemon.pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(daemon.pid, &status, 0)
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+        return results
+    }
+
+    /// Spawns pacad on the embedded default and waits for READY=1; returns its pid and the seconds it took.
+    private func startDaemon() -> (pid: pid_t, ready: Double)? {
+        let notifyPath = directory + "/notify.sock"
+        unlink(notifyPath)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer {
+            close(fd)
+            unlink(notifyPath)
+        }
+        guard bind(fd, notifyPath) else { return nil }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let argv: [UnsafeMutablePointer<CChar>?] = [
+            strdup(pacad), strdup("--source"), strdup(directory + "/source"), strdup("--log-level"), strdup("warning"), nil,
+        ]
+        let envp: [UnsafeMutablePointer<CChar>?] = [strdup("NOTIFY_SOCKET=\(notifyPath)"), strdup("PATH=/usr/bin:/bin"), nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        // The child inherits the working directory, where the embedded default puts .paca/.
+        let previous = FileManager.default.currentDirectoryPath
+        _ = FileManager.default.changeCurrentDirectoryPath(directory)
+        defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
+        var pid: pid_t = 0
+        let started = Runner.now()
+        guard posix_spawn(&pid, pacad, nil, nil, argv, envp) == 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 {
+                kill(pid, SIGKILL)
+                return nil
+            }
+            if String(decoding: buffer[0..<n], as: UTF8.self).contains("READY=1") { return (pid, Runner.now() - started) }
+        }
+    }
+
+    private func statusRoundTrips() -> [Double] {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        guard connect(fd, directory + "/.paca/pacad.sock") else { return [] }
+        var timings: [Double] = []
+        var decoder = FrameDecoder()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        for id in 0..<calls {
+            let frame = Frame.encode(RPCRequest(id: .number(Int64(id)), method: "daemon.status").encoded)
+            let began = Runner.now()
+            _ = frame.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+            while (try? decoder.next()) == nil {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { return timings }
+                decoder.append(buffer[0..<n])
+            }
+            timings.append((Runner.now() - began) * 1000)
+        }
+        return timings
+    }
+
+    private func residentMiB(_ pid: pid_t) -> Double {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+
+    private func bind(_ fd: Int32, _ path: String) -> Bool {
+        withAddress(path) { Glibc.bind(fd, $0, $1) == 0 }
+    }
+
+    private func connect(_ fd: Int32, _ path: String) -> Bool {
+        withAddress(path) { Glibc.connect(fd, $0, $1) == 0 }
+    }
+
+    private func withAddress(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Bool) -> Bool {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.prefix(raw.count - 1).enumerated() { raw[index] = byte }
+        }
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+    }
+}
+
+extension Array where Element == Double {
+    /// The value below which `fraction` of the samples fall (nearest rank).
+    func percentile(_ fraction: Double) -> Double {
+        guard !isEmpty else { return .nan }
+        let sorted = self.sorted()
+        return sorted[Swift.min(sorted.count - 1, Int((fraction * Double(sorted.count)).rounded(.up)) - 1)]
+    }
+}
