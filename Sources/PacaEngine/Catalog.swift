@@ -24,11 +24,14 @@ public actor Catalog {
 
     public let path: String
     private var records: [String: BackupRecord]
+    /// The newest backup id of each set, kept current so `daemon.status` never scans the catalog.
+    private var newest: [String: String] = [:]
     private let disk = DispatchQueue(label: "paca.catalog")
 
     private init(path: String, records: [String: BackupRecord]) {
         self.path = path
         self.records = records
+        for record in records.values where newest[record.set].map({ $0 < record.id }) ?? true { newest[record.set] = record.id }
     }
 
     /// Loads the catalog in `stateDirectory` (creating the directory when missing) and repairs
@@ -83,24 +86,27 @@ public actor Catalog {
 
     public var count: Int { records.count }
 
+    /// Each set's newest backup and the number of backups, in one call (for `daemon.status`).
+    public func summary() -> (latest: [String: BackupRecord], count: Int) { (latestBySet(), records.count) }
+
     /// The newest backup of each set that has one.
     public func latestBySet() -> [String: BackupRecord] {
-        var latest: [String: BackupRecord] = [:]
-        for record in records.values where latest[record.set].map({ $0.id < record.id }) ?? true {
-            latest[record.set] = record
-        }
-        return latest
+        newest.compactMapValues { records[$0] }
     }
 
     /// Adds or replaces a record and persists the catalog before returning.
     public func save(_ record: BackupRecord) async throws(EngineError) {
         records[record.id] = record
+        if newest[record.set].map({ $0 <= record.id }) ?? true { newest[record.set] = record.id }
         try await persist()
     }
 
     /// Removes a record and persists the catalog before returning.
     public func remove(_ id: String) async throws(EngineError) {
-        guard records.removeValue(forKey: id) != nil else { return }
+        guard let removed = records.removeValue(forKey: id) else { return }
+        if newest[removed.set] == id {
+            newest[removed.set] = records.values.filter { $0.set == removed.set }.map(\.id).max()
+        }
         try await persist()
     }
 

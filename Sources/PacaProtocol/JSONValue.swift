@@ -65,21 +65,16 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// Parses UTF-8 JSON text.
+    /// Parses UTF-8 JSON text (strict RFC 8259, at most 256 levels deep).
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        try JSONText.parse(bytes)
     }
 
     /// The JSON form of an `Encodable` value (a result struct), through `JSONEncoder`.
     public init(encoding value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        self = try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(value))
+        self = try JSONText.parse(Array(try JSONEncoder().encode(value)))
     }
 
     /// Compact JSON text with sorted keys, so the same value always has the same bytes.
-    public var serialized: [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data("null".utf8))
-    }
+    public var serialized: [UInt8] { JSONText.serialize(self) }
 }

@@ -76,3 +76,24 @@ import Testing
         #expect(json["ratio"] as? Double == 0.3333)
     }
 }
+
+@Suite struct CatalogLatestTests {
+    @Test func latestBySetFollowsSavesAndRemovals() async throws {
+        let ws = Workspace()
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        func record(_ id: String, _ set: String) -> BackupRecord {
+            BackupRecord(id: id, set: set, trigger: "manual", reason: nil, startedAt: 0, target: "local", path: "/x")
+        }
+        try await catalog.save(record("20261127T030000Z-a-0001", "a"))
+        try await catalog.save(record("20261127T010000Z-a-0002", "a"))
+        try await catalog.save(record("20261127T020000Z-b-0003", "b"))
+        #expect(await catalog.latestBySet().mapValues(\.id) == ["a": "20261127T030000Z-a-0001", "b": "20261127T020000Z-b-0003"])
+        try await catalog.remove("20261127T030000Z-a-0001")
+        #expect(await catalog.latestBySet()["a"]?.id == "20261127T010000Z-a-0002")
+        try await catalog.remove("20261127T020000Z-b-0003")
+        #expect(await catalog.summary().latest["b"] == nil)
+        #expect(await catalog.summary().count == 1)
+        let (reopened, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        #expect(await reopened.latestBySet()["a"]?.id == "20261127T010000Z-a-0002")
+    }
+}

@@ -12,9 +12,8 @@ extension MethodRouter {
     func status(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
         _ = try Params(request, allowed: [])
         let snapshot = await context.engine.snapshot()
-        let latest = await context.catalog.latestBySet()
+        let (latest, count) = await context.catalog.summary()
         let config = await context.configuration.config
-        let count = await context.catalog.count
         let now = context.clock.now()
         let newest = latest.values.max { $0.id < $1.id }
         let activities: [JSONValue] = snapshot.activities.map { activity in
