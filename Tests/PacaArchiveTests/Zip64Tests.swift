@@ -56,6 +56,7 @@ import Testing
         #expect(failures == 0)
         let result = try makeArchive([root], at: temp.sub("many.zip"))
         #expect(result.files == 70_000)
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.errors.prefix(5)) \(result.warnings.prefix(5))")
         let archive = try ArchiveReader(path: temp.sub("many.zip"))
         #expect(archive.entries.count == 70_000 + 70 + 1 + 1)
         #expect(try ArchiveVerifier.verify(temp.sub("many.zip")).problems == [])

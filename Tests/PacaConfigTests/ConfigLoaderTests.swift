@@ -15,7 +15,7 @@ import Testing
           training:
             paths: [/srv/ml/learning, /srv/ml/cognitive]
             exclude: ["*.tmp", "__pycache__/"]
-            targets: [local, usb]
+            targets: [usb]
           configs:
             paths: [/etc/paca]
             targets: [local]
@@ -33,8 +33,18 @@ import Testing
         let training = try #require(config.set(named: "training"))
         #expect(training.paths == ["/srv/ml/learning", "/srv/ml/cognitive"])
         #expect(training.excludes == [try PathPattern("*.tmp"), try PathPattern("__pycache__/")])
-        #expect(training.targets == ["local", "usb"])
+        #expect(training.targets == ["usb"])
         #expect(config.sets.map(\.name) == ["training", "configs"])
+    }
+
+    @Test func aSetWithSeveralTargetsIsRefusedUntilDeliveryToSeveralExists() throws {
+        let text = Self.example.replacingOccurrences(of: "targets: [usb]", with: "targets: [local, usb]")
+        #expect {
+            try ConfigLoader.load(yaml: text)
+        } throws: { error in
+            let problems = (error as? ConfigError)?.problems ?? []
+            return problems.count == 1 && problems[0].key == "sets.training.targets" && problems[0].message.contains("one target")
+        }
     }
 
     @Test func aSetMayOmitTargetsWhenThereIsOnlyOne() throws {

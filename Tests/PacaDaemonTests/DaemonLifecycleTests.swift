@@ -71,17 +71,6 @@ import Testing
         daemon.stop()
     }
 
-    /// A 64 MiB source (one noisy MiB hard-linked 64 times) at level 9 on one thread takes seconds.
-    func slowSource(_ daemon: DaemonHarness) throws {
-        var state: UInt64 = 7
-        let block = (0..<(1 << 20)).map { _ -> UInt8 in
-            state = state &* 6_364_136_223_846_793_005 &+ 1
-            return UInt8(97 + (state >> 60))
-        }
-        daemon.write("block-0", block)
-        for index in 1..<64 { link(daemon.source + "/block-0", daemon.source + "/block-\(index)") }
-    }
-
     func waitUntilWriting(_ daemon: DaemonHarness) throws -> String {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
@@ -99,7 +88,7 @@ import Testing
 
     @Test func killDuringABackupLeavesNoPartialAndMarksItInterrupted() throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
-        try slowSource(daemon)
+        daemon.writeSlowSource()
         try daemon.start()
         let started = try daemon.pacactl(["backup", "now", "--no-wait", "--json"])
         #expect(started.status == 0)
@@ -119,7 +108,7 @@ import Testing
 
     @Test func sigtermDuringABackupCancelsItCleanly() throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
-        try slowSource(daemon)
+        daemon.writeSlowSource()
         try daemon.start(["--stop-timeout", "0"])
         _ = try daemon.pacactl(["backup", "now", "--no-wait"])
         let id = try waitUntilWriting(daemon)

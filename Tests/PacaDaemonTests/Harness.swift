@@ -143,6 +143,19 @@ final class DaemonHarness {
         try RawClient(socket).call(method, params)
     }
 
+    /// A source that takes seconds to back up at level 9 on one thread: one noisy MiB, hard-linked
+    /// `blocks` times (stored as copies), so the test writes 1 MiB and the daemon reads `blocks` MiB.
+    func writeSlowSource(blocks: Int = 64, seed: UInt64 = 7) {
+        var state = seed
+        write(
+            "block-0",
+            (0..<(1 << 20)).map { _ -> UInt8 in
+                state = state &* 6_364_136_223_846_793_005 &+ 1
+                return UInt8(97 + (state >> 60))
+            })
+        for index in 1..<blocks { link(source + "/block-0", source + "/block-\(index)") }
+    }
+
     /// Files under the target whose name ends in `.partial`.
     var partialFiles: [String] {
         (FileManager.default.enumerator(atPath: target)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".partial") }

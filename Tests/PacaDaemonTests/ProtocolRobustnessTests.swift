@@ -117,14 +117,7 @@ import Testing
 
     @Test func statusAnswersQuicklyWhileABackupRuns() throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
-        var state: UInt64 = 3
-        daemon.write(
-            "block-0",
-            (0..<(1 << 20)).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1
-                return UInt8(97 + (state >> 60))
-            })
-        for index in 1..<64 { link(daemon.source + "/block-0", daemon.source + "/block-\(index)") }
+        daemon.writeSlowSource(blocks: 64, seed: 3)
         try daemon.start(["--stop-timeout", "0"])
         _ = try daemon.pacactl(["backup", "now", "--no-wait"])
         let probe = try RawClient(daemon.socket)
@@ -144,14 +137,7 @@ import Testing
 
     @Test func progressNotificationsComeBeforeTheReply() throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
-        var state: UInt64 = 5
-        daemon.write(
-            "block-0",
-            (0..<(1 << 20)).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1
-                return UInt8(97 + (state >> 60))
-            })
-        for index in 1..<24 { link(daemon.source + "/block-0", daemon.source + "/block-\(index)") }
+        daemon.writeSlowSource(blocks: 24, seed: 5)
         try daemon.start()
         let client = try RawClient(daemon.socket, timeout: 60)
         client.sendJSON(["jsonrpc": "2.0", "id": 9, "method": "backup.create", "params": ["progress": true]])

@@ -32,6 +32,13 @@ final class Workspace {
             sets: [DaemonConfig.BackupSet(name: "data", paths: [sub("source")], targets: ["local"])])
     }
 
+    /// A source that takes seconds to back up at level 9 on one thread: one noisy MiB hard-linked
+    /// 64 times (the archive stores links as copies).
+    func writeSlowSource() {
+        write("source/block-0", noise(1 << 20))
+        for index in 1..<64 { link(sub("source/block-0"), sub("source/block-\(index)")) }
+    }
+
     /// Files of `backups/` that end in `.partial`.
     var partialFiles: [String] {
         (FileManager.default.enumerator(atPath: sub("backups"))?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".partial") }

@@ -69,20 +69,32 @@ struct Connection {
     }
 
     /// Answers the first request of a peer that may not use the daemon with a permission error,
-    /// then closes: the client learns why, and nothing else is read.
+    /// then closes: the client learns why, and nothing else is read. A peer that sends nothing is
+    /// closed after the stall timeout, so strangers cannot hold connections open.
     private func refuse(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter) async throws {
-        for try await payload in inbound {
-            let id: RPCID =
-                switch RPCRequest.decode(payload) {
-                case .success(let request): request.id ?? .null
-                case .failure(let failure): failure.id
-                }
-            let message =
-                "uid \(peer.uid) may not use this daemon: only root, uid \(settings.policy.ownUID)"
-                + (settings.policy.groupID.map { " and members of group \($0)" } ?? "") + " may"
-            await writer.send(.error(id: id, RPCError(.permissionDenied, message)))
-            return
+        let timeout = settings.stallTimeout
+        let first = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                for try await payload in inbound { return payload }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
         }
+        guard let payload = first else { return }
+        let id: RPCID =
+            switch RPCRequest.decode(payload) {
+            case .success(let request): request.id ?? .null
+            case .failure(let failure): failure.id
+            }
+        let message =
+            "uid \(peer.uid) may not use this daemon: only root, uid \(settings.policy.ownUID)"
+            + (settings.policy.groupID.map { " and members of group \($0)" } ?? "") + " may"
+        await writer.send(.error(id: id, RPCError(.permissionDenied, message)))
     }
 }
 

@@ -48,8 +48,7 @@ public struct ControlServer: Service {
     public func run() async throws {
         try SocketFile.prepare(settings.socketPath)
         let maximumSize = settings.maximumFrameSize
-        let stall = TimeAmount.nanoseconds(
-            Int64(settings.stallTimeout.components.seconds) * 1_000_000_000 + settings.stallTimeout.components.attoseconds / 1_000_000_000)
+        let stall = TimeAmount.nanoseconds(Int64(settings.stallTimeout / .nanoseconds(1)))
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 512)
             .bind(unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: false) { channel in
