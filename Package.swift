@@ -103,6 +103,7 @@ let package = Package(
             name: "pacactl",
             dependencies: [
                 "PacaArchive",
+                "PacaConfig",
                 "PacaCore",
                 "PacaProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -111,7 +112,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pacabench",
-            dependencies: ["PacaProtocol"],
+            dependencies: ["PacaCore", "PacaProtocol"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -67,8 +67,19 @@ func printDaemonTable() {
     row("idle RSS, MiB (median of \(d.idleRSSMiB.count) starts)", d.idleRSSMiB.median, 20)
     row("start to READY=1, median ms (\(d.readyMilliseconds.count) starts)", d.readyMilliseconds.median, 100)
 }
+log("cron: next-fire computations")
+let cronRate = CronBench.run()
+func printCronTable() {
+    print("\n| scheduler | measured | limit | met |")
+    print("|---|---|---|---|")
+    let rate = cronRate / 1e6
+    print(
+        "| cron next-fire computations, millions per second (\(CronBench.expressions.count) expressions) | \(String(format: "%.2f", rate)) | ≥ 1 | \(rate >= 1 ? "yes" : "NO") |"
+    )
+}
 if options.only == ["daemon"] {
     printDaemonTable()
+    printCronTable()
     exit(0)
 }
 let outRoot = work + "/out"
@@ -234,3 +245,4 @@ if let r = results[ours] {
     target("our peak RSS, MiB (whole run)", peak, 64, atMost: true)
 }
 printDaemonTable()
+printCronTable()
