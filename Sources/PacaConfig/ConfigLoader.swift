@@ -52,7 +52,7 @@ public enum ConfigLoader {
 }
 
 /// Walks the YAML node tree, collecting every problem instead of stopping at the first.
-private struct NodeReader {
+struct NodeReader {
     var problems: [ConfigProblem] = []
 
     mutating func report(_ key: String, _ node: Node?, _ message: String) {
@@ -133,7 +133,7 @@ private struct NodeReader {
             report("", nil, "the file is empty")
             return nil
         }
-        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets"]
+        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs"]
         guard let pairs = mapping(root, at: "", allowed: keys) else { return nil }
         let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         for required in ["state_dir", "socket", "targets", "sets"] where values[required] == nil {
@@ -152,10 +152,11 @@ private struct NodeReader {
         }
         let targets = self.targets(values["targets"])
         let sets = self.sets(values["sets"], targets: targets.map(\.name))
+        let jobs = self.jobs(values["jobs"], sets: sets.map(\.name))
         guard let state, let socket else { return nil }
         return DaemonConfig(
             stateDirectory: state, socketPath: socket, socketGroup: group, compressionLevel: level,
-            compressionThreads: threads, targets: targets, sets: sets)
+            compressionThreads: threads, targets: targets, sets: sets, jobs: jobs)
     }
 
     mutating func targets(_ node: Node?) -> [DaemonConfig.Target] {

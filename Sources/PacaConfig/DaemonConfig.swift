@@ -20,10 +20,12 @@ public struct DaemonConfig: Sendable, Equatable {
     public var targets: [Target]
     /// Named backup sets, in file order.
     public var sets: [BackupSet]
+    /// Scheduled backups (`jobs`), in file order.
+    public var jobs: [Job]
 
     public init(
         stateDirectory: String, socketPath: String, socketGroup: String? = nil, compressionLevel: Int = 2,
-        compressionThreads: Int? = nil, targets: [Target], sets: [BackupSet]
+        compressionThreads: Int? = nil, targets: [Target], sets: [BackupSet], jobs: [Job] = []
     ) {
         self.stateDirectory = stateDirectory
         self.socketPath = socketPath
@@ -32,6 +34,7 @@ public struct DaemonConfig: Sendable, Equatable {
         self.compressionThreads = compressionThreads
         self.targets = targets
         self.sets = sets
+        self.jobs = jobs
     }
 
     /// A place backups are delivered to.
@@ -64,6 +67,25 @@ public struct DaemonConfig: Sendable, Equatable {
             self.paths = paths
             self.excludes = excludes
             self.targets = targets
+        }
+    }
+
+    /// A scheduled backup of one set: on a cron expression or every interval (`jobs.<name>`).
+    public struct Job: Sendable, Equatable {
+        public var name: String
+        public var set: String
+        public var schedule: Schedule
+        /// Largest random delay added to each run, seconds (`jitter`).
+        public var jitter: Int64
+        /// Run once at start for slots missed while the daemon was down (`catch_up`, default true).
+        public var catchUp: Bool
+
+        public init(name: String, set: String, schedule: Schedule, jitter: Int64 = 0, catchUp: Bool = true) {
+            self.name = name
+            self.set = set
+            self.schedule = schedule
+            self.jitter = jitter
+            self.catchUp = catchUp
         }
     }
 
