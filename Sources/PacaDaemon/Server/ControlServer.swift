@@ -47,11 +47,14 @@ public struct ControlServer: Service {
 
     public func run() async throws {
         try SocketFile.prepare(settings.socketPath)
+        // Bound under a temporary name, given its mode and group, then renamed into place: no
+        // client ever sees the socket with the wrong permissions.
+        let staging = SocketFile.stagingPath(for: settings.socketPath)
         let maximumSize = settings.maximumFrameSize
         let stall = TimeAmount.nanoseconds(Int64(settings.stallTimeout / .nanoseconds(1)))
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 512)
-            .bind(unixDomainSocketPath: settings.socketPath, cleanupExistingSocketFile: false) { channel in
+            .bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: true) { channel in
                 PeerCredentials.of(channel).flatMap { peer in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(FrameHandler(maximumSize: maximumSize, stallTimeout: stall))
@@ -60,7 +63,8 @@ public struct ControlServer: Service {
                     }
                 }
             }
-        try SocketFile.restrict(settings.socketPath, groupID: settings.socketGroupID)
+        try SocketFile.restrict(staging, groupID: settings.socketGroupID)
+        try SocketFile.move(staging, to: settings.socketPath)
         logger.info("listening", metadata: ["socket.path": "\(settings.socketPath)"])
         await onListening()
         defer { SocketFile.remove(settings.socketPath) }

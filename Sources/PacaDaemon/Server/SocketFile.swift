@@ -36,6 +36,22 @@ enum SocketFile {
         guard chmod(path, 0o660) == 0 else { throw Failure(description: "chmod \(path): \(String(cString: strerror(errno)))") }
     }
 
+    /// Where to bind before the socket is renamed into place: beside it, so the rename is atomic;
+    /// the path itself when the longer name would not fit a socket address.
+    static func stagingPath(for path: String) -> String {
+        let staging = path + ".\(getpid()).new"
+        return staging.utf8.count < 108 ? staging : path
+    }
+
+    static func move(_ from: String, to path: String) throws {
+        guard from != path else { return }
+        guard rename(from, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(from)
+            throw Failure(description: "rename \(from) to \(path): \(reason)")
+        }
+    }
+
     static func remove(_ path: String) {
         unlink(path)
     }
