@@ -14,7 +14,10 @@ struct Pacactl: AsyncParsableCommand {
         discussion: """
             Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found.
             """,
-        subcommands: [StatusCommand.self, BackupCommand.self, RestoreCommand.self, CronCommand.self, ArchiveCommand.self]
+        subcommands: [
+            StatusCommand.self, BackupCommand.self, RestoreCommand.self, JobsCommand.self, EventsCommand.self, CronCommand.self,
+            ArchiveCommand.self,
+        ]
     )
 
     /// Like ArgumentParser's `main`, but a usage error exits with 2 (the documented contract) rather than 64.

@@ -50,9 +50,19 @@ struct Launcher {
         }
 
         let engine = BackupEngine(config: config, catalog: catalog, clock: clock, logger: logger)
-        let configuration = ConfigurationStore(config: config, file: configFile, engine: engine, clock: clock, logger: logger)
+        let localZone = ZoneDatabase.local()
+        let scheduler: Scheduler
+        do {
+            scheduler = try await Scheduler.open(
+                stateDirectory: config.stateDirectory, jobs: config.jobs, engine: engine, clock: clock,
+                zones: { name in name.flatMap { try? ZoneDatabase.zone(named: $0) } ?? localZone }, logger: logger)
+        } catch {
+            throw LaunchError(message: error.message)
+        }
+        let configuration = ConfigurationStore(
+            config: config, file: configFile, engine: engine, scheduler: scheduler, clock: clock, logger: logger)
         let context = DaemonContext(
-            engine: engine, catalog: catalog, configuration: configuration, clock: clock, startedAt: startedAt,
+            engine: engine, catalog: catalog, scheduler: scheduler, configuration: configuration, clock: clock, startedAt: startedAt,
             socketPath: socketPath, logger: logger)
         let notifier = SystemdNotifier()
         let readiness = Readiness()
@@ -76,6 +86,8 @@ struct Launcher {
                 .init(service: ReloadService(configuration: configuration, logger: logger), serviceName: "reload"),
                 .init(service: status, serviceName: "status"),
                 .init(service: EngineService(engine: engine, notifier: notifier, grace: stopTimeout), serviceName: "engine"),
+                // Last, so it stops first: no new scheduled backup starts while the engine stops.
+                .init(service: SchedulerService(scheduler: scheduler), serviceName: "scheduler"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)

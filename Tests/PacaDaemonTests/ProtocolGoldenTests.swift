@@ -9,7 +9,8 @@ import Testing
     static let documentedID = "20261127T020000Z-training-3f9c"
     static let runDependent: Set<String> = [
         "pid", "started_at", "finished_at", "uptime_seconds", "seconds", "sha256", "path", "paths", "archive", "destination", "socket",
-        "state_dir", "config", "file", "message", "bytes_stored", "ratio", "bytes", "verified_at",
+        "state_dir", "config", "file", "message", "bytes_stored", "ratio", "bytes", "verified_at", "next_due", "last_run", "time",
+        "backup", "last_backup",
     ]
 
     struct Exchange {
@@ -99,7 +100,9 @@ import Testing
         try (0..<2000).map { "{\"text\": \"sample \($0)\", \"label\": \($0 % 3)}\n" }.joined()
             .write(toFile: source + "/data/part-0.jsonl", atomically: false, encoding: .utf8)
         _ = FileManager.default.createFile(atPath: source + "/ckpt/step-10.pt", contents: Data((0..<300_000).map { UInt8($0 * 37 % 251) }))
-        try daemon.writeConfig(sets: "  training:\n    paths: [\(source)]\n    exclude: [\"*.tmp\"]\n    targets: [local]")
+        try daemon.writeConfig(
+            extra: "jobs:\n  nightly: {cron: \"0 2 * * *\", set: training}",
+            sets: "  training:\n    paths: [\(source)]\n    exclude: [\"*.tmp\"]\n    targets: [local]")
         try daemon.start()
 
         let client = try RawClient(daemon.socket)

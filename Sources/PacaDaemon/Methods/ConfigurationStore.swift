@@ -11,13 +11,15 @@ public actor ConfigurationStore {
     public private(set) var config: DaemonConfig
     public private(set) var loadedAt: Double
     private let engine: BackupEngine
+    private let scheduler: Scheduler
     private let clock: WallClock
     private let logger: Logger
 
-    public init(config: DaemonConfig, file: String?, engine: BackupEngine, clock: WallClock, logger: Logger) {
+    public init(config: DaemonConfig, file: String?, engine: BackupEngine, scheduler: Scheduler, clock: WallClock, logger: Logger) {
         self.config = config
         self.file = file
         self.engine = engine
+        self.scheduler = scheduler
         self.clock = clock
         self.loadedAt = clock.now()
         self.logger = logger
@@ -30,9 +32,10 @@ public actor ConfigurationStore {
         public var restartRequired: [String]
         public var sets: [String]
         public var targets: [String]
+        public var jobs: [String]
 
         enum CodingKeys: String, CodingKey {
-            case file, sets, targets
+            case file, sets, targets, jobs
             case restartRequired = "restart_required"
         }
     }
@@ -62,8 +65,11 @@ public actor ConfigurationStore {
         config = applied
         loadedAt = clock.now()
         await engine.apply(applied)
+        await scheduler.apply(applied.jobs)
         logger.info("configuration reloaded", metadata: ["config.file": "\(file)", "config.sets": "\(applied.sets.count)"])
-        return Outcome(file: file, restartRequired: restart, sets: applied.sets.map(\.name), targets: applied.targets.map(\.name))
+        return Outcome(
+            file: file, restartRequired: restart, sets: applied.sets.map(\.name), targets: applied.targets.map(\.name),
+            jobs: applied.jobs.map(\.name))
     }
 
     public enum ReloadError: Error, Sendable {

@@ -6,6 +6,7 @@ public import PacaEngine
 public struct DaemonContext: Sendable {
     public let engine: BackupEngine
     public let catalog: Catalog
+    public let scheduler: Scheduler
     public let configuration: ConfigurationStore
     public let clock: WallClock
     /// Unix seconds when the daemon started.
@@ -14,11 +15,13 @@ public struct DaemonContext: Sendable {
     public let logger: Logger
 
     public init(
-        engine: BackupEngine, catalog: Catalog, configuration: ConfigurationStore, clock: WallClock, startedAt: Double,
+        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, configuration: ConfigurationStore, clock: WallClock,
+        startedAt: Double,
         socketPath: String, logger: Logger
     ) {
         self.engine = engine
         self.catalog = catalog
+        self.scheduler = scheduler
         self.configuration = configuration
         self.clock = clock
         self.startedAt = startedAt

@@ -13,6 +13,7 @@ extension MethodRouter {
         _ = try Params(request, allowed: [])
         let snapshot = await context.engine.snapshot()
         let (latest, count) = await context.catalog.summary()
+        let nextRuns = await context.scheduler.nextRuns()
         let config = await context.configuration.config
         let now = context.clock.now()
         let newest = latest.values.max { $0.id < $1.id }
@@ -61,6 +62,13 @@ extension MethodRouter {
                     }
                 }),
             "catalog": .object(["backups": .int(Int64(count))]),
+            "jobs": .array(
+                config.jobs.map(\.name).sorted().map { name in
+                    .object([
+                        "name": .string(name),
+                        "next_due": nextRuns[name].map { .string(CivilTime(unixSeconds: $0).rfc3339) } ?? .null,
+                    ])
+                }),
         ])
     }
 

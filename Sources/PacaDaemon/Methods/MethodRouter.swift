@@ -17,6 +17,7 @@ public struct MethodRouter: Sendable {
     /// Every method this daemon answers, in the order docs/protocol.md lists them.
     public static let methods = [
         "daemon.status", "daemon.reload", "backup.create", "backup.list", "backup.show", "backup.verify", "backup.delete", "restore.run",
+        "job.list", "job.add", "job.remove", "job.pause", "job.resume", "job.run", "events.list",
     ]
 
     public func reply(to request: RPCRequest, progress: @escaping ProgressSink) async -> RPCResponse {
@@ -38,6 +39,11 @@ public struct MethodRouter: Sendable {
         case "backup.verify": return try await verifyBackup(request, progress: progress)
         case "backup.delete": return try await deleteBackup(request)
         case "restore.run": return try await restore(request, progress: progress)
+        case "job.list": return try await listJobs(request)
+        case "job.add": return try await addJob(request)
+        case "job.remove", "job.pause", "job.resume": return try await changeJob(request)
+        case "job.run": return try await runJob(request, progress: progress)
+        case "events.list": return try await listEvents(request)
         default:
             throw RPCError(
                 .methodNotFound, "no method \"\(request.method)\"", data: .object(["methods": .array(Self.methods.map(JSONValue.string))]))

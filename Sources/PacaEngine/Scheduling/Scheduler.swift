@@ -36,6 +36,22 @@ public actor Scheduler {
             case lastRun = "last_run"
             case lastBackup = "last_backup"
         }
+
+        /// Every key, `null` when unset, so clients see one shape.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(set, forKey: .set)
+            try container.encode(schedule, forKey: .schedule)
+            try container.encode(jitter, forKey: .jitter)
+            try container.encode(catchUp, forKey: .catchUp)
+            try container.encode(paused, forKey: .paused)
+            try container.encode(running, forKey: .running)
+            try container.encode(nextDue, forKey: .nextDue)
+            try container.encode(lastRun, forKey: .lastRun)
+            try container.encode(lastBackup, forKey: .lastBackup)
+            try container.encode(origin, forKey: .origin)
+        }
     }
 
     static let eventLimit = 1000
@@ -116,9 +132,14 @@ public actor Scheduler {
         while !Task.isCancelled {
             await tick()
             let delay = nextWake()
+            // A separate task, so that `wake()` can cut the sleep short; cancelling the loop cancels it too.
             let sleeping = Task { _ = try? await Task.sleep(for: delay) }
             sleeper = sleeping
-            await sleeping.value
+            await withTaskCancellationHandler {
+                await sleeping.value
+            } onCancel: {
+                sleeping.cancel()
+            }
             sleeper = nil
         }
     }

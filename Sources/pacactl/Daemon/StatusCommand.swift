@@ -29,6 +29,12 @@ struct StatusCommand: ParsableCommand {
                 set.text("name"), last.text("id"), last.text("status"), last.text("finished_at"), set["queued"] == .bool(true) ? "yes" : "")
         }
         print(table.render())
+        let jobs = status["jobs"]?.arrayValue ?? []
+        if !jobs.isEmpty {
+            var next = Table("JOB", "NEXT RUN")
+            for job in jobs { next.add(job.text("name"), job["next_due"]?.stringValue ?? "paused or never") }
+            print(next.render())
+        }
         print("socket \(status.text("socket")); \(status["catalog"]?.text("backups") ?? "0") backup(s) in the catalog")
     }
 
