@@ -17,7 +17,7 @@ public struct MethodRouter: Sendable {
     /// Every method this daemon answers, in the order docs/protocol.md lists them.
     public static let methods = [
         "daemon.status", "daemon.reload", "backup.create", "backup.list", "backup.show", "backup.verify", "backup.delete", "restore.run",
-        "job.list", "job.add", "job.remove", "job.pause", "job.resume", "job.run", "events.list",
+        "job.list", "job.add", "job.remove", "job.pause", "job.resume", "job.run", "events.list", "trigger.fire",
     ]
 
     public func reply(to request: RPCRequest, progress: @escaping ProgressSink) async -> RPCResponse {
@@ -44,6 +44,7 @@ public struct MethodRouter: Sendable {
         case "job.remove", "job.pause", "job.resume": return try await changeJob(request)
         case "job.run": return try await runJob(request, progress: progress)
         case "events.list": return try await listEvents(request)
+        case "trigger.fire": return try await fireTrigger(request, progress: progress)
         default:
             throw RPCError(
                 .methodNotFound, "no method \"\(request.method)\"", data: .object(["methods": .array(Self.methods.map(JSONValue.string))]))

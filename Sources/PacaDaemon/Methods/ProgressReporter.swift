@@ -38,9 +38,3 @@ enum ProgressReporter {
         return .object(members)
     }
 }
-
-extension Result where Failure == RPCError {
-    init(catching body: () async throws(RPCError) -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
-    }
-}

@@ -258,8 +258,9 @@ public actor Scheduler {
     }
 }
 
-extension Result where Failure == EngineError {
-    init(catching body: () async throws(EngineError) -> Success) async {
+extension Result {
+    /// The outcome of an async closure with a typed error.
+    public init(catching body: () async throws(Failure) -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

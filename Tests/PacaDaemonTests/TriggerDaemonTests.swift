@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct TriggerDaemonTests {
+    @Test func trainingStartBacksUpTheSetBeforeReturning() throws {
+        let daemon = try DaemonHarness()
+        daemon.write("configs/train.yaml", Array("lr: 0.1\n".utf8))
+        try daemon.start()
+        let out = try daemon.pacactl(["trigger", "training-start", "--reason", "run 42", "--json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.json["status"] as? String == "complete")
+        #expect(out.json["trigger"] as? String == "training_start")
+        #expect(out.json["reason"] as? String == "run 42")
+        #expect(try daemon.pacactl(["trigger", "training-start", "--set", "nope"]).status == 4)
+        daemon.stop()
+    }
+
+    @Test func anEmergencyBacksUpEverySetAndReportsEach() throws {
+        let daemon = try DaemonHarness()
+        daemon.write("a.txt", Array("hello".utf8))
+        try daemon.writeConfig(sets: "  data:\n    paths: [\(daemon.source)]\n  logs:\n    paths: [\(daemon.source)]\n")
+        try daemon.start()
+        let out = try daemon.pacactl(["trigger", "emergency", "--reason", "disk smells of smoke", "--json"])
+        #expect(out.status == 0, "\(out.stderr)")
+        let backups = out.json["backups"] as? [[String: Any]] ?? []
+        #expect(backups.compactMap { $0["set"] as? String } == ["data", "logs"])
+        #expect(backups.allSatisfy { $0["trigger"] as? String == "emergency" && $0["status"] as? String == "complete" })
+        let bad = try daemon.rpc("trigger.fire", ["kind": "meteor"])
+        #expect(((bad["error"] as? [String: Any])?["code"] as? Int) == -32602)
+        daemon.stop()
+    }
+}
