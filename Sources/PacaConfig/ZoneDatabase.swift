@@ -1,9 +1,7 @@
 public import PacaCore
 
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
+#if canImport(Glibc)
+    import Glibc
 #endif
 
 /// Reads time zone rules from the system's zone database (Debian's `tzdata`,
@@ -16,16 +14,16 @@ public enum ZoneDatabase {
     public static func zone(named name: String) throws(ZoneError) -> ZoneRules {
         if name == "UTC" || name == "Etc/UTC" || name == "Z" { return .utc }
         guard ZoneName.isValid(Substring(name)) else { throw ZoneError(zone: name, reason: "is not a zone name like Europe/Berlin") }
-        guard let data = FileManager.default.contents(atPath: directory + "/" + name) else {
+        guard let bytes = readFile(directory + "/" + name) else {
             throw ZoneError(zone: name, reason: "no such zone in \(directory) (is tzdata installed?)")
         }
-        return try ZoneRules(tzif: Array(data), name: name)
+        return try ZoneRules(tzif: bytes, name: name)
     }
 
     /// The zone this process runs in: `TZ` when set (a zone name, `:name`, or a POSIX rule), else
     /// `/etc/localtime`, else UTC.
     public static func local() -> ZoneRules {
-        local(tz: ProcessInfo.processInfo.environment["TZ"])
+        local(tz: getenv("TZ").map { String(cString: $0) })
     }
 
     /// The zone a `TZ` value names (nil: `/etc/localtime`).
@@ -36,19 +34,36 @@ public enum ZoneDatabase {
             if let rule = try? ZoneRules(posix: tz) { return rule }
             return .utc
         }
-        if let data = FileManager.default.contents(atPath: "/etc/localtime"),
-            let zone = try? ZoneRules(tzif: Array(data), name: localName() ?? "localtime")
-        {
+        if let bytes = readFile("/etc/localtime"), let zone = try? ZoneRules(tzif: bytes, name: localName() ?? "localtime") {
             return zone
         }
         return .utc
     }
 
+    /// A whole small file (zone files are a few KiB), or nil.
+    private static func readFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while contents.count < 4 << 20 {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { return contents }
+            contents += chunk[0..<n]
+        }
+        return nil
+    }
+
     /// The zone name `/etc/localtime` links to, when it is a link into the database.
     private static func localName() -> String? {
-        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/etc/localtime"),
-            let range = target.range(of: "zoneinfo/")
-        else { return nil }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/etc/localtime", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        let target = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let range = target.range(of: "zoneinfo/") else { return nil }
         return String(target[range.upperBound...])
     }
 }

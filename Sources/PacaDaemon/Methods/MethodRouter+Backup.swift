@@ -21,8 +21,16 @@ extension MethodRouter {
                 "id": started?.id.map(JSONValue.string) ?? .null,
             ])
         }
+        return try await awaitBackup(ticket, progress: wantsProgress, send: send)
+    }
+
+    /// Waits for the backup of `ticket`, sending progress notifications when asked, and returns its
+    /// record; a backup that did not complete is an error whose data carries the record.
+    func awaitBackup(_ ticket: BackupEngine.Ticket, progress wanted: Bool, send: @escaping ProgressSink) async throws(RPCError) -> JSONValue
+    {
+        let engine = context.engine
         let record = try await ProgressReporter.run(
-            enabled: wantsProgress,
+            enabled: wanted,
             read: {
                 guard let current = await engine.progress(of: ticket) else { return nil }
                 return ProgressReporter.json(current.progress, id: current.id, phase: current.id == nil ? "queued" : "backup")

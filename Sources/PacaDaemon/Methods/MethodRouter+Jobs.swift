@@ -83,28 +83,12 @@ extension MethodRouter {
     func runJob(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
         let params = try Params(request, allowed: ["name", "wait", "progress"])
         let name = try params.requiredString("name")
-        let engine = context.engine
         let ticket: BackupEngine.Ticket
         do throws(EngineError) { ticket = try await context.scheduler.runNow(name) } catch { throw RPCError(error) }
         guard try params.bool("wait", default: true) else {
             return .object(["job": .string(name), "set": .string(ticket.set), "status": .string(ticket.isQueued ? "queued" : "running")])
         }
-        let record = try await ProgressReporter.run(
-            enabled: try params.bool("progress", default: false),
-            read: {
-                guard let current = await engine.progress(of: ticket) else { return nil }
-                return ProgressReporter.json(current.progress, id: current.id, phase: current.id == nil ? "queued" : "backup")
-            }, send: send
-        ) { () throws(RPCError) in
-            do throws(EngineError) { return try await engine.outcome(of: ticket) } catch { throw RPCError(error) }
-        }
-        let json = try encode(record)
-        guard record.status == .complete else {
-            throw RPCError(
-                .storageError, "backup \(record.id) of job \(name) ended \(record.status.rawValue): \(record.error ?? "")",
-                data: .object(["backup": json]))
-        }
-        return json
+        return try await awaitBackup(ticket, progress: try params.bool("progress", default: false), send: send)
     }
 
     /// `events.list {job?, limit?}`: the schedule's history, oldest first.

@@ -26,22 +26,7 @@ extension MethodRouter {
                 throw RPCError(error)
             }
             guard wait else { return .object(["set": .string(ticket.set), "status": .string(ticket.isQueued ? "queued" : "running")]) }
-            let record = try await ProgressReporter.run(
-                enabled: try params.bool("progress", default: false),
-                read: {
-                    guard let current = await engine.progress(of: ticket) else { return nil }
-                    return ProgressReporter.json(current.progress, id: current.id, phase: current.id == nil ? "queued" : "backup")
-                }, send: send
-            ) { () throws(RPCError) in
-                do throws(EngineError) { return try await engine.outcome(of: ticket) } catch { throw RPCError(error) }
-            }
-            let json = try encode(record)
-            guard record.status == .complete else {
-                throw RPCError(
-                    .storageError, "backup \(record.id) ended \(record.status.rawValue): \(record.error ?? "")",
-                    data: .object(["backup": json]))
-            }
-            return json
+            return try await awaitBackup(ticket, progress: try params.bool("progress", default: false), send: send)
         case "emergency":
             guard try params.string("set") == nil else {
                 throw RPCError(

@@ -1,7 +1,7 @@
 import PacaEngine
 import PacaProtocol
 
-/// Sends `progress` notifications for a long request while it runs: every quarter second, when the
+/// Sends `progress` notifications for a long request while it runs: at once, then every quarter second when the
 /// numbers changed, and only when the request asked for them (`"progress": true`).
 enum ProgressReporter {
     static let interval = Duration.milliseconds(250)
@@ -13,11 +13,13 @@ enum ProgressReporter {
         guard enabled else { return try await body() }
         let reporter = Task {
             var last: JSONValue?
+            // The first report goes out at once, so even a short operation shows where it starts.
             while !Task.isCancelled {
+                if let value = await read(), value != last {
+                    last = value
+                    await send(value)
+                }
                 try? await Task.sleep(for: interval)
-                guard !Task.isCancelled, let value = await read(), value != last else { continue }
-                last = value
-                await send(value)
             }
         }
         defer { reporter.cancel() }
