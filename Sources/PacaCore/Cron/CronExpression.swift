@@ -23,6 +23,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     /// Day-of-month or day-of-week began with `*` (Vixie's DOM_STAR / DOW_STAR).
     let isDayOfMonthStar: Bool
     let isDayOfWeekStar: Bool
+    /// Why the expression can never fire, or nil when it can: only day-of-month can rule out
+    /// every day (`0 0 31 2 *`, `0 0 30 2 *`), since day-of-week alone matches every week.
+    public let neverReason: String?
 
     static let macros: [String: String] = [
         "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
@@ -65,6 +68,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         daysOfWeek = try CronFieldSpec.dayOfWeek.parse(fields[4])
         isDayOfMonthStar = fields[2].hasPrefix("*")
         isDayOfWeekStar = fields[4].hasPrefix("*")
+        neverReason = Self.neverReason(months: months, daysOfMonth: daysOfMonth, daysOfWeekRestrict: !isDayOfWeekStar && daysOfWeek != 0)
     }
 
     public var description: String { text }
@@ -78,11 +82,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         return domMatch || dowMatch
     }
 
-    /// Why the expression can never fire, or nil when it can: only day-of-month can rule out
-    /// every day (`0 0 31 2 *`, `0 0 30 2 *`), since day-of-week alone matches every week.
-    public var neverReason: String? {
+    private static func neverReason(months: UInt64, daysOfMonth: UInt64, daysOfWeekRestrict: Bool) -> String? {
         // With day-of-week restricted and day-of-month restricted too, the OR rule fires weekly.
-        guard isDayOfWeekStar || daysOfWeek == 0 else { return nil }
+        guard !daysOfWeekRestrict else { return nil }
         let longest = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         for month in 1...12 where months & (1 << UInt64(month)) != 0 {
             for day in 1...longest[month] where daysOfMonth & (1 << UInt64(day)) != 0 { return nil }

@@ -69,6 +69,7 @@ public struct ZoneRules: Sendable, Hashable {
     }
 
     public func instants(forLocal local: Int64) -> Resolution {
+        if transitions.isEmpty && footer?.daylight == nil { return .unique(local - Int64(offset(at: local))) }
         let before = Int64(offset(at: local - 86_400 * 2))
         let after = Int64(offset(at: local + 86_400 * 2))
         var found: [Int64] = []
