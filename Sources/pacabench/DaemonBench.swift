@@ -9,6 +9,9 @@ struct DaemonBench {
         var readyMilliseconds: [Double] = []
         var idleRSSMiB: [Double] = []
         var statusMilliseconds: [Double] = []
+        /// CPU seconds pacad used while idle with 1,000 jobs, over `idleSeconds`.
+        var idleCPUSeconds: Double = .nan
+        var idleSeconds: Double = 10
     }
 
     let pacad: String
@@ -34,12 +37,55 @@ struct DaemonBench {
             var status: Int32 = 0
             waitpid(daemon.pid, &status, 0)
         }
+        results.idleCPUSeconds = idleSchedulerCPU(jobs: 1000, seconds: results.idleSeconds)
         try? FileManager.default.removeItem(atPath: directory)
         return results
     }
 
+    /// Starts pacad with `jobs` jobs none of which is due soon, lets it settle, and measures the
+    /// CPU time (user + system, from /proc/PID/stat) it uses over `seconds` of idleness.
+    private func idleSchedulerCPU(jobs: Int, seconds: Double) -> Double {
+        var config = """
+            state_dir: \(directory)/idle/state
+            socket: \(directory)/idle/pacad.sock
+            targets:
+              local: {type: directory, path: \(directory)/idle/backups}
+            sets:
+              data: {paths: [\(directory)/source]}
+            jobs:
+
+            """
+        for index in 0..<jobs {
+            config +=
+                index % 2 == 0
+                ? "  job\(index): {cron: \"\(index % 60) \(index % 24) 1 \(index % 12 + 1) *\", catch_up: false}\n"
+                : "  job\(index): {every: \(20 + index % 10)d, jitter: 1h}\n"
+        }
+        try? FileManager.default.createDirectory(atPath: directory + "/idle", withIntermediateDirectories: true)
+        try? config.write(toFile: directory + "/idle/pacad.yaml", atomically: true, encoding: .utf8)
+        guard let daemon = startDaemon(arguments: ["--config", directory + "/idle/pacad.yaml"]) else { return .nan }
+        defer {
+            kill(daemon.pid, SIGTERM)
+            var status: Int32 = 0
+            waitpid(daemon.pid, &status, 0)
+        }
+        usleep(1_000_000)
+        let before = cpuSeconds(daemon.pid)
+        usleep(UInt32(seconds * 1_000_000))
+        return cpuSeconds(daemon.pid) - before
+    }
+
+    private func cpuSeconds(_ pid: pid_t) -> Double {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = text.lastIndex(of: ")") else { return .nan }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // Fields after the command: state is 0, utime 11, stime 12 (proc(5)), in clock ticks.
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Spawns pacad on the embedded default and waits for READY=1; returns its pid and the seconds it took.
-    private func startDaemon() -> (pid: pid_t, ready: Double)? {
+    private func startDaemon(arguments: [String]? = nil) -> (pid: pid_t, ready: Double)? {
         let notifyPath = directory + "/notify.sock"
         unlink(notifyPath)
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
