@@ -182,7 +182,7 @@ import Testing
         daemon.stop()
         let journal = daemon.log().split(separator: "\n")
         #expect(journal.contains { $0.hasPrefix("<6>ready") })
-        #expect(journal.allSatisfy { $0.hasPrefix("<") })
+        #expect(journal.allSatisfy { $0.hasPrefix("<") }, "lines without a priority: \(journal.filter { !$0.hasPrefix("<") })")
 
         try daemon.start(environment: ["JOURNAL_STREAM": "1:2"])
         daemon.stop()

@@ -59,7 +59,7 @@ public struct ControlServer: Service {
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(FrameHandler(maximumSize: maximumSize, stallTimeout: stall))
                         let wrapped = try NIOAsyncChannel<[UInt8], ByteBuffer>(wrappingChannelSynchronously: channel)
-                        return (wrapped, peer)
+                        return AcceptedConnection(wrapped, peer: peer)
                     }
                 }
             }
@@ -71,7 +71,9 @@ public struct ControlServer: Service {
 
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
-                for try await (connection, peer) in connections.cancelOnGracefulShutdown() {
+                for try await accepted in connections.cancelOnGracefulShutdown() {
+                    guard let connection = accepted.take() else { continue }
+                    let peer = accepted.peer
                     group.addTask {
                         await Connection(channel: connection, peer: peer, settings: settings, router: router, logger: logger).serve()
                     }

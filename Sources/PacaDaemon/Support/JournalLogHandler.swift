@@ -29,7 +29,9 @@ public struct JournalLogHandler: LogHandler {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let text = fields.isEmpty ? "\(event.message)" : "\(event.message) \(fields)"
+        var text = fields.isEmpty ? "\(event.message)" : "\(event.message) \(fields)"
+        // One record per line: journald reads a new line as a new record without our priority.
+        if text.contains(where: \.isNewline) { text = String(text.map { $0.isNewline ? " " : $0 }) }
         let line: String
         if isJournal {
             line = "<\(Self.priority(event.level))>\(text)\n"
