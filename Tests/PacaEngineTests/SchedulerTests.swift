@@ -71,6 +71,12 @@ final class ManualClock: Sendable {
             clock.set("2026-01-01T02:00:00Z")
             await scheduler.tick()
             _ = try await events(scheduler, .completed)
+            // The event is saved right after it is recorded; wait for the file to have it.
+            for _ in 0..<500 {
+                let text = String(decoding: FileManager.default.contents(atPath: ws.sub("state/schedule.json")) ?? Data(), as: UTF8.self)
+                if text.contains("\"completed\"") { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
         }
         // pacad was down until the 5th at noon.
         clock.set("2026-01-05T12:00:00Z")
