@@ -193,7 +193,9 @@ struct NodeReader {
         var sets: [DaemonConfig.BackupSet] = []
         for (name, value) in pairs {
             let key = "sets.\(name)"
-            guard self.name(name, at: key, value), let fields = mapping(value, at: key, allowed: ["paths", "exclude", "targets"]) else {
+            guard self.name(name, at: key, value),
+                let fields = mapping(value, at: key, allowed: ["paths", "exclude", "targets", "triggers"])
+            else {
                 continue
             }
             let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
@@ -229,6 +231,19 @@ struct NodeReader {
                 set.targets = targets
             } else {
                 report("\(key).targets", value, "missing; with several targets, say which this set uses")
+            }
+            if let triggerList = values["triggers"] {
+                for (index, trigger) in strings(triggerList, at: "\(key).triggers").enumerated() {
+                    switch trigger {
+                    case "shutdown", "training_start": set.triggers.append(trigger)
+                    case "config_change":
+                        report(
+                            "\(key).triggers[\(index)]", triggerList,
+                            "config_change is not supported yet (watching files arrives with a later version)")
+                    default:
+                        report("\(key).triggers[\(index)]", triggerList, "\"\(trigger)\" is not a trigger; use shutdown or training_start")
+                    }
+                }
             }
             sets.append(set)
         }

@@ -61,12 +61,15 @@ public struct DaemonConfig: Sendable, Equatable {
         public var excludes: [PathPattern]
         /// Names of targets from ``DaemonConfig/targets``.
         public var targets: [String]
+        /// Events that back the set up on their own (`triggers`); today only `shutdown`.
+        public var triggers: [String]
 
-        public init(name: String, paths: [String], excludes: [PathPattern] = [], targets: [String]) {
+        public init(name: String, paths: [String], excludes: [PathPattern] = [], targets: [String], triggers: [String] = []) {
             self.name = name
             self.paths = paths
             self.excludes = excludes
             self.targets = targets
+            self.triggers = triggers
         }
     }
 

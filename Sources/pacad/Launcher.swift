@@ -85,7 +85,9 @@ struct Launcher {
                 .init(service: server, serviceName: "control-server"),
                 .init(service: ReloadService(configuration: configuration, logger: logger), serviceName: "reload"),
                 .init(service: status, serviceName: "status"),
-                .init(service: EngineService(engine: engine, notifier: notifier, grace: stopTimeout), serviceName: "engine"),
+                .init(
+                    service: EngineService(engine: engine, configuration: configuration, notifier: notifier, grace: stopTimeout),
+                    serviceName: "engine"),
                 // Last, so it stops first: no new scheduled backup starts while the engine stops.
                 .init(service: SchedulerService(scheduler: scheduler), serviceName: "scheduler"),
             ],

@@ -30,3 +30,34 @@ import Testing
         daemon.stop()
     }
 }
+
+extension TriggerDaemonTests {
+    @Test func sigtermBacksUpShutdownSetsBeforeExiting() throws {
+        let notify = try SystemdNotifierTests.NotifySocket()
+        let daemon = try DaemonHarness()
+        daemon.write("a.txt", Array("hello".utf8))
+        try daemon.writeConfig(
+            sets: "  data:\n    paths: [\(daemon.source)]\n    triggers: [shutdown]\n  other:\n    paths: [\(daemon.source)]\n")
+        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path])
+        #expect(daemon.stop(SIGTERM) == 0)
+        var messages: [String] = []
+        while let message = notify.receive() { messages.append(message) }
+        #expect(messages.contains { $0.contains("STOPPING=1") && $0.contains("shutdown backup of data") })
+        try daemon.start()
+        let backups = try daemon.pacactl(["backup", "list", "--json"]).json["backups"] as? [[String: Any]] ?? []
+        #expect(backups.count == 1)
+        #expect(backups.first?["set"] as? String == "data")
+        #expect(backups.first?["trigger"] as? String == "shutdown")
+        #expect(backups.first?["status"] as? String == "complete")
+        daemon.stop()
+    }
+
+    @Test func unknownAndUnsupportedTriggersAreRefusedByTheConfig() throws {
+        let daemon = try DaemonHarness()
+        try daemon.writeConfig(sets: "  data:\n    paths: [\(daemon.source)]\n    triggers: [shutdown, config_change, lunch]\n")
+        let checked = try run([Binaries.pacad, "--check-config", daemon.configPath])
+        #expect(checked.status == 1)
+        #expect(checked.stderr.contains("config_change is not supported yet"))
+        #expect(checked.stderr.contains(#""lunch" is not a trigger"#))
+    }
+}
