@@ -1,5 +1,3 @@
-import Dispatch
-
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -22,14 +20,14 @@ public actor Catalog {
         public var removedPartials: [String] = []
     }
 
-    public let path: String
+    public var path: String { file.path }
+    private let file: StateDocument
     private var records: [String: BackupRecord]
     /// The newest backup id of each set, kept current so `daemon.status` never scans the catalog.
     private var newest: [String: String] = [:]
-    private let disk = DispatchQueue(label: "paca.catalog")
 
     private init(path: String, records: [String: BackupRecord]) {
-        self.path = path
+        self.file = StateDocument(path: path)
         self.records = records
         for record in records.values where newest[record.set].map({ $0 < record.id }) ?? true { newest[record.set] = record.id }
     }
@@ -110,21 +108,9 @@ public actor Catalog {
         try await persist()
     }
 
-    /// Writes the current records. Snapshots are taken and queued in call order on a serial
-    /// queue, so the file always ends with the latest state even when saves overlap.
+    /// Writes the current records (snapshots are written in call order; see ``StateDocument``).
     private func persist() async throws(EngineError) {
-        let document = CatalogDocument(version: CatalogDocument.currentVersion, backups: records.values.sorted { $0.id < $1.id })
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        let bytes: [UInt8]
-        do { bytes = Array(try encoder.encode(document)) } catch { throw EngineError(.storage, "cannot encode the catalog: \(error)") }
-        let path = self.path
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, EngineError>, Never>) in
-            disk.async {
-                continuation.resume(returning: Result { () throws(EngineError) in try StateFile.replace(path, with: bytes) })
-            }
-        }
-        try result.get()
+        try await file.save(CatalogDocument(version: CatalogDocument.currentVersion, backups: records.values.sorted { $0.id < $1.id }))
     }
 }
 

@@ -9,7 +9,7 @@ extension CronExpression {
     public func nextFire(after instant: Int64, in zone: ZoneRules = .utc) -> Int64? {
         guard neverReason == nil else { return nil }
         let local = instant + Int64(zone.offset(at: instant))
-        var candidate = local.floorDivided(by: 60) * 60 + 60
+        var candidate = local.floorDiv(60) * 60 + 60
         // Each pass either returns or moves `candidate` past a consumed local minute, and a
         // matching day exists within any eight years (29 February is the rarest), so this ends.
         for _ in 0..<64 {
@@ -38,7 +38,7 @@ extension CronExpression {
     /// The first local time (seconds since the epoch, as if the zone were UTC) at or after `local`
     /// that the fields match, searching at most nine years ahead.
     func nextLocalMatch(atOrAfter local: Int64) -> Int64? {
-        var days = local.floorDivided(by: 86_400)
+        var days = local.floorDiv(86_400)
         var minuteOfDay = Int((local - days * 86_400) / 60)
         var searched = 0
         while searched < 366 * 9 {
@@ -115,9 +115,6 @@ struct CivilDate {
 }
 
 extension Int64 {
-    /// Division rounding toward negative infinity.
-    func floorDivided(by divisor: Int64) -> Int64 { floorDiv(divisor) }
-
-    /// The remainder of ``floorDivided(by:)``, always in `0..<divisor` for a positive divisor.
+    /// The remainder of `floorDiv`, always in `0..<divisor` for a positive divisor.
     func floorModulo(_ divisor: Int64) -> Int64 { self - floorDiv(divisor) * divisor }
 }

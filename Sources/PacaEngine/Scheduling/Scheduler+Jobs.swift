@@ -19,7 +19,7 @@ extension Scheduler {
     /// Adds a job at run time (`job.add`); it persists across restarts until removed.
     public func add(_ job: DaemonConfig.Job) async throws(EngineError) -> JobView {
         guard entries[job.name] == nil else { throw EngineError(.validation, "a job named \"\(job.name)\" exists; remove it first") }
-        var scheduled = ScheduledJob(name: job.name, set: job.set, schedule: job.schedule, jitter: job.jitter, catchUp: job.catchUp)
+        var scheduled = ScheduledJob(job)
         _ = scheduled.poll(now: Int64(clock.now()), zone: zones(zoneName(of: scheduled)))
         entries[job.name] = ScheduleDocument.Entry(job: scheduled, origin: "runtime", lastBackup: nil)
         await save()
@@ -67,5 +67,12 @@ extension Scheduler {
     func view(_ name: String) throws(EngineError) -> JobView {
         guard let view = list().first(where: { $0.name == name }) else { throw EngineError(.notFound, "no job named \"\(name)\"") }
         return view
+    }
+}
+
+extension ScheduledJob {
+    /// A job from the config file or `job.add`, not yet planned.
+    init(_ job: DaemonConfig.Job) {
+        self.init(name: job.name, set: job.set, schedule: job.schedule, jitter: job.jitter, catchUp: job.catchUp)
     }
 }

@@ -1,13 +1,6 @@
-import Dispatch
 public import Logging
 public import PacaConfig
 public import PacaCore
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// Runs jobs on their schedules: sleeps until the earliest job is due (at most a minute, so a
 /// clock jump or a suspend is noticed within one), asks each due job's ``ScheduledJob`` what to do,
@@ -56,7 +49,7 @@ public actor Scheduler {
 
     static let eventLimit = 1000
 
-    let path: String
+    let file: StateDocument
     let engine: BackupEngine
     let clock: WallClock
     let logger: Logger
@@ -66,13 +59,12 @@ public actor Scheduler {
     var events: [ScheduleEvent]
     var random = SystemRandomNumberGenerator()
     var sleeper: Task<Void, Never>?
-    private let disk = DispatchQueue(label: "paca.schedule")
 
     init(
-        path: String, entries: [String: ScheduleDocument.Entry], events: [ScheduleEvent], engine: BackupEngine, clock: WallClock,
+        file: StateDocument, entries: [String: ScheduleDocument.Entry], events: [ScheduleEvent], engine: BackupEngine, clock: WallClock,
         zones: @escaping @Sendable (String?) -> ZoneRules, logger: Logger
     ) {
-        self.path = path
+        self.file = file
         self.entries = entries
         self.events = events
         self.engine = engine
@@ -87,22 +79,17 @@ public actor Scheduler {
         stateDirectory: String, jobs: [DaemonConfig.Job], engine: BackupEngine, clock: WallClock,
         zones: @escaping @Sendable (String?) -> ZoneRules, logger: Logger
     ) async throws(EngineError) -> Scheduler {
-        let path = stateDirectory + "/schedule.json"
-        let loaded = await BlockingWork.run("schedule-open") { () -> Result<[UInt8]?, EngineError> in
-            Result { () throws(EngineError) in try StateFile.read(path) }
-        }
+        let file = StateDocument(path: stateDirectory + "/schedule.json")
         var document = ScheduleDocument(version: ScheduleDocument.currentVersion, jobs: [:], events: [])
-        if let bytes = try loaded.get() {
-            do { document = try JSONDecoder().decode(ScheduleDocument.self, from: Data(bytes)) } catch {
-                throw EngineError(.storage, "\(path) is damaged (\(error)); move it aside to start the schedule afresh")
-            }
+        if let bytes = try await file.read() {
+            document = try file.decode(ScheduleDocument.self, from: bytes, remedy: "move it aside to start the schedule afresh")
         }
         for name in document.jobs.keys {
             // A run cannot outlive the process that started it.
             document.jobs[name]?.job.isRunning = false
         }
         let scheduler = Scheduler(
-            path: path, entries: document.jobs, events: document.events, engine: engine, clock: clock, zones: zones, logger: logger)
+            file: file, entries: document.jobs, events: document.events, engine: engine, clock: clock, zones: zones, logger: logger)
         await scheduler.apply(jobs)
         return scheduler
     }
@@ -113,14 +100,13 @@ public actor Scheduler {
             entries[name] = nil
         }
         for job in jobs {
-            var scheduled = ScheduledJob(name: job.name, set: job.set, schedule: job.schedule, jitter: job.jitter, catchUp: job.catchUp)
-            if let existing = entries[job.name]?.job, existing.schedule == job.schedule {
-                scheduled.nextSlot = existing.nextSlot
-                scheduled.nextDue = existing.nextDue
-                scheduled.lastSlot = existing.lastSlot
-                scheduled.lastRun = existing.lastRun
-                scheduled.isPaused = existing.isPaused
-                scheduled.isRunning = existing.isRunning
+            var scheduled = ScheduledJob(job)
+            if var existing = entries[job.name]?.job, existing.schedule == job.schedule {
+                // Same schedule: keep where it stands, take the rest of the spec from the file.
+                existing.set = job.set
+                existing.jitter = job.jitter
+                existing.catchUp = job.catchUp
+                scheduled = existing
             }
             entries[job.name] = ScheduleDocument.Entry(job: scheduled, origin: "config", lastBackup: entries[job.name]?.lastBackup)
         }
@@ -244,23 +230,10 @@ public actor Scheduler {
     }
 
     func save() async {
-        let document = ScheduleDocument(version: ScheduleDocument.currentVersion, jobs: entries, events: events)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        guard let bytes = try? Array(encoder.encode(document)) else { return }
-        let path = self.path
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, EngineError>, Never>) in
-            disk.async { continuation.resume(returning: Result { () throws(EngineError) in try StateFile.replace(path, with: bytes) }) }
+        do throws(EngineError) {
+            try await file.save(ScheduleDocument(version: ScheduleDocument.currentVersion, jobs: entries, events: events))
+        } catch {
+            logger.error("cannot save the schedule", metadata: ["file.path": "\(file.path)", "error": "\(error)"])
         }
-        if case .failure(let error) = result {
-            logger.error("cannot save the schedule", metadata: ["file.path": "\(path)", "error": "\(error)"])
-        }
-    }
-}
-
-extension Result {
-    /// The outcome of an async closure with a typed error.
-    public init(catching body: () async throws(Failure) -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
