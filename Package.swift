@@ -58,6 +58,7 @@ let package = Package(
         .target(
             name: "PacaEngine",
             dependencies: [
+                "CPacaSystem",
                 "PacaArchive",
                 "PacaConfig",
                 "PacaCore",

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include "paca_system.h"
 
@@ -26,3 +27,7 @@ int paca_so_peercred(void) {
 }
 
 _Static_assert(sizeof(struct paca_peer_credentials) == sizeof(struct ucred), "paca_peer_credentials must match struct ucred");
+
+int paca_eventfd_cloexec(void) {
+    return eventfd(0, EFD_CLOEXEC);
+}

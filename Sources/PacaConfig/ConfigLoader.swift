@@ -194,7 +194,7 @@ struct NodeReader {
         for (name, value) in pairs {
             let key = "sets.\(name)"
             guard self.name(name, at: key, value),
-                let fields = mapping(value, at: key, allowed: ["paths", "exclude", "targets", "triggers"])
+                let fields = mapping(value, at: key, allowed: ["paths", "exclude", "targets", "triggers", "watch", "debounce"])
             else {
                 continue
             }
@@ -233,21 +233,51 @@ struct NodeReader {
                 report("\(key).targets", value, "missing; with several targets, say which this set uses")
             }
             if let triggerList = values["triggers"] {
-                for (index, trigger) in strings(triggerList, at: "\(key).triggers").enumerated() {
-                    switch trigger {
-                    case "shutdown", "training_start": set.triggers.append(trigger)
-                    case "config_change":
-                        report(
-                            "\(key).triggers[\(index)]", triggerList,
-                            "config_change is not supported yet (watching files arrives with a later version)")
-                    default:
-                        report("\(key).triggers[\(index)]", triggerList, "\"\(trigger)\" is not a trigger; use shutdown or training_start")
+                for (index, text) in strings(triggerList, at: "\(key).triggers").enumerated() {
+                    guard let trigger = DaemonConfig.Trigger(rawValue: text) else {
+                        let known = DaemonConfig.Trigger.allCases.map(\.rawValue).joined(separator: ", ")
+                        report("\(key).triggers[\(index)]", triggerList, "\"\(text)\" is not a trigger; use \(known)")
+                        continue
                     }
+                    if !set.triggers.contains(trigger) { set.triggers.append(trigger) }
                 }
             }
+            watchSettings(values, of: value, at: key, into: &set)
             sets.append(set)
         }
         return sets
+    }
+
+    /// `watch:` and `debounce:`, which belong to the `config_change` trigger: one without the
+    /// other is a mistake worth naming rather than a setting that silently does nothing.
+    mutating func watchSettings(_ values: [String: Node], of node: Node, at key: String, into set: inout DaemonConfig.BackupSet) {
+        if let watch = values["watch"] {
+            for (index, item) in (watch.sequence.map(Array.init) ?? []).enumerated() {
+                if let path = absolutePath(item, at: "\(key).watch[\(index)]") {
+                    set.watch.append(path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path)
+                }
+            }
+            if watch.sequence == nil { report("\(key).watch", watch, "expected a list of absolute paths (files or directories)") }
+            if watch.sequence?.isEmpty == true { report("\(key).watch", watch, "the list is empty") }
+        }
+        if let debounce = values["debounce"] {
+            if let text = string(debounce, at: "\(key).debounce") {
+                if let seconds = DurationText.seconds(text), seconds <= 3600 {
+                    set.debounce = seconds
+                } else {
+                    report("\(key).debounce", debounce, "\"\(text)\" is not a quiet period between 1s and 1h, like 5s or 2m")
+                }
+            }
+        }
+        let listens = set.listens(to: .configChange)
+        if listens && values["watch"] == nil {
+            report("\(key).watch", node, "missing; the config_change trigger needs the files or directories to watch")
+        }
+        if !listens {
+            for setting in ["watch", "debounce"] where values[setting] != nil {
+                report("\(key).\(setting)", values[setting], "only used by the config_change trigger; add config_change to \(key).triggers")
+            }
+        }
     }
 
     /// True when `a` is one edit (or one swap) away from `b`, for "did you mean" hints.

@@ -61,16 +61,38 @@ public struct DaemonConfig: Sendable, Equatable {
         public var excludes: [PathPattern]
         /// Names of targets from ``DaemonConfig/targets``.
         public var targets: [String]
-        /// Events that back the set up on their own (`triggers`); today only `shutdown`.
-        public var triggers: [String]
+        /// Events that back the set up on their own (`triggers`): ``Trigger`` raw values.
+        public var triggers: [Trigger]
+        /// Files and directories whose changes back the set up (`watch`, with `config_change`).
+        public var watch: [String]
+        /// Quiet time after the last change before that backup starts, seconds (`debounce`, default 5).
+        public var debounce: Int64
 
-        public init(name: String, paths: [String], excludes: [PathPattern] = [], targets: [String], triggers: [String] = []) {
+        public init(
+            name: String, paths: [String], excludes: [PathPattern] = [], targets: [String], triggers: [Trigger] = [],
+            watch: [String] = [], debounce: Int64 = 5
+        ) {
             self.name = name
             self.paths = paths
             self.excludes = excludes
             self.targets = targets
             self.triggers = triggers
+            self.watch = watch
+            self.debounce = debounce
         }
+
+        /// Whether `trigger` backs this set up.
+        public func listens(to trigger: Trigger) -> Bool { triggers.contains(trigger) }
+    }
+
+    /// An event a set can ask to be backed up on (`triggers:`).
+    public enum Trigger: String, Sendable, Equatable, CaseIterable {
+        /// A training program announced its start (`trigger.fire training_start`).
+        case trainingStart = "training_start"
+        /// A file under the set's `watch:` paths changed and then stayed quiet for `debounce`.
+        case configChange = "config_change"
+        /// The daemon is stopping (SIGTERM from systemd).
+        case shutdown
     }
 
     /// A scheduled backup of one set: on a cron expression or every interval (`jobs.<name>`).
@@ -100,14 +122,14 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// The configuration pacad runs on when it is given no file: everything under
     /// `<workingDirectory>/.paca/`, one directory target `local`, and one set `workspace` over
-    /// `source`.
+    /// `source` that a training program can ask to back up (`triggers: [training_start]`).
     public static func embeddedDefault(workingDirectory: String, source: String) -> DaemonConfig {
         let base = workingDirectory.hasSuffix("/") ? workingDirectory + ".paca" : workingDirectory + "/.paca"
         return DaemonConfig(
             stateDirectory: base,
             socketPath: base + "/pacad.sock",
             targets: [Target(name: "local", kind: .directory(path: base + "/backups"))],
-            sets: [BackupSet(name: "workspace", paths: [source], targets: ["local"])]
+            sets: [BackupSet(name: "workspace", paths: [source], targets: ["local"], triggers: [.trainingStart])]
         )
     }
 }

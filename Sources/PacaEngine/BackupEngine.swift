@@ -62,7 +62,8 @@ public actor BackupEngine {
     }
 
     /// Asks for a backup of `set` (or of the only set, when nil). Returns at once; wait for the
-    /// outcome with ``outcome(of:)``.
+    /// outcome with ``outcome(of:)``. An `emergency` request that joins a waiting backup takes it
+    /// over: the backup is recorded with the emergency's trigger and reason.
     public func requestBackup(set: String?, trigger: String, reason: String?) throws(EngineError) -> Ticket {
         guard !isStopping else { throw EngineError(.cancelled, "the daemon is stopping; no new backups start") }
         let name = try resolveSet(set)
@@ -73,6 +74,11 @@ public actor BackupEngine {
             if case .start = admission { start(number) }
         case .joined(let number):
             jobs[number]?.requests += 1
+            if trigger == "emergency" {
+                // The waiting backup starts the moment the running one ends; it now answers the emergency.
+                jobs[number]?.trigger = trigger
+                jobs[number]?.reason = reason
+            }
         }
         logger.debug(
             "backup requested", metadata: ["backup.set": "\(name)", "backup.trigger": "\(trigger)", "backup.admission": "\(admission)"])

@@ -21,7 +21,8 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     public var set: String
     /// `full` for now; incremental backups will name their parent.
     public var type: String
-    /// What asked for the backup: `manual` (pacactl / backup.create) for now; jobs and triggers later.
+    /// What asked for the backup: `manual` (pacactl / backup.create), `job:<name>`, or a trigger
+    /// (`training_start`, `config_change`, `shutdown`, `emergency`).
     public var trigger: String
     /// Free text from whoever asked ("before lr sweep").
     public var reason: String?

@@ -15,7 +15,8 @@ struct Pacactl: AsyncParsableCommand {
             Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found.
             """,
         subcommands: [
-            StatusCommand.self, BackupCommand.self, RestoreCommand.self, TriggerCommand.self, JobsCommand.self, EventsCommand.self,
+            StatusCommand.self, ReloadCommand.self, BackupCommand.self, RestoreCommand.self, TriggerCommand.self, JobsCommand.self,
+            EventsCommand.self,
             CronCommand.self, ArchiveCommand.self,
         ]
     )

@@ -59,10 +59,12 @@ struct Launcher {
         } catch {
             throw LaunchError(message: error.message)
         }
+        let changes = ChangeTrigger(engine: engine, logger: logger)
+        await changes.apply(config)
         let configuration = ConfigurationStore(
-            config: config, file: configFile, engine: engine, scheduler: scheduler, clock: clock, logger: logger)
+            config: config, file: configFile, engine: engine, scheduler: scheduler, changes: changes, clock: clock, logger: logger)
         let context = DaemonContext(
-            engine: engine, catalog: catalog, scheduler: scheduler, configuration: configuration, clock: clock, startedAt: startedAt,
+            engine: engine, catalog: catalog, scheduler: scheduler, changes: changes, configuration: configuration, clock: clock, startedAt: startedAt,
             socketPath: socketPath, logger: logger)
         let notifier = SystemdNotifier()
         let readiness = Readiness()
@@ -88,7 +90,9 @@ struct Launcher {
                 .init(
                     service: EngineService(engine: engine, configuration: configuration, notifier: notifier, grace: stopTimeout),
                     serviceName: "engine"),
-                // Last, so it stops first: no new scheduled backup starts while the engine stops.
+                // After the engine, so they stop first: no new scheduled or file-change backup
+                // starts while the engine stops.
+                .init(service: ChangeTriggerService(changes: changes), serviceName: "change-trigger"),
                 .init(service: SchedulerService(scheduler: scheduler), serviceName: "scheduler"),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -102,7 +102,14 @@ import Testing
         _ = FileManager.default.createFile(atPath: source + "/ckpt/step-10.pt", contents: Data((0..<300_000).map { UInt8($0 * 37 % 251) }))
         try daemon.writeConfig(
             extra: "jobs:\n  nightly: {cron: \"0 2 * * *\", set: training}",
-            sets: "  training:\n    paths: [\(source)]\n    exclude: [\"*.tmp\"]\n    targets: [local]")
+            sets: """
+                  training:
+                    paths: [\(source)]
+                    exclude: ["*.tmp"]
+                    targets: [local]
+                    triggers: [training_start, config_change]
+                    watch: [\(source)/configs]
+                """)
         try daemon.start()
 
         let client = try RawClient(daemon.socket)

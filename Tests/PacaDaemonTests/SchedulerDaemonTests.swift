@@ -67,3 +67,28 @@ import Testing
         daemon.stop()
     }
 }
+
+/// A suite of its own so its minute of waiting overlaps the other suites.
+@Suite struct RuntimeJobDaemonTests {
+    /// A job added through the socket fires on the daemon's own clock, with nobody running it.
+    @Test func aJobAddedAtRunTimeFiresOnItsOwn() throws {
+        let daemon = try DaemonHarness()
+        daemon.write("a.txt", Array("hello".utf8))
+        try daemon.start()
+        let added = try daemon.pacactl(["jobs", "add", "minutely", "--cron", "* * * * *", "--json"])
+        #expect(added.status == 0, "\(added.stderr)")
+        var kinds: [String] = []
+        // The next minute boundary is at most 60 s away.
+        for _ in 0..<1500 {
+            let events = try daemon.pacactl(["events", "--json"]).json["events"] as? [[String: Any]] ?? []
+            kinds = events.compactMap { $0["kind"] as? String }
+            if kinds.contains("completed") { break }
+            usleep(50_000)
+        }
+        #expect(Array(kinds.prefix(2)) == ["fired", "completed"])
+        let backups = try daemon.pacactl(["backup", "list", "--json"]).json["backups"] as? [[String: Any]] ?? []
+        #expect(backups.first?["trigger"] as? String == "job:minutely")
+        #expect(backups.first?["status"] as? String == "complete")
+        daemon.stop()
+    }
+}

@@ -26,4 +26,7 @@ struct paca_peer_credentials {
 /// The SO_PEERCRED socket option number.
 int paca_so_peercred(void);
 
+/// eventfd(0, EFD_CLOEXEC): a counter another thread can write to wake a poll().
+int paca_eventfd_cloexec(void);
+
 #endif

@@ -12,14 +12,19 @@ public actor ConfigurationStore {
     public private(set) var loadedAt: Double
     private let engine: BackupEngine
     private let scheduler: Scheduler
+    private let changes: ChangeTrigger
     private let clock: WallClock
     private let logger: Logger
 
-    public init(config: DaemonConfig, file: String?, engine: BackupEngine, scheduler: Scheduler, clock: WallClock, logger: Logger) {
+    public init(
+        config: DaemonConfig, file: String?, engine: BackupEngine, scheduler: Scheduler, changes: ChangeTrigger, clock: WallClock,
+        logger: Logger
+    ) {
         self.config = config
         self.file = file
         self.engine = engine
         self.scheduler = scheduler
+        self.changes = changes
         self.clock = clock
         self.loadedAt = clock.now()
         self.logger = logger
@@ -66,6 +71,7 @@ public actor ConfigurationStore {
         loadedAt = clock.now()
         await engine.apply(applied)
         await scheduler.apply(applied.jobs)
+        await changes.apply(applied)
         logger.info("configuration reloaded", metadata: ["config.file": "\(file)", "config.sets": "\(applied.sets.count)"])
         return Outcome(
             file: file, restartRequired: restart, sets: applied.sets.map(\.name), targets: applied.targets.map(\.name),

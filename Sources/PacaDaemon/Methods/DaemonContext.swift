@@ -7,6 +7,7 @@ public struct DaemonContext: Sendable {
     public let engine: BackupEngine
     public let catalog: Catalog
     public let scheduler: Scheduler
+    public let changes: ChangeTrigger
     public let configuration: ConfigurationStore
     public let clock: WallClock
     /// Unix seconds when the daemon started.
@@ -15,13 +16,14 @@ public struct DaemonContext: Sendable {
     public let logger: Logger
 
     public init(
-        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, configuration: ConfigurationStore, clock: WallClock,
+        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, configuration: ConfigurationStore, clock: WallClock,
         startedAt: Double,
         socketPath: String, logger: Logger
     ) {
         self.engine = engine
         self.catalog = catalog
         self.scheduler = scheduler
+        self.changes = changes
         self.configuration = configuration
         self.clock = clock
         self.startedAt = startedAt

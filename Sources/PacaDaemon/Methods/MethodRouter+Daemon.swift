@@ -14,6 +14,7 @@ extension MethodRouter {
         let snapshot = await context.engine.snapshot()
         let (latest, count) = await context.catalog.summary()
         let nextRuns = await context.scheduler.nextRuns()
+        let watching = await context.changes.snapshot()
         let config = await context.configuration.config
         let now = context.clock.now()
         let newest = latest.values.max { $0.id < $1.id }
@@ -35,10 +36,19 @@ extension MethodRouter {
                     "finished_at": record.finishedAt.map { .string(CivilTime(unixSeconds: $0).rfc3339) } ?? .null,
                 ])
             }
+            var watch: JSONValue = .null
+            if let view = watching.first(where: { $0.set == set.name }) {
+                watch = .object([
+                    "paths": .array(view.watch.map(JSONValue.string)), "debounce_seconds": .int(view.debounce),
+                    "due_in_seconds": view.dueIn.map { .double(($0 * 10).rounded() / 10) } ?? .null,
+                    "last_change": view.lastChange.map(JSONValue.string) ?? .null,
+                ])
+            }
             return .object([
                 "name": .string(set.name), "paths": .array(set.paths.map(JSONValue.string)),
                 "targets": .array(set.targets.map(JSONValue.string)), "last_backup": last,
                 "queued": .bool(snapshot.queuedSets.contains(set.name)),
+                "triggers": .array(set.triggers.map { .string($0.rawValue) }), "watch": watch,
             ])
         }
         let state = snapshot.isStopping ? "stopping" : snapshot.activities.isEmpty ? "idle" : "busy"

@@ -22,7 +22,7 @@ public struct EngineService: Service {
     public func run() async throws {
         try? await gracefulShutdown()
         // A set already being backed up keeps that backup; all of it shares the stop's deadline.
-        let shutdownSets = await configuration.config.sets.filter { $0.triggers.contains("shutdown") }.map(\.name)
+        let shutdownSets = await configuration.config.sets.filter { $0.listens(to: .shutdown) }.map(\.name)
         for set in shutdownSets {
             _ = try? await engine.requestBackup(set: set, trigger: "shutdown", reason: "the daemon is stopping")
         }

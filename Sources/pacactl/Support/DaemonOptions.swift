@@ -57,6 +57,10 @@ struct DaemonOptions: ParsableArguments {
                         "  " + (problem.stringValue ?? ((problem["entry"]?.stringValue.map { "\($0): " } ?? "") + problem.text("message")))
                             + "\n")
                 }
+                for backup in rpcError.data?["backups"]?.arrayValue ?? [] {
+                    let detail = backup["error"]?.stringValue.map { ": \($0)" } ?? ""
+                    writeToStandardError("  \(backup.text("set")): \(backup.text("status"))\(detail)\n")
+                }
                 throw fail(rpcError.message, ExitStatus(rpcError))
             }
         }

@@ -1,0 +1,200 @@
+public import Logging
+public import PacaConfig
+public import PacaCore
+
+/// The `config_change` trigger: watches each set's `watch:` paths (through one ``FileWatcher``)
+/// and backs the set up once its files have been quiet for its `debounce` period, so a burst of
+/// saves makes one backup. A change while the set is being backed up queues one follow-up backup
+/// (the engine's rule), which sees the change.
+///
+/// Changes to paths the set excludes (`exclude: ["*.swp"]`) do not count. Debounce times are
+/// read from `monotonic` (seconds on a clock that does not jump), injected for tests.
+public actor ChangeTrigger {
+    /// What `daemon.status` shows for one watching set.
+    public struct SetView: Sendable, Equatable, Encodable {
+        public var set: String
+        public var watch: [String]
+        public var debounce: Int64
+        /// Seconds until the pending backup starts, when changes are waiting for their quiet period.
+        public var dueIn: Double?
+        public var lastChange: String?
+
+        enum CodingKeys: String, CodingKey {
+            case set, watch, debounce
+            case dueIn = "due_in"
+            case lastChange = "last_change"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(set, forKey: .set)
+            try container.encode(watch, forKey: .watch)
+            try container.encode(debounce, forKey: .debounce)
+            try container.encode(dueIn, forKey: .dueIn)
+            try container.encode(lastChange, forKey: .lastChange)
+        }
+    }
+
+    struct Watched {
+        var set: DaemonConfig.BackupSet
+        var debouncer: ChangeDebouncer
+        var lastChange: String?
+    }
+
+    let engine: BackupEngine
+    let logger: Logger
+    let monotonic: @Sendable () -> Double
+    let events: AsyncStream<FileWatcher.Event>
+    let sink: AsyncStream<FileWatcher.Event>.Continuation
+    var watched: [String: Watched] = [:]
+    var watcher: FileWatcher?
+    var watcherSpec: ([String], [String])?
+    var sleeper: Task<Void, Never>?
+
+    public init(engine: BackupEngine, logger: Logger, monotonic: @escaping @Sendable () -> Double = ChangeTrigger.uptime) {
+        self.engine = engine
+        self.logger = logger
+        self.monotonic = monotonic
+        (events, sink) = AsyncStream.makeStream(of: FileWatcher.Event.self, bufferingPolicy: .bufferingNewest(4096))
+    }
+
+    /// Seconds on `ContinuousClock`, which does not jump with the wall clock.
+    public static let uptime: @Sendable () -> Double = {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+    private static let start = ContinuousClock.now
+
+    /// Watches what `config` asks for (at start and on reload). Sets that keep watching keep
+    /// their pending changes; the watcher is rebuilt only when the watched paths change.
+    public func apply(_ config: DaemonConfig) {
+        var next: [String: Watched] = [:]
+        for set in config.sets where set.listens(to: .configChange) && !set.watch.isEmpty {
+            if var existing = watched[set.name], existing.debouncer.quiet == Double(set.debounce) {
+                existing.set = set
+                next[set.name] = existing
+            } else {
+                next[set.name] = Watched(set: set, debouncer: ChangeDebouncer(quiet: Double(set.debounce)), lastChange: watched[set.name]?.lastChange)
+            }
+        }
+        watched = next
+        let roots = Array(Set(next.values.flatMap(\.set.watch))).sorted()
+        let ignoring = Self.ownPaths(config)
+        if watcherSpec.map({ $0 != roots || $1 != ignoring }) ?? true {
+            watcher?.stop()
+            watcher = nil
+            watcherSpec = (roots, ignoring)
+            if !roots.isEmpty {
+                let sink = self.sink
+                do {
+                    watcher = try FileWatcher(roots: roots, ignoring: ignoring) { sink.yield($0) }
+                    logger.info("watching for changes", metadata: ["watch.paths": "\(roots.joined(separator: ", "))"])
+                } catch {
+                    logger.error("config_change trigger is off: \(error.message)")
+                }
+            }
+        }
+        arm()
+    }
+
+    /// Handles changes until cancelled (the daemon stopping), then stops watching.
+    public func run() async {
+        for await event in events {
+            handle(event)
+        }
+        stop()
+    }
+
+    /// Stops watching; pending changes are dropped (the stop's own `shutdown` trigger is the
+    /// place to back up on the way out).
+    public func stop() {
+        watcher?.stop()
+        watcher = nil
+        watcherSpec = nil
+        sleeper?.cancel()
+        sink.finish()
+    }
+
+    /// Every watching set, by name.
+    public func snapshot() -> [SetView] {
+        let now = monotonic()
+        return watched.values.sorted { $0.set.name < $1.set.name }.map { entry in
+            SetView(
+                set: entry.set.name, watch: entry.set.watch, debounce: entry.set.debounce,
+                dueIn: entry.debouncer.dueAt.map { max(0, $0 - now) }, lastChange: entry.lastChange)
+        }
+    }
+
+    func handle(_ event: FileWatcher.Event) {
+        let now = monotonic()
+        switch event {
+        case .changed(let path, let isDirectory):
+            for name in Array(watched.keys) where Self.counts(path, isDirectory: isDirectory, for: watched[name]!.set) {
+                watched[name]!.debouncer.note(path, at: now)
+                watched[name]!.lastChange = path
+                logger.debug("watched path changed", metadata: ["backup.set": "\(name)", "file.path": "\(path)"])
+            }
+        case .overflow:
+            logger.warning("too many file changes at once for the kernel's queue; backing up every watching set")
+            for name in Array(watched.keys) { watched[name]!.debouncer.note(watched[name]!.set.watch[0], at: now) }
+        case .problem(let message):
+            logger.warning("\(message)")
+        }
+        arm()
+    }
+
+    /// Sleeps until the earliest pending set is due.
+    private func arm() {
+        sleeper?.cancel()
+        guard let due = watched.values.compactMap(\.debouncer.dueAt).min() else { return }
+        let delay = max(0, due - monotonic())
+        sleeper = Task {
+            try? await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 1))
+            guard !Task.isCancelled else { return }
+            await self.fireDue()
+        }
+    }
+
+    private func fireDue() async {
+        let now = monotonic()
+        for name in watched.keys.sorted() {
+            guard let burst = watched[name]?.debouncer.fire(at: now) else { continue }
+            let reason = burst.changes == 1 ? "\(burst.firstPath) changed" : "\(burst.firstPath) and others changed (\(burst.changes) changes)"
+            do throws(EngineError) {
+                let ticket = try await engine.requestBackup(set: name, trigger: "config_change", reason: reason)
+                logger.info(
+                    "watched files changed; backing up",
+                    metadata: ["backup.set": "\(name)", "watch.changes": "\(burst.changes)", "backup.queued": "\(ticket.isQueued)"])
+            } catch {
+                logger.warning("watched files changed but no backup could start", metadata: ["backup.set": "\(name)", "error": "\(error.message)"])
+            }
+        }
+        arm()
+    }
+
+    /// Whether a change of `path` counts for `set`: it is one of the set's watched paths or under
+    /// one, and not excluded by the set's patterns (matched as in the archive: by name, or by path
+    /// under the watched folder's name).
+    static func counts(_ path: String, isDirectory: Bool, for set: DaemonConfig.BackupSet) -> Bool {
+        for root in set.watch where path == root || path.hasPrefix(root == "/" ? "/" : root + "/") {
+            let base = WatchTable.split(root).name
+            let relative = path == root ? "" : String(path.dropFirst(root == "/" ? 1 : root.count + 1))
+            let stored = relative.isEmpty ? base : base + "/" + relative
+            let excluded = set.excludes.contains { pattern in
+                pattern.matchesSelfOrAncestor(path: stored, isDirectory: isDirectory)
+                    || (!relative.isEmpty && pattern.isAnchored && pattern.matchesSelfOrAncestor(path: relative, isDirectory: isDirectory))
+            }
+            if !excluded { return true }
+        }
+        return false
+    }
+
+    /// Folders pacad itself writes to: its state and its directory targets.
+    static func ownPaths(_ config: DaemonConfig) -> [String] {
+        var paths = [config.stateDirectory]
+        for target in config.targets {
+            if case .directory(let path) = target.kind { paths.append(path) }
+        }
+        return paths.map { $0.count > 1 && $0.hasSuffix("/") ? String($0.dropLast()) : $0 }.sorted()
+    }
+}
