@@ -1,6 +1,6 @@
 public import Logging
 public import PacaConfig
-public import PacaCore
+import PacaCore
 
 /// The `config_change` trigger: watches each set's `watch:` paths (through one ``FileWatcher``)
 /// and backs the set up once its files have been quiet for its `debounce` period, so a burst of
@@ -50,6 +50,7 @@ public actor ChangeTrigger {
     var watcher: FileWatcher?
     var watcherSpec: ([String], [String])?
     var sleeper: Task<Void, Never>?
+    var isStopped = false
 
     public init(engine: BackupEngine, logger: Logger, monotonic: @escaping @Sendable () -> Double = ChangeTrigger.uptime) {
         self.engine = engine
@@ -66,35 +67,44 @@ public actor ChangeTrigger {
     private static let start = ContinuousClock.now
 
     /// Watches what `config` asks for (at start and on reload). Sets that keep watching keep
-    /// their pending changes; the watcher is rebuilt only when the watched paths change.
-    public func apply(_ config: DaemonConfig) {
+    /// their pending changes; the watcher is rebuilt only when the watched paths change. Walking
+    /// the watched folders happens on a thread of its own.
+    public func apply(_ config: DaemonConfig) async {
         var next: [String: Watched] = [:]
         for set in config.sets where set.listens(to: .configChange) && !set.watch.isEmpty {
             if var existing = watched[set.name], existing.debouncer.quiet == Double(set.debounce) {
                 existing.set = set
                 next[set.name] = existing
             } else {
-                next[set.name] = Watched(set: set, debouncer: ChangeDebouncer(quiet: Double(set.debounce)), lastChange: watched[set.name]?.lastChange)
+                next[set.name] = Watched(
+                    set: set, debouncer: ChangeDebouncer(quiet: Double(set.debounce)), lastChange: watched[set.name]?.lastChange)
             }
         }
         watched = next
+        arm()
         let roots = Array(Set(next.values.flatMap(\.set.watch))).sorted()
         let ignoring = Self.ownPaths(config)
-        if watcherSpec.map({ $0 != roots || $1 != ignoring }) ?? true {
-            watcher?.stop()
-            watcher = nil
-            watcherSpec = (roots, ignoring)
-            if !roots.isEmpty {
-                let sink = self.sink
-                do {
-                    watcher = try FileWatcher(roots: roots, ignoring: ignoring) { sink.yield($0) }
-                    logger.info("watching for changes", metadata: ["watch.paths": "\(roots.joined(separator: ", "))"])
-                } catch {
-                    logger.error("config_change trigger is off: \(error.message)")
-                }
-            }
+        guard watcherSpec.map({ $0 != roots || $1 != ignoring }) ?? true else { return }
+        watcher?.stop()
+        watcher = nil
+        watcherSpec = (roots, ignoring)
+        guard !roots.isEmpty else { return }
+        let sink = self.sink
+        let started = await BlockingWork.run("watch") { () -> Result<FileWatcher, EngineError> in
+            Result { () throws(EngineError) in try FileWatcher(roots: roots, ignoring: ignoring) { sink.yield($0) } }
         }
-        arm()
+        guard watcherSpec.map({ $0 == roots && $1 == ignoring }) == true, !isStopped else {
+            // A later reload (or the stop) came while this one walked the folders.
+            if case .success(let stale) = started { stale.stop() }
+            return
+        }
+        switch started {
+        case .success(let made):
+            watcher = made
+            logger.info("watching for changes", metadata: ["watch.paths": "\(roots.joined(separator: ", "))"])
+        case .failure(let error):
+            logger.error("config_change trigger is off: \(error.message)")
+        }
     }
 
     /// Handles changes until cancelled (the daemon stopping), then stops watching.
@@ -108,6 +118,7 @@ public actor ChangeTrigger {
     /// Stops watching; pending changes are dropped (the stop's own `shutdown` trigger is the
     /// place to back up on the way out).
     public func stop() {
+        isStopped = true
         watcher?.stop()
         watcher = nil
         watcherSpec = nil
