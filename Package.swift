@@ -98,6 +98,7 @@ let package = Package(
         ),
         .target(
             name: "PacaProtocol",
+            dependencies: ["PacaCore"],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,3 +1,5 @@
+public import PacaCore
+
 /// A request id: JSON-RPC allows a number or a string (and null, for replies to unparseable requests).
 public enum RPCID: Sendable, Hashable, Codable, CustomStringConvertible {
     case number(Int64)

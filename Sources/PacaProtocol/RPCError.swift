@@ -1,3 +1,5 @@
+public import PacaCore
+
 /// A JSON-RPC 2.0 error object: a stable code, a message for people, optional structured data.
 /// Clients act on the code, never on the message.
 public struct RPCError: Error, Sendable, Hashable, Codable {

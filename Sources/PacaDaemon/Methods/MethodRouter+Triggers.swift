@@ -1,3 +1,4 @@
+import PacaCore
 import PacaConfig
 import PacaEngine
 import PacaProtocol

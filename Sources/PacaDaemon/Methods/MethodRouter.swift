@@ -1,3 +1,4 @@
+public import PacaCore
 import PacaEngine
 public import PacaProtocol
 

@@ -1,3 +1,4 @@
+import PacaCore
 import PacaProtocol
 
 /// Reads a request's params with the checks every method needs: required members, types, and no

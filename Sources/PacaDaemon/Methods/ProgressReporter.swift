@@ -1,3 +1,4 @@
+import PacaCore
 import PacaEngine
 import PacaProtocol
 

@@ -1,3 +1,4 @@
+import PacaCore
 import ArgumentParser
 import PacaProtocol
 

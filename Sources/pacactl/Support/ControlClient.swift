@@ -1,3 +1,4 @@
+import PacaCore
 import PacaProtocol
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import PacaCore
 import PacaProtocol
 
 /// Left-aligned columns separated by two spaces, for the human-readable output.

@@ -1,11 +1,6 @@
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
-
-/// Any JSON value, for the parts of the protocol whose shape depends on the method (params,
-/// results, error data). Integers keep their exact value; other numbers are doubles.
+/// Any JSON value: protocol params, results and error data whose shape depends on the method,
+/// and the data of records in the record store. Integers keep their exact value; other numbers
+/// are doubles.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
@@ -68,11 +63,6 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// Parses UTF-8 JSON text (strict RFC 8259, at most 256 levels deep).
     public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
         try JSONText.parse(bytes)
-    }
-
-    /// The JSON form of an `Encodable` value (a result struct), through `JSONEncoder`.
-    public init(encoding value: some Encodable) throws {
-        self = try JSONText.parse(Array(try JSONEncoder().encode(value)))
     }
 
     /// Compact JSON text with sorted keys, so the same value always has the same bytes.

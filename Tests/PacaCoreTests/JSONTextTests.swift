@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PacaProtocol
+@testable import PacaCore
 
 @Suite struct JSONTextTests {
     @Test(arguments: [

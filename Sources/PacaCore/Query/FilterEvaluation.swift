@@ -1,0 +1,165 @@
+/// The meaning of a query, evaluated record by record. The memory and file stores answer with
+/// it (narrowed first by their indexes), and the tests hold every other store to it.
+extension Filter {
+    public func matches(_ record: Record) -> Bool {
+        switch self {
+        case .and(let filters): return filters.allSatisfy { $0.matches(record) }
+        case .or(let filters): return filters.contains { $0.matches(record) }
+        case .not(let filter): return !filter.matches(record)
+        case .compare(let path, let op, let value):
+            let field = record.value(at: path)
+            switch op {
+            case .eq: return ValueRules.equal(field, value)
+            case .ne: return !ValueRules.equal(field, value)
+            case .gt: return ValueRules.order(field, value).map { $0 > 0 } ?? false
+            case .gte: return ValueRules.order(field, value).map { $0 >= 0 } ?? false
+            case .lt: return ValueRules.order(field, value).map { $0 < 0 } ?? false
+            case .lte: return ValueRules.order(field, value).map { $0 <= 0 } ?? false
+            case .in: return value.arrayElements.contains { ValueRules.equal(field, $0) }
+            case .notIn: return !value.arrayElements.contains { ValueRules.equal(field, $0) }
+            case .like:
+                guard case .string(let text)? = field, case .string(let pattern) = value else { return false }
+                return ValueRules.like(Array(text.unicodeScalars), Array(pattern.unicodeScalars))
+            }
+        }
+    }
+}
+
+extension JSONValue {
+    var arrayElements: [JSONValue] {
+        if case .array(let elements) = self { return elements }
+        return []
+    }
+}
+
+/// How values compare, equal and sort: one rule for every store (see ``Filter``).
+public enum ValueRules {
+    /// `field = value`: no value equals null; numbers by value; strings by code points.
+    public static func equal(_ field: JSONValue?, _ value: JSONValue) -> Bool {
+        switch (field, value) {
+        case (nil, .null), (.null?, .null): return true
+        case (.bool(let a)?, .bool(let b)): return a == b
+        case (.string(let a)?, .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        default: return compareNumbers(field, value) == 0
+        }
+    }
+
+    /// -1, 0 or 1 when `field` and `value` are both numbers or both strings; nil otherwise.
+    public static func order(_ field: JSONValue?, _ value: JSONValue) -> Int? {
+        if case .string(let a)? = field, case .string(let b) = value { return compareBytes(a, b) }
+        return compareNumbers(field, value)
+    }
+
+    static func compareNumbers(_ field: JSONValue?, _ value: JSONValue) -> Int? {
+        switch (field, value) {
+        case (.int(let a)?, .int(let b)): return a < b ? -1 : a > b ? 1 : 0
+        case (.int(let a)?, .double(let b)): return compare(Double(a), b)
+        case (.double(let a)?, .int(let b)): return compare(a, Double(b))
+        case (.double(let a)?, .double(let b)): return compare(a, b)
+        default: return nil
+        }
+    }
+
+    static func compare(_ a: Double, _ b: Double) -> Int { a < b ? -1 : a > b ? 1 : 0 }
+
+    /// Strings by UTF-8 bytes, which is Unicode code point order (SQLite's BINARY collation).
+    public static func compareBytes(_ a: String, _ b: String) -> Int {
+        var left = a.utf8.makeIterator()
+        var right = b.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil): return 0
+            case (nil, _): return -1
+            case (_, nil): return 1
+            case (let x?, let y?): if x != y { return x < y ? -1 : 1 }
+            }
+        }
+    }
+
+    /// SQL LIKE: `%` any run, `_` one character, `\` escapes; case-sensitive.
+    public static func like(_ text: [Unicode.Scalar], _ pattern: [Unicode.Scalar]) -> Bool {
+        // Pattern tokens: a literal scalar, one-any, or any-run.
+        enum Token: Equatable { case literal(Unicode.Scalar), one, any }
+        var tokens: [Token] = []
+        var index = 0
+        while index < pattern.count {
+            let scalar = pattern[index]
+            if scalar == "\\" && index + 1 < pattern.count {
+                tokens.append(.literal(pattern[index + 1]))
+                index += 2
+                continue
+            }
+            tokens.append(scalar == "%" ? .any : scalar == "_" ? .one : .literal(scalar))
+            index += 1
+        }
+        var t = 0, p = 0
+        var star: Int?
+        var resume = 0
+        while t < text.count {
+            if p < tokens.count, tokens[p] == .one || tokens[p] == .literal(text[t]) {
+                t += 1
+                p += 1
+            } else if p < tokens.count, tokens[p] == .any {
+                star = p
+                resume = t
+                p += 1
+            } else if let star {
+                p = star + 1
+                resume += 1
+                t = resume
+            } else {
+                return false
+            }
+        }
+        while p < tokens.count, tokens[p] == .any { p += 1 }
+        return p == tokens.count
+    }
+
+    /// Where a value sorts: no value, then booleans, numbers, strings, and arrays and objects last.
+    public static func rank(_ value: JSONValue?) -> Int {
+        switch value {
+        case nil, .null?: 0
+        case .bool?: 1
+        case .int?, .double?: 2
+        case .string?: 3
+        case .array?, .object?: 4
+        }
+    }
+
+    /// The sort order of two field values (ties between arrays and objects are equal).
+    public static func sortOrder(_ a: JSONValue?, _ b: JSONValue?) -> Int {
+        let (x, y) = (rank(a), rank(b))
+        if x != y { return x < y ? -1 : 1 }
+        switch (a, b) {
+        case (.bool(let p)?, .bool(let q)?): return p == q ? 0 : (!p ? -1 : 1)
+        case (.string(let p)?, .string(let q)?): return compareBytes(p, q)
+        default: return compareNumbers(a, b ?? .null) ?? 0
+        }
+    }
+}
+
+extension Query {
+    /// The records `candidates` holds that match, sorted and paged: the reference answer.
+    public func answer(from candidates: some Sequence<Record>) -> [Record] {
+        var matching = candidates.filter { filter?.matches($0) ?? true }
+        sort(&matching)
+        let start = min(offset, matching.count)
+        let end = limit.map { min(start + $0, matching.count) } ?? matching.count
+        return Array(matching[start..<end])
+    }
+
+    /// Sorts by the query's field and order, ties by id ascending.
+    public func sort(_ records: inout [Record]) {
+        guard let sortBy else {
+            records.sort { ValueRules.compareBytes($0.id, $1.id) < 0 }
+            return
+        }
+        let descending = order == .desc
+        let keyed = records.map { ($0, $0.value(at: sortBy)) }
+        records = keyed.sorted { left, right in
+            let order = ValueRules.sortOrder(left.1, right.1)
+            if order != 0 { return descending ? order > 0 : order < 0 }
+            return ValueRules.compareBytes(left.0.id, right.0.id) < 0
+        }.map(\.0)
+    }
+}
