@@ -4,7 +4,7 @@ import Testing
 /// The config_change trigger through a real pacad: inotify, the quiet period and the engine.
 @Suite(.serialized) struct ChangeTriggerDaemonTests {
     static func backups(_ daemon: DaemonHarness) throws -> [[String: Any]] {
-        try daemon.pacactl(["backup", "list", "--json"]).json["backups"] as? [[String: Any]] ?? []
+        (try daemon.rpc("backup.list")["result"] as? [String: Any])?["backups"] as? [[String: Any]] ?? []
     }
 
     /// Waits (up to 30 s) until `count` backups are complete.

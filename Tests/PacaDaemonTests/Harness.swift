@@ -24,6 +24,16 @@ struct Output {
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
 }
 
+/// Serialises `Process.run()`: Foundation's first launches set up a shared monitoring thread, and
+/// launches racing from parallel test suites at that moment crashed the test process once in CI.
+let launchLock = NSLock()
+
+func launch(_ process: Process) throws {
+    launchLock.lock()
+    defer { launchLock.unlock() }
+    try process.run()
+}
+
 /// Runs a program to completion with a clean environment plus `environment`.
 func run(_ command: [String], environment: [String: String] = [:]) throws -> Output {
     let process = Process()
@@ -34,7 +44,7 @@ func run(_ command: [String], environment: [String: String] = [:]) throws -> Out
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    try process.run()
+    try launch(process)
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
@@ -107,7 +117,7 @@ final class DaemonHarness {
         log.seekToEndOfFile()
         process.standardError = log
         process.standardOutput = log
-        try process.run()
+        try launch(process)
         self.process = process
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
