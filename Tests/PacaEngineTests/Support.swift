@@ -33,10 +33,12 @@ final class Workspace {
     }
 
     /// A source that takes seconds to back up at level 9 on one thread: one noisy MiB hard-linked
-    /// 64 times (the archive stores links as copies).
-    func writeSlowSource() {
+    /// `blocks` times (the archive stores links as copies). Tests that must stop a backup before it
+    /// ends use many blocks: a loaded test run can starve the test's own task for seconds while the
+    /// backup's threads keep going.
+    func writeSlowSource(blocks: Int = 64) {
         write("source/block-0", noise(1 << 20))
-        for index in 1..<64 { link(sub("source/block-0"), sub("source/block-\(index)")) }
+        for index in 1..<blocks { link(sub("source/block-0"), sub("source/block-\(index)")) }
     }
 
     /// Files of `backups/` that end in `.partial`.
