@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -56,9 +57,19 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PacaData",
+            dependencies: [
+                "CZlib",
+                "PacaCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "PacaEngine",
             dependencies: [
                 "CPacaSystem",
+                "PacaData",
                 "PacaArchive",
                 "PacaConfig",
                 "PacaCore",
@@ -125,6 +136,11 @@ let package = Package(
         .testTarget(
             name: "PacaDaemonTests",
             dependencies: ["PacaDaemon", "PacaProtocol", "pacad", "pacactl"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaDataTests",
+            dependencies: ["PacaData", "PacaCore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import PacaData
 public import PacaArchive
 import PacaCore
 

@@ -1,3 +1,4 @@
+import PacaData
 import PacaArchive
 import PacaConfig
 import PacaCore

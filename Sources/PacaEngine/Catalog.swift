@@ -1,3 +1,4 @@
+import PacaData
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else

@@ -1,3 +1,4 @@
+import PacaData
 public import PacaConfig
 
 /// Removes `.partial` files that a crashed daemon left in its directory targets

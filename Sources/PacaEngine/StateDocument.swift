@@ -1,3 +1,4 @@
+import PacaData
 import Dispatch
 
 #if canImport(FoundationEssentials)

@@ -62,8 +62,8 @@ extension Filter {
         self = .compare(path, op, value)
     }
 
-    /// Why `value` cannot be compared with `op`, or nil when it can.
-    static func problem(_ op: FilterOperator, _ value: JSONValue, naming name: String? = nil) -> String? {
+    /// Why `value` cannot be compared with `op`, or nil when it can (`naming` the operator as the text form spells it).
+    public static func problem(_ op: FilterOperator, _ value: JSONValue, naming name: String? = nil) -> String? {
         let name = name ?? op.rawValue
         switch op {
         case .eq, .ne:

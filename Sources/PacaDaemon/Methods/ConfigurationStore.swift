@@ -1,3 +1,4 @@
+import PacaData
 public import Logging
 public import PacaConfig
 public import PacaEngine
