@@ -1,7 +1,7 @@
 # pacad - build, test, benchmark. `make test` is what CI runs (via .ci/run).
 SWIFT       ?= swift
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-BUILD_DEPS  := zlib1g-dev libsystemd-dev pkg-config
+BUILD_DEPS  := zlib1g-dev libsystemd-dev libsqlite3-dev pkg-config
 TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 systemd util-linux tzdata
 BENCH_TOOLS := zip unzip restic borgbackup python3 time
 BENCH_DIR   ?= $(CURDIR)/.build/bench

@@ -82,6 +82,7 @@ let package = Package(
             dependencies: [
                 "CSystemd",
                 "CPacaSystem",
+                "PacaData",
                 "PacaEngine",
                 "PacaConfig",
                 "PacaCore",
@@ -98,6 +99,7 @@ let package = Package(
             name: "pacad",
             dependencies: [
                 "PacaDaemon",
+                "PacaData",
                 "PacaEngine",
                 "PacaConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -133,7 +133,7 @@ struct NodeReader {
             report("", nil, "the file is empty")
             return nil
         }
-        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs"]
+        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores"]
         guard let pairs = mapping(root, at: "", allowed: keys) else { return nil }
         let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         for required in ["state_dir", "socket", "targets", "sets"] where values[required] == nil {
@@ -153,10 +153,11 @@ struct NodeReader {
         let targets = self.targets(values["targets"])
         let sets = self.sets(values["sets"], targets: targets.map(\.name))
         let jobs = self.jobs(values["jobs"], sets: sets.map(\.name))
+        let stores = self.stores(values["stores"], stateDirectory: state)
         guard let state, let socket else { return nil }
         return DaemonConfig(
             stateDirectory: state, socketPath: socket, socketGroup: group, compressionLevel: level,
-            compressionThreads: threads, targets: targets, sets: sets, jobs: jobs)
+            compressionThreads: threads, targets: targets, sets: sets, jobs: jobs, stores: stores)
     }
 
     mutating func targets(_ node: Node?) -> [DaemonConfig.Target] {

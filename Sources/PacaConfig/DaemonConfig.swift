@@ -22,10 +22,12 @@ public struct DaemonConfig: Sendable, Equatable {
     public var sets: [BackupSet]
     /// Scheduled backups (`jobs`), in file order.
     public var jobs: [Job]
+    /// Record stores for the programs around pacad (`stores`), in file order.
+    public var stores: [Store]
 
     public init(
         stateDirectory: String, socketPath: String, socketGroup: String? = nil, compressionLevel: Int = 2,
-        compressionThreads: Int? = nil, targets: [Target], sets: [BackupSet], jobs: [Job] = []
+        compressionThreads: Int? = nil, targets: [Target], sets: [BackupSet], jobs: [Job] = [], stores: [Store] = []
     ) {
         self.stateDirectory = stateDirectory
         self.socketPath = socketPath
@@ -35,6 +37,7 @@ public struct DaemonConfig: Sendable, Equatable {
         self.targets = targets
         self.sets = sets
         self.jobs = jobs
+        self.stores = stores
     }
 
     /// A place backups are delivered to.
@@ -111,6 +114,31 @@ public struct DaemonConfig: Sendable, Equatable {
             self.schedule = schedule
             self.jitter = jitter
             self.catchUp = catchUp
+        }
+    }
+
+    /// A named record store (`stores.<name>`): where records live and which fields are indexed.
+    public struct Store: Sendable, Equatable {
+        public enum Kind: Sendable, Equatable {
+            /// In memory only; gone at stop.
+            case memory
+            /// An append-only log file, synced on every write.
+            case file(path: String)
+            /// A SQLite database (WAL).
+            case sqlite(path: String)
+            /// An LRU cache with a time to live in front of the store `of`.
+            case cache(of: String, capacity: Int, ttl: Int64)
+        }
+
+        public var name: String
+        public var kind: Kind
+        /// Dotted field paths to index (`index:`).
+        public var index: [String]
+
+        public init(name: String, kind: Kind, index: [String] = []) {
+            self.name = name
+            self.kind = kind
+            self.index = index
         }
     }
 

@@ -52,7 +52,7 @@ enum StateFile {
             throw error
         }
         close(fd)
-        guard rename(temporary, path) == 0 else {
+        guard Glibc.rename(temporary, path) == 0 else {
             let error = failure("rename", path)
             unlink(temporary)
             throw error
@@ -78,6 +78,17 @@ enum StateFile {
         if unlink(path) == 0 { return true }
         if errno == ENOENT { return false }
         throw failure("unlink", path)
+    }
+
+    /// Renames `from` to `to` and syncs the folder, so the rename survives a crash.
+    static func rename(_ from: String, to: String) throws(EngineError) {
+        guard Glibc.rename(from, to) == 0 else { throw failure("rename", from) }
+        let folder = from.lastIndex(of: "/").map { String(from[..<$0]) } ?? "."
+        let fd = open(folder.isEmpty ? "/" : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
     }
 
     static func exists(_ path: String) -> Bool {

@@ -39,4 +39,6 @@ public enum RPCErrorCode: Int, Sendable, CaseIterable {
     case permissionDenied = -32005
     /// A frame longer than the limit; the connection is closed after this reply.
     case frameTooLarge = -32006
+    /// The record changed since the caller read it (`if_version` did not match): read it again.
+    case conflict = -32007
 }

@@ -16,7 +16,7 @@ struct Pacactl: AsyncParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, ReloadCommand.self, BackupCommand.self, RestoreCommand.self, TriggerCommand.self, JobsCommand.self,
-            EventsCommand.self,
+            EventsCommand.self, DataCommand.self,
             CronCommand.self, ArchiveCommand.self,
         ]
     )

@@ -1,6 +1,7 @@
 import Logging
 import PacaConfig
 import PacaDaemon
+import PacaData
 import PacaEngine
 import ServiceLifecycle
 
@@ -49,6 +50,12 @@ struct Launcher {
             logger.notice("removed a partial archive left by an earlier run", metadata: ["file.path": "\(path)"])
         }
 
+        let data: DataManager
+        do {
+            data = try await DataManager.open(config.stores, catalog: catalog, clock: clock)
+        } catch {
+            throw LaunchError(message: error.message)
+        }
         let engine = BackupEngine(config: config, catalog: catalog, clock: clock, logger: logger)
         let localZone = ZoneDatabase.local()
         let scheduler: Scheduler
@@ -64,7 +71,7 @@ struct Launcher {
         let configuration = ConfigurationStore(
             config: config, file: configFile, engine: engine, scheduler: scheduler, changes: changes, clock: clock, logger: logger)
         let context = DaemonContext(
-            engine: engine, catalog: catalog, scheduler: scheduler, changes: changes, configuration: configuration, clock: clock, startedAt: startedAt,
+            engine: engine, catalog: catalog, scheduler: scheduler, changes: changes, data: data, configuration: configuration, clock: clock, startedAt: startedAt,
             socketPath: socketPath, logger: logger)
         let notifier = SystemdNotifier()
         let readiness = Readiness()

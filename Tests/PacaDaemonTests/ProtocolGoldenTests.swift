@@ -10,8 +10,9 @@ import Testing
     static let runDependent: Set<String> = [
         "pid", "started_at", "finished_at", "uptime_seconds", "seconds", "sha256", "path", "paths", "archive", "destination", "socket",
         "state_dir", "config", "file", "message", "bytes_stored", "ratio", "bytes", "verified_at", "next_due", "last_run", "time",
-        "backup", "last_backup",
+        "backup", "last_backup", "created_at", "updated_at",
     ]
+    static let documentedRecordID = "019ac7c27fa0003e56e8f865"
 
     struct Exchange {
         var title: String
@@ -86,7 +87,7 @@ import Testing
             })
         for method in [
             "daemon.status", "daemon.reload", "backup.create", "backup.list", "backup.show", "backup.verify", "backup.delete",
-            "restore.run",
+            "restore.run", "data.put", "data.get", "data.update", "data.delete", "data.query",
         ] {
             #expect(methods.contains(method), "docs/protocol.md has no example for \(method)")
         }
@@ -101,7 +102,7 @@ import Testing
             .write(toFile: source + "/data/part-0.jsonl", atomically: false, encoding: .utf8)
         _ = FileManager.default.createFile(atPath: source + "/ckpt/step-10.pt", contents: Data((0..<300_000).map { UInt8($0 * 37 % 251) }))
         try daemon.writeConfig(
-            extra: "jobs:\n  nightly: {cron: \"0 2 * * *\", set: training}",
+            extra: "jobs:\n  nightly: {cron: \"0 2 * * *\", set: training}\nstores:\n  app: {type: sqlite, index: [age]}",
             sets: """
                   training:
                     paths: [\(source)]
@@ -114,14 +115,17 @@ import Testing
 
         let client = try RawClient(daemon.socket)
         var backupID = Self.documentedID
+        var recordID = Self.documentedRecordID
         for exchange in exchanges {
             let request = exchange.request.replacingOccurrences(of: Self.documentedID, with: backupID)
+                .replacingOccurrences(of: Self.documentedRecordID, with: recordID)
                 .replacingOccurrences(of: "\"/srv/restore\"", with: "\"\(daemon.root)/restore\"")
             client.sendFrame(Array(request.utf8))
             var reply = client.receive()
             while reply?["method"] as? String == "progress" { reply = client.receive() }
             let received = try #require(reply, "no reply to \(exchange.title)")
             if let made = (received["result"] as? [String: Any])?["id"] as? String, exchange.title == "backup.create" { backupID = made }
+            if let made = (received["result"] as? [String: Any])?["id"] as? String, exchange.title == "data.put" { recordID = made }
             let documented = try JSONSerialization.jsonObject(with: Data(exchange.reply.utf8))
             let found = Self.differences(documented, received, at: "$")
             #expect(found.isEmpty, "\(exchange.title): \(found.joined(separator: "; "))")

@@ -1,4 +1,5 @@
 import Foundation
+import PacaCore
 import Testing
 
 @testable import PacaEngine
@@ -62,6 +63,50 @@ import Testing
         }
         // Nothing was overwritten.
         #expect(FileManager.default.contents(atPath: ws.sub("state/catalog.json"))?.count == 30)
+    }
+
+    @Test func aCatalogFromVersion03IsImportedOnceAndKeptAside() async throws {
+        let ws = Workspace()
+        let a = record("20261127T020000Z-data-0001")
+        let b = record("20261127T030000Z-data-0002", status: .running, path: ws.sub("backups/data/b.zip"))
+        let document = CatalogDocument(version: 1, backups: [a, b])
+        ws.write("state/catalog.json", Array(try JSONEncoder().encode(document)))
+        let (catalog, recovery) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        #expect(recovery.imported == 2 && recovery.interrupted == [b.id])
+        #expect(await catalog.list().map(\.id) == [a.id, b.id])
+        #expect(!FileManager.default.fileExists(atPath: ws.sub("state/catalog.json")))
+        #expect(FileManager.default.fileExists(atPath: ws.sub("state/catalog.json.imported")))
+        let (reopened, again) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        #expect(again == Catalog.Recovery())
+        #expect(await reopened.record(b.id)?.status == .interrupted)
+    }
+
+    @Test func aDamagedDatabaseIsAnErrorNamingIt() async throws {
+        let ws = Workspace()
+        ws.write("state/catalog.sqlite", Array(repeating: 0x41, count: 4096))
+        do {
+            _ = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+            Issue.record("a damaged catalog was accepted")
+        } catch {
+            #expect(error.code == .storage)
+            #expect(error.message.contains(ws.sub("state/catalog.sqlite")), "\(error.message)")
+        }
+    }
+
+    @Test func queriesSeeTheFieldsBackupShowNames() async throws {
+        let ws = Workspace()
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        var big = record("20261127T020000Z-data-0001")
+        big.bytesIn = 3_000_000_000
+        var other = record("20261127T030000Z-logs-0002")
+        other.set = "logs"
+        other.bytesIn = 5_000_000_000
+        let small = record("20261127T040000Z-data-0003")
+        for item in [big, other, small] { try await catalog.save(item) }
+        let query = Query(filter: try QueryText.parse(#"set = "data" and bytes_in > 1GB"#), sortBy: FieldPath(["finished_at"]), order: .desc)
+        #expect(try await catalog.query(query).map(\.id) == [big.id])
+        let all = Query(filter: try QueryText.parse("finished_at >= 2026-11-27"), sortBy: FieldPath(["bytes_in"]), order: .desc, limit: 2)
+        #expect(try await catalog.query(all).map(\.id) == [other.id, big.id])
     }
 
     @Test func recordsEncodeWithTheDocumentedKeys() throws {

@@ -81,7 +81,7 @@ import Testing
     @Test func errorCodesAreTheDocumentedOnes() {
         #expect(
             RPCErrorCode.allCases.map(\.rawValue) == [
-                -32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005, -32006,
+                -32700, -32600, -32601, -32602, -32603, -32001, -32002, -32003, -32004, -32005, -32006, -32007,
             ])
     }
 }

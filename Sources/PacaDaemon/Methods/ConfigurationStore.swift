@@ -64,10 +64,12 @@ public actor ConfigurationStore {
         if next.socketPath != config.socketPath { restart.append("socket") }
         if next.stateDirectory != config.stateDirectory { restart.append("state_dir") }
         if next.socketGroup != config.socketGroup { restart.append("socket_group") }
+        if next.stores != config.stores { restart.append("stores") }
         var applied = next
         applied.socketPath = config.socketPath
         applied.stateDirectory = config.stateDirectory
         applied.socketGroup = config.socketGroup
+        applied.stores = config.stores
         config = applied
         loadedAt = clock.now()
         await engine.apply(applied)

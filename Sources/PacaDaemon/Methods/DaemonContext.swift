@@ -1,5 +1,6 @@
 public import Logging
 public import PacaEngine
+public import PacaData
 
 /// What the control methods work with: the engine, its catalog, the configuration and facts about
 /// this daemon process.
@@ -8,6 +9,7 @@ public struct DaemonContext: Sendable {
     public let catalog: Catalog
     public let scheduler: Scheduler
     public let changes: ChangeTrigger
+    public let data: DataManager
     public let configuration: ConfigurationStore
     public let clock: WallClock
     /// Unix seconds when the daemon started.
@@ -16,7 +18,7 @@ public struct DaemonContext: Sendable {
     public let logger: Logger
 
     public init(
-        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, configuration: ConfigurationStore, clock: WallClock,
+        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, data: DataManager, configuration: ConfigurationStore, clock: WallClock,
         startedAt: Double,
         socketPath: String, logger: Logger
     ) {
@@ -24,6 +26,7 @@ public struct DaemonContext: Sendable {
         self.catalog = catalog
         self.scheduler = scheduler
         self.changes = changes
+        self.data = data
         self.configuration = configuration
         self.clock = clock
         self.startedAt = startedAt
@@ -34,5 +37,5 @@ public struct DaemonContext: Sendable {
 
 /// pacad's version, reported by `daemon.status` and `pacad --version`.
 public enum PacaVersion {
-    public static let current = "0.3.0"
+    public static let current = "0.4.0"
 }

@@ -47,12 +47,17 @@ extension MethodRouter {
         }
     }
 
-    /// `backup.list {set?, status?, limit?}`: backups oldest first (the newest `limit` when given).
+    /// `backup.list {set?, status?, limit?, filter?, sort_by?, sort_order?, offset?}`.
+    ///
+    /// Without `filter`, `sort_by` or `offset`: backups oldest first, the newest `limit` when
+    /// given. With any of them the catalog's record store answers the query: `filter` is the
+    /// structured form over the record's fields (`set`, `status`, `bytes_in`, `finished_at`, ...),
+    /// in `sort_by` order (default: id, which is oldest first), `limit` and `offset` paging it;
+    /// `set` and `status` narrow it further.
     func listBackups(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
-        let params = try Params(request, allowed: ["set", "status", "limit"])
+        let params = try Params(request, allowed: ["set", "status", "limit", "filter", "sort_by", "sort_order", "offset"])
         let set = try params.string("set")
         let statusText = try params.string("status")
-        let limit = try params.integer("limit", in: 1...1_000_000)
         var status: BackupRecord.Status?
         if let statusText {
             guard let parsed = BackupRecord.Status(rawValue: statusText) else {
@@ -61,9 +66,21 @@ extension MethodRouter {
             }
             status = parsed
         }
-        var records = await context.catalog.list(set: set)
-        if let status { records = records.filter { $0.status == status } }
-        if let limit, records.count > Int(limit) { records = Array(records.suffix(Int(limit))) }
+        let isQuery = ["filter", "sort_by", "sort_order", "offset"].contains { params.members[$0].map { $0 != .null } ?? false }
+        guard isQuery else {
+            let limit = try params.integer("limit", in: 1...1_000_000)
+            var records = await context.catalog.list(set: set)
+            if let status { records = records.filter { $0.status == status } }
+            if let limit, records.count > Int(limit) { records = Array(records.suffix(Int(limit))) }
+            return .object(["backups": try encode(records)])
+        }
+        var query = try Self.query(params)
+        var narrowing: [Filter] = []
+        if let set { narrowing.append(.compare(FieldPath(["set"]), .eq, .string(set))) }
+        if let status { narrowing.append(.compare(FieldPath(["status"]), .eq, .string(status.rawValue))) }
+        if !narrowing.isEmpty { query.filter = .and(narrowing + (query.filter.map { [$0] } ?? [])) }
+        let records: [BackupRecord]
+        do throws(EngineError) { records = try await context.catalog.query(query) } catch { throw RPCError(error) }
         return .object(["backups": try encode(records)])
     }
 

@@ -18,7 +18,8 @@ public struct MethodRouter: Sendable {
     /// Every method this daemon answers, in the order docs/protocol.md lists them.
     public static let methods = [
         "daemon.status", "daemon.reload", "backup.create", "backup.list", "backup.show", "backup.verify", "backup.delete", "restore.run",
-        "job.list", "job.add", "job.remove", "job.pause", "job.resume", "job.run", "events.list", "trigger.fire",
+        "job.list", "job.add", "job.remove", "job.pause", "job.resume", "job.run", "events.list", "trigger.fire", "data.put", "data.get",
+        "data.update", "data.delete", "data.query",
     ]
 
     public func reply(to request: RPCRequest, progress: @escaping ProgressSink) async -> RPCResponse {
@@ -46,6 +47,11 @@ public struct MethodRouter: Sendable {
         case "job.run": return try await runJob(request, progress: progress)
         case "events.list": return try await listEvents(request)
         case "trigger.fire": return try await fireTrigger(request, progress: progress)
+        case "data.put": return try await putRecord(request)
+        case "data.get": return try await getRecord(request)
+        case "data.update": return try await updateRecord(request)
+        case "data.delete": return try await deleteRecord(request)
+        case "data.query": return try await queryRecords(request)
         default:
             throw RPCError(
                 .methodNotFound, "no method \"\(request.method)\"", data: .object(["methods": .array(Self.methods.map(JSONValue.string))]))

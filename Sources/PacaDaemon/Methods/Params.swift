@@ -35,6 +35,14 @@ struct Params {
         return value
     }
 
+    /// A member of any JSON type, which must be present (null counts as present).
+    func required(_ key: String) throws(RPCError) -> JSONValue {
+        guard let value = members[key] else {
+            throw RPCError(.invalidParams, "\(method): missing param \"\(key)\"", data: .object(["param": .string(key)]))
+        }
+        return value
+    }
+
     func bool(_ key: String, default fallback: Bool) throws(RPCError) -> Bool {
         switch members[key] {
         case nil, .null?: return fallback

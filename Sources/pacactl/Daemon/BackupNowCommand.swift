@@ -35,7 +35,11 @@ struct BackupNowCommand: ParsableCommand {
 }
 
 struct BackupListCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List the backups in the catalog, oldest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the backups in the catalog, oldest first, or as a query orders them.",
+        discussion: """
+            Without --where, --sort or --offset, --limit keeps the newest N. With them the catalog is queried:             pacactl backup list --where 'set = "training" and bytes_in > 1GB' --sort finished_at:desc --limit 10
+            """)
 
     @Option(help: "Only backups of this set.")
     var set: String?
@@ -43,20 +47,14 @@ struct BackupListCommand: ParsableCommand {
     @Option(help: "Only backups with this status: running, complete, failed, interrupted or cancelled.")
     var status: String?
 
-    @Option(help: "Only the newest N.")
-    var limit: Int?
+    @OptionGroup var query: QueryOptions
 
     @OptionGroup var daemon: DaemonOptions
 
-    func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-    }
-
     func run() throws {
-        var params: [String: JSONValue] = [:]
+        var params = try query.params()
         if let set { params["set"] = .string(set) }
         if let status { params["status"] = .string(status) }
-        if let limit { params["limit"] = .int(Int64(limit)) }
         let result = try daemon.call("backup.list", params)
         if daemon.json { return daemon.printResult(result) }
         var table = Table("ID", "STATUS", "FILES", "SIZE", "STORED", "TRIGGER", "REASON")

@@ -1,0 +1,151 @@
+import Foundation
+import PacaCore
+import Testing
+
+@testable import PacaData
+
+@Suite struct FileStoreTests {
+    static func append(_ bytes: [UInt8], to path: String) {
+        let handle = FileHandle(forWritingAtPath: path)!
+        handle.seekToEndOfFile()
+        handle.write(Data(bytes))
+        try? handle.close()
+    }
+
+    @Test func aTornLastWriteIsCutOffAndEverythingAcknowledgedSurvives() async throws {
+        let folder = Folder()
+        let path = folder.path + "/records.log"
+        let clock = TestClock()
+        var ids: [String] = []
+        do {
+            let store = try await FileStore(path: path, clock: clock.now)
+            for index in 0..<50 { ids.append(try await store.put(.object(["n": .int(Int64(index))]), type: nil, id: nil).id) }
+            _ = try await store.update(ids[0], data: .object(["n": .int(100)]), type: nil, ifVersion: 1)
+            _ = try await store.delete(ids[1], ifVersion: nil)
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        // A crash in the middle of the next append: its frame is cut short.
+        let torn = RecordLog.putFrame(Record(id: "torn", data: .string("x"), type: .string, createdAt: 0, updatedAt: 0))
+        Self.append(Array(torn.prefix(torn.count - 3)), to: path)
+        let reopened = try await FileStore(path: path, clock: clock.now)
+        #expect(reopened.recoveredBytes == torn.count - 3)
+        #expect(await reopened.count() == 49)
+        #expect(try await reopened.get(ids[0]).data == .object(["n": .int(100)]))
+        #expect(try await reopened.get(ids[0]).version == 2)
+        await #expect(throws: DataError.self) { try await reopened.get(ids[1]) }
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int == size)
+        // Zeros where a write never landed (a power cut after the size grew) count as torn too.
+        Self.append([UInt8](repeating: 0, count: 4096), to: path)
+        #expect(await (try FileStore(path: path, clock: clock.now)).count() == 49)
+    }
+
+    @Test func damageBeforeTheEndStopsTheStoreAndNamesTheByte() async throws {
+        let folder = Folder()
+        let path = folder.path + "/records.log"
+        do {
+            let store = try await FileStore(path: path, clock: TestClock().now)
+            for index in 0..<3 { _ = try await store.put(.int(Int64(index)), type: nil, id: "r\(index)") }
+        }
+        var bytes = Array(FileManager.default.contents(atPath: path)!)
+        let second = 8 + Int(RecordLog.readBigEndian(bytes, 0))
+        bytes[second + 12] ^= 0xFF  // inside the second entry's payload
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        await #expect(throws: DataError(.storage, "the log \(path) is damaged at byte \(second) (not a cut-off last write); move it aside to start empty, or restore it from a backup")) {
+            try await FileStore(path: path, clock: TestClock().now)
+        }
+        #expect(Array(FileManager.default.contents(atPath: path)!) == bytes, "nothing was cut off")
+    }
+
+    @Test func compactionKeepsOnlyLiveRecordsAndReopensTheSame() async throws {
+        let folder = Folder()
+        let path = folder.path + "/records.log"
+        let store = try await FileStore(path: path, indexed: [FieldPath(["n"])], clock: TestClock().now)
+        let id = try await store.put(.object(["n": .int(0)]), type: nil, id: nil).id
+        let padding = String(repeating: "x", count: 2000)
+        for round in 1...1500 {
+            _ = try await store.update(id, data: .object(["n": .int(Int64(round)), "pad": .string(padding)]), type: nil, ifVersion: nil)
+        }
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(size < 2 << 20, "compacted: \(size) bytes")
+        #expect(await store.logBytes == size)
+        let reopened = try await FileStore(path: path, indexed: [FieldPath(["n"])], clock: TestClock().now)
+        #expect(try await reopened.get(id).version == 1501)
+        #expect(try await reopened.query(Query(filter: try QueryText.parse("n = 1500"))).map(\.id) == [id])
+    }
+
+    @Test func concurrentWritesAreAllDurableAndShareSyncs() async throws {
+        let folder = Folder()
+        let path = folder.path + "/records.log"
+        let store = try await FileStore(path: path, clock: TestClock().now)
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<400 { group.addTask { try await store.put(.int(Int64(index)), type: nil, id: nil).id } }
+            var ids: [String] = []
+            for try await id in group { ids.append(id) }
+            return ids
+        }
+        let reopened = try await FileStore(path: path, clock: TestClock().now)
+        #expect(await reopened.count() == 400)
+        for id in ids { #expect(try await reopened.get(id).type == .integer) }
+    }
+}
+
+@Suite struct SQLiteStoreTests {
+    @Test func indexedFieldsAreSearchedThroughTheirIndex() async throws {
+        let folder = Folder()
+        let store = try await SQLiteStore(path: folder.path + "/db.sqlite", indexed: [FieldPath(["user", "city"]), FieldPath(["age"])], clock: TestClock().now)
+        for index in 0..<200 { _ = try await store.put(.object(["age": .int(Int64(index)), "user": .object(["city": .string("c\(index % 7)")])]), type: nil, id: nil) }
+        let equality = try await store.explain(Query(filter: try QueryText.parse(#"user.city = "c3""#)))
+        #expect(equality.contains { $0.contains("USING INDEX records_field_") }, "\(equality)")
+        let range = try await store.explain(Query(filter: try QueryText.parse("age > 150"), sortBy: FieldPath(["age"]), limit: 5))
+        #expect(range.contains { $0.contains("USING INDEX records_field_") }, "\(range)")
+        let unindexed = try await store.explain(Query(filter: try QueryText.parse(#"name like "K%""#)))
+        #expect(unindexed.contains { $0.hasPrefix("SCAN") }, "\(unindexed)")
+    }
+
+    @Test func aDamagedDatabaseIsAnErrorNamingTheFile() async throws {
+        let folder = Folder()
+        let path = folder.path + "/db.sqlite"
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
+        do {
+            _ = try await SQLiteStore(path: path, clock: TestClock().now)
+            Issue.record("a damaged database opened")
+        } catch {
+            #expect(error.code == .storage && error.message.contains(path), "\(error.message)")
+        }
+    }
+}
+
+@Suite struct CacheStoreTests {
+    @Test func answersComeFromTheCacheUntilAWriteOrTheirTimeIsUp() async throws {
+        let folder = Folder()
+        let clock = TestClock()
+        let backing = MemoryStore(clock: clock.now)
+        let cache = CacheStore(backing: backing, capacity: 2, ttl: 30, clock: clock.now)
+        let manager = DataManager(stores: ["app": backing, "hot": cache], backing: ["hot": "app"])
+        let a = try await manager.put("app", .object(["n": .int(1)]), type: nil)
+        let b = try await manager.put("app", .object(["n": .int(2)]), type: nil)
+        let c = try await manager.put("app", .object(["n": .int(3)]), type: nil)
+        _ = try await cache.get(a.id)
+        _ = try await cache.get(a.id)
+        let (hits, misses) = (await cache.hits, await cache.misses)
+        #expect(hits == 1 && misses == 1)
+        // A write to the store behind the cache, through the manager, is seen at once.
+        _ = try await manager.update("app", a.id, data: .object(["n": .int(10)]), type: nil, ifVersion: nil)
+        #expect(try await cache.get(a.id).data == .object(["n": .int(10)]))
+        let query = Query(filter: try QueryText.parse("n >= 2"))
+        #expect(try await cache.query(query).count == 3)
+        _ = try await manager.delete("app", c.id, ifVersion: nil)
+        #expect(try await cache.query(query).count == 2)
+        // Least recently used goes first: capacity 2.
+        _ = try await cache.get(b.id)
+        _ = try await cache.get(a.id)
+        let before = await cache.misses
+        _ = try await cache.get(b.id)
+        #expect(await cache.misses == before)
+        // Time to live.
+        clock.advance(31)
+        _ = try await cache.get(b.id)
+        #expect(await cache.misses == before + 1)
+        _ = folder
+    }
+}
