@@ -60,8 +60,10 @@ let package = Package(
             name: "PacaData",
             dependencies: [
                 "CZlib",
+                "CPacaSystem",
                 "PacaCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: strict
         ),
@@ -127,7 +129,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pacabench",
-            dependencies: ["PacaCore", "PacaProtocol"],
+            dependencies: ["PacaCore", "PacaData", "PacaProtocol"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include "paca_system.h"
@@ -30,4 +31,9 @@ _Static_assert(sizeof(struct paca_peer_credentials) == sizeof(struct ucred), "pa
 
 int paca_eventfd_cloexec(void) {
     return eventfd(0, EFD_CLOEXEC);
+}
+
+int paca_contains_bytes(const void *haystack, long haystack_length, const void *needle, long needle_length) {
+    if (haystack == NULL || needle == NULL || haystack_length < 0 || needle_length < 0) return 0;
+    return memmem(haystack, (size_t)haystack_length, needle, (size_t)needle_length) != NULL;
 }

@@ -46,6 +46,12 @@ struct Options {
     }
 }
 
+// A child run of one record store (see DataBench): `pacabench data-store KIND DIR COUNT`.
+if CommandLine.arguments.count == 5, CommandLine.arguments[1] == "data-store" {
+    await DataBench.child(kind: CommandLine.arguments[2], directory: CommandLine.arguments[3], count: Int(CommandLine.arguments[4]) ?? 100_000)
+    exit(0)
+}
+
 let options = Options(CommandLine.arguments)
 let fm = FileManager.default
 let work = URL(fileURLWithPath: options.work).standardizedFileURL.path
@@ -81,9 +87,16 @@ func printCronTable() {
         "| cron next-fire computations, millions per second (\(CronBench.expressions.count) expressions) | \(String(format: "%.2f", rate)) | ≥ 1 | \(rate >= 1 ? "yes" : "NO") |"
     )
 }
-if options.only == ["daemon"] {
+var dataResults: [DataBench.Result] = []
+if options.only.isEmpty || options.only.contains("data") {
+    log("record stores: 100,000 records into memory, file and SQLite, then queries")
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
+    dataResults = DataBench.run(executable: executable, work: work, count: 100_000)
+}
+if !options.only.isEmpty && options.only.isSubset(of: ["daemon", "data"]) {
     printDaemonTable()
     printCronTable()
+    if !dataResults.isEmpty { DataBench.printTable(dataResults) }
     exit(0)
 }
 let outRoot = work + "/out"
@@ -250,3 +263,4 @@ if let r = results[ours] {
 }
 printDaemonTable()
 printCronTable()
+if !dataResults.isEmpty { DataBench.printTable(dataResults) }

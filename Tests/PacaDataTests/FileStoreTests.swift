@@ -95,9 +95,9 @@ import Testing
         let store = try await SQLiteStore(path: folder.path + "/db.sqlite", indexed: [FieldPath(["user", "city"]), FieldPath(["age"])], clock: TestClock().now)
         for index in 0..<200 { _ = try await store.put(.object(["age": .int(Int64(index)), "user": .object(["city": .string("c\(index % 7)")])]), type: nil, id: nil) }
         let equality = try await store.explain(Query(filter: try QueryText.parse(#"user.city = "c3""#)))
-        #expect(equality.contains { $0.contains("USING INDEX records_field_") }, "\(equality)")
+        #expect(equality.contains { $0.contains("USING INDEX records_by_") }, "\(equality)")
         let range = try await store.explain(Query(filter: try QueryText.parse("age > 150"), sortBy: FieldPath(["age"]), limit: 5))
-        #expect(range.contains { $0.contains("USING INDEX records_field_") }, "\(range)")
+        #expect(range.contains { $0.contains("USING INDEX records_by_") }, "\(range)")
         let unindexed = try await store.explain(Query(filter: try QueryText.parse(#"name like "K%""#)))
         #expect(unindexed.contains { $0.hasPrefix("SCAN") }, "\(unindexed)")
     }
@@ -147,5 +147,27 @@ import Testing
         _ = try await cache.get(b.id)
         #expect(await cache.misses == before + 1)
         _ = folder
+    }
+}
+
+@Suite struct MemoryIndexTests {
+    /// Indexed comparisons come from the index (only matching candidates), not from a scan.
+    @Test func indexedComparisonsAreAnsweredFromTheIndex() throws {
+        var table = RecordTable(indexed: [FieldPath(["age"]), FieldPath(["city"])])
+        for index in 0..<1000 {
+            table.store(
+                Record(
+                    id: String(format: "r%04d", index), data: .object(["age": .int(Int64(index % 100)), "city": .string(index % 2 == 0 ? "서울" : "부산"), "n": .int(Int64(index))]),
+                    type: .json, createdAt: 0, updatedAt: 0))
+        }
+        #expect(table.candidates(try QueryText.parse("age = 42"))?.count == 10)
+        #expect(table.candidates(try QueryText.parse("age >= 95"))?.count == 50)
+        #expect(table.candidates(try QueryText.parse(#"age in (1, 2) and city = "서울""#))?.count == 20)
+        #expect(table.candidates(try QueryText.parse("n = 5")) == nil, "n is not indexed: a scan")
+        #expect(table.candidates(try QueryText.parse("not age = 5")) == nil)
+        // Removing a record takes it out of its indexes.
+        table.remove("r0042")
+        #expect(table.candidates(try QueryText.parse("age = 42"))?.count == 9)
+        #expect(table.answer(Query(filter: try QueryText.parse("age = 42 and n < 300"))).map(\.id) == ["r0142", "r0242"])
     }
 }

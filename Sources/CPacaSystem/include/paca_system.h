@@ -26,6 +26,9 @@ struct paca_peer_credentials {
 /// The SO_PEERCRED socket option number.
 int paca_so_peercred(void);
 
+/// memmem(haystack, haystack_length, needle, needle_length) != NULL: glibc's vectorised search.
+int paca_contains_bytes(const void *haystack, long haystack_length, const void *needle, long needle_length);
+
 /// eventfd(0, EFD_CLOEXEC): a counter another thread can write to wake a poll().
 int paca_eventfd_cloexec(void);
 

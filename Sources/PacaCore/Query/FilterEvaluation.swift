@@ -19,6 +19,7 @@ extension Filter {
             case .notIn: return !value.arrayElements.contains { ValueRules.equal(field, $0) }
             case .like:
                 guard case .string(let text)? = field, case .string(let pattern) = value else { return false }
+                // The plain scalar matcher: the reference that CompiledFilter's byte matcher is tested against.
                 return ValueRules.like(Array(text.unicodeScalars), Array(pattern.unicodeScalars))
             }
         }
@@ -26,6 +27,7 @@ extension Filter {
 }
 
 extension JSONValue {
+    /// The elements of an array; empty for anything else.
     var arrayElements: [JSONValue] {
         if case .array(let elements) = self { return elements }
         return []
@@ -34,6 +36,9 @@ extension JSONValue {
 
 /// How values compare, equal and sort: one rule for every store (see ``Filter``).
 public enum ValueRules {
+    /// The two kinds of value that order: numbers and strings.
+    public enum Kind: Sendable { case number, string }
+
     /// `field = value`: no value equals null; numbers by value; strings by code points.
     public static func equal(_ field: JSONValue?, _ value: JSONValue) -> Bool {
         switch (field, value) {
@@ -76,7 +81,7 @@ public enum ValueRules {
         }
     }
 
-    /// SQL LIKE: `%` any run, `_` one character, `\` escapes; case-sensitive.
+    /// SQL LIKE over Unicode scalars, for patterns with `_` or escapes.
     public static func like(_ text: [Unicode.Scalar], _ pattern: [Unicode.Scalar]) -> Bool {
         // Pattern tokens: a literal scalar, one-any, or any-run.
         enum Token: Equatable { case literal(Unicode.Scalar), one, any }
@@ -148,18 +153,43 @@ extension Query {
         return Array(matching[start..<end])
     }
 
-    /// Sorts by the query's field and order, ties by id ascending.
+    /// Sorts by the query's field and order; ties go by id in the same direction (so a
+    /// descending sort lists the newest of equal values first, and one index on the field and the
+    /// id serves both directions).
     public func sort(_ records: inout [Record]) {
+        let descending = order == .desc
         guard let sortBy else {
-            records.sort { ValueRules.compareBytes($0.id, $1.id) < 0 }
+            records.sort { descending ? ValueRules.compareBytes($0.id, $1.id) > 0 : ValueRules.compareBytes($0.id, $1.id) < 0 }
             return
         }
-        let descending = order == .desc
         let keyed = records.map { ($0, $0.value(at: sortBy)) }
         records = keyed.sorted { left, right in
-            let order = ValueRules.sortOrder(left.1, right.1)
-            if order != 0 { return descending ? order > 0 : order < 0 }
-            return ValueRules.compareBytes(left.0.id, right.0.id) < 0
+            var order = ValueRules.sortOrder(left.1, right.1)
+            if order == 0 { order = ValueRules.compareBytes(left.0.id, right.0.id) }
+            return descending ? order > 0 : order < 0
         }.map(\.0)
+    }
+
+    /// The kind (number or string) every record the filter matches must have at `path`, when the
+    /// filter says so: a comparison of `path` with a number or a string by `=`, `>`, `>=`, `<`,
+    /// `<=`, alone or as one of the terms of an `and`.
+    public func guaranteedKind(of path: FieldPath) -> ValueRules.Kind? {
+        guard let filter else { return nil }
+        return Self.kind(of: path, in: filter)
+    }
+
+    static func kind(of path: FieldPath, in filter: Filter) -> ValueRules.Kind? {
+        switch filter {
+        case .compare(path, let op, let value) where [.eq, .gt, .gte, .lt, .lte].contains(op):
+            switch value {
+            case .int, .double: return .number
+            case .string: return .string
+            default: return nil
+            }
+        case .and(let filters):
+            return filters.lazy.compactMap { kind(of: path, in: $0) }.first
+        default:
+            return nil
+        }
     }
 }

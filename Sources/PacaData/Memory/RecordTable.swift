@@ -95,16 +95,81 @@ struct RecordTable: Sendable {
         for (path, _) in indexes { indexes[path]!.remove(record.value(at: path), id: record.id) }
     }
 
-    /// The reference answer, computed over the candidates the indexes allow.
+    /// The reference answer, computed over the candidates the indexes allow with the filter
+    /// compiled once.
     func answer(_ query: Query) -> [Record] {
-        guard let filter = query.filter, let ids = candidates(filter) else { return query.answer(from: records.values) }
-        var seen = Set<String>()
+        if let walked = walk(query) { return walked }
+        let compiled = query.filter.map(CompiledFilter.init)
         var found: [Record] = []
-        found.reserveCapacity(ids.count)
-        for id in ids where seen.insert(id).inserted {
-            if let record = records[id] { found.append(record) }
+        if let filter = query.filter, let ids = candidates(filter) {
+            var seen = Set<String>()
+            found.reserveCapacity(ids.count)
+            for id in ids where seen.insert(id).inserted {
+                if let record = records[id], compiled?.matches(record) ?? true { found.append(record) }
+            }
+        } else {
+            for record in records.values where compiled?.matches(record) ?? true { found.append(record) }
         }
-        return query.answer(from: found)
+        query.sort(&found)
+        let start = min(query.offset, found.count)
+        let end = query.limit.map { min(start + $0, found.count) } ?? found.count
+        return Array(found[start..<end])
+    }
+
+    /// A sorted, limited query on an indexed field that the filter pins to numbers or strings:
+    /// the index is walked in the asked order from the filter's bounds, and the walk stops once
+    /// `offset + limit` records matched, instead of collecting and sorting every match. Entries
+    /// are ordered by value then id, which is the sort rule within one kind.
+    func walk(_ query: Query) -> [Record]? {
+        guard let path = query.sortBy, let limit = query.limit, let index = indexes[path], let filter = query.filter,
+            let kind = query.guaranteedKind(of: path)
+        else { return nil }
+        let wanted = query.offset + limit
+        var found: [Record] = []
+        let descending = query.order == .desc
+        let compiled = CompiledFilter(filter)
+        func take(_ id: String) -> Bool {
+            if let record = records[id], compiled.matches(record) { found.append(record) }
+            return found.count < wanted
+        }
+        switch kind {
+        case .number:
+            let (lower, upper) = Self.bounds(of: path, in: filter) { value -> Double? in
+                switch value {
+                case .int(let number): Double(number)
+                case .double(let number): number
+                default: nil
+                }
+            }
+            index.numbers.walk(
+                from: lower?.0, inclusive: lower?.1 ?? true, to: upper?.0, inclusive: upper?.1 ?? true, descending: descending
+            ) { take($0.id) }
+        case .string:
+            let (lower, upper) = Self.bounds(of: path, in: filter) { value -> ByteOrderedString? in
+                if case .string(let text) = value { ByteOrderedString(text: text) } else { nil }
+            }
+            index.strings.walk(
+                from: lower?.0, inclusive: lower?.1 ?? true, to: upper?.0, inclusive: upper?.1 ?? true, descending: descending
+            ) { take($0.id) }
+        }
+        return Array(found.dropFirst(query.offset))
+    }
+
+    /// The tightest bounds the top-level comparisons of `filter` put on `path` (each with whether
+    /// it is inclusive); the walk uses them to start and stop, and the full filter still decides.
+    static func bounds<Key: Comparable>(
+        of path: FieldPath, in filter: Filter, key: (JSONValue) -> Key?
+    ) -> (lower: (Key, Bool)?, upper: (Key, Bool)?) {
+        let terms: [Filter]
+        if case .and(let all) = filter { terms = all } else { terms = [filter] }
+        var lower: (Key, Bool)?
+        var upper: (Key, Bool)?
+        for term in terms {
+            guard case .compare(path, let op, let value) = term, let bound = key(value) else { continue }
+            if op == .gt || op == .gte || op == .eq, lower.map({ bound > $0.0 }) ?? true { lower = (bound, op != .gt) }
+            if op == .lt || op == .lte || op == .eq, upper.map({ bound < $0.0 }) ?? true { upper = (bound, op != .lt) }
+        }
+        return (lower, upper)
     }
 
     /// Ids that include every record `filter` can match, or nil when only a scan can tell.

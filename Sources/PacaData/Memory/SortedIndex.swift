@@ -70,6 +70,39 @@ struct SortedIndex<Key: Comparable & Sendable>: Sendable {
         return result
     }
 
+    /// Visits entries with keys in the range, in key-then-id order (or its reverse), until `visit`
+    /// returns false.
+    func walk(
+        from lower: Key?, inclusive lowerInclusive: Bool, to upper: Key?, inclusive upperInclusive: Bool, descending: Bool,
+        _ visit: (Entry) -> Bool
+    ) {
+        func inRange(_ key: Key) -> Bool {
+            if let lower, key < lower || (!lowerInclusive && key == lower) { return false }
+            if let upper, key > upper || (!upperInclusive && key == upper) { return false }
+            return true
+        }
+        let ordered: [[Entry]] = descending ? chunks.reversed() : chunks
+        for chunk in ordered {
+            guard let first = chunk.first, let last = chunk.last else { continue }
+            if descending {
+                if let upper, first.key > upper { continue }
+                if let lower, last.key < lower { return }
+            } else {
+                if let lower, last.key < lower { continue }
+                if let upper, first.key > upper { return }
+            }
+            if descending {
+                for entry in chunk.reversed() where inRange(entry.key) {
+                    if !visit(entry) { return }
+                }
+            } else {
+                for entry in chunk where inRange(entry.key) {
+                    if !visit(entry) { return }
+                }
+            }
+        }
+    }
+
     private func chunkIndex(for entry: Entry) -> Int {
         var low = 0, high = chunks.count - 1
         while low < high {

@@ -90,7 +90,11 @@ struct SQLTranslator: Sendable {
             case .lte: return ordered(field, "<=", value)
             case .like:
                 guard case .string(let pattern) = value else { return SQLFragment("0") }
-                return SQLFragment("(") + field.type + SQLFragment(" = 'text' AND ") + field.value
+                var prefilter = SQLFragment("")
+                if path.metadata == nil, let needle = Self.likeNeedle(pattern) {
+                    prefilter = SQLFragment("paca_contains(data, ?) AND ", [needle.databaseValue])
+                }
+                return SQLFragment("(") + prefilter + field.type + SQLFragment(" = 'text' AND ") + field.value
                     + SQLFragment(" GLOB ?)", [Self.glob(fromLike: pattern).databaseValue])
             }
         }
@@ -146,18 +150,54 @@ struct SQLTranslator: Sendable {
 
     static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
-    /// ORDER BY for `query`: kind rank, then value, then id, as ``Query/sort(_:)``.
+    /// ORDER BY for `query`: kind rank, then value, then id, all in the query's direction, as
+    /// ``Query/sort(_:)``. When the filter already pins the field to numbers or strings, the rank
+    /// is constant and the order is just value then id, which the field's index `(value, id)`
+    /// delivers in order, so `LIMIT` stops early instead of sorting every match.
     func ordering(_ query: Query) -> SQLFragment {
-        guard let path = query.sortBy else { return SQLFragment(" ORDER BY id") }
-        let field = access(path)
         let direction = query.order == .desc ? " DESC" : ""
+        guard let path = query.sortBy else { return SQLFragment(" ORDER BY id" + direction) }
+        let field = access(path)
+        if query.guaranteedKind(of: path) != nil {
+            return SQLFragment(" ORDER BY ") + field.value + SQLFragment(direction + ", id" + direction)
+        }
         let rank =
             SQLFragment("CASE WHEN ") + field.type + SQLFragment(" IS NULL OR ") + field.type + SQLFragment(" = 'null' THEN 0 WHEN ")
             + field.type + SQLFragment(" IN ('true', 'false') THEN 1 WHEN ") + field.type + SQLFragment(" IN ('integer', 'real') THEN 2 WHEN ")
             + field.type + SQLFragment(" = 'text' THEN 3 ELSE 4 END")
         let value = SQLFragment("CASE WHEN ") + field.type + SQLFragment(" IN ('array', 'object') THEN NULL ELSE ") + field.value
             + SQLFragment(" END")
-        return SQLFragment(" ORDER BY ") + rank + SQLFragment(direction + ", ") + value + SQLFragment(direction + ", id")
+        return SQLFragment(" ORDER BY ") + rank + SQLFragment(direction + ", ") + value + SQLFragment(direction + ", id" + direction)
+    }
+
+    /// Text the stored JSON must contain for `field like pattern` to hold: the pattern's longest
+    /// literal piece as the serializer writes it (with the opening quote when the pattern starts
+    /// with it). Finding it with `paca_contains` (memmem) is much cheaper than parsing every row's
+    /// JSON, and it is only a necessary condition, so the exact test still follows.
+    static func likeNeedle(_ pattern: String) -> String? {
+        var pieces: [String] = [""]
+        var escaped = false
+        for scalar in pattern.unicodeScalars {
+            if escaped {
+                pieces[pieces.count - 1].unicodeScalars.append(scalar)
+                escaped = false
+            } else if scalar == "\\" {
+                escaped = true
+            } else if scalar == "%" || scalar == "_" {
+                pieces.append("")
+            } else {
+                pieces[pieces.count - 1].unicodeScalars.append(scalar)
+            }
+        }
+        if escaped { pieces[pieces.count - 1] += "\\" }
+        func serialized(_ text: String) -> String {
+            String(decoding: JSONValue.string(text).serialized.dropFirst().dropLast(), as: UTF8.self)
+        }
+        var needle = pieces.max { $0.utf8.count < $1.utf8.count }.map(serialized) ?? ""
+        if let first = pieces.first, !first.isEmpty, serialized(first).utf8.count + 1 >= needle.utf8.count {
+            needle = "\"" + serialized(first)
+        }
+        return needle.utf8.count >= 2 ? needle : nil
     }
 
     /// A LIKE pattern (`%`, `_`, `\` escapes) as a GLOB pattern, which is case-sensitive like the rule.

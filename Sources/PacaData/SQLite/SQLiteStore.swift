@@ -29,6 +29,7 @@ public final class SQLiteStore: DataStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             db.add(function: SQLiteStore.extract)
             db.add(function: SQLiteStore.type)
+            SQLiteFunctions.install(on: db)
         }
         let dataPaths = indexed.filter { $0.metadata == nil }
         for path in dataPaths where SQLTranslator.jsonPath(path) == nil {
@@ -53,7 +54,7 @@ public final class SQLiteStore: DataStore {
                     for path in dataPaths {
                         let literal = SQLTranslator.literal(path)!
                         try db.execute(
-                            sql: "CREATE INDEX IF NOT EXISTS \"records_field_\(Self.indexName(path))\" ON records (json_extract(data, \(literal)))")
+                            sql: "CREATE INDEX IF NOT EXISTS \"records_by_\(Self.indexName(path))\" ON records (json_extract(data, \(literal)), id)")
                     }
                 }
                 return .success(pool)
