@@ -40,14 +40,15 @@ enum DataBench {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state >> 33
         }
-        let name = surnames[Int(next() % 10)] + " " + given[Int(next() % 30)]
+        let surname = surnames[Int(next() % 10)], first = given[Int(next() % 30)]
+        let name = surname + " " + first
         let tags = (0..<(2 + Int(next() % 2))).map { _ in JSONValue.string(topics[Int(next() % 6)]) }
         let loss = Double(next() % 100_000) / 100_000
         return .object([
-            "run": .string(String(format: "run-%07d", index)),
+            "run": .string(runName(index)),
             "user": .object([
                 "name": .string(name), "city": .string(cities[Int(next() % 20)]),
-                "email": .string(name.lowercased().replacingOccurrences(of: " ", with: ".") + "@lab.example"),
+                "email": .string(first + "." + surname + "@lab.example"),
             ]),
             "age": .int(Int64(18 + next() % 53)),
             "status": .string(statuses[Int(next() % 5)]),
@@ -55,6 +56,12 @@ enum DataBench {
             "metrics": .object(["loss": .double(loss), "accuracy": .double(1 - loss / 2), "epochs": .int(Int64(1 + next() % 100))]),
             "notes": .string("checkpoint every \(1 + next() % 10) epochs; lr warmup \(next() % 1000) steps; seed \(next() % 100_000)"),
         ])
+    }
+
+    /// `run-0000042`: zero-padded without Foundation, so generating records costs little next to storing them.
+    static func runName(_ index: Int) -> String {
+        let digits = String(index)
+        return "run-" + String(repeating: "0", count: max(0, 7 - digits.count)) + digits
     }
 
     /// The child: one store, every measurement, the result as JSON at `directory/result.json`.
@@ -72,14 +79,13 @@ enum DataBench {
             fatalError("cannot open the \(kind) store: \(error)")
         }
         let writers = 64
-        let prepared = (0..<count).map(record)
         let started = Runner.now()
         await withTaskGroup(of: Void.self) { group in
             for writer in 0..<writers {
                 group.addTask {
                     var index = writer
                     while index < count {
-                        _ = try? await store.put(prepared[index], type: .json, id: nil)
+                        _ = try? await store.put(record(index), type: .json, id: nil)
                         index += writers
                     }
                 }
@@ -98,7 +104,7 @@ enum DataBench {
             return (samples, matches)
         }
         let (equality, _) = await time(200) { run in
-            Query(filter: .compare(FieldPath(["run"]), .eq, .string(String(format: "run-%07d", (run * 7919) % count))))
+            Query(filter: .compare(FieldPath(["run"]), .eq, .string(runName((run * 7919) % count))))
         }
         let (range, rangeMatches) = await time(50) { run in
             let low = 20 + run % 40

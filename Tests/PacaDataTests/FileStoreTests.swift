@@ -170,4 +170,20 @@ import Testing
         #expect(table.candidates(try QueryText.parse("age = 42"))?.count == 9)
         #expect(table.answer(Query(filter: try QueryText.parse("age = 42 and n < 300"))).map(\.id) == ["r0142", "r0242"])
     }
+
+    /// Large tables are scanned in parts on several threads; removals move records around. The
+    /// answers stay the reference ones.
+    @Test func parallelScansOfALargeTableGiveTheReferenceAnswer() throws {
+        var table = RecordTable(indexed: [FieldPath(["age"])])
+        var random = SeededRandom(state: 3)
+        for index in 0..<30_000 {
+            table.store(Record(id: String(format: "r%06d", index), data: StorePropertyTests.randomRecord(&random), type: .json, createdAt: 0, updatedAt: 0))
+        }
+        for index in stride(from: 0, to: 30_000, by: 7) { table.remove(String(format: "r%06d", index)) }
+        #expect(table.count == 30_000 - 4286)
+        for _ in 0..<20 {
+            let query = Query(filter: StorePropertyTests.randomFilter(&random), sortBy: FieldPath(["b"]), limit: 50)
+            #expect(table.answer(query).map(\.id) == query.answer(from: table.rows).map(\.id))
+        }
+    }
 }

@@ -1,4 +1,20 @@
+import Dispatch
 import PacaCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Buffers handed to `concurrentPerform`'s workers, each touching only its own part.
+private struct UnsafeSendableBuffer: @unchecked Sendable {
+    let base: UnsafeMutableBufferPointer<[Record]>
+    init(_ base: UnsafeMutableBufferPointer<[Record]>) { self.base = base }
+}
+
+private struct UnsafeSendableRows: @unchecked Sendable {
+    let base: UnsafeBufferPointer<Record>
+    init(_ base: UnsafeBufferPointer<Record>) { self.base = base }
+}
 
 /// Records in memory with secondary indexes on declared fields: the state behind the memory and
 /// file stores. An equality, `in` or range comparison on an indexed field finds its candidates in
@@ -64,29 +80,43 @@ struct RecordTable: Sendable {
         }
     }
 
-    private(set) var records: [String: Record] = [:]
+    /// Records in one contiguous array (a scan walks memory in order and splits across cores),
+    /// with each id's position; a removal moves the last record into the hole.
+    private(set) var rows: ContiguousArray<Record> = []
+    private var positions: [String: Int] = [:]
     private(set) var indexes: [FieldPath: FieldIndex] = [:]
 
     init(indexed: [FieldPath]) {
         for path in indexed { indexes[path] = FieldIndex() }
     }
 
-    var count: Int { records.count }
+    var count: Int { rows.count }
 
     /// Every record, in id order.
-    var allRecords: [Record] { records.values.sorted { ValueRules.compareBytes($0.id, $1.id) < 0 } }
+    var allRecords: [Record] { rows.sorted { ValueRules.compareBytes($0.id, $1.id) < 0 } }
 
-    subscript(id: String) -> Record? { records[id] }
+    subscript(id: String) -> Record? { positions[id].map { rows[$0] } }
 
     mutating func store(_ record: Record) {
-        if let old = records[record.id] { unindex(old) }
-        records[record.id] = record
+        if let position = positions[record.id] {
+            unindex(rows[position])
+            rows[position] = record
+        } else {
+            positions[record.id] = rows.count
+            rows.append(record)
+        }
         for (path, _) in indexes { indexes[path]!.add(record.value(at: path), id: record.id) }
     }
 
     @discardableResult
     mutating func remove(_ id: String) -> Record? {
-        guard let old = records.removeValue(forKey: id) else { return nil }
+        guard let position = positions.removeValue(forKey: id) else { return nil }
+        let old = rows[position]
+        let last = rows.removeLast()
+        if position < rows.count {
+            rows[position] = last
+            positions[last.id] = position
+        }
         unindex(old)
         return old
     }
@@ -105,16 +135,40 @@ struct RecordTable: Sendable {
             var seen = Set<String>()
             found.reserveCapacity(ids.count)
             for id in ids where seen.insert(id).inserted {
-                if let record = records[id], compiled?.matches(record) ?? true { found.append(record) }
+                if let record = self[id], compiled?.matches(record) ?? true { found.append(record) }
             }
+        } else if let compiled {
+            found = scan(compiled)
         } else {
-            for record in records.values where compiled?.matches(record) ?? true { found.append(record) }
+            found = Array(rows)
         }
         query.sort(&found)
         let start = min(query.offset, found.count)
         let end = query.limit.map { min(start + $0, found.count) } ?? found.count
         return Array(found[start..<end])
     }
+
+    /// Every record `filter` matches, looking at all of them: split across the CPUs when there are
+    /// many, each part collecting its own matches.
+    func scan(_ filter: CompiledFilter) -> [Record] {
+        let parts = rows.count >= 20_000 ? min(8, max(1, Self.processors)) : 1
+        guard parts > 1 else { return rows.filter(filter.matches) }
+        let size = (rows.count + parts - 1) / parts
+        var found = [[Record]](repeating: [], count: parts)
+        rows.withUnsafeBufferPointer { all in
+            found.withUnsafeMutableBufferPointer { results in
+                let results = UnsafeSendableBuffer(results)
+                let all = UnsafeSendableRows(all)
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let range = (part * size)..<min(all.base.count, (part + 1) * size)
+                    results.base[part] = all.base[range].filter(filter.matches)
+                }
+            }
+        }
+        return found.flatMap { $0 }
+    }
+
+    static let processors = sysconf(Int32(_SC_NPROCESSORS_ONLN))
 
     /// A sorted, limited query on an indexed field that the filter pins to numbers or strings:
     /// the index is walked in the asked order from the filter's bounds, and the walk stops once
@@ -129,7 +183,7 @@ struct RecordTable: Sendable {
         let descending = query.order == .desc
         let compiled = CompiledFilter(filter)
         func take(_ id: String) -> Bool {
-            if let record = records[id], compiled.matches(record) { found.append(record) }
+            if let record = self[id], compiled.matches(record) { found.append(record) }
             return found.count < wanted
         }
         switch kind {
