@@ -161,3 +161,22 @@ func makeArchive(
         header: ManifestHeader(backupID: "test", setName: "unit", createdAt: 1_795_744_800),
         options: CreationOptions(level: level, threads: threads, pieceSize: pieceSize, excludes: try excludes.map { try .init($0) }))
 }
+
+/// Runs long synchronous test work on a thread of its own and waits for it, so it does not hold a
+/// thread of the cooperative pool (two on this machine) that every async test shares.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// `#require` for code that runs off the test's task: the value, or an error naming the line.
+func required<T>(_ value: T?, line: Int = #line) throws -> T {
+    guard let value else { throw RequiredValueMissing(line: line) }
+    return value
+}
+
+struct RequiredValueMissing: Error, CustomStringConvertible {
+    var line: Int
+    var description: String { "a required value was missing at line \(line)" }
+}

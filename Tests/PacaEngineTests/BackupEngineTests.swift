@@ -34,7 +34,7 @@ import Testing
 
     @Test func requestsForARunningSetShareOneFollowUpBackup() async throws {
         let ws = Workspace()
-        ws.writeSlowSource(blocks: 1024)
+        ws.writeSlowSource(blocks: 4096)
         let (engine, _) = try await engine(ws, level: 9, threads: 1)
         let first = try await engine.requestBackup(set: "data", trigger: "manual", reason: "first")
         let second = try await engine.requestBackup(set: "data", trigger: "manual", reason: "second")
@@ -83,7 +83,7 @@ import Testing
 
     @Test func stoppingCancelsARunningBackupAndLeavesNoPartialFile() async throws {
         let ws = Workspace()
-        ws.writeSlowSource(blocks: 1024)
+        ws.writeSlowSource(blocks: 4096)
         let (engine, catalog) = try await engine(ws, level: 9, threads: 1)
         let ticket = try await engine.requestBackup(set: "data", trigger: "manual", reason: nil)
         let queued = try await engine.requestBackup(set: "data", trigger: "manual", reason: nil)

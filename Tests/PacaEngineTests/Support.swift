@@ -34,8 +34,9 @@ final class Workspace {
 
     /// A source that takes seconds to back up at level 9 on one thread: one noisy MiB hard-linked
     /// `blocks` times (the archive stores links as copies). Tests that must stop a backup before it
-    /// ends use many blocks: a loaded test run can starve the test's own task for seconds while the
-    /// backup's threads keep going.
+    /// ends use thousands of blocks: in a loaded test run, synchronous tests of other suites can hold
+    /// every thread of the cooperative pool for over a minute (seen in CI: 80 s), starving the
+    /// test's own task while the backup's threads keep going. A prompt cancel costs nothing extra.
     func writeSlowSource(blocks: Int = 64) {
         write("source/block-0", noise(1 << 20))
         for index in 1..<blocks { link(sub("source/block-0"), sub("source/block-\(index)")) }

@@ -25,18 +25,21 @@ extension MethodRouter {
         return try await awaitBackup(ticket, progress: wantsProgress, send: send)
     }
 
+    /// Reads the progress of the backup of `ticket` for ``ProgressReporter`` (phase `queued` until it starts).
+    static func progress(of ticket: BackupEngine.Ticket, in engine: BackupEngine) -> @Sendable () async -> JSONValue? {
+        {
+            guard let current = await engine.progress(of: ticket) else { return nil }
+            return ProgressReporter.json(current.progress, id: current.id, phase: current.id == nil ? "queued" : "backup")
+        }
+    }
+
     /// Waits for the backup of `ticket`, sending progress notifications when asked, and returns its
     /// record; a backup that did not complete is an error whose data carries the record.
     func awaitBackup(_ ticket: BackupEngine.Ticket, progress wanted: Bool, send: @escaping ProgressSink) async throws(RPCError) -> JSONValue
     {
         let engine = context.engine
-        let record = try await ProgressReporter.run(
-            enabled: wanted,
-            read: {
-                guard let current = await engine.progress(of: ticket) else { return nil }
-                return ProgressReporter.json(current.progress, id: current.id, phase: current.id == nil ? "queued" : "backup")
-            }, send: send
-        ) { () throws(RPCError) in
+        let record = try await ProgressReporter.run(enabled: wanted, read: Self.progress(of: ticket, in: engine), send: send) {
+            () throws(RPCError) in
             do throws(EngineError) { return try await engine.outcome(of: ticket) } catch { throw RPCError(error) }
         }
         let json = try encode(record)

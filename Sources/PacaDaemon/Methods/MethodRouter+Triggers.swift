@@ -62,13 +62,8 @@ extension MethodRouter {
         let outcomes: [Result<BackupRecord, EngineError>]
         if tickets.count == 1, try params.bool("progress", default: false) {
             let ticket = tickets[0]
-            let outcome = try await ProgressReporter.run(
-                enabled: true,
-                read: {
-                    guard let current = await engine.progress(of: ticket) else { return nil }
-                    return ProgressReporter.json(current.progress, id: current.id, phase: current.id == nil ? "queued" : "backup")
-                }, send: send
-            ) { () -> Result<BackupRecord, EngineError> in
+            let outcome = try await ProgressReporter.run(enabled: true, read: Self.progress(of: ticket, in: engine), send: send) {
+                () -> Result<BackupRecord, EngineError> in
                 await Result { () async throws(EngineError) in try await engine.outcome(of: ticket) }
             }
             outcomes = [outcome]

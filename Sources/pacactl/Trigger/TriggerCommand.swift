@@ -40,7 +40,21 @@ struct SetTriggerOptions: ParsableArguments {
     var noWait = false
 }
 
-struct TrainingStartCommand: ParsableCommand {
+/// A trigger that backs up the sets listing it: each command only names its kind.
+protocol SetTriggerCommand: ParsableCommand {
+    static var kind: String { get }
+    var options: SetTriggerOptions { get }
+    var daemon: DaemonOptions { get }
+}
+
+extension SetTriggerCommand {
+    func run() throws {
+        try TriggerCommand.fire(Self.kind, set: options.set, reason: options.reason, noWait: options.noWait, daemon: daemon)
+    }
+}
+
+struct TrainingStartCommand: SetTriggerCommand {
+    static let kind = "training_start"
     static let configuration = CommandConfiguration(
         commandName: "training-start",
         abstract: "Announce a training run: the sets that take training_start are backed up, and this waits until that is done.",
@@ -50,26 +64,20 @@ struct TrainingStartCommand: ParsableCommand {
 
     @OptionGroup var options: SetTriggerOptions
     @OptionGroup var daemon: DaemonOptions
-
-    func run() throws {
-        try TriggerCommand.fire("training_start", set: options.set, reason: options.reason, noWait: options.noWait, daemon: daemon)
-    }
 }
 
-struct ConfigChangeCommand: ParsableCommand {
+struct ConfigChangeCommand: SetTriggerCommand {
+    static let kind = "config_change"
     static let configuration = CommandConfiguration(
         commandName: "config-change",
         abstract: "Back up the sets that take config_change now, as if their watched files had changed and gone quiet.")
 
     @OptionGroup var options: SetTriggerOptions
     @OptionGroup var daemon: DaemonOptions
-
-    func run() throws {
-        try TriggerCommand.fire("config_change", set: options.set, reason: options.reason, noWait: options.noWait, daemon: daemon)
-    }
 }
 
-struct ShutdownTriggerCommand: ParsableCommand {
+struct ShutdownTriggerCommand: SetTriggerCommand {
+    static let kind = "shutdown"
     static let configuration = CommandConfiguration(
         commandName: "shutdown",
         abstract: "Back up the sets that take shutdown now, as a stop would, without stopping the daemon.",
@@ -77,10 +85,6 @@ struct ShutdownTriggerCommand: ParsableCommand {
 
     @OptionGroup var options: SetTriggerOptions
     @OptionGroup var daemon: DaemonOptions
-
-    func run() throws {
-        try TriggerCommand.fire("shutdown", set: options.set, reason: options.reason, noWait: options.noWait, daemon: daemon)
-    }
 }
 
 struct EmergencyCommand: ParsableCommand {
