@@ -102,6 +102,12 @@ import Testing
         #expect(unindexed.contains { $0.hasPrefix("SCAN") }, "\(unindexed)")
     }
 
+    @Test func commitsAreSyncedToDiskNotJustToTheWAL() async throws {
+        let folder = Folder()
+        let store = try await SQLiteStore(path: folder.path + "/db.sqlite", clock: TestClock().now)
+        #expect(try await store.synchronousMode() == 2, "synchronous = FULL on the writer")
+    }
+
     @Test func aDamagedDatabaseIsAnErrorNamingTheFile() async throws {
         let folder = Folder()
         let path = folder.path + "/db.sqlite"

@@ -26,7 +26,6 @@ public final class SQLiteStore: DataStore {
         var configuration = Configuration()
         configuration.label = "paca.sqlite"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             db.add(function: SQLiteStore.extract)
             db.add(function: SQLiteStore.type)
             SQLiteFunctions.install(on: db)
@@ -39,6 +38,10 @@ public final class SQLiteStore: DataStore {
         let opened = await BlockingWork.run("sqlite-open") { () -> Result<DatabasePool, DataError> in
             do {
                 let pool = try DatabasePool(path: path, configuration: settings)
+                // GRDB turns WAL on with synchronous = NORMAL, which can lose the last commits to a
+                // power cut; every acknowledged write here must survive one, and only the writer
+                // connection commits.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
                 try pool.write { db in
                     try db.execute(
                         sql: """
@@ -110,6 +113,11 @@ public final class SQLiteStore: DataStore {
 
     public func count() async throws(DataError) -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0 }.get()
+    }
+
+    /// The writer's `PRAGMA synchronous` (2 is FULL), for the test that holds it to its promise.
+    func synchronousMode() async throws -> Int {
+        try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// The SQL a query runs, for tests that check an index is used.
