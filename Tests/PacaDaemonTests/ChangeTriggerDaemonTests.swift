@@ -50,6 +50,7 @@ import Testing
             try Self.save(daemon, "configs/train.yaml", "lr: 0.\(index)\n")
             usleep(40_000)
         }
+        #expect(try daemon.pacactl(["status"]).stdout.contains("config_change"))
         let first = try Self.waitForBackups(daemon, count: 1)
         #expect(first.count == 1)
         #expect(first.first?["trigger"] as? String == "config_change")

@@ -22,11 +22,16 @@ struct StatusCommand: ParsableCommand {
                 "  \(activity.text("kind")) \(activity["backup"]?.stringValue ?? activity.text("set"))\(percent): \(activity.bytes("bytes")) of \(activity.bytes("total_bytes"))"
             )
         }
-        var table = Table("SET", "LAST BACKUP", "STATUS", "FINISHED", "QUEUED")
+        var table = Table("SET", "LAST BACKUP", "STATUS", "FINISHED", "QUEUED", "TRIGGERS")
         for set in status["sets"]?.arrayValue ?? [] {
             let last = set["last_backup"] ?? .null
+            var triggers = (set["triggers"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
+            if let due = set["watch"]?["due_in_seconds"]?.doubleValue {
+                triggers += " (changes seen; backup in \(Int(due.rounded(.up))) s)"
+            }
             table.add(
-                set.text("name"), last.text("id"), last.text("status"), last.text("finished_at"), set["queued"] == .bool(true) ? "yes" : "")
+                set.text("name"), last.text("id"), last.text("status"), last.text("finished_at"), set["queued"] == .bool(true) ? "yes" : "",
+                triggers)
         }
         print(table.render())
         let jobs = status["jobs"]?.arrayValue ?? []
