@@ -170,6 +170,25 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
     }
 }
 
+/// Failed checks of work that runs off the test's task, reported by the test afterwards.
+struct Checks {
+    private(set) var problems: [String] = []
+
+    mutating func callAsFunction(_ ok: Bool, _ what: @autoclosure () -> String = "", line: Int = #line) {
+        if !ok { problems.append("line \(line): \(what())") }
+    }
+}
+
+/// Runs long synchronous checks on a thread of their own (so other suites' async tests keep the
+/// cooperative pool) and returns what failed.
+func checkedOffPool(_ body: @escaping @Sendable (inout Checks) throws -> Void) async throws -> [String] {
+    try await offPool {
+        var checks = Checks()
+        try body(&checks)
+        return checks.problems
+    }
+}
+
 /// `#require` for code that runs off the test's task: the value, or an error naming the line.
 func required<T>(_ value: T?, line: Int = #line) throws -> T {
     guard let value else { throw RequiredValueMissing(line: line) }

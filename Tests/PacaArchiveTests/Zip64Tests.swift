@@ -41,13 +41,8 @@ import Testing
 
     /// More than 65,535 entries: ZIP64 end records, readable by every tool.
     @Test func moreThan65535EntriesRoundTrip() async throws {
-        // Minutes of synchronous work: on a thread of its own, so the cooperative pool that other
-        // suites' async tests need is not held meanwhile; the checks are reported afterwards.
-        let problems = try await offPool { () throws -> [String] in
-            var problems: [String] = []
-            func check(_ ok: Bool, _ what: @autoclosure () -> String = "", line: Int = #line) {
-                if !ok { problems.append("line \(line): \(what())") }
-            }
+        // Minutes of synchronous work, off the cooperative pool (see checkedOffPool).
+        let problems = try await checkedOffPool { check in
             let temp = TempDirectory()
             let root = temp.sub("many")
             var failures = 0
@@ -85,7 +80,6 @@ import Testing
                 check(test.stdout.contains("Everything is Ok"), "\(test.stdout.suffix(500))")
             }
     
-            return problems
         }
         #expect(problems.isEmpty, "\(problems)")
     }
@@ -93,13 +87,8 @@ import Testing
     /// A sparse file just over 4 GiB, deflated (sizes past 32 bits), then stored, so the archive
     /// itself passes 4 GiB and the entries after it start beyond it.
     @Test func filesAndArchivesOver4GiBRoundTrip() async throws {
-        // Minutes of synchronous work: on a thread of its own, so the cooperative pool that other
-        // suites' async tests need is not held meanwhile; the checks are reported afterwards.
-        let problems = try await offPool { () throws -> [String] in
-            var problems: [String] = []
-            func check(_ ok: Bool, _ what: @autoclosure () -> String = "", line: Int = #line) {
-                if !ok { problems.append("line \(line): \(what())") }
-            }
+        // Minutes of synchronous work, off the cooperative pool (see checkedOffPool).
+        let problems = try await checkedOffPool { check in
             let temp = TempDirectory()
             try Tree.write(temp.sub("big/marker.txt"), "before")
             check(truncate(temp.sub("big/marker.txt"), 0) == 0)
@@ -140,7 +129,6 @@ import Testing
                 check(read.stdout.hasPrefix("after the 4 GiB mark"), "\(read.stderr)")
             }
     
-            return problems
         }
         #expect(problems.isEmpty, "\(problems)")
     }
