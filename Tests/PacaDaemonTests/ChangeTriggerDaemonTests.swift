@@ -117,4 +117,30 @@ import Testing
         #expect(found.first?["trigger"] as? String == "config_change")
         daemon.stop()
     }
+
+    @Test func aWatchedFolderMissingAtStartIsWatchedAfterAReload() throws {
+        let daemon = try DaemonHarness()
+        daemon.write("a.txt", Array("hello".utf8))
+        try daemon.writeConfig(
+            sets: """
+                  data:
+                    paths: [\(daemon.source)]
+                    triggers: [config_change]
+                    watch: [\(daemon.source)/later/cfg/train.yaml]
+                    debounce: 1s
+                """)
+        try daemon.start()
+        var logged = false
+        for _ in 0..<200 where !logged {
+            logged = daemon.log().contains("does not exist")
+            if !logged { usleep(25_000) }
+        }
+        #expect(logged, "the missing folder is logged")
+        daemon.write("later/cfg/train.yaml", Array("lr: 0\n".utf8))
+        #expect(try daemon.pacactl(["reload"]).status == 0)
+        try Self.save(daemon, "later/cfg/train.yaml", "lr: 1\n")
+        let found = try Self.waitForBackups(daemon, count: 1)
+        #expect(found.first?["trigger"] as? String == "config_change")
+        daemon.stop()
+    }
 }

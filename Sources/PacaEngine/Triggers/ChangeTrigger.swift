@@ -68,8 +68,9 @@ public actor ChangeTrigger {
     private static let start = ContinuousClock.now
 
     /// Watches what `config` asks for (at start and on reload). Sets that keep watching keep
-    /// their pending changes; the watcher is rebuilt only when the watched paths change. Walking
-    /// the watched folders happens on a thread of its own.
+    /// their pending changes; the watches are rebuilt every time, so a watched path whose folder
+    /// was missing is picked up by the next reload once it exists. Walking the watched folders
+    /// happens on a thread of its own.
     public func apply(_ config: DaemonConfig) async {
         var next: [String: Watched] = [:]
         for set in config.sets where set.listens(to: .configChange) && !set.watch.isEmpty {
@@ -85,7 +86,6 @@ public actor ChangeTrigger {
         arm()
         let roots = Array(Set(next.values.flatMap(\.set.watch))).sorted()
         let ignoring = Self.ownPaths(config)
-        guard watcherSpec.map({ $0 != roots || $1 != ignoring }) ?? true else { return }
         watcher?.stop()
         watcher = nil
         watcherSpec = (roots, ignoring)
