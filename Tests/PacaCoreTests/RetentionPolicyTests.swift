@@ -1,0 +1,138 @@
+import PacaCore
+import Testing
+
+@Suite struct RetentionPolicyTests {
+    /// Nine backups, newest first: A 2027-01-01 00:30 (a Friday, ISO week 2026-W53), B 2026-02-15
+    /// 08:00 (W07), C 2026-02-01 08:00 (W05), D 2026-01-08 08:00 (W02), E 2026-01-03 08:00, F
+    /// 2026-01-02 18:00, G 2026-01-02 09:00, H 2026-01-01 12:00, I 2026-01-01 10:00 (E-I in W01).
+    static let times: [(String, String)] = [
+        ("A", "2027-01-01T00:30:00Z"), ("B", "2026-02-15T08:00:00Z"), ("C", "2026-02-01T08:00:00Z"), ("D", "2026-01-08T08:00:00Z"),
+        ("E", "2026-01-03T08:00:00Z"), ("F", "2026-01-02T18:00:00Z"), ("G", "2026-01-02T09:00:00Z"), ("H", "2026-01-01T12:00:00Z"),
+        ("I", "2026-01-01T10:00:00Z"),
+    ]
+
+    static func items(pinned: Set<String> = [], incomplete: Set<String> = []) -> [RetentionPolicy.Item] {
+        times.reversed().map { id, text in
+            RetentionPolicy.Item(
+                id: id, time: CivilTime(rfc3339: text)!.unixSeconds, isComplete: !incomplete.contains(id), isPinned: pinned.contains(id))
+        }
+    }
+
+    static func kept(_ policy: RetentionPolicy, pinned: Set<String> = [], incomplete: Set<String> = []) -> String {
+        policy.apply(to: items(pinned: pinned, incomplete: incomplete)).filter(\.keep).map(\.id).joined()
+    }
+
+    /// The hand-computed table: each row is worked out from the nine dates above.
+    @Test(arguments: [
+        (RetentionPolicy(keepLast: 3), "ABC"),
+        (RetentionPolicy(keepHourly: 3), "ABC"),
+        (RetentionPolicy(keepDaily: 4), "ABCD"),
+        (RetentionPolicy(keepDaily: 10), "ABCDEFH"),  // the newest of each day: F for the 2nd, H for the 1st
+        (RetentionPolicy(keepWeekly: 3), "ABC"),
+        (RetentionPolicy(keepWeekly: 10), "ABCDE"),  // E is the newest of 2026-W01
+        (RetentionPolicy(keepMonthly: 3), "ABD"),  // C shares February with B
+        (RetentionPolicy(keepMonthly: -1), "ABD"),
+        (RetentionPolicy(keepYearly: 2), "AB"),
+        (RetentionPolicy(keepWithin: 363 * 86_400), "ABCDE"),  // relative to A, the newest: back to 2026-01-03 00:30
+        (RetentionPolicy(keepWithin: 86_400), "A"),
+        (RetentionPolicy(keepLast: 1, keepMonthly: 2), "AB"),
+        (RetentionPolicy(keepDaily: 2, keepWeekly: 4, keepYearly: 5), "ABCD"),
+        (RetentionPolicy(), "ABCDEFGHI"),  // no rule: nothing is pruned
+    ])
+    func policiesKeepWhatResticWould(policy: RetentionPolicy, expected: String) {
+        #expect(Self.kept(policy) == expected)
+    }
+
+    @Test func pinnedBackupsStayAndTheNewestCompleteOneAlwaysStays() {
+        #expect(Self.kept(RetentionPolicy(keepDaily: 2), pinned: ["G"]) == "ABG")
+        #expect(Self.kept(RetentionPolicy(keepDaily: 2, keepTagged: false), pinned: ["G"]) == "AB")
+        // A failed (incomplete): the rules count complete backups only, and B is now the newest.
+        let decisions = RetentionPolicy(keepLast: 1).apply(to: Self.items(incomplete: ["A"]))
+        #expect(decisions.filter(\.keep).map(\.id) == ["B"])
+        #expect(decisions.first { $0.id == "B" }?.reasons == [.newest, .last])
+        #expect(decisions.first { $0.id == "A" }?.reasons == [])
+    }
+
+    @Test func periodsAreReadInTheDaemonsZone() {
+        // 2026-01-01 23:30 UTC is 2026-01-02 08:30 in Seoul (UTC+9): two backups on one UTC day
+        // fall on two Seoul days.
+        let items = [
+            RetentionPolicy.Item(id: "late", time: CivilTime(rfc3339: "2026-01-01T23:30:00Z")!.unixSeconds),
+            RetentionPolicy.Item(id: "early", time: CivilTime(rfc3339: "2026-01-01T01:00:00Z")!.unixSeconds),
+        ]
+        let utc = RetentionPolicy(keepDaily: 5).apply(to: items).filter(\.keep).map(\.id)
+        let seoul = RetentionPolicy(keepDaily: 5).apply(to: items, zone: ZoneRules(fixedOffset: 9 * 3600, name: "Asia/Seoul")).filter(\.keep).map(\.id)
+        #expect(utc == ["late"])
+        #expect(seoul == ["late", "early"])
+    }
+
+    /// Three years of hourly backups (a simulated clock, no waiting): each rule alone keeps
+    /// exactly the backups a person would pick from a calendar.
+    @Test func threeYearsOfHourlyBackups() {
+        let start = CivilTime(rfc3339: "2024-01-01T00:00:00Z")!.unixSeconds
+        let end = CivilTime(rfc3339: "2026-12-31T23:00:00Z")!.unixSeconds
+        let items = stride(from: start, through: end, by: 3600).map { RetentionPolicy.Item(id: String($0), time: $0) }
+        func kept(_ policy: RetentionPolicy) -> [String] {
+            policy.apply(to: items).filter(\.keep).map { CivilTime(unixSeconds: Int64($0.id)!).rfc3339 }
+        }
+        // The last backup of each of the last 30 days: 23:00 from 2026-12-02 to 2026-12-31.
+        #expect(kept(RetentionPolicy(keepDaily: 30)) == (2...31).reversed().map { String(format2: "2026-12-%02dT23:00:00Z", $0) })
+        // The last backup of each of the last 12 months: 23:00 on each month's last day of 2026.
+        let monthEnds = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        #expect(kept(RetentionPolicy(keepMonthly: 12)) == (1...12).reversed().map { String(format2: "2026-%02d-%02dT23:00:00Z", $0, monthEnds[$0 - 1]) })
+        // Three years: the last backup of 2026, 2025 and 2024.
+        #expect(kept(RetentionPolicy(keepYearly: 3)) == ["2026-12-31T23:00:00Z", "2025-12-31T23:00:00Z", "2024-12-31T23:00:00Z"])
+        // ISO weeks end on Sunday 23:00; 2026-12-31 is a Thursday, so its week's newest is that.
+        #expect(kept(RetentionPolicy(keepWeekly: 3)) == ["2026-12-31T23:00:00Z", "2026-12-27T23:00:00Z", "2026-12-20T23:00:00Z"])
+        #expect(kept(RetentionPolicy(keepHourly: 48)).count == 48)
+        #expect(kept(RetentionPolicy(keepWithin: 2 * 86_400)).count == 49)
+        // A typical policy: the union of its rules.
+        let typical = kept(RetentionPolicy(keepHourly: 24, keepDaily: 7, keepWeekly: 4, keepMonthly: 12, keepYearly: 3))
+        // 24 hours of Dec 31; days Dec 25-30 (6 more); weeks W52 (Dec 27, already a day), W51 (Dec 20)
+        // and W50 (Dec 13) (2 more); the last days of Jan-Nov (11 more); 2025 and 2024 (2 more).
+        #expect(typical.count == 24 + 6 + 2 + 11 + 2)
+        #expect(typical.contains("2026-12-13T23:00:00Z") && typical.contains("2024-12-31T23:00:00Z"))
+        #expect(!typical.contains("2026-12-24T23:00:00Z"))
+    }
+
+    /// Whatever the policy and the backups, the newest complete backup survives, and only
+    /// complete ones are kept.
+    @Test func theNewestCompleteBackupAlwaysSurvives() {
+        var state: UInt64 = 2026
+        func next(_ bound: UInt64) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % bound)
+        }
+        for _ in 0..<2000 {
+            let items = (0..<(1 + next(40))).map { index in
+                RetentionPolicy.Item(
+                    id: "b\(index)", time: 1_700_000_000 + Int64(next(400 * 86_400)), isComplete: next(5) != 0, isPinned: next(10) == 0)
+            }
+            let policy = RetentionPolicy(
+                keepLast: next(3), keepHourly: next(3), keepDaily: next(4) - 1, keepWeekly: next(3), keepMonthly: next(3), keepYearly: next(2),
+                keepWithin: Int64(next(3)) * 86_400, keepTagged: next(2) == 0)
+            let decisions = policy.apply(to: items)
+            #expect(decisions.count == items.count)
+            let newest = items.filter(\.isComplete).max { $0.time != $1.time ? $0.time < $1.time : $0.id < $1.id }
+            if let newest { #expect(decisions.first { $0.id == newest.id }?.keep == true) }
+            let incomplete = Set(items.filter { !$0.isComplete }.map(\.id))
+            #expect(decisions.allSatisfy { !$0.keep || !incomplete.contains($0.id) })
+        }
+    }
+}
+
+extension String {
+    /// Zero-padded numbers into a pattern of `%02d`s, without Foundation.
+    init(format2 pattern: String, _ values: Int...) {
+        var result = ""
+        var rest = Substring(pattern)
+        var remaining = values[...]
+        while let range = rest.range(of: "%02d") {
+            result += rest[..<range.lowerBound]
+            let value = remaining.popFirst() ?? 0
+            result += value < 10 ? "0\(value)" : "\(value)"
+            rest = rest[range.upperBound...]
+        }
+        self = result + rest
+    }
+}
