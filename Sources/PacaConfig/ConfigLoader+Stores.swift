@@ -8,7 +8,8 @@ extension NodeReader {
     mutating func stores(_ node: Node?, stateDirectory: String?) -> [DaemonConfig.Store] {
         guard let node, let pairs = mapping(node, at: "stores", allowed: []) else { return [] }
         var stores: [DaemonConfig.Store] = []
-        var declared: [String: (Node, Node)] = [:]
+        /// Each cache's `of:` node, for messages about the store it names.
+        var cacheOf: [String: Node] = [:]
         for (name, value) in pairs {
             let key = "stores.\(name)"
             guard self.name(name, at: key, value) else { continue }
@@ -56,7 +57,7 @@ extension NodeReader {
                     if values["of"] == nil { report("\(key).of", value, "missing; a cache names the store it sits in front of") }
                     continue
                 }
-                declared[name] = (ofNode, value)
+                cacheOf[name] = ofNode
                 var capacity = 10_000
                 if let node = values["capacity"] { capacity = integer(node, at: "\(key).capacity", in: 1...10_000_000) ?? capacity }
                 var ttl: Int64 = 60
@@ -69,7 +70,7 @@ extension NodeReader {
             }
         }
         for store in stores {
-            guard case .cache(let of, _, _) = store.kind, let (ofNode, _) = declared[store.name] else { continue }
+            guard case .cache(let of, _, _) = store.kind, let ofNode = cacheOf[store.name] else { continue }
             guard let backing = stores.first(where: { $0.name == of }) else {
                 report("stores.\(store.name).of", ofNode, "no store named \"\(of)\" (stores: \(stores.map(\.name).joined(separator: ", ")))")
                 continue

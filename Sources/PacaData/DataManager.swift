@@ -5,7 +5,10 @@ public import PacaCore
 /// read-only (the backup catalog) answer queries and gets only.
 public final class DataManager: Sendable {
     public let stores: [String: any DataStore]
+    /// The caches in front of each store, by the store's name.
     private let caches: [String: [CacheStore]]
+    /// The store each cache sits in front of, by the cache's name.
+    private let backing: [String: String]
     private let readOnly: Set<String>
 
     /// `backing` maps each cache's name to the store it sits in front of.
@@ -16,6 +19,7 @@ public final class DataManager: Sendable {
             if let store = stores[cache] as? CacheStore { caches[behind, default: []].append(store) }
         }
         self.caches = caches
+        self.backing = backing
         self.readOnly = readOnly
     }
 
@@ -68,13 +72,10 @@ public final class DataManager: Sendable {
         try await store(name).query(query)
     }
 
-    /// Caches in front of `name` forget `id` and their queries; a cache's own writes reach its
-    /// backing store's other caches the same way.
+    /// Caches in front of the store a write went to forget `id` and their queries (a write through
+    /// a cache reaches the other caches in front of the same store; the cache itself already forgot).
     private func invalidate(behind name: String, id: String) async {
-        var targets = caches[name] ?? []
-        if let cache = stores[name] as? CacheStore, let behind = caches.first(where: { $0.value.contains { $0 === cache } })?.key {
-            targets += (caches[behind] ?? []).filter { $0 !== cache }
-        }
-        for cache in targets { await cache.invalidate(id: id) }
+        let written = stores[name] as? CacheStore
+        for cache in caches[backing[name] ?? name] ?? [] where cache !== written { await cache.invalidate(id: id) }
     }
 }

@@ -93,7 +93,7 @@ public actor Catalog {
             records[record.id] = record
         }
         let catalog = Catalog(path: path, store: store, records: records)
-        for id in recovery.interrupted { try await catalog.persist(records[id]!) }
+        for id in recovery.interrupted { try await catalog.persist(records[id]!, isNew: false) }
         return (catalog, recovery)
     }
 
@@ -152,9 +152,9 @@ public actor Catalog {
 
     /// Adds or replaces a record and commits it before returning.
     public func save(_ record: BackupRecord) async throws(EngineError) {
-        records[record.id] = record
+        let isNew = records.updateValue(record, forKey: record.id) == nil
         if newest[record.set].map({ $0 <= record.id }) ?? true { newest[record.set] = record.id }
-        try await persist(record)
+        try await persist(record, isNew: isNew)
     }
 
     /// Removes a record and commits that before returning.
@@ -168,9 +168,15 @@ public actor Catalog {
         }
     }
 
-    private func persist(_ record: BackupRecord) async throws(EngineError) {
+    /// Writes `record` to the store: a new record is put, a known one updated (or put, should the
+    /// store have lost it).
+    private func persist(_ record: BackupRecord, isNew: Bool) async throws(EngineError) {
         do {
             let data = try Self.encode(record)
+            if isNew {
+                _ = try await store.put(data, type: .json, id: record.id)
+                return
+            }
             do {
                 _ = try await store.update(record.id, data: data, type: .json, ifVersion: nil)
             } catch where error.code == .notFound {

@@ -56,6 +56,12 @@ struct Launcher {
         } catch {
             throw LaunchError(message: error.message)
         }
+        for (name, store) in data.stores.sorted(by: { $0.key < $1.key }) {
+            guard let file = store as? FileStore, file.recoveredBytes > 0 else { continue }
+            logger.warning(
+                "a record log ended in a write cut short by a crash; the unacknowledged entry was cut off",
+                metadata: ["store.name": "\(name)", "file.path": "\(file.path)", "store.cut_bytes": "\(file.recoveredBytes)"])
+        }
         let engine = BackupEngine(config: config, catalog: catalog, clock: clock, logger: logger)
         let localZone = ZoneDatabase.local()
         let scheduler: Scheduler

@@ -58,16 +58,16 @@ public struct CompiledFilter: Sendable {
 /// matcher over Unicode scalars.
 struct LikeMatcher: Sendable {
     let pieces: [[UInt8]]?
-    let scalars: [Unicode.Scalar]
+    let tokens: [LikeToken]
 
     init(_ pattern: String) {
         let simple = !pattern.utf8.contains { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "\\") }
         pieces = simple ? pattern.utf8.split(separator: UInt8(ascii: "%"), omittingEmptySubsequences: false).map(Array.init) : nil
-        scalars = Array(pattern.unicodeScalars)
+        tokens = LikeToken.tokens(pattern)
     }
 
     func matches(_ text: String) -> Bool {
-        guard let pieces else { return ValueRules.like(Array(text.unicodeScalars), scalars) }
+        guard let pieces else { return ValueRules.like(Array(text.unicodeScalars), tokens: tokens) }
         var text = text
         return text.withUTF8 { Self.match(UnsafeRawBufferPointer($0), pieces) }
     }

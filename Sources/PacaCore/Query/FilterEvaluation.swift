@@ -34,6 +34,33 @@ extension JSONValue {
     }
 }
 
+/// One piece of a `like` pattern: a literal character (`\` makes the next one literal; a `\` at
+/// the very end is itself literal), `_` (exactly one character) or `%` (any run). Every matcher
+/// of `like` patterns, and the SQL translation, reads patterns through this.
+public enum LikeToken: Sendable, Equatable {
+    case literal(Unicode.Scalar)
+    case one
+    case any
+
+    public static func tokens(_ pattern: [Unicode.Scalar]) -> [LikeToken] {
+        var tokens: [LikeToken] = []
+        var index = 0
+        while index < pattern.count {
+            let scalar = pattern[index]
+            if scalar == "\\" && index + 1 < pattern.count {
+                tokens.append(.literal(pattern[index + 1]))
+                index += 2
+                continue
+            }
+            tokens.append(scalar == "%" ? .any : scalar == "_" ? .one : .literal(scalar))
+            index += 1
+        }
+        return tokens
+    }
+
+    public static func tokens(_ pattern: String) -> [LikeToken] { tokens(Array(pattern.unicodeScalars)) }
+}
+
 /// How values compare, equal and sort: one rule for every store (see ``Filter``).
 public enum ValueRules {
     /// The two kinds of value that order: numbers and strings.
@@ -83,20 +110,11 @@ public enum ValueRules {
 
     /// SQL LIKE over Unicode scalars, for patterns with `_` or escapes.
     public static func like(_ text: [Unicode.Scalar], _ pattern: [Unicode.Scalar]) -> Bool {
-        // Pattern tokens: a literal scalar, one-any, or any-run.
-        enum Token: Equatable { case literal(Unicode.Scalar), one, any }
-        var tokens: [Token] = []
-        var index = 0
-        while index < pattern.count {
-            let scalar = pattern[index]
-            if scalar == "\\" && index + 1 < pattern.count {
-                tokens.append(.literal(pattern[index + 1]))
-                index += 2
-                continue
-            }
-            tokens.append(scalar == "%" ? .any : scalar == "_" ? .one : .literal(scalar))
-            index += 1
-        }
+        like(text, tokens: LikeToken.tokens(pattern))
+    }
+
+    /// SQL LIKE over Unicode scalars, with the pattern already read.
+    public static func like(_ text: [Unicode.Scalar], tokens: [LikeToken]) -> Bool {
         var t = 0, p = 0
         var star: Int?
         var resume = 0
@@ -148,9 +166,14 @@ extension Query {
     public func answer(from candidates: some Sequence<Record>) -> [Record] {
         var matching = candidates.filter { filter?.matches($0) ?? true }
         sort(&matching)
-        let start = min(offset, matching.count)
-        let end = limit.map { min(start + $0, matching.count) } ?? matching.count
-        return Array(matching[start..<end])
+        return page(matching)
+    }
+
+    /// The records `offset` and `limit` select from records already in the query's order.
+    public func page(_ ordered: [Record]) -> [Record] {
+        let start = min(offset, ordered.count)
+        let end = limit.map { min(start + $0, ordered.count) } ?? ordered.count
+        return Array(ordered[start..<end])
     }
 
     /// Sorts by the query's field and order; ties go by id in the same direction (so a

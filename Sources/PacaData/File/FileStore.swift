@@ -11,7 +11,10 @@ public actor FileStore: DataStore {
     let committer: GroupCommit<RecordLog.Item, Result<Void, DataError>>
     let clock: DataClock
     let ids: RecordIDs
+    /// Bytes each live record's last put takes in the log, and their sum (kept as they change, so
+    /// deciding whether to compact costs nothing per write).
     var sizes: [String: Int]
+    var liveBytes: Int
     var totalBytes: Int
     /// Bytes of a torn last write cut off when the log was opened.
     public nonisolated let recoveredBytes: Int
@@ -28,6 +31,7 @@ public actor FileStore: DataStore {
         table = RecordTable(indexed: indexed)
         for record in replay.records.values { table.store(record) }
         sizes = replay.sizes
+        liveBytes = replay.sizes.values.reduce(0, +)
         totalBytes = replay.totalBytes
         recoveredBytes = replay.truncated
         self.clock = clock
@@ -54,14 +58,14 @@ public actor FileStore: DataStore {
     public func delete(_ id: String, ifVersion: Int64?) async throws(DataError) -> Record {
         let record = try RecordWrites.deletable(id, ifVersion: ifVersion, in: table)
         table.remove(id)
-        let previousSize = sizes.removeValue(forKey: id)
+        let previousSize = setSize(nil, of: id)
         let frame = RecordLog.deleteFrame(id)
         totalBytes += frame.count
         if case .failure(let error) = await committer.submit(.append(frame)) {
             // Not durable: undo, so memory never claims more than the disk holds.
             if table[id] == nil {
                 table.store(record)
-                sizes[id] = previousSize
+                setSize(previousSize, of: id)
             }
             throw error
         }
@@ -80,36 +84,41 @@ public actor FileStore: DataStore {
     private func write(_ record: Record, previous: Record?) async throws(DataError) {
         table.store(record)
         let frame = RecordLog.putFrame(record)
-        let previousSize = sizes[record.id]
-        sizes[record.id] = frame.count
+        let previousSize = setSize(frame.count, of: record.id)
         totalBytes += frame.count
         if case .failure(let error) = await committer.submit(.append(frame)) {
             if table[record.id]?.version == record.version {
                 if let previous { table.store(previous) } else { table.remove(record.id) }
-                sizes[record.id] = previousSize
+                setSize(previousSize, of: record.id)
             }
             throw error
         }
         await compactIfWorthIt()
     }
 
-    /// Rewrites the log with only the live records when more than half of it is superseded.
-    func compactIfWorthIt() async {
-        let live = sizes.values.reduce(0, +)
-        guard totalBytes > Self.compactionFloor, totalBytes > 2 * live else { return }
-        var frames: [UInt8] = []
-        frames.reserveCapacity(live)
-        for record in table.allRecords { frames += RecordLog.putFrame(record) }
-        totalBytes = frames.count
-        _ = await committer.submit(.rewrite(frames))
+    /// Records `size` (nil: gone) as the log bytes of `id`'s last put; returns the previous one.
+    @discardableResult
+    private func setSize(_ size: Int?, of id: String) -> Int? {
+        let previous = sizes[id]
+        sizes[id] = size
+        liveBytes += (size ?? 0) - (previous ?? 0)
+        return previous
     }
 
-    /// Compacts now, whatever the ratio (for tests and `pacactl data compact`-style maintenance).
-    public func compact() async throws(DataError) {
+    /// Rewrites the log with only the live records when more than half of it is superseded.
+    func compactIfWorthIt() async {
+        guard totalBytes > Self.compactionFloor, totalBytes > 2 * liveBytes else { return }
+        await compact()
+    }
+
+    /// Rewrites the log with only the live records now, whatever the ratio.
+    @discardableResult
+    private func compact() async -> Result<Void, DataError> {
         var frames: [UInt8] = []
+        frames.reserveCapacity(liveBytes)
         for record in table.allRecords { frames += RecordLog.putFrame(record) }
         totalBytes = frames.count
-        try await committer.submit(.rewrite(frames)).get()
+        return await committer.submit(.rewrite(frames))
     }
 
     /// The size of the log file as pacad last wrote it.

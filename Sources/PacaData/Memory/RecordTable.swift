@@ -143,9 +143,7 @@ struct RecordTable: Sendable {
             found = Array(rows)
         }
         query.sort(&found)
-        let start = min(query.offset, found.count)
-        let end = query.limit.map { min(start + $0, found.count) } ?? found.count
-        return Array(found[start..<end])
+        return query.page(found)
     }
 
     /// Every record `filter` matches, looking at all of them: split across the CPUs when there are
@@ -206,7 +204,7 @@ struct RecordTable: Sendable {
                 from: lower?.0, inclusive: lower?.1 ?? true, to: upper?.0, inclusive: upper?.1 ?? true, descending: descending
             ) { take($0.id) }
         }
-        return Array(found.dropFirst(query.offset))
+        return query.page(found)
     }
 
     /// The tightest bounds the top-level comparisons of `filter` put on `path` (each with whether

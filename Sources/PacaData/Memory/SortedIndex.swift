@@ -49,23 +49,9 @@ struct SortedIndex<Key: Comparable & Sendable>: Sendable {
     /// Ids of entries with keys in the range, in key order (ties by id).
     func ids(from lower: Key?, inclusive lowerInclusive: Bool, to upper: Key?, inclusive upperInclusive: Bool) -> [String] {
         var result: [String] = []
-        var chunk = 0
-        if let lower {
-            // The first chunk whose last key reaches the lower bound.
-            var low = 0, high = chunks.count
-            while low < high {
-                let middle = (low + high) / 2
-                if chunks[middle].last!.key < lower { low = middle + 1 } else { high = middle }
-            }
-            chunk = low
-        }
-        while chunk < chunks.count {
-            for entry in chunks[chunk] {
-                if let lower, entry.key < lower || (!lowerInclusive && entry.key == lower) { continue }
-                if let upper, entry.key > upper || (!upperInclusive && entry.key == upper) { return result }
-                result.append(entry.id)
-            }
-            chunk += 1
+        walk(from: lower, inclusive: lowerInclusive, to: upper, inclusive: upperInclusive, descending: false) {
+            result.append($0.id)
+            return true
         }
         return result
     }

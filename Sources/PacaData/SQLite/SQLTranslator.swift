@@ -176,20 +176,13 @@ struct SQLTranslator: Sendable {
     /// JSON, and it is only a necessary condition, so the exact test still follows.
     static func likeNeedle(_ pattern: String) -> String? {
         var pieces: [String] = [""]
-        var escaped = false
-        for scalar in pattern.unicodeScalars {
-            if escaped {
+        for token in LikeToken.tokens(pattern) {
+            if case .literal(let scalar) = token {
                 pieces[pieces.count - 1].unicodeScalars.append(scalar)
-                escaped = false
-            } else if scalar == "\\" {
-                escaped = true
-            } else if scalar == "%" || scalar == "_" {
-                pieces.append("")
             } else {
-                pieces[pieces.count - 1].unicodeScalars.append(scalar)
+                pieces.append("")
             }
         }
-        if escaped { pieces[pieces.count - 1] += "\\" }
         func serialized(_ text: String) -> String {
             String(decoding: JSONValue.string(text).serialized.dropFirst().dropLast(), as: UTF8.self)
         }
@@ -202,23 +195,13 @@ struct SQLTranslator: Sendable {
 
     /// A LIKE pattern (`%`, `_`, `\` escapes) as a GLOB pattern, which is case-sensitive like the rule.
     static func glob(fromLike pattern: String) -> String {
-        var result = ""
-        var escaped = false
-        for scalar in pattern.unicodeScalars {
-            if escaped {
-                result += globLiteral(scalar)
-                escaped = false
-                continue
+        LikeToken.tokens(pattern).map { token in
+            switch token {
+            case .literal(let scalar): globLiteral(scalar)
+            case .one: "?"
+            case .any: "*"
             }
-            switch scalar {
-            case "\\": escaped = true
-            case "%": result += "*"
-            case "_": result += "?"
-            default: result += globLiteral(scalar)
-            }
-        }
-        if escaped { result += globLiteral("\\") }
-        return result
+        }.joined()
     }
 
     private static func globLiteral(_ scalar: Unicode.Scalar) -> String {

@@ -98,9 +98,7 @@ public final class SQLiteStore: DataStore {
 
     public func query(_ query: Query) async throws(DataError) -> [PacaCore.Record] {
         try RecordRules.check(query)
-        var statement = SQLFragment("SELECT \(Self.columns) FROM records")
-        if let filter = query.filter { statement = statement + SQLFragment(" WHERE ") + translator.condition(filter) }
-        statement = statement + translator.ordering(query)
+        var statement = select(query)
         if query.limit != nil || query.offset > 0 {
             statement = statement + SQLFragment(" LIMIT ? OFFSET ?", [Int64(query.limit ?? -1).databaseValue, Int64(query.offset).databaseValue])
         }
@@ -115,6 +113,13 @@ public final class SQLiteStore: DataStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM records") ?? 0 }.get()
     }
 
+    /// `SELECT … WHERE … ORDER BY …` for `query`, without its page.
+    private func select(_ query: Query) -> SQLFragment {
+        var statement = SQLFragment("SELECT \(Self.columns) FROM records")
+        if let filter = query.filter { statement = statement + SQLFragment(" WHERE ") + translator.condition(filter) }
+        return statement + translator.ordering(query)
+    }
+
     /// The writer's `PRAGMA synchronous` (2 is FULL), for the test that holds it to its promise.
     func synchronousMode() async throws -> Int {
         try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
@@ -122,10 +127,7 @@ public final class SQLiteStore: DataStore {
 
     /// The SQL a query runs, for tests that check an index is used.
     func explain(_ query: Query) async throws(DataError) -> [String] {
-        var statement = SQLFragment("EXPLAIN QUERY PLAN SELECT \(Self.columns) FROM records")
-        if let filter = query.filter { statement = statement + SQLFragment(" WHERE ") + translator.condition(filter) }
-        statement = statement + translator.ordering(query)
-        let final = statement
+        let final = SQLFragment("EXPLAIN QUERY PLAN ") + select(query)
         return try await read { db in
             try Row.fetchAll(db, sql: final.sql, arguments: StatementArguments(final.arguments)).map { $0["detail"] as String }
         }.get()

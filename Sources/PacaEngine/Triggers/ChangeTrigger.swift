@@ -49,7 +49,9 @@ public actor ChangeTrigger {
     let sink: AsyncStream<FileWatcher.Event>.Continuation
     var watched: [String: Watched] = [:]
     var watcher: FileWatcher?
-    var watcherSpec: ([String], [String])?
+    /// Counts the watchers asked for; a watcher whose folders were walked while a later one was
+    /// asked for (or the stop came) is dropped instead of installed.
+    var generation = 0
     var sleeper: Task<Void, Never>?
     var isStopped = false
 
@@ -88,13 +90,14 @@ public actor ChangeTrigger {
         let ignoring = Self.ownPaths(config)
         watcher?.stop()
         watcher = nil
-        watcherSpec = (roots, ignoring)
+        generation += 1
+        let asked = generation
         guard !roots.isEmpty else { return }
         let sink = self.sink
         let started = await BlockingWork.run("watch") { () -> Result<FileWatcher, EngineError> in
             Result { () throws(EngineError) in try FileWatcher(roots: roots, ignoring: ignoring) { sink.yield($0) } }
         }
-        guard watcherSpec.map({ $0 == roots && $1 == ignoring }) == true, !isStopped else {
+        guard asked == generation, !isStopped else {
             // A later reload (or the stop) came while this one walked the folders.
             if case .success(let stale) = started { stale.stop() }
             return
@@ -122,7 +125,6 @@ public actor ChangeTrigger {
         isStopped = true
         watcher?.stop()
         watcher = nil
-        watcherSpec = nil
         sleeper?.cancel()
         sink.finish()
     }
