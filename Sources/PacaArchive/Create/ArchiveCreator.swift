@@ -45,6 +45,26 @@ public struct CreationProgress: Sendable, Equatable {
     public var archiveBytes: UInt64
 }
 
+/// What an archive written into an ``ArchiveSink`` holds.
+public struct StreamedArchive: Sendable, Equatable {
+    public var files: Int
+    public var directories: Int
+    public var symlinks: Int
+    /// Bytes of file contents read and stored.
+    public var bytesIn: UInt64
+    /// Size of the archive.
+    public var bytesStored: UInt64
+    /// SHA-256 of the whole archive, hex.
+    public var sha256: String
+    public var seconds: Double
+    /// Things skipped on purpose (sockets, fifos, devices).
+    public var warnings: [SourceProblem]
+    /// Files that could not be read, or could be read only in part.
+    public var errors: [SourceProblem]
+    /// Files that changed while they were read; each is stored as it was read, consistently.
+    public var changed: [String]
+}
+
 /// What an archive creation did.
 public struct CreationResult: Sendable, Equatable, Codable {
     /// Path of the finished archive.
@@ -68,6 +88,21 @@ public struct CreationResult: Sendable, Equatable, Codable {
     /// Files that changed while they were read; each is stored as it was read, consistently.
     public var changed: [String]
 
+    init(archive: String, sidecar: String, contents: StreamedArchive) {
+        self.archive = archive
+        self.sidecar = sidecar
+        files = contents.files
+        directories = contents.directories
+        symlinks = contents.symlinks
+        bytesIn = contents.bytesIn
+        bytesStored = contents.bytesStored
+        sha256 = contents.sha256
+        seconds = contents.seconds
+        warnings = contents.warnings
+        errors = contents.errors
+        changed = contents.changed
+    }
+
     enum CodingKeys: String, CodingKey {
         case archive, sidecar, files, directories, symlinks, sha256, seconds, warnings, errors, changed
         case bytesIn = "bytes_in"
@@ -81,9 +116,9 @@ public struct CreationResult: Sendable, Equatable, Codable {
 ///
 /// Files are read by one thread, compressed by `threads` threads (large files in independent
 /// pieces), and written in order by the calling thread, which this call blocks. Memory stays
-/// around `6 × threads` pieces (input and compressed) whatever the corpus. The archive is written as `<name>.partial`,
-/// fsynced, and renamed into place with its directory fsynced, so a crash never leaves a
-/// truncated archive under the real name.
+/// around `6 × threads` pieces (input and compressed) whatever the corpus. ``create(sources:at:header:options:progress:isCancelled:)``
+/// writes a file through ``PartialArchiveFile``; ``stream(sources:into:spoolDirectory:header:options:skipping:progress:isCancelled:)``
+/// writes into any ``ArchiveSink`` (an upload, several targets at once).
 public enum ArchiveCreator {
     /// Creates the archive at `destination` from `sources`. Throws if `destination` exists.
     ///
@@ -97,29 +132,42 @@ public enum ArchiveCreator {
         progress: ((CreationProgress) -> Void)? = nil,
         isCancelled: @escaping @Sendable () -> Bool = { false }
     ) throws(ArchiveError) -> CreationResult {
+        let file = try PartialArchiveFile(destination: destination)
+        let contents = try stream(
+            sources: sources, into: file, spoolDirectory: directory(of: destination), header: header, options: options,
+            skipping: [file.partialPath], progress: progress, isCancelled: isCancelled)
+        try file.commit(sha256: contents.sha256)
+        return CreationResult(archive: destination, sidecar: file.sidecarPath, contents: contents)
+    }
+
+    /// Writes the archive of `sources` into `sink`, front to back, and returns what it holds.
+    /// The sink is not finished: committing (or abandoning) what it got is the caller's.
+    ///
+    /// Spool files for the central directory and the manifest go to `spoolDirectory` (unlinked
+    /// at once, so nothing is left behind). Files at `skipping` are never archived (the archive's
+    /// own partial file, when a source folder holds the target).
+    public static func stream(
+        sources: [String],
+        into sink: any ArchiveSink,
+        spoolDirectory: String,
+        header: ManifestHeader,
+        options: CreationOptions = CreationOptions(),
+        skipping: [String] = [],
+        progress: ((CreationProgress) -> Void)? = nil,
+        isCancelled: @escaping @Sendable () -> Bool = { false }
+    ) throws(ArchiveError) -> StreamedArchive {
         let started = MonotonicClock.now
         let options = try options.validated()
-        let partial = destination + ".partial"
-        let sidecar = destination + ".sha256"
-        let directory = Self.directory(of: destination)
-        if (try? Syscall.lstat(destination)) != nil {
-            throw ArchiveError(.alreadyExists, "\(destination) already exists; remove it or choose another name")
-        }
-        try? Syscall.unlink(partial)  // left over from a crashed run
-        try? Syscall.unlink(sidecar + ".partial")
-
         let walker = try SourceWalker(roots: sources, excludes: options.excludes)
-        let output: OutputFile
-        do { output = try OutputFile(creating: partial) } catch { throw ArchiveError(error) }
-        var isDone = false
-        defer { if !isDone { try? Syscall.unlink(partial) } }
-        let identity = (try? Syscall.lstat(partial)).map { (UInt64($0.st_dev), UInt64($0.st_ino)) }
+        let identities = skipping.compactMap { try? Syscall.lstat($0) }.map { (dev: UInt64($0.st_dev), ino: UInt64($0.st_ino)) }
+        let output = ArchiveOutput(sink: sink)
 
         let queue = WorkQueue(capacity: 64 * options.threads, byteLimit: 3 * options.threads * options.pieceSize)
         let reader = try SourceReader(
-            walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identity, isCancelled: isCancelled)
+            walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identities,
+            isCancelled: isCancelled)
         let writer: ArchiveStreamWriter
-        do { writer = try ArchiveStreamWriter(output: output, spoolDirectory: directory, header: header, level: options.level) } catch {
+        do { writer = try ArchiveStreamWriter(output: output, spoolDirectory: spoolDirectory, header: header, level: options.level) } catch {
             throw ArchiveError(error)
         }
         let threads = ThreadGroup()
@@ -129,6 +177,7 @@ public enum ArchiveCreator {
         }
 
         let size: UInt64
+        let digest: String
         do {
             var lastReport = MonotonicClock.now
             while let unit = try queue.nextReady() {
@@ -140,34 +189,19 @@ public enum ArchiveCreator {
                 }
             }
             size = try writer.finish(createdAt: header.createdAt)
+            digest = try output.finish()
         } catch {
             queue.fail(error)
             threads.joinAll()
             throw error
         }
         threads.joinAll()
-
-        let digest: String
-        do {
-            digest = try output.finish()
-            try Self.writeSidecar(sidecar, digest: digest, archiveName: Self.baseName(destination))
-            try Syscall.renameNoReplace(partial, destination)
-            isDone = true
-            try Syscall.rename(sidecar + ".partial", sidecar)
-            try Syscall.fsyncDirectory(directory)
-        } catch {
-            try? Syscall.unlink(sidecar + ".partial")
-            if error.errno == EEXIST {
-                throw ArchiveError(.alreadyExists, "\(destination) appeared while the archive was written; it was left as it is")
-            }
-            throw ArchiveError(error)
-        }
         let totals = writer.totals
         progress?(CreationProgress(files: totals.files, bytes: totals.bytesIn, archiveBytes: size))
-        return CreationResult(
-            archive: destination, sidecar: sidecar, files: totals.files, directories: totals.directories,
-            symlinks: totals.symlinks, bytesIn: totals.bytesIn, bytesStored: size, sha256: digest,
-            seconds: MonotonicClock.now - started, warnings: reader.warnings, errors: reader.errors, changed: reader.changed)
+        return StreamedArchive(
+            files: totals.files, directories: totals.directories, symlinks: totals.symlinks, bytesIn: totals.bytesIn,
+            bytesStored: size, sha256: digest, seconds: MonotonicClock.now - started, warnings: reader.warnings,
+            errors: reader.errors, changed: reader.changed)
     }
 
     /// Counts the files and bytes `create` would read, by walking the sources without reading
@@ -182,13 +216,6 @@ public enum ArchiveCreator {
             bytes += UInt64(item.info.st_size)
         }
         return (files, bytes)
-    }
-
-    /// Writes `<archive>.sha256.partial` in `sha256sum` format and fsyncs it.
-    private static func writeSidecar(_ sidecar: String, digest: String, archiveName: String) throws(SystemError) {
-        let file = try OutputFile(creating: sidecar + ".partial", bufferSize: 4096)
-        try file.write(Array("\(digest)  \(archiveName)\n".utf8))
-        _ = try file.finish()
     }
 
     static func directory(of path: String) -> String {

@@ -1,11 +1,11 @@
 /// The writer side of the pipeline: takes units in order and lays down local headers, data, data
 /// descriptors, the manifest entry, the central directory and the end records. It only appends,
-/// so the archive is one forward stream (see ``OutputFile``).
+/// so the archive is one forward stream (see ``ArchiveSink``).
 ///
 /// Central directory headers and manifest lines go to spool files as each entry completes, so
 /// memory does not grow with the number of entries.
 final class ArchiveStreamWriter {
-    private let output: OutputFile
+    private let output: ArchiveOutput
     private let directory: SpoolFile
     private let manifest: ManifestWriter
     private let manifestSpool: SpoolFile
@@ -14,7 +14,7 @@ final class ArchiveStreamWriter {
     private var streaming: (record: EntryRecord, crc: CRC32)?
     private(set) var totals = CreationTotals()
 
-    init(output: OutputFile, spoolDirectory: String, header: ManifestHeader, level: Int) throws(SystemError) {
+    init(output: ArchiveOutput, spoolDirectory: String, header: ManifestHeader, level: Int) throws(SystemError) {
         self.output = output
         self.level = level
         directory = try SpoolFile(in: spoolDirectory, label: "central directory spool")
@@ -32,8 +32,8 @@ final class ArchiveStreamWriter {
             record.size = UInt64(unit.input.count)
             record.compressedSize = UInt64(unit.output?.count ?? unit.input.count)
             record.localHeaderOffset = output.position
-            try mappingSystemErrors { () throws(SystemError) in try output.write(record.localHeader()) }
-            try mappingSystemErrors { () throws(SystemError) in try output.write(unit.storedBytes) }
+            try output.write(record.localHeader())
+            try output.write(unit.storedBytes)
             if record.kind == .file { totals.bytesProcessed += record.size }
             try complete(record, entry: unit.entry, content: unit.input)
         case .piece(let index, let isLast):
@@ -41,12 +41,12 @@ final class ArchiveStreamWriter {
                 var record = unit.entry.record
                 record.method = unit.encoding.method
                 record.localHeaderOffset = output.position
-                try mappingSystemErrors { () throws(SystemError) in try output.write(record.localHeader()) }
+                try output.write(record.localHeader())
                 streaming = (record, CRC32())
             }
             guard var (record, crc) = streaming else { preconditionFailure("a piece arrived before its entry's first piece") }
             let stored = unit.storedBytes
-            try mappingSystemErrors { () throws(SystemError) in try output.write(stored) }
+            try output.write(stored)
             record.compressedSize += UInt64(stored.count)
             record.size += UInt64(unit.input.count)
             crc.append(unit.crc32, length: Int64(unit.input.count))
@@ -54,7 +54,7 @@ final class ArchiveStreamWriter {
             streaming = (record, crc)
             if isLast {
                 record.crc32 = crc.value
-                try mappingSystemErrors { () throws(SystemError) in try output.write(record.dataDescriptor()) }
+                try output.write(record.dataDescriptor())
                 streaming = nil
                 try complete(record, entry: unit.entry, content: nil)
             }
@@ -88,11 +88,11 @@ final class ArchiveStreamWriter {
         try writeManifestEntry(createdAt: createdAt)
         let directoryOffset = output.position
         try directory.forEachBlock { (block, _) throws(ArchiveError) in
-            try mappingSystemErrors { () throws(SystemError) in try output.write(block) }
+            try output.write(block)
         }
         let end = EndOfCentralDirectory(
             entryCount: entryCount, directoryOffset: directoryOffset, directorySize: output.position - directoryOffset)
-        try mappingSystemErrors { () throws(SystemError) in try output.write(end.encoded(at: output.position)) }
+        try output.write(end.encoded(at: output.position))
         return output.position
     }
 
@@ -101,7 +101,7 @@ final class ArchiveStreamWriter {
             name: Array(Manifest.entryPath.utf8), kind: .file, mode: 0o644, modificationTime: createdAt,
             uid: 0, gid: 0, method: level > 0 ? .deflated : .stored, usesDataDescriptor: true, hasLocalZip64: false)
         record.localHeaderOffset = output.position
-        try mappingSystemErrors { () throws(SystemError) in try output.write(record.localHeader()) }
+        try output.write(record.localHeader())
         let deflater = level > 0 ? try Deflater(level: Int32(level)) : nil
         var crc = CRC32()
         var scratch: [UInt8] = []
@@ -115,18 +115,16 @@ final class ArchiveStreamWriter {
                     try deflater.compress(block, into: out, finish: isLast)
                 }
                 try scratch.withBytes { (raw) throws(ArchiveError) in
-                    try mappingSystemErrors { () throws(SystemError) in
-                        try output.write(UnsafeRawBufferPointer(rebasing: raw[0..<produced]))
-                    }
+                    try output.write(UnsafeRawBufferPointer(rebasing: raw[0..<produced]))
                 }
                 record.compressedSize += UInt64(produced)
             } else {
-                try mappingSystemErrors { () throws(SystemError) in try output.write(block) }
+                try output.write(block)
                 record.compressedSize += UInt64(block.count)
             }
         }
         record.crc32 = crc.value
-        try mappingSystemErrors { () throws(SystemError) in try output.write(record.dataDescriptor()) }
+        try output.write(record.dataDescriptor())
         try mappingSystemErrors { () throws(SystemError) in try directory.append(record.centralHeader()) }
         entryCount += 1
     }

@@ -18,21 +18,21 @@ final class SourceReader {
     private let pieceSize: Int
     private let level: Int
     private let probe: CompressibilityProbe
-    private let skipIdentity: (dev: UInt64, ino: UInt64)?
+    private let skipIdentities: [(dev: UInt64, ino: UInt64)]
     private let isCancelled: @Sendable () -> Bool
     private(set) var problems: [SourceProblem] = []
     private(set) var changed: [String] = []
     static let windowSize = 32 << 10
 
     init(
-        walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identity: (dev: UInt64, ino: UInt64)?,
+        walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identities: [(dev: UInt64, ino: UInt64)],
         isCancelled: @escaping @Sendable () -> Bool
     ) throws(ArchiveError) {
         self.walker = walker
         self.queue = queue
         self.pieceSize = pieceSize
         self.level = level
-        self.skipIdentity = identity
+        self.skipIdentities = identities
         self.isCancelled = isCancelled
         probe = try CompressibilityProbe()
     }
@@ -45,7 +45,7 @@ final class SourceReader {
         do {
             while let item = walker.next() {
                 if isCancelled() { throw ArchiveError(.cancelled, "archive creation was cancelled") }
-                if let skip = skipIdentity, UInt64(item.info.st_dev) == skip.dev, UInt64(item.info.st_ino) == skip.ino { continue }
+                if skipIdentities.contains(where: { UInt64(item.info.st_dev) == $0.dev && UInt64(item.info.st_ino) == $0.ino }) { continue }
                 try submit(item)
             }
             queue.close()

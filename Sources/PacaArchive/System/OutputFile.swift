@@ -5,38 +5,36 @@ import Crypto
     import Glibc
 #endif
 
-/// A file written front to back through a buffer, hashing (SHA-256) every byte on the way out.
+/// Where the bytes of an archive go, front to back, as they are written: a file
+/// (``PartialArchiveFile``), an upload, or several of those at once.
 ///
-/// The archive writer never seeks, so the same bytes that reach the disk are the ones hashed for
-/// the `sha256sum` sidecar, and the stream could go to a pipe or an upload as well as a file.
-final class OutputFile {
-    let path: String
-    private let fd: Int32
+/// The archive writer never seeks, so whatever takes these bytes in order has the whole archive.
+/// Calls come from the one thread that writes the archive, in blocks of up to a megabyte.
+public protocol ArchiveSink: AnyObject {
+    /// Takes the next bytes of the archive. May block (an upload waiting for room); a thrown
+    /// error ends the archive.
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError)
+}
+
+/// The archive writer's end of the stream: buffers small writes into blocks for the sink, counts
+/// the position (the archive offset of the next byte) and hashes every byte with SHA-256, so the
+/// bytes hashed for the `sha256sum` sidecar are exactly the bytes the sink got.
+final class ArchiveOutput {
+    private let sink: any ArchiveSink
     private let buffer: UnsafeMutableRawBufferPointer
     private var used = 0
     private var hasher = SHA256()
-    private var isClosed = false
-    /// Bytes written so far (buffered or not): the archive offset of the next byte.
+    /// Bytes written so far (buffered or not).
     private(set) var position: UInt64 = 0
-    /// Bytes handed to the kernel, and how far writeback has been started.
-    private var written: Int64 = 0
-    private var writebackStarted: Int64 = 0
-    /// Writeback is started every this many bytes, so the final fsync has little left to do.
-    private static let writebackStep: Int64 = 8 << 20
 
-    /// Creates `path`, failing if it exists.
-    init(creating path: String, mode: mode_t = 0o600, bufferSize: Int = 1 << 20) throws(SystemError) {
-        self.path = path
-        fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+    init(sink: any ArchiveSink, bufferSize: Int = 1 << 20) {
+        self.sink = sink
         buffer = .allocate(byteCount: bufferSize, alignment: 64)
     }
 
-    deinit {
-        buffer.deallocate()
-        if !isClosed { Syscall.close(fd) }
-    }
+    deinit { buffer.deallocate() }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+    func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
         guard bytes.count > 0 else { return }
         hasher.update(bufferPointer: bytes)
         position += UInt64(bytes.count)
@@ -47,42 +45,127 @@ final class OutputFile {
         }
         try drain()
         if bytes.count >= buffer.count / 2 {
-            try Syscall.writeAll(fd, bytes, path: path)
-            wrote(bytes.count)
+            try sink.write(bytes)
         } else {
             UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes.count]).copyMemory(from: bytes)
             used = bytes.count
         }
     }
 
-    func write(_ bytes: [UInt8]) throws(SystemError) {
-        try bytes.withBytes { (raw) throws(SystemError) in try write(raw) }
+    func write(_ bytes: [UInt8]) throws(ArchiveError) {
+        try bytes.withBytes { (raw) throws(ArchiveError) in try write(raw) }
     }
 
-    private func drain() throws(SystemError) {
+    private func drain() throws(ArchiveError) {
         guard used > 0 else { return }
-        try Syscall.writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<used]), path: path)
-        wrote(used)
+        try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
         used = 0
     }
 
-    /// Starts (does not wait for) writeback of what was written since the last start, so the disk
-    /// works while the archive is still being compressed. Best effort: fsync at the end is what counts.
-    private func wrote(_ count: Int) {
-        written += Int64(count)
+    /// Hands the sink what is buffered; returns the SHA-256 of everything written, in hex.
+    func finish() throws(ArchiveError) -> String {
+        try drain()
+        return hasher.finalize().hexString
+    }
+}
+
+/// A file written front to back, which starts writeback as it goes so the final fsync has little
+/// left to do.
+final class OutputFile {
+    let path: String
+    private let fd: Int32
+    private var isClosed = false
+    /// Bytes handed to the kernel, and how far writeback has been started.
+    private var written: Int64 = 0
+    private var writebackStarted: Int64 = 0
+    /// Writeback is started every this many bytes.
+    private static let writebackStep: Int64 = 8 << 20
+
+    /// Creates `path`, failing if it exists.
+    init(creating path: String, mode: mode_t = 0o600) throws(SystemError) {
+        self.path = path
+        fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+    }
+
+    deinit {
+        if !isClosed { Syscall.close(fd) }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        try Syscall.writeAll(fd, bytes, path: path)
+        written += Int64(bytes.count)
         if written - writebackStarted >= Self.writebackStep {
             _ = paca_start_writeback(fd, writebackStarted, written - writebackStarted)
             writebackStarted = written
         }
     }
 
-    /// Writes what is buffered, fsyncs and closes; returns the SHA-256 of everything written, in hex.
-    func finish() throws(SystemError) -> String {
-        try drain()
+    /// Fsyncs and closes.
+    func finish() throws(SystemError) {
         try Syscall.fsync(fd, path: path)
         isClosed = true
         Syscall.close(fd)
-        return hasher.finalize().hexString
+    }
+}
+
+/// An archive written as `<destination>.partial` and, once complete, given its `sha256sum`
+/// sidecar and renamed into place with its directory fsynced: a crash never leaves a truncated
+/// archive under the real name. Discarded (the partial file removed) unless committed.
+public final class PartialArchiveFile: ArchiveSink {
+    public let destination: String
+    public var partialPath: String { destination + ".partial" }
+    public var sidecarPath: String { destination + ".sha256" }
+    private let file: OutputFile
+    private var isCommitted = false
+
+    /// Creates `<destination>.partial`, replacing one a crashed run left. Throws
+    /// ``ArchiveError/Code/alreadyExists`` when `destination` itself exists.
+    public init(destination: String) throws(ArchiveError) {
+        self.destination = destination
+        if (try? Syscall.lstat(destination)) != nil {
+            throw ArchiveError(.alreadyExists, "\(destination) already exists; remove it or choose another name")
+        }
+        try? Syscall.unlink(destination + ".partial")
+        try? Syscall.unlink(destination + ".sha256.partial")
+        do { file = try OutputFile(creating: destination + ".partial") } catch { throw ArchiveError(error) }
+    }
+
+    deinit { discard() }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
+        do { try file.write(bytes) } catch { throw ArchiveError(error) }
+    }
+
+    /// Fsyncs the archive, writes its sidecar with `sha256`, renames both into place (never over
+    /// an existing archive) and fsyncs the directory.
+    public func commit(sha256: String) throws(ArchiveError) {
+        let sidecarPartial = sidecarPath + ".partial"
+        do {
+            try file.finish()
+            let sidecar = try OutputFile(creating: sidecarPartial)
+            try Array("\(sha256)  \(ArchiveCreator.baseName(destination))\n".utf8).withBytes {
+                (raw) throws(SystemError) in try sidecar.write(raw)
+            }
+            try sidecar.finish()
+            try Syscall.renameNoReplace(partialPath, destination)
+            isCommitted = true
+            try Syscall.rename(sidecarPartial, sidecarPath)
+            try Syscall.fsyncDirectory(ArchiveCreator.directory(of: destination))
+        } catch {
+            try? Syscall.unlink(sidecarPartial)
+            if error.errno == EEXIST {
+                throw ArchiveError(.alreadyExists, "\(destination) appeared while the archive was written; it was left as it is")
+            }
+            throw ArchiveError(error)
+        }
+    }
+
+    /// Removes the partial file, unless the archive was committed.
+    public func discard() {
+        guard !isCommitted else { return }
+        isCommitted = true
+        try? Syscall.unlink(partialPath)
+        try? Syscall.unlink(sidecarPath + ".partial")
     }
 }
 

@@ -1,3 +1,4 @@
+import PacaCore
 import PacaData
 public import Logging
 public import PacaConfig

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+@testable import PacaTargets
+
+/// The SeaweedFS server `make test` starts (packaging/testing/seaweedfs.sh) and describes in
+/// PACA_TEST_S3_* variables. Without them the S3 tests skip, unless PACA_REQUIRE_S3 is set
+/// (as `make test` and CI do): then they fail, saying the server is missing.
+enum S3TestServer {
+    static let environment = ProcessInfo.processInfo.environment
+    static let endpoint = environment["PACA_TEST_S3_ENDPOINT"]
+    static let isRequired = environment["PACA_REQUIRE_S3"] == "1"
+    /// Whether the S3 tests run: a server is configured, or one is required (and its absence fails them).
+    static let isEnabled = endpoint != nil || isRequired
+
+    static var credentials: S3Credentials {
+        S3Credentials(accessKey: environment["PACA_TEST_S3_ACCESS_KEY"] ?? "", secretKey: environment["PACA_TEST_S3_SECRET_KEY"] ?? "")
+    }
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String {
+            "no S3 server for the tests: PACA_TEST_S3_ENDPOINT is not set (run `make test`, which starts SeaweedFS)"
+        }
+    }
+
+    /// A client for a new, empty bucket of its own.
+    static func client(
+        bucketPrefix: String = "t", credentials: S3Credentials? = nil, addressing: S3Endpoint.Addressing = .path
+    ) async throws -> S3Client {
+        guard let endpoint else { throw Missing() }
+        let bucket = "\(bucketPrefix)-\(UUID().uuidString.lowercased().prefix(18))"
+        let location = try S3Endpoint.parse(endpoint, bucket: bucket, region: "us-east-1", addressing: addressing).get()
+        let owner = S3Client(endpoint: location, credentials: Self.credentials, clock: { Int64(Date().timeIntervalSince1970) })
+        try await owner.createBucket()
+        guard let credentials else { return owner }
+        return S3Client(endpoint: location, credentials: credentials, clock: { Int64(Date().timeIntervalSince1970) }, attempts: 2)
+    }
+}
