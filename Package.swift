@@ -69,7 +69,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
-            name: "PacaTargets",
+            name: "PacaS3",
             dependencies: [
                 "CPacaSystem",
                 "PacaCore",
@@ -85,7 +85,7 @@ let package = Package(
             name: "PacaEngine",
             dependencies: [
                 "CPacaSystem",
-                "PacaTargets",
+                "PacaS3",
                 "PacaData",
                 "PacaArchive",
                 "PacaConfig",
@@ -168,8 +168,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
-            name: "PacaTargetsTests",
-            dependencies: ["PacaTargets", "PacaCore"],
+            name: "PacaS3Tests",
+            dependencies: ["PacaS3", "PacaCore"],
             swiftSettings: strict
         ),
         .testTarget(

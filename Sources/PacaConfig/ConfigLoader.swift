@@ -160,34 +160,6 @@ struct NodeReader {
             compressionThreads: threads, targets: targets, sets: sets, jobs: jobs, stores: stores)
     }
 
-    mutating func targets(_ node: Node?) -> [DaemonConfig.Target] {
-        guard let pairs = mapping(node, at: "targets", allowed: []) else { return [] }
-        if pairs.isEmpty { report("targets", node, "no targets: configure at least one") }
-        var targets: [DaemonConfig.Target] = []
-        for (name, value) in pairs {
-            let key = "targets.\(name)"
-            guard self.name(name, at: key, value), let fields = mapping(value, at: key, allowed: ["type", "path"]) else { continue }
-            let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
-            guard let typeNode = values["type"], let type = string(typeNode, at: "\(key).type") else {
-                if values["type"] == nil { report("\(key).type", value, "missing; it is required (directory)") }
-                continue
-            }
-            switch type {
-            case "directory":
-                guard let pathNode = values["path"] else {
-                    report("\(key).path", value, "missing; a directory target needs a path")
-                    continue
-                }
-                if let path = absolutePath(pathNode, at: "\(key).path") {
-                    targets.append(DaemonConfig.Target(name: name, kind: .directory(path: path)))
-                }
-            default:
-                report("\(key).type", typeNode, "unknown target type \"\(type)\"; expected directory")
-            }
-        }
-        return targets
-    }
-
     mutating func sets(_ node: Node?, targets: [String]) -> [DaemonConfig.BackupSet] {
         guard let pairs = mapping(node, at: "sets", allowed: []) else { return [] }
         if pairs.isEmpty { report("sets", node, "no sets: configure at least one") }
@@ -195,7 +167,7 @@ struct NodeReader {
         for (name, value) in pairs {
             let key = "sets.\(name)"
             guard self.name(name, at: key, value),
-                let fields = mapping(value, at: key, allowed: ["paths", "exclude", "targets", "triggers", "watch", "debounce"])
+                let fields = mapping(value, at: key, allowed: ["paths", "exclude", "targets", "triggers", "watch", "debounce", "retention"])
             else {
                 continue
             }
@@ -223,10 +195,8 @@ struct NodeReader {
                     report("\(key).targets", targetList, "no target named \"\(target)\" (targets: \(targets.joined(separator: ", ")))")
                 }
                 if set.targets.isEmpty { report("\(key).targets", targetList, "the list is empty") }
-                if set.targets.count > 1 {
-                    report(
-                        "\(key).targets", targetList,
-                        "this version delivers a set to one target; name one (several targets per set are not supported yet)")
+                for (index, target) in set.targets.enumerated() where set.targets[..<index].contains(target) {
+                    report("\(key).targets", targetList, "target \"\(target)\" is named twice")
                 }
             } else if targets.count == 1 {
                 set.targets = targets
@@ -270,6 +240,7 @@ struct NodeReader {
                 }
             }
         }
+        if let retention = values["retention"] { set.retention = self.retention(retention, at: "\(key).retention") }
         let listens = set.listens(to: .configChange)
         if listens && values["watch"] == nil {
             report("\(key).watch", node, "missing; the config_change trigger needs the files or directories to watch")

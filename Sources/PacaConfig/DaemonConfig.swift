@@ -45,14 +45,58 @@ public struct DaemonConfig: Sendable, Equatable {
         public enum Kind: Sendable, Equatable {
             /// A local or mounted directory: archives go to `<path>/<set>/<backup-id>.zip`.
             case directory(path: String)
+            /// An S3-compatible bucket: archives go to `<prefix>/<set>/<backup-id>.zip`.
+            case s3(S3)
+        }
+
+        /// Where an S3 target is (`type: s3`).
+        public struct S3: Sendable, Equatable {
+            /// `http(s)://host[:port]`.
+            public var endpoint: String
+            public var bucket: String
+            public var region: String
+            /// Key prefix with `{host}` replaced by this machine's host name (default `{host}`),
+            /// so many machines share one bucket; never starts or ends with `/`.
+            public var prefix: String
+            /// `path` or `virtual-host`; nil means virtual-host on amazonaws.com, path elsewhere.
+            public var addressing: String?
+            /// An AWS shared-credentials file (`credentials_file`); without one the
+            /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` environment variables are used.
+            public var credentialsFile: String?
+            /// The profile in that file (`profile`, default `default`).
+            public var profile: String
+            /// Bytes per multipart part (`part_size`, 5 MiB to 5 GiB, default 16 MiB); archives
+            /// smaller than one part go up in a single request.
+            public var partSize: Int
+            /// Parts uploaded at once (`upload_concurrency`, default 2); memory per upload is
+            /// about (this + 1) × part size.
+            public var concurrency: Int
+
+            public init(
+                endpoint: String, bucket: String, region: String = "us-east-1", prefix: String = "{host}", addressing: String? = nil,
+                credentialsFile: String? = nil, profile: String = "default", partSize: Int = 16 << 20, concurrency: Int = 2
+            ) {
+                self.endpoint = endpoint
+                self.bucket = bucket
+                self.region = region
+                self.prefix = prefix
+                self.addressing = addressing
+                self.credentialsFile = credentialsFile
+                self.profile = profile
+                self.partSize = partSize
+                self.concurrency = concurrency
+            }
         }
 
         public var name: String
         public var kind: Kind
+        /// What to keep of each set on this target, unless the set says otherwise (`retention`).
+        public var retention: RetentionPolicy?
 
-        public init(name: String, kind: Kind) {
+        public init(name: String, kind: Kind, retention: RetentionPolicy? = nil) {
             self.name = name
             self.kind = kind
+            self.retention = retention
         }
     }
 
@@ -70,11 +114,14 @@ public struct DaemonConfig: Sendable, Equatable {
         public var watch: [String]
         /// Quiet time after the last change before that backup starts, seconds (`debounce`, default 5).
         public var debounce: Int64
+        /// What to keep of this set on every target (`retention`); wins over the target's own.
+        public var retention: RetentionPolicy?
 
         public init(
             name: String, paths: [String], excludes: [PathPattern] = [], targets: [String], triggers: [Trigger] = [],
-            watch: [String] = [], debounce: Int64 = 5
+            watch: [String] = [], debounce: Int64 = 5, retention: RetentionPolicy? = nil
         ) {
+            self.retention = retention
             self.name = name
             self.paths = paths
             self.excludes = excludes
@@ -147,6 +194,11 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// The target named `name`, if configured.
     public func target(named name: String) -> Target? { targets.first { $0.name == name } }
+
+    /// The retention of `set` on `target`: the set's own, else the target's; nil keeps everything.
+    public func retention(set: String, target: String) -> RetentionPolicy? {
+        self.set(named: set)?.retention ?? self.target(named: target)?.retention
+    }
 
     /// The configuration pacad runs on when it is given no file: everything under
     /// `<workingDirectory>/.paca/`, one directory target `local`, and one set `workspace` over

@@ -2,6 +2,10 @@ import PacaData
 public import PacaArchive
 import PacaCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension BackupEngine {
     /// Restores backup `id` into `destination` (an absolute path, created when missing). Only
     /// entries matching one of `includes` when any are given; existing files are replaced only with
@@ -19,15 +23,17 @@ extension BackupEngine {
         let record = try await readable(id)
         let reader = beginReading(.restore, record, progress)
         defer { readers[reader] = nil }
+        let local = try await localArchive(record)
         let options = ExtractionOptions(includes: patterns, overwrite: overwrite)
         let outcome = await BlockingWork.run("restore") { () -> Result<ExtractionResult, ArchiveError> in
             Result { () throws(ArchiveError) in
-                try ArchiveExtractor.extract(record.path, to: destination, options: options) { done, total in
+                try ArchiveExtractor.extract(local.path, to: destination, options: options) { done, total in
                     progress.setTotals(files: 0, bytes: total)
                     progress.update(files: 0, bytes: done)
                 }
             }
         }
+        await release(local)
         switch outcome {
         case .success(let result):
             logger.info(
@@ -46,10 +52,12 @@ extension BackupEngine {
         let reader = beginReading(.verify, record, progress)
         defer { readers[reader] = nil }
         progress.setTotals(files: record.files, bytes: record.bytesStored)
-        let path = record.path
+        let local = try await localArchive(record)
+        let path = local.path
         let outcome = await BlockingWork.run("verify") { () -> Result<VerificationResult, ArchiveError> in
             Result { () throws(ArchiveError) in try ArchiveVerifier.verify(path) { progress.update(files: 0, bytes: $0) } }
         }
+        await release(local)
         let result: VerificationResult
         switch outcome {
         case .success(let verified): result = verified
@@ -68,28 +76,70 @@ extension BackupEngine {
         return result
     }
 
-    /// Deletes backup `id`: its archive, its sidecar, then its catalog record. Refused while the
-    /// backup is being written, restored or verified.
+    /// Deletes backup `id`: its archive and sidecar on every target that has them, then its
+    /// catalog record. Refused while the backup is being written, read or copied. When a target
+    /// cannot delete its copy, the record stays with that delivery and the error says which.
     public func delete(_ id: String) async throws(EngineError) -> BackupRecord {
-        guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
+        guard var record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
         if record.status == .running || jobs.values.contains(where: { $0.recordID == id }) {
             throw EngineError(.busy, "backup \(id) is being written; wait for it to end")
         }
         if let reader = readers.values.first(where: { $0.backupID == id }) {
             throw EngineError(.busy, "backup \(id) is being read (\(reader.kind.rawValue)); try again when that ends")
         }
-        let path = record.path
-        let removed = await BlockingWork.run("delete") { () -> Result<Void, EngineError> in
-            Result { () throws(EngineError) in
-                try StateFile.remove(path)
-                try StateFile.remove(path + ".sha256")
-                StateFile.syncDirectory(of: path)
+        if copying.contains(id) { throw EngineError(.busy, "backup \(id) is being copied to a target; try again when that ends") }
+        let key = archiveKey(set: record.set, id: id)
+        var problems: [String] = []
+        var kept: [Delivery] = []
+        for delivery in record.deliveries {
+            guard delivery.status == .ok else { continue }
+            do throws(EngineError) {
+                try await target(delivery.target).get().remove(key)
+            } catch {
+                problems.append(error.message)
+                kept.append(delivery)
             }
         }
-        try removed.get()
+        if !problems.isEmpty {
+            record.deliveries = kept
+            try await catalog.save(record)
+            throw EngineError(.storage, "backup \(id) was not deleted everywhere: " + problems.joined(separator: "; "))
+        }
         try await catalog.remove(id)
         logger.info("backup deleted", metadata: ["backup.id": "\(id)"])
         return record
+    }
+
+    /// The archive of `record` as a local file: in place on a directory target, else downloaded
+    /// into the state directory's scratch folder (removed by ``release(_:)``). Tries each target
+    /// that has it, in the set's order.
+    func localArchive(_ record: BackupRecord) async throws(EngineError) -> LocalArchive {
+        let key = archiveKey(set: record.set, id: record.id)
+        var problems: [String] = []
+        let delivered = record.delivered.sorted { a, b in
+            // A directory copy needs no download: try those first.
+            (try? targets[a.target]?.get() is DirectoryTarget) == true && (try? targets[b.target]?.get() is DirectoryTarget) != true
+        }
+        for delivery in delivered {
+            do throws(EngineError) {
+                return try await target(delivery.target).get().localCopy(of: key, scratchDirectory: config.stateDirectory + "/scratch")
+            } catch {
+                problems.append(error.message)
+            }
+        }
+        if problems.isEmpty { throw EngineError(.storage, "backup \(record.id) is on no target") }
+        throw EngineError(.storage, "the archive of backup \(record.id) cannot be read: " + problems.joined(separator: "; "))
+    }
+
+    /// Removes a downloaded copy (and its sidecar, when one came along).
+    func release(_ local: LocalArchive) async {
+        guard local.isTemporary else { return }
+        let path = local.path
+        _ = await BlockingWork.run("scratch-remove") {
+            _ = try? StateFile.remove(path)
+            _ = try? StateFile.remove(path + ".sha256")
+            _ = rmdir(ArchivePaths.directory(of: path))
+        }
     }
 
     private func readable(_ id: String) async throws(EngineError) -> BackupRecord {

@@ -4,23 +4,28 @@ import PacaConfig
 import PacaCore
 
 extension BackupEngine {
-    /// Writes the archive of `set` for job `number`: catalogs it as running first, writes it on a
-    /// thread of its own, then catalogs how it ended.
+    /// Writes the archive of `set` for job `number` once, delivering it to every target of the
+    /// set at the same time (every configured target for an emergency backup): catalogs it as
+    /// running first, writes it on a thread of its own, then catalogs how it ended and how each
+    /// delivery went. The backup is complete when at least one target has the archive; a target
+    /// that missed it is retried later (``retryDueDeliveries()``).
     func write(_ number: Int, set: DaemonConfig.BackupSet) async -> Result<BackupRecord, EngineError> {
         guard let job = jobs[number] else { return .failure(EngineError(.notFound, "backup request \(number) vanished")) }
-        guard let targetName = set.targets.first, let target = config.target(named: targetName) else {
-            return .failure(EngineError(.validation, "backup set \"\(set.name)\" has no usable target"))
-        }
-        guard case .directory(let targetPath) = target.kind else {
-            return .failure(EngineError(.validation, "target \"\(targetName)\" is not a directory target"))
-        }
+        let targetNames = job.trigger == "emergency" ? config.targets.map(\.name) : set.targets
+        guard !targetNames.isEmpty else { return .failure(EngineError(.validation, "backup set \"\(set.name)\" has no target")) }
         let started = clock.now()
         var id = BackupID(set: set.name, unixSeconds: Int64(started), using: &random).text
         while await catalog.record(id) != nil { id = BackupID(set: set.name, unixSeconds: Int64(started), using: &random).text }
-        let directory = targetPath + "/" + set.name
+        let key = archiveKey(set: set.name, id: id)
+        var resolved: [Result<any ArchiveTarget, EngineError>] = []
+        for name in targetNames { resolved.append(await target(name)) }
+        let locations = zip(targetNames, resolved).map { name, result in
+            (try? result.get().location(of: key)) ?? "\(name):\(key)"
+        }
         var record = BackupRecord(
-            id: id, set: set.name, trigger: job.trigger, reason: job.reason, startedAt: Int64(started), target: targetName,
-            path: directory + "/" + id + ".zip")
+            id: id, set: set.name, trigger: job.trigger, reason: job.reason, startedAt: Int64(started), target: targetNames[0],
+            path: locations[0])
+        record.deliveries = zip(targetNames, locations).map { Delivery(target: $0, status: .pending, location: $1) }
         record.coalesced = job.requests - 1
         jobs[number]?.recordID = id
         jobs[number]?.startedAt = Int64(started)
@@ -28,54 +33,128 @@ extension BackupEngine {
             logger.error("cannot record a new backup in the catalog", metadata: ["backup.set": "\(set.name)", "error": "\(error)"])
             return .failure(error)
         }
-        logger.info("backup started", metadata: ["backup.id": "\(id)", "backup.set": "\(set.name)", "backup.trigger": "\(job.trigger)"])
+        logger.info(
+            "backup started",
+            metadata: [
+                "backup.id": "\(id)", "backup.set": "\(set.name)", "backup.trigger": "\(job.trigger)",
+                "backup.targets": "\(targetNames.joined(separator: ","))",
+            ])
 
-        let options = CreationOptions(level: config.compressionLevel, threads: config.compressionThreads, excludes: set.excludes)
-        let header = ManifestHeader(backupID: id, setName: set.name, createdAt: Int64(started))
-        let progress = job.progress
-        let path = record.path
-        let outcome = await BlockingWork.run("backup-\(set.name)") { () -> Result<CreationResult, EngineError> in
-            if case .failure(let error) = Result(catching: { () throws(EngineError) in try StateFile.makeDirectories(directory) }) {
-                return .failure(error)
-            }
-            if let estimate = try? ArchiveCreator.estimate(sources: set.paths, excludes: set.excludes) {
-                progress.setTotals(files: estimate.files, bytes: estimate.bytes)
-            }
-            return Result { () throws(ArchiveError) in
-                try ArchiveCreator.create(
-                    sources: set.paths, at: path, header: header, options: options,
-                    progress: { progress.update(files: $0.files, bytes: $0.bytes) },
-                    isCancelled: { progress.isCancelled })
-            }.mapError { error in
-                error.code == .cancelled
-                    ? EngineError(.cancelled, "cancelled: the daemon was stopping") : EngineError(.storage, error.description)
+        var failures: [Int: String] = [:]
+        var uploads: [(index: Int, upload: any ArchiveUpload)] = []
+        for (index, result) in resolved.enumerated() {
+            do throws(EngineError) {
+                uploads.append((index, try await result.get().beginUpload(key)))
+            } catch {
+                failures[index] = error.message
             }
         }
+        let outcome: Result<(StreamedArchive, [Int]), EngineError>
+        if uploads.isEmpty {
+            outcome = .failure(EngineError(.storage, "no target could take the archive: " + failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; ")))
+        } else {
+            let (written, streamFailures) = await stream(set: set, id: id, started: started, uploads: uploads, progress: job.progress)
+            outcome = written
+            failures.merge(streamFailures) { first, _ in first }
+        }
 
-        record.finishedAt = Int64(clock.now())
+        let finished = Int64(clock.now())
+        record.finishedAt = finished
         switch outcome {
-        case .success(let created):
+        case .success(let (contents, committed)):
             record.status = .complete
-            record.files = created.files
-            record.bytesIn = created.bytesIn
-            record.bytesStored = created.bytesStored
-            record.sha256 = created.sha256
-            record.unreadable = created.errors.prefix(100).map { "\($0.path): \($0.message)" }
-            record.changed = created.changed.count
+            record.files = contents.files
+            record.bytesIn = contents.bytesIn
+            record.bytesStored = contents.bytesStored
+            record.sha256 = contents.sha256
+            record.unreadable = contents.errors.prefix(100).map { "\($0.path): \($0.message)" }
+            record.changed = contents.changed.count
+            for index in record.deliveries.indices {
+                record.deliveries[index].attempts = 1
+                if committed.contains(index) {
+                    record.deliveries[index].status = .ok
+                    record.deliveries[index].deliveredAt = finished
+                    noteDelivery(to: record.deliveries[index].target, at: finished)
+                } else {
+                    record.deliveries[index].status = .failed
+                    record.deliveries[index].error = failures[index] ?? "the delivery did not finish"
+                    record.deliveries[index].nextAttemptAt = nextAttempt(after: 1, now: finished)
+                }
+            }
+            if let first = record.delivered.first {
+                record.target = first.target
+                record.path = first.location
+            } else {
+                record.status = .failed
+                record.error = "no target took the archive: " + failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; ")
+            }
         case .failure(let error):
             record.status = error.code == EngineError.Code.cancelled ? BackupRecord.Status.cancelled : .failed
             record.error = error.message
+            for index in record.deliveries.indices {
+                record.deliveries[index].status = .failed
+                record.deliveries[index].error = failures[index] ?? error.message
+            }
         }
         do { try await catalog.save(record) } catch {
             logger.error("cannot record how a backup ended", metadata: ["backup.id": "\(id)", "error": "\(error)"])
             return .failure(error)
+        }
+        for delivery in record.deliveries where delivery.status == .failed && record.status == .complete {
+            logger.warning(
+                "delivery failed; it will be retried",
+                metadata: ["backup.id": "\(id)", "target.name": "\(delivery.target)", "error": "\(delivery.error ?? "")"])
         }
         logger.info(
             "backup ended",
             metadata: [
                 "backup.id": "\(id)", "backup.status": "\(record.status.rawValue)", "backup.files": "\(record.files)",
                 "backup.bytes_in": "\(record.bytesIn)", "backup.bytes_stored": "\(record.bytesStored)",
+                "backup.delivered": "\(record.delivered.map(\.target).joined(separator: ","))",
             ])
         return .success(record)
     }
+
+    /// Streams the archive into `uploads` on a thread of its own and commits each. Returns the
+    /// archive and the indexes that committed, and why the others failed.
+    private func stream(
+        set: DaemonConfig.BackupSet, id: String, started: Double, uploads: [(index: Int, upload: any ArchiveUpload)],
+        progress: RunProgress
+    ) async -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) {
+        let options = CreationOptions(level: config.compressionLevel, threads: config.compressionThreads, excludes: set.excludes)
+        let header = ManifestHeader(backupID: id, setName: set.name, createdAt: Int64(started))
+        let spool = config.stateDirectory + "/spool"
+        let handOver = UploadList(uploads)
+        return await BlockingWork.run("backup-\(set.name)") { () -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) in
+            let sink = FanOutSink(handOver.uploads)
+            if case .failure(let error) = Result(catching: { () throws(EngineError) in try StateFile.makeDirectories(spool) }) {
+                sink.abandonAll()
+                return (.failure(error), [:])
+            }
+            if let estimate = try? ArchiveCreator.estimate(sources: set.paths, excludes: set.excludes) {
+                progress.setTotals(files: estimate.files, bytes: estimate.bytes)
+            }
+            do throws(ArchiveError) {
+                let contents = try ArchiveCreator.stream(
+                    sources: set.paths, into: sink, spoolDirectory: spool, header: header, options: options,
+                    skipping: handOver.uploads.compactMap(\.upload.localPartialPath),
+                    progress: { progress.update(files: $0.files, bytes: $0.bytes) },
+                    isCancelled: { progress.isCancelled })
+                let committed = sink.commitAll(sha256: contents.sha256)
+                return (.success((contents, committed)), sink.failures)
+            } catch {
+                sink.abandonAll()
+                let failure =
+                    error.code == .cancelled
+                    ? EngineError(.cancelled, "cancelled: the daemon was stopping") : EngineError(.storage, error.description)
+                return (.failure(failure), sink.failures)
+            }
+        }
+    }
+}
+
+/// Uploads handed from the engine to the thread that writes the archive.
+private struct UploadList: Sendable {
+    let uploads: [(index: Int, upload: any ArchiveUpload)]
+    init(_ uploads: [(index: Int, upload: any ArchiveUpload)]) { self.uploads = uploads }
 }

@@ -48,17 +48,49 @@ public actor BackupEngine {
     var nextReader = 1
     var isStopping = false
     var random = SystemRandomNumberGenerator()
+    let factory: TargetFactory
+    let timing: Timing
+    /// Each configured target, or why it cannot be used; built from ``config`` by ``buildTargets()``.
+    var targets: [String: Result<any ArchiveTarget, EngineError>] = [:]
+    /// The configuration ``targets`` was built from.
+    var builtTargets: [DaemonConfig.Target]?
+    /// What the last check of each target found, and its last delivery.
+    var targetStates: [String: TargetState] = [:]
+    /// Backups whose archive is being copied to a target that missed it.
+    var copying: Set<String> = []
 
-    public init(config: DaemonConfig, catalog: Catalog, clock: WallClock = .system, logger: Logger) {
+    /// How often the engine looks after its targets.
+    public struct Timing: Sendable {
+        /// Wait before the first retry of a failed delivery, seconds; doubles with each attempt.
+        public var retryDelay: Double
+        /// Longest wait between retries, seconds.
+        public var maximumRetryDelay: Double
+        /// How often targets are checked and due retries run (``maintain()``).
+        public var checkInterval: Duration
+
+        public init(retryDelay: Double = 60, maximumRetryDelay: Double = 3600, checkInterval: Duration = .seconds(60)) {
+            self.retryDelay = retryDelay
+            self.maximumRetryDelay = maximumRetryDelay
+            self.checkInterval = checkInterval
+        }
+    }
+
+    public init(
+        config: DaemonConfig, catalog: Catalog, clock: WallClock = .system, logger: Logger, factory: TargetFactory = .system(),
+        timing: Timing = Timing()
+    ) {
         self.config = config
         self.catalog = catalog
         self.clock = clock
         self.logger = logger
+        self.factory = factory
+        self.timing = timing
     }
 
     /// Uses `config` for backups that start from now on; running ones finish with what they began with.
-    public func apply(_ config: DaemonConfig) {
+    public func apply(_ config: DaemonConfig) async {
         self.config = config
+        await buildTargets()
     }
 
     /// Asks for a backup of `set` (or of the only set, when nil). Returns at once; wait for the

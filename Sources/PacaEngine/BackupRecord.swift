@@ -36,9 +36,12 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     public var bytesStored: UInt64
     /// SHA-256 of the archive file, hex; also in its `.sha256` sidecar.
     public var sha256: String?
+    /// The first target that has the archive (the first the set names while none has it yet).
     public var target: String
-    /// Absolute path of the archive on the target.
+    /// Where the archive is on ``target``: a path, or `s3://bucket/key`.
     public var path: String
+    /// One delivery per target the archive goes to, each tracked on its own.
+    public var deliveries: [Delivery]
     public var error: String?
     /// Files that could not be read, in whole or in part (the backup still completes).
     public var unreadable: [String]
@@ -63,6 +66,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         self.bytesStored = 0
         self.target = target
         self.path = path
+        self.deliveries = []
         self.unreadable = []
         self.changed = 0
         self.coalesced = 0
@@ -75,7 +79,8 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, set, type, trigger, reason, status, files, sha256, target, path, error, unreadable, changed, coalesced, verified, ratio
+        case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced, verified
+        case ratio
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case bytesIn = "bytes_in"
@@ -99,6 +104,10 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
         target = try c.decode(String.self, forKey: .target)
         path = try c.decode(String.self, forKey: .path)
+        // Catalogs from before several targets (0.4 and older) knew one target per backup.
+        deliveries =
+            try c.decodeIfPresent([Delivery].self, forKey: .deliveries)
+            ?? (status == .complete ? [Delivery(target: target, status: .ok, location: path, deliveredAt: finishedAt)] : [])
         error = try c.decodeIfPresent(String.self, forKey: .error)
         unreadable = try c.decodeIfPresent([String].self, forKey: .unreadable) ?? []
         changed = try c.decodeIfPresent(Int.self, forKey: .changed) ?? 0
@@ -124,6 +133,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(sha256, forKey: .sha256)
         try c.encode(target, forKey: .target)
         try c.encode(path, forKey: .path)
+        try c.encode(deliveries, forKey: .deliveries)
         try c.encode(error, forKey: .error)
         try c.encode(unreadable, forKey: .unreadable)
         try c.encode(changed, forKey: .changed)
@@ -132,11 +142,79 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(verified, forKey: .verified)
     }
 
-    private static func time(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64? {
+    /// The deliveries that hold the archive.
+    public var delivered: [Delivery] { deliveries.filter { $0.status == .ok } }
+
+    static func time<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int64? {
         guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
         guard let time = CivilTime(rfc3339: text) else {
             throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\"\(text)\" is not an RFC 3339 UTC time")
         }
         return time.unixSeconds
+    }
+}
+
+/// The archive of one backup on one target.
+public struct Delivery: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        /// Not written yet (the backup is running, or a retry is due).
+        case pending
+        /// On the target, complete, with its sidecar.
+        case ok
+        /// Could not be written; ``Delivery/error`` says why and ``Delivery/nextAttemptAt`` when
+        /// it is tried again (copied from a target that has it).
+        case failed
+    }
+
+    public var target: String
+    public var status: Status
+    /// Where the archive is (or goes) on the target: a path or `s3://bucket/key`.
+    public var location: String
+    public var error: String?
+    /// Attempts made so far.
+    public var attempts: Int
+    /// Unix seconds.
+    public var deliveredAt: Int64?
+    public var nextAttemptAt: Int64?
+
+    public init(
+        target: String, status: Status, location: String, error: String? = nil, attempts: Int = 0, deliveredAt: Int64? = nil,
+        nextAttemptAt: Int64? = nil
+    ) {
+        self.target = target
+        self.status = status
+        self.location = location
+        self.error = error
+        self.attempts = attempts
+        self.deliveredAt = deliveredAt
+        self.nextAttemptAt = nextAttemptAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case target, status, location, error, attempts
+        case deliveredAt = "delivered_at"
+        case nextAttemptAt = "next_attempt_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        target = try c.decode(String.self, forKey: .target)
+        status = try c.decode(Status.self, forKey: .status)
+        location = try c.decode(String.self, forKey: .location)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        attempts = try c.decodeIfPresent(Int.self, forKey: .attempts) ?? 0
+        deliveredAt = try BackupRecord.time(c, .deliveredAt)
+        nextAttemptAt = try BackupRecord.time(c, .nextAttemptAt)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(target, forKey: .target)
+        try c.encode(status, forKey: .status)
+        try c.encode(location, forKey: .location)
+        try c.encode(error, forKey: .error)
+        try c.encode(attempts, forKey: .attempts)
+        try c.encode(deliveredAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .deliveredAt)
+        try c.encode(nextAttemptAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .nextAttemptAt)
     }
 }

@@ -23,6 +23,7 @@ struct Launcher {
     let logger: Logger
     let stallTimeout: Duration
     let stopTimeout: Duration
+    let timing: BackupEngine.Timing
 
     func run() async throws {
         let clock = WallClock.system
@@ -46,9 +47,6 @@ struct Launcher {
         } catch {
             throw LaunchError(message: error.message)
         }
-        for path in await PartialSweep.run(config) {
-            logger.notice("removed a partial archive left by an earlier run", metadata: ["file.path": "\(path)"])
-        }
 
         let data: DataManager
         do {
@@ -62,7 +60,10 @@ struct Launcher {
                 "a record log ended in a write cut short by a crash; the unacknowledged entry was cut off",
                 metadata: ["store.name": "\(name)", "file.path": "\(file.path)", "store.cut_bytes": "\(file.recoveredBytes)"])
         }
-        let engine = BackupEngine(config: config, catalog: catalog, clock: clock, logger: logger)
+        let engine = BackupEngine(config: config, catalog: catalog, clock: clock, logger: logger, timing: timing)
+        for note in await engine.prepare() {
+            logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
+        }
         let localZone = ZoneDatabase.local()
         let scheduler: Scheduler
         do {
@@ -105,6 +106,7 @@ struct Launcher {
                     serviceName: "engine"),
                 // After the engine, so they stop first: no new scheduled or file-change backup
                 // starts while the engine stops.
+                .init(service: TargetService(engine: engine, interval: timing.checkInterval), serviceName: "targets"),
                 .init(service: ChangeTriggerService(changes: changes), serviceName: "change-trigger"),
                 .init(service: SchedulerService(scheduler: scheduler), serviceName: "scheduler"),
             ],

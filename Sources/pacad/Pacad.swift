@@ -41,6 +41,15 @@ struct Pacad: AsyncParsableCommand {
     @Option(name: .customLong("stop-timeout"), help: "Seconds a stop waits for running backups before cancelling them.")
     var stopTimeout: Double = 60
 
+    @Option(
+        name: .customLong("target-check-interval"),
+        help: "Seconds between checks of the targets (health, free space) and retries of failed deliveries.")
+    var targetCheckInterval: Double = 60
+
+    @Option(
+        name: .customLong("retry-delay"), help: "Seconds before the first retry of a failed delivery; doubles each attempt, up to an hour.")
+    var retryDelay: Double = 60
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -50,6 +59,10 @@ struct Pacad: AsyncParsableCommand {
         }
         guard stallTimeout > 0, stallTimeout <= 3600 else { throw ValidationError("--stall-timeout must be between 0 and 3600 seconds") }
         guard stopTimeout >= 0, stopTimeout <= 86400 else { throw ValidationError("--stop-timeout must be between 0 and 86400 seconds") }
+        guard targetCheckInterval >= 0.1, targetCheckInterval <= 86400 else {
+            throw ValidationError("--target-check-interval must be between 0.1 and 86400 seconds")
+        }
+        guard retryDelay >= 0, retryDelay <= 86400 else { throw ValidationError("--retry-delay must be between 0 and 86400 seconds") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \"\(logLevel)\" is not a level") }
     }
 
@@ -70,7 +83,10 @@ struct Pacad: AsyncParsableCommand {
         let daemonConfig = try loadConfiguration()
         let launcher = Launcher(
             config: daemonConfig, configFile: config.map(absolute), logger: logger,
-            stallTimeout: .milliseconds(Int64(stallTimeout * 1000)), stopTimeout: .milliseconds(Int64(stopTimeout * 1000)))
+            stallTimeout: .milliseconds(Int64(stallTimeout * 1000)), stopTimeout: .milliseconds(Int64(stopTimeout * 1000)),
+            timing: BackupEngine.Timing(
+                retryDelay: retryDelay, maximumRetryDelay: max(3600, retryDelay),
+                checkInterval: .milliseconds(Int64(targetCheckInterval * 1000))))
         do {
             try await launcher.run()
         } catch let error as LaunchError {

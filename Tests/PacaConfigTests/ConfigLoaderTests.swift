@@ -37,13 +37,15 @@ import Testing
         #expect(config.sets.map(\.name) == ["training", "configs"])
     }
 
-    @Test func aSetWithSeveralTargetsIsRefusedUntilDeliveryToSeveralExists() throws {
-        let text = Self.example.replacingOccurrences(of: "targets: [usb]", with: "targets: [local, usb]")
+    @Test func aSetMayNameSeveralTargetsButEachOnce() throws {
+        let several = Self.example.replacingOccurrences(of: "targets: [usb]", with: "targets: [local, usb]")
+        #expect(try ConfigLoader.load(yaml: several).set(named: "training")?.targets == ["local", "usb"])
+        let twice = Self.example.replacingOccurrences(of: "targets: [usb]", with: "targets: [usb, local, usb]")
         #expect {
-            try ConfigLoader.load(yaml: text)
+            try ConfigLoader.load(yaml: twice)
         } throws: { error in
             let problems = (error as? ConfigError)?.problems ?? []
-            return problems.count == 1 && problems[0].key == "sets.training.targets" && problems[0].message.contains("one target")
+            return problems.count == 1 && problems[0].key == "sets.training.targets" && problems[0].message.contains("named twice")
         }
     }
 

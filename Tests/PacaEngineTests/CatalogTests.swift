@@ -115,10 +115,20 @@ import Testing
             Set(json.keys) == [
                 "id", "set", "type", "trigger", "reason", "status", "started_at", "finished_at", "files", "bytes_in", "bytes_stored",
                 "ratio",
-                "sha256", "target", "path", "error", "unreadable", "changed", "coalesced", "verified", "verified_at",
+                "sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "verified", "verified_at",
             ])
         #expect(json["started_at"] as? String == "2026-11-27T02:00:00Z")
         #expect(json["ratio"] as? Double == 0.3333)
+    }
+
+    @Test func recordsFromBeforeSeveralTargetsReadAsOneDelivery() throws {
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record("20261127T020000Z-data-0001"))) as! [String: Any]
+        json["deliveries"] = nil
+        let old = try JSONDecoder().decode(BackupRecord.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(old.deliveries == [Delivery(target: "local", status: .ok, location: "/nowhere/x.zip", deliveredAt: 1_795_744_860)])
+        json["status"] = "failed"
+        let failed = try JSONDecoder().decode(BackupRecord.self, from: JSONSerialization.data(withJSONObject: json))
+        #expect(failed.deliveries.isEmpty)
     }
 }
 

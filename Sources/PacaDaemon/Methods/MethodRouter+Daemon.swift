@@ -15,6 +15,7 @@ extension MethodRouter {
         let (latest, count) = await context.catalog.summary()
         let nextRuns = await context.scheduler.nextRuns()
         let watching = await context.changes.snapshot()
+        let targetStates = await context.engine.targetStatus()
         let config = await context.configuration.config
         let now = context.clock.now()
         let newest = latest.values.max { $0.id < $1.id }
@@ -65,12 +66,7 @@ extension MethodRouter {
             "activities": .array(activities),
             "queued": .array(snapshot.queuedSets.map(JSONValue.string)),
             "sets": .array(sets),
-            "targets": .array(
-                config.targets.map { target in
-                    switch target.kind {
-                    case .directory(let path): .object(["name": .string(target.name), "type": .string("directory"), "path": .string(path)])
-                    }
-                }),
+            "targets": .array(targetStates.map(Self.json)),
             "catalog": .object(["backups": .int(Int64(count))]),
             "jobs": .array(
                 config.jobs.map(\.name).sorted().map { name in
@@ -79,6 +75,19 @@ extension MethodRouter {
                         "next_due": nextRuns[name].map { .string(CivilTime(unixSeconds: $0).rfc3339) } ?? .null,
                     ])
                 }),
+        ])
+    }
+
+    /// A target in `status`: where it is, whether its last check passed, free space, last delivery.
+    static func json(_ target: TargetState) -> JSONValue {
+        func time(_ seconds: Int64?) -> JSONValue { seconds.map { .string(CivilTime(unixSeconds: $0).rfc3339) } ?? .null }
+        return .object([
+            "name": .string(target.name), "type": .string(target.type), "location": .string(target.location),
+            "healthy": target.checkedAt == nil && target.problem == nil ? .null : .bool(target.problem == nil),
+            "problem": target.problem.map(JSONValue.string) ?? .null,
+            "free_bytes": target.freeBytes.map { .int(Int64(clamping: $0)) } ?? .null,
+            "checked_at": time(target.checkedAt), "last_delivery_at": time(target.lastDeliveryAt),
+            "failed_deliveries": .int(Int64(target.failedDeliveries)),
         ])
     }
 

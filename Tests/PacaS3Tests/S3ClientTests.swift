@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PacaTargets
+@testable import PacaS3
 
 @Suite(.enabled(if: S3TestServer.isEnabled, "needs the SeaweedFS server that `make test` starts"))
 struct S3ClientTests {

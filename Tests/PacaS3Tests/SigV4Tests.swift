@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PacaTargets
+@testable import PacaS3
 
 /// The worked examples of AWS's "Signature Calculations for the Authorization Header" page
 /// (examplebucket, 2013-05-24, us-east-1, the documentation's example key pair).

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import PacaTargets
+@testable import PacaS3
 
 /// The SeaweedFS server `make test` starts (packaging/testing/seaweedfs.sh) and describes in
 /// PACA_TEST_S3_* variables. Without them the S3 tests skip, unless PACA_REQUIRE_S3 is set

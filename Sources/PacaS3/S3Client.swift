@@ -154,9 +154,73 @@ public struct S3Client: Sendable {
 
     // MARK: Objects
 
-    /// Stores `body` at `key` in one request.
-    public func put(_ key: String, body: [UInt8]) async throws(S3Error) {
-        _ = try await send("PUT", key: key, body: body)
+    /// Stores `body` at `key` in one request. `payloadHash` (``SigV4Signer/payloadHash(_:)``)
+    /// can be computed by the caller off the cooperative pool; it is computed here when nil.
+    public func put(_ key: String, body: [UInt8], payloadHash: String? = nil) async throws(S3Error) {
+        _ = try await send("PUT", key: key, body: body, payloadHash: payloadHash)
+    }
+
+    /// Writes object `key` into the open file `fd` from its start, resuming with a range request
+    /// after a dropped connection. `write` is called with each block of about 4 MiB in order and
+    /// should do its blocking I/O off the cooperative pool. Returns the object's size.
+    public func download(
+        _ key: String, write: @Sendable (_ block: [UInt8], _ offset: UInt64) async throws -> Void
+    ) async throws(S3Error) -> UInt64 {
+        let operation = "GET \(endpoint.bucket)/\(key)"
+        var received: UInt64 = 0
+        var attempt = 1
+        var delay = backoff
+        while true {
+            do {
+                try await downloadAttempt(key, received: &received, operation: operation, write: write)
+                return received
+            } catch {
+                guard error.isRetryable, attempt < attempts, !Task.isCancelled else { throw error }
+                try? await Task.sleep(for: delay + delay * Double.random(in: 0...1))
+                delay *= 2
+                attempt += 1
+            }
+        }
+    }
+
+    /// One GET of `key` from byte `received` on, advancing `received` as blocks are written.
+    private func downloadAttempt(
+        _ key: String, received: inout UInt64, operation: String,
+        write: @Sendable (_ block: [UInt8], _ offset: UInt64) async throws -> Void
+    ) async throws(S3Error) {
+        let headers = received > 0 ? [("Range", "bytes=\(received)-")] : []
+        let response = try await execute(
+            "GET", key: key, query: [], headers: headers, body: nil, payloadHash: SigV4Signer.emptyPayloadHash, operation: operation)
+        let status = Int(response.status.code)
+        guard (200..<300).contains(status) else {
+            let body = (try? await response.body.collect(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
+            throw Self.failure(status: status, reason: response.status.reasonPhrase, body: body, operation: operation)
+        }
+        if received > 0 && status != 206 {
+            throw S3Error(.protocolViolation, message: "the server ignored the range of a resumed download", operation: operation)
+        }
+        var block: [UInt8] = []
+        block.reserveCapacity(4 << 20)
+        var iterator = response.body.makeAsyncIterator()
+        while true {
+            let chunk: ByteBuffer?
+            do { chunk = try await iterator.next() } catch let error as HTTPClientError {
+                throw S3Error(.connection, message: Self.describe(error), operation: operation)
+            } catch {
+                throw S3Error(.connection, message: "\(error)", operation: operation)
+            }
+            if let chunk { block += chunk.readableBytesView }
+            guard block.count >= 4 << 20 || (chunk == nil && !block.isEmpty) else {
+                if chunk == nil { return }
+                continue
+            }
+            do { try await write(block, received) } catch {
+                throw S3Error(.protocolViolation, message: "writing the download failed: \(error)", operation: operation)
+            }
+            received += UInt64(block.count)
+            block.removeAll(keepingCapacity: true)
+            if chunk == nil { return }
+        }
     }
 
     /// The bytes of `key`, or of `range` of it.
@@ -220,8 +284,11 @@ public struct S3Client: Sendable {
     }
 
     /// Uploads part `number` (1-based) and returns its ETag.
-    public func uploadPart(_ key: String, uploadID: String, number: Int, body: [UInt8]) async throws(S3Error) -> String {
-        let response = try await send("PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)], body: body)
+    public func uploadPart(
+        _ key: String, uploadID: String, number: Int, body: [UInt8], payloadHash: String? = nil
+    ) async throws(S3Error) -> String {
+        let response = try await send(
+            "PUT", key: key, query: [("partNumber", String(number)), ("uploadId", uploadID)], body: body, payloadHash: payloadHash)
         guard let etag = response.headers.first(name: "etag") else {
             throw S3Error(.protocolViolation, message: "no ETag for part \(number)", operation: "PUT \(endpoint.bucket)/\(key)")
         }
@@ -277,10 +344,10 @@ public struct S3Client: Sendable {
     /// else is thrown as an ``S3Error`` with S3's code and message.
     func send(
         _ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8]? = nil,
-        limit: Int = 1 << 20
+        payloadHash: String? = nil, limit: Int = 1 << 20
     ) async throws(S3Error) -> Response {
         let operation = "\(method) \(endpoint.bucket)" + (key.map { "/\($0)" } ?? "")
-        let payloadHash = body.map { SigV4Signer.payloadHash($0) } ?? SigV4Signer.emptyPayloadHash
+        let payloadHash = payloadHash ?? body.map { SigV4Signer.payloadHash($0) } ?? SigV4Signer.emptyPayloadHash
         var delay = backoff
         var attempt = 1
         while true {
@@ -302,24 +369,11 @@ public struct S3Client: Sendable {
         _ method: String, key: String?, query: [(String, String)], headers: [(String, String)], body: [UInt8]?,
         payloadHash: String, limit: Int, operation: String
     ) async throws(S3Error) -> Response {
-        let path = endpoint.path(for: key)
-        var all = headers + [("host", endpoint.hostHeader)]
-        if let body { all.append(("content-length", String(body.count))) }
-        all += signer.sign(method: method, path: path, query: query, headers: all, payloadHash: payloadHash, unixSeconds: clock())
-        let queryText = query.map { "\(SigV4Signer.uriEncode($0.0, keepSlash: false))=\(SigV4Signer.uriEncode($0.1, keepSlash: false))" }
-            .joined(separator: "&")
-        let port = endpoint.port.map { ":\($0)" } ?? ""
-        let host = endpoint.addressing == .virtualHost ? "\(endpoint.bucket).\(endpoint.host)" : endpoint.host
-        var request = HTTPClientRequest(url: "\(endpoint.isTLS ? "https" : "http")://\(host)\(port)\(path)" + (queryText.isEmpty ? "" : "?" + queryText))
-        request.method = HTTPMethod(rawValue: method)
-        for (name, value) in all where name != "content-length" { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response: HTTPClientResponse
-        var received: [UInt8]
+        let response = try await execute(
+            method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, operation: operation)
+        let received: [UInt8]
         do {
-            response = try await Self.http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
-            let buffer = try await response.body.collect(upTo: method == "HEAD" ? 0 : limit)
-            received = Array(buffer.readableBytesView)
+            received = Array(try await response.body.collect(upTo: method == "HEAD" ? 0 : limit).readableBytesView)
         } catch let error as HTTPClientError {
             throw S3Error(.connection, message: Self.describe(error), operation: operation)
         } catch is NIOTooManyBytesError {
@@ -329,12 +383,43 @@ public struct S3Client: Sendable {
         }
         let status = Int(response.status.code)
         guard (200..<300).contains(status) else {
-            let root = try? XMLElement.parse(received)
-            let code = root?.value("Code")
-            let message = root?.value("Message") ?? (response.status.reasonPhrase.isEmpty ? "no message" : response.status.reasonPhrase)
-            throw S3Error(.http(status: status), code: code ?? Self.code(forStatus: status), message: message, operation: operation)
+            throw Self.failure(status: status, reason: response.status.reasonPhrase, body: received, operation: operation)
         }
         return Response(status: status, headers: response.headers, body: received)
+    }
+
+    /// Signs and sends a request; returns the response with its body still to be read.
+    private func execute(
+        _ method: String, key: String?, query: [(String, String)], headers: [(String, String)], body: [UInt8]?,
+        payloadHash: String, operation: String
+    ) async throws(S3Error) -> HTTPClientResponse {
+        let path = endpoint.path(for: key)
+        var all = headers + [("host", endpoint.hostHeader)]
+        if let body { all.append(("content-length", String(body.count))) }
+        all += signer.sign(method: method, path: path, query: query, headers: all, payloadHash: payloadHash, unixSeconds: clock())
+        let queryText = query.map { "\(SigV4Signer.uriEncode($0.0, keepSlash: false))=\(SigV4Signer.uriEncode($0.1, keepSlash: false))" }
+            .joined(separator: "&")
+        let port = endpoint.port.map { ":\($0)" } ?? ""
+        let host = endpoint.addressing == .virtualHost ? "\(endpoint.bucket).\(endpoint.host)" : endpoint.host
+        var request = HTTPClientRequest(
+            url: "\(endpoint.isTLS ? "https" : "http")://\(host)\(port)\(path)" + (queryText.isEmpty ? "" : "?" + queryText))
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in all where name != "content-length" { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            return try await Self.http.execute(request, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
+        } catch let error as HTTPClientError {
+            throw S3Error(.connection, message: Self.describe(error), operation: operation)
+        } catch {
+            throw S3Error(.connection, message: "\(error)", operation: operation)
+        }
+    }
+
+    /// The error for a non-2xx answer, with S3's code and message when its body has them.
+    private static func failure(status: Int, reason: String, body: [UInt8], operation: String) -> S3Error {
+        let root = try? XMLElement.parse(body)
+        let message = root?.value("Message") ?? (reason.isEmpty ? "no message" : reason)
+        return S3Error(.http(status: status), code: root?.value("Code") ?? code(forStatus: status), message: message, operation: operation)
     }
 
     private func xml(_ response: Response, _ what: String) async throws(S3Error) -> XMLElement {

@@ -1,0 +1,235 @@
+import PacaArchive
+import PacaConfig
+import PacaCore
+
+/// A target as `status` shows it.
+public struct TargetState: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    /// The path or `http(s)://host/bucket/prefix` (never credentials).
+    public var location: String
+    /// Why the target cannot be used now; nil when the last check passed.
+    public var problem: String?
+    public var freeBytes: UInt64?
+    /// Unix seconds of the last check.
+    public var checkedAt: Int64?
+    /// Unix seconds of the last archive delivered to it.
+    public var lastDeliveryAt: Int64?
+    /// Deliveries to it that failed and wait for a retry.
+    public var failedDeliveries: Int
+}
+
+extension BackupEngine {
+    /// Builds the targets of the current configuration (off the cooperative pool: a credentials
+    /// file may be read), keeping the ones whose settings did not change.
+    func buildTargets() async {
+        guard builtTargets != config.targets else { return }
+        let previous = builtTargets ?? []
+        let wanted = config.targets
+        let factory = self.factory
+        let changed = wanted.filter { !previous.contains($0) }
+        let made = await BlockingWork.run("targets") { changed.map { ($0.name, factory.make($0)) } }
+        var next: [String: Result<any ArchiveTarget, EngineError>] = [:]
+        for target in wanted { next[target.name] = targets[target.name] }
+        for (name, result) in made { next[name] = result }
+        targets = next
+        builtTargets = wanted
+        for (name, result) in made {
+            switch result {
+            case .failure(let error):
+                logger.error("target cannot be used", metadata: ["target.name": "\(name)", "error": "\(error.message)"])
+            case .success(let target):
+                // A new directory target's root is created now; later it must stay (see DirectoryTarget).
+                guard let directory = target as? DirectoryTarget else { continue }
+                do { try await directory.prepare() } catch {
+                    logger.error("target directory cannot be created", metadata: ["target.name": "\(name)", "error": "\(error.message)"])
+                }
+            }
+        }
+        targetStates = targetStates.filter { next[$0.key] != nil }
+    }
+
+    /// The target named `name`, or why it cannot be used.
+    func target(_ name: String) async -> Result<any ArchiveTarget, EngineError> {
+        await buildTargets()
+        return targets[name] ?? .failure(EngineError(.notFound, "no target named \"\(name)\" in the configuration"))
+    }
+
+    /// Run once at start, before any backup: builds the targets, creates missing directory
+    /// roots, removes what interrupted writes left on each target (partial files, unfinished
+    /// multipart uploads) and checks each target. Returns a line per thing removed or found wrong.
+    public func prepare() async -> [String] {
+        await buildTargets()
+        var notes: [String] = []
+        for target in config.targets {
+            guard case .success(let built) = targets[target.name] else { continue }
+            do {
+                notes += try await built.sweep().map { "target \"\(target.name)\": removed \($0)" }
+            } catch {
+                notes.append(error.message)
+            }
+        }
+        for record in await catalog.list() {
+            for delivery in record.delivered {
+                let known = targetStates[delivery.target]?.lastDeliveryAt ?? 0
+                if let at = delivery.deliveredAt, at > known { noteDelivery(to: delivery.target, at: at) }
+            }
+        }
+        await checkTargets()
+        return notes
+    }
+
+    /// Checks every target, then retries deliveries that are due. The daemon calls this every
+    /// ``Timing/checkInterval``.
+    public func maintain() async {
+        guard !isStopping else { return }
+        await checkTargets()
+        await retryDueDeliveries()
+    }
+
+    /// Each configured target with what its last check found.
+    public func targetStatus() async -> [TargetState] {
+        let failed = await failedDeliveryCounts()
+        return config.targets.map { target in
+            var state = targetStates[target.name] ?? TargetState(name: target.name, type: "", location: "", failedDeliveries: 0)
+            state.name = target.name
+            switch target.kind {
+            case .directory(let path):
+                state.type = "directory"
+                state.location = path
+            case .s3:
+                state.type = "s3"
+                if case .success(let built) = targets[target.name] { state.location = built.display }
+            }
+            if case .failure(let error) = targets[target.name] { state.problem = error.message }
+            state.failedDeliveries = failed[target.name] ?? 0
+            return state
+        }
+    }
+
+    func checkTargets() async {
+        await buildTargets()
+        let now = Int64(clock.now())
+        await withTaskGroup(of: (String, TargetCheck).self) { group in
+            for (name, result) in targets {
+                guard case .success(let target) = result else { continue }
+                group.addTask { (name, await target.check()) }
+            }
+            for await (name, check) in group {
+                let previous = targetStates[name]?.problem
+                var state = targetStates[name] ?? TargetState(name: name, type: "", location: "", failedDeliveries: 0)
+                state.problem = check.problem
+                state.freeBytes = check.freeBytes
+                state.checkedAt = now
+                targetStates[name] = state
+                if let problem = check.problem, problem != previous {
+                    logger.warning("target is not usable", metadata: ["target.name": "\(name)", "error": "\(problem)"])
+                } else if check.problem == nil, previous != nil {
+                    logger.notice("target is usable again", metadata: ["target.name": "\(name)"])
+                }
+            }
+        }
+    }
+
+    func noteDelivery(to name: String, at time: Int64) {
+        var state = targetStates[name] ?? TargetState(name: name, type: "", location: "", failedDeliveries: 0)
+        state.lastDeliveryAt = max(state.lastDeliveryAt ?? 0, time)
+        targetStates[name] = state
+    }
+
+    private func failedDeliveryCounts() async -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for record in await catalog.list() {
+            for delivery in record.deliveries where delivery.status == .failed { counts[delivery.target, default: 0] += 1 }
+        }
+        return counts
+    }
+
+    /// When the next attempt of a delivery that failed `attempts` times is due.
+    func nextAttempt(after attempts: Int, now: Int64) -> Int64 {
+        let delay = min(timing.retryDelay * Double(1 << min(max(attempts - 1, 0), 20)), timing.maximumRetryDelay)
+        return now + Int64(delay.rounded(.up))
+    }
+
+    /// Copies each backup that a target missed from a target that has it, when its retry is due.
+    func retryDueDeliveries() async {
+        let now = Int64(clock.now())
+        for record in await catalog.list() where record.status == .complete && !copying.contains(record.id) {
+            for delivery in record.deliveries where delivery.status == .failed && (delivery.nextAttemptAt ?? 0) <= now {
+                guard config.target(named: delivery.target) != nil else { continue }
+                await copy(record.id, to: delivery.target)
+            }
+        }
+    }
+
+    /// Copies backup `id` to target `name` from a target that has it, checking the SHA-256 of
+    /// what is copied against the catalog before the copy becomes visible.
+    func copy(_ id: String, to name: String) async {
+        guard !isStopping, let record = await catalog.record(id), let sha256 = record.sha256 else { return }
+        copying.insert(id)
+        defer { copying.remove(id) }
+        let key = archiveKey(set: record.set, id: id)
+        var failure: String?
+        let destination = await target(name)
+        var source: LocalArchive?
+        do throws(EngineError) {
+            let target = try destination.get()
+            guard let from = record.delivered.first(where: { if case .success = targets[$0.target] { true } else { false } }),
+                case .success(let origin) = targets[from.target]
+            else {
+                throw EngineError(.storage, "no configured target holds backup \(id) to copy it from")
+            }
+            let local = try await origin.localCopy(of: key, scratchDirectory: config.stateDirectory + "/scratch")
+            source = local
+            let upload = try await target.beginUpload(key)
+            let result = await BlockingWork.run("copy-\(name)") { () -> Result<Void, EngineError> in
+                ArchiveCopy.copy(local.path, into: upload, expecting: sha256)
+            }
+            try result.get()
+        } catch {
+            failure = error.message
+        }
+        if let source { await release(source) }
+        let now = Int64(clock.now())
+        guard var current = await catalog.record(id), let index = current.deliveries.firstIndex(where: { $0.target == name }) else { return }
+        current.deliveries[index].attempts += 1
+        if let failure {
+            current.deliveries[index].status = .failed
+            current.deliveries[index].error = failure
+            current.deliveries[index].nextAttemptAt = nextAttempt(after: current.deliveries[index].attempts, now: now)
+            logger.warning(
+                "delivery retry failed",
+                metadata: ["backup.id": "\(id)", "target.name": "\(name)", "error": "\(failure)", "delivery.attempts": "\(current.deliveries[index].attempts)"])
+        } else {
+            current.deliveries[index].status = .ok
+            current.deliveries[index].error = nil
+            current.deliveries[index].nextAttemptAt = nil
+            current.deliveries[index].deliveredAt = now
+            noteDelivery(to: name, at: now)
+            logger.info("backup delivered on retry", metadata: ["backup.id": "\(id)", "target.name": "\(name)"])
+        }
+        do { try await catalog.save(current) } catch {
+            logger.error("cannot record a delivery", metadata: ["backup.id": "\(id)", "error": "\(error)"])
+        }
+    }
+}
+
+/// Copies an archive file into an upload, hashing it on the way: the upload is committed only
+/// when the bytes match the SHA-256 the catalog recorded, so a damaged copy never spreads.
+enum ArchiveCopy {
+    static func copy(_ path: String, into upload: any ArchiveUpload, expecting sha256: String) -> Result<Void, EngineError> {
+        let result = Result { () throws(EngineError) in
+            do throws(ArchiveError) {
+                let digest = try FileDigest.stream(path) { (block) throws(ArchiveError) in try upload.write(block) }
+                guard digest == sha256 else {
+                    throw ArchiveError(.checksumMismatch, "the copy source \(path) does not match the catalog's SHA-256; not copied")
+                }
+                try upload.commit(sha256: sha256)
+            } catch {
+                throw EngineError(.storage, error.description)
+            }
+        }
+        if case .failure = result { upload.abandon() }
+        return result
+    }
+}
