@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PacaDaemonTests",
-            dependencies: ["PacaDaemon", "PacaProtocol", "pacad", "pacactl"],
+            dependencies: ["PacaDaemon", "PacaProtocol", "PacaS3", "pacad", "pacactl"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PacaEngineTests",
-            dependencies: ["PacaEngine", "PacaConfig", "PacaCore", "PacaArchive"],
+            dependencies: ["PacaEngine", "PacaConfig", "PacaCore", "PacaArchive", "PacaS3"],
             swiftSettings: strict
         ),
         .testTarget(

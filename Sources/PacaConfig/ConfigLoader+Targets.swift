@@ -111,6 +111,7 @@ extension NodeReader {
     /// A `retention:` mapping (restic's keep rules; see docs/configuration.md).
     mutating func retention(_ node: Node, at key: String) -> RetentionPolicy? {
         let counts = ["keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly"]
+        let reported = problems.count
         guard let fields = mapping(node, at: key, allowed: counts + ["keep_within", "keep_tagged"]) else { return nil }
         var policy = RetentionPolicy()
         var isValid = true
@@ -153,7 +154,7 @@ extension NodeReader {
                 }
             }
         }
-        if isValid && policy.keepsEverything {
+        if isValid && problems.count == reported && policy.keepsEverything {
             report(key, node, "keeps everything: give at least one of \(counts.joined(separator: ", ")), keep_within (or leave retention out)")
             return nil
         }

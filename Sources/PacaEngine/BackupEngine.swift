@@ -90,6 +90,8 @@ public actor BackupEngine {
     /// Uses `config` for backups that start from now on; running ones finish with what they began with.
     public func apply(_ config: DaemonConfig) async {
         self.config = config
+        // Every target is built anew, so a reload also picks up rotated credentials.
+        builtTargets = nil
         await buildTargets()
     }
 

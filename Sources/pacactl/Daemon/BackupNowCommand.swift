@@ -87,6 +87,16 @@ struct BackupShowCommand: ParsableCommand {
             print("\(key + ":")\(String(repeating: " ", count: max(1, 14 - key.count)))\(value)")
         }
         for problem in record["unreadable"]?.arrayValue ?? [] { print("unreadable:    \(problem.stringValue ?? "")") }
+        for delivery in record["deliveries"]?.arrayValue ?? [] { print("delivery:      " + Self.describe(delivery)) }
+    }
+
+    /// One delivery in a line: `usb ok 2026-11-27T02:01:00Z /mnt/usb/...` or `s3 failed (...), next try ...`.
+    static func describe(_ delivery: JSONValue) -> String {
+        var line = "\(delivery.text("target")) \(delivery.text("status"))"
+        if let at = delivery["delivered_at"]?.stringValue { line += " \(at)" }
+        if let error = delivery["error"]?.stringValue { line += " (\(error))" }
+        if let next = delivery["next_attempt_at"]?.stringValue { line += ", next try \(next)" }
+        return line + " " + delivery.text("location")
     }
 
     /// One paragraph about a finished backup.
@@ -95,7 +105,12 @@ struct BackupShowCommand: ParsableCommand {
         print(
             "backup \(record.text("id")) \(record.text("status")): \(record.text("files")) files, \(record.bytes("bytes_in")) -> \(record.bytes("bytes_stored"))\(ratio)"
         )
-        print("  \(record.text("path"))")
+        let deliveries = record["deliveries"]?.arrayValue ?? []
+        if deliveries.count > 1 || deliveries.contains(where: { $0["status"]?.stringValue != "ok" }) {
+            for delivery in deliveries { print("  " + BackupShowCommand.describe(delivery)) }
+        } else {
+            print("  \(record.text("path"))")
+        }
         let unreadable = record["unreadable"]?.arrayValue ?? []
         if !unreadable.isEmpty {
             print("  \(unreadable.count) file(s) could not be read in full; see `pacactl backup show \(record.text("id"))`")

@@ -34,6 +34,19 @@ struct StatusCommand: ParsableCommand {
                 triggers)
         }
         print(table.render())
+        var targets = Table("TARGET", "TYPE", "HEALTH", "FREE", "LAST DELIVERY", "FAILED", "LOCATION")
+        for target in status["targets"]?.arrayValue ?? [] {
+            let health: String
+            switch target["healthy"] {
+            case .bool(true): health = "ok"
+            case .bool(false): health = "FAILING: " + target.text("problem")
+            default: health = "not checked yet"
+            }
+            targets.add(
+                target.text("name"), target.text("type"), health, target.bytes("free_bytes"),
+                target["last_delivery_at"]?.stringValue ?? "never", target.text("failed_deliveries"), target.text("location"))
+        }
+        print(targets.render())
         let jobs = status["jobs"]?.arrayValue ?? []
         if !jobs.isEmpty {
             var next = Table("JOB", "NEXT RUN")

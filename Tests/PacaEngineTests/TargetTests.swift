@@ -1,0 +1,255 @@
+import Foundation
+import PacaArchive
+import PacaConfig
+import PacaCore
+import PacaS3
+import Testing
+
+@testable import PacaEngine
+
+/// The SeaweedFS server `make test` starts (see Tests/PacaS3Tests/S3TestServer.swift).
+enum TestS3 {
+    static let environment = ProcessInfo.processInfo.environment
+    static let endpoint = environment["PACA_TEST_S3_ENDPOINT"]
+    static let isEnabled = endpoint != nil || environment["PACA_REQUIRE_S3"] == "1"
+    static var keys: [String: String] {
+        ["AWS_ACCESS_KEY_ID": environment["PACA_TEST_S3_ACCESS_KEY"] ?? "", "AWS_SECRET_ACCESS_KEY": environment["PACA_TEST_S3_SECRET_KEY"] ?? ""]
+    }
+
+    struct Missing: Error, CustomStringConvertible {
+        var description: String { "no S3 server for the tests: PACA_TEST_S3_ENDPOINT is not set (run `make test`)" }
+    }
+
+    /// A new bucket and a client for it with the test server's credentials.
+    static func bucket() async throws -> (name: String, client: S3Client) {
+        guard let endpoint else { throw Missing() }
+        let name = "e-\(UUID().uuidString.lowercased().prefix(20))"
+        let client = S3Client(
+            endpoint: try S3Endpoint.parse(endpoint, bucket: name, region: "us-east-1", addressing: .path).get(),
+            credentials: S3Credentials(accessKey: keys["AWS_ACCESS_KEY_ID"]!, secretKey: keys["AWS_SECRET_ACCESS_KEY"]!),
+            clock: { Int64(Date().timeIntervalSince1970) })
+        try await client.createBucket()
+        return (name, client)
+    }
+
+    static func target(_ name: String, bucket: String, partSize: Int = 5 << 20) -> DaemonConfig.Target {
+        DaemonConfig.Target(
+            name: name, kind: .s3(.init(endpoint: endpoint ?? "http://127.0.0.1:1", bucket: bucket, prefix: "{host}/pacad", partSize: partSize)))
+    }
+}
+
+func randomBytes(_ count: Int) -> [UInt8] {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<count / 8).flatMap { _ in withUnsafeBytes(of: generator.next()) { Array($0) } }
+}
+
+@Suite struct DirectoryTargetsTests {
+    func config(_ ws: Workspace) -> DaemonConfig {
+        var config = ws.config()
+        config.targets = [
+            DaemonConfig.Target(name: "a", kind: .directory(path: ws.sub("a"))),
+            DaemonConfig.Target(name: "b", kind: .directory(path: ws.sub("b"))),
+        ]
+        config.sets[0].targets = ["a", "b"]
+        return config
+    }
+
+    @Test func oneArchiveReachesEveryTargetAndAMissedOneIsCopiedLater() async throws {
+        let ws = Workspace()
+        ws.write("source/weights.bin", noise(200_000))
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
+            timing: .init(retryDelay: 0))
+        _ = await engine.prepare()
+        let first = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil))
+        #expect(first.status == .complete)
+        #expect(first.deliveries.map(\.status) == [.ok, .ok])
+        #expect(first.deliveries.map(\.location) == [ws.sub("a/data/\(first.id).zip"), ws.sub("b/data/\(first.id).zip")])
+        for root in ["a", "b"] {
+            #expect(FileManager.default.contents(atPath: ws.sub("\(root)/data/\(first.id).zip"))?.count == Int(first.bytesStored))
+            #expect(FileManager.default.fileExists(atPath: ws.sub("\(root)/data/\(first.id).zip.sha256")))
+        }
+
+        // Target b vanishes (an unmounted disk): the backup still completes on a, b's delivery waits.
+        try FileManager.default.removeItem(atPath: ws.sub("b"))
+        let second = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil))
+        #expect(second.status == .complete)
+        #expect(second.deliveries.map(\.status) == [.ok, .failed])
+        #expect(second.deliveries[1].error?.contains("\(ws.sub("b")) is gone") == true, "\(second.deliveries[1])")
+        #expect(!FileManager.default.fileExists(atPath: ws.sub("b")))  // never recreated behind the mount's back
+        await engine.checkTargets()
+        let states = await engine.targetStatus()
+        #expect(states.map(\.name) == ["a", "b"])
+        #expect(states[0].problem == nil && states[0].freeBytes != nil && states[0].lastDeliveryAt != nil)
+        #expect(states[1].problem?.contains(ws.sub("b")) == true)
+        #expect(states[1].failedDeliveries == 1)
+
+        // Back again: the next maintenance copies the archive over, checked against its SHA-256.
+        try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+        await engine.maintain()
+        let repaired = try #require(await catalog.record(second.id))
+        #expect(repaired.deliveries.map(\.status) == [.ok, .ok])
+        #expect(repaired.deliveries[1].attempts == 2)
+        #expect(
+            FileManager.default.contents(atPath: ws.sub("b/data/\(second.id).zip"))
+                == FileManager.default.contents(atPath: ws.sub("a/data/\(second.id).zip")))
+
+        // Deleting removes every copy.
+        _ = try await engine.delete(second.id)
+        for root in ["a", "b"] { #expect(!FileManager.default.fileExists(atPath: ws.sub("\(root)/data/\(second.id).zip"))) }
+    }
+
+    @Test func aDamagedSourceIsNotCopied() async throws {
+        let ws = Workspace()
+        ws.write("source/x", noise(10_000))
+        try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
+            timing: .init(retryDelay: 0))
+        _ = await engine.prepare()
+        try FileManager.default.removeItem(atPath: ws.sub("b"))
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil))
+        #expect(record.deliveries.map(\.status) == [.ok, .failed])
+        try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+        let archive = ws.sub("a/data/\(record.id).zip")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: archive)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: archive))
+        await engine.maintain()
+        let after = try #require(await catalog.record(record.id))
+        #expect(after.deliveries[1].status == .failed)
+        #expect(after.deliveries[1].error?.contains("does not match the catalog's SHA-256") == true, "\(after.deliveries[1])")
+        #expect(!FileManager.default.fileExists(atPath: ws.sub("b/data/\(record.id).zip")))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("b/data")))?.isEmpty ?? true)
+    }
+}
+
+@Suite(.enabled(if: TestS3.isEnabled, "needs the SeaweedFS server that `make test` starts"))
+struct S3TargetTests {
+    @Test func backupListRestoreVerifyDeleteWithMultipart() async throws {
+        let ws = Workspace()
+        let big = randomBytes(12 << 20)  // incompressible: stored, so the archive spans three 5 MiB parts
+        ws.write("source/checkpoint.pt", big)
+        ws.write("source/config.yaml", Array("lr: 0.1\n".utf8))
+        let (bucket, s3) = try await TestS3.bucket()
+        var config = ws.config()
+        config.targets = [TestS3.target("remote", bucket: bucket)]
+        config.sets[0].targets = ["remote"]
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: TestS3.keys, hostName: "gpu-01"))
+        _ = await engine.prepare()
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil))
+        #expect(record.status == .complete, "\(record.error ?? "") \(record.deliveries)")
+        #expect(record.bytesStored > 10 << 20)
+        let key = "gpu-01/pacad/data/\(record.id).zip"
+        #expect(record.path == "s3://\(bucket)/\(key)")
+        #expect(try await s3.list(prefix: "gpu-01/").map(\.key) == [key, key + ".sha256"])
+        #expect(try await s3.size(of: key) == record.bytesStored)
+        #expect(try await s3.pendingUploads(prefix: "gpu-01/").isEmpty)
+        let sidecar = String(decoding: try await s3.get(key + ".sha256"), as: UTF8.self)
+        #expect(sidecar == "\(record.sha256!)  \(record.id).zip\n")
+        // No local copy was kept anywhere.
+        #expect(!FileManager.default.fileExists(atPath: ws.sub("backups/data/\(record.id).zip")))
+
+        let restored = try await engine.restore(record.id, to: ws.sub("restored"), includes: [], overwrite: false)
+        #expect(restored.files == 2)
+        #expect(FileManager.default.contents(atPath: ws.sub("restored/source/checkpoint.pt")) == Data(big))
+        let verified = try await engine.verify(record.id)
+        #expect(verified.isValid && verified.sidecar == "ok", "\(verified.problems)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("state/scratch")))?.isEmpty ?? true)
+
+        _ = try await engine.delete(record.id)
+        #expect(try await s3.list(prefix: "gpu-01/").isEmpty)
+        #expect(await catalog.record(record.id) == nil)
+    }
+
+    @Test func emergencyGoesToEveryTargetAndABrokenOneFailsAlone() async throws {
+        let ws = Workspace()
+        ws.write("source/a.txt", noise(50_000))
+        let (bucket, _) = try await TestS3.bucket()
+        var config = ws.config()
+        config.targets.append(TestS3.target("remote", bucket: bucket))
+        let secret = "wrong-secret-\(UUID().uuidString)"
+        let keys = ["AWS_ACCESS_KEY_ID": TestS3.keys["AWS_ACCESS_KEY_ID"]!, "AWS_SECRET_ACCESS_KEY": secret]
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: keys, hostName: "h"))
+        _ = await engine.prepare()
+        // The set names only "local"; an emergency backup goes everywhere.
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: "data", trigger: "emergency", reason: "disk failing"))
+        #expect(record.status == .complete)
+        #expect(record.deliveries.map(\.target) == ["local", "remote"])
+        #expect(record.deliveries.map(\.status) == [.ok, .failed])
+        let error = try #require(record.deliveries[1].error)
+        #expect(error.contains("credentials") && error.contains("403"), "\(error)")
+        #expect(!error.contains(secret))
+        let states = await engine.targetStatus()
+        #expect(states[1].problem?.contains("credentials") == true, "\(states)")
+        #expect(states[1].problem?.contains(secret) == false)
+    }
+
+    @Test func anUploadCutShortIsAbortedAtTheNextStart() async throws {
+        let ws = Workspace()
+        let (bucket, s3) = try await TestS3.bucket()
+        var config = ws.config()
+        config.targets = [TestS3.target("remote", bucket: bucket)]
+        config.sets[0].targets = ["remote"]
+        let factory = TargetFactory(environment: TestS3.keys, hostName: "h")
+        let target = try factory.make(config.targets[0]).get()
+        // What a killed daemon leaves: a multipart upload with a part and no completion.
+        let upload = try await target.beginUpload("data/20261127T020000Z-data-0001.zip")
+        let part = randomBytes(6 << 20)
+        let written = await BlockingWork.run("write") { () -> String? in
+            do { try part.withUnsafeBytes { try upload.write($0) } } catch { return "\(error)" }
+            return nil
+        }
+        #expect(written == nil)
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await s3.pendingUploads(prefix: "h/").count == 1)
+
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: factory)
+        let notes = await engine.prepare()
+        #expect(notes.count == 1 && notes[0].contains("unfinished upload"), "\(notes)")
+        #expect(try await s3.pendingUploads(prefix: "h/").isEmpty)
+        #expect(try await s3.list(prefix: "h/").isEmpty)
+    }
+}
+
+@Suite struct TargetFactoryTests {
+    func s3(_ file: String? = nil, profile: String = "default") -> DaemonConfig.Target {
+        DaemonConfig.Target(
+            name: "remote", kind: .s3(.init(endpoint: "http://127.0.0.1:9", bucket: "bucket", credentialsFile: file, profile: profile)))
+    }
+
+    @Test func credentialsComeFromTheEnvironmentOrAFile() throws {
+        let ws = Workspace()
+        let missing = TargetFactory(environment: [:], hostName: "h").make(s3())
+        #expect((try? missing.get()) == nil)
+        if case .failure(let error) = missing { #expect(error.message.contains("AWS_ACCESS_KEY_ID"), "\(error)") }
+        let fromEnvironment = TargetFactory(environment: ["AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S"], hostName: "gpu 01/x")
+        let target = try #require(try fromEnvironment.make(s3()).get() as? S3Target)
+        #expect(target.prefix == "gpu-01-x")
+        #expect(target.display == "http://127.0.0.1:9/bucket/gpu-01-x")
+
+        ws.write("creds", Array("# comment\n[default]\naws_access_key_id = AKID\n[backup]\n aws_access_key_id=K2 \naws_secret_access_key = s2\n".utf8))
+        chmod(ws.sub("creds"), 0o600)
+        let factory = TargetFactory(environment: [:], hostName: "h")
+        #expect(try factory.make(s3(ws.sub("creds"), profile: "backup")).get() is S3Target)
+        if case .failure(let error) = factory.make(s3(ws.sub("creds"))) {
+            #expect(error.message.contains("no profile [default] with aws_access_key_id and aws_secret_access_key"), "\(error)")
+        } else {
+            Issue.record("a profile without a secret was accepted")
+        }
+        chmod(ws.sub("creds"), 0o644)
+        if case .failure(let error) = factory.make(s3(ws.sub("creds"), profile: "backup")) {
+            #expect(error.message.contains("readable by every user"), "\(error)")
+            #expect(!error.message.contains("s2"))
+        } else {
+            Issue.record("a world-readable credentials file was accepted")
+        }
+        #expect(TargetFactory.parseCredentials("[default]\naws_access_key_id=a\naws_secret_access_key=b=c\n", profile: "default")?.secretKey == "b=c")
+    }
+}
