@@ -69,6 +69,8 @@ extension BackupEngine {
                 notes.append(error.message)
             }
         }
+        notes += await finishDeletions()
+        notes += await reconcileTargets()
         for record in await catalog.list() {
             for delivery in record.delivered {
                 let known = targetStates[delivery.target]?.lastDeliveryAt ?? 0

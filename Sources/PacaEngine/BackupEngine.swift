@@ -1,7 +1,7 @@
 public import Logging
 import PacaArchive
 public import PacaConfig
-import PacaCore
+public import PacaCore
 
 /// Runs backups, restores and verifications. One backup per set at a time; a request for a set
 /// that is already running waits for a single follow-up run that every such request shares (see
@@ -58,6 +58,8 @@ public actor BackupEngine {
     var targetStates: [String: TargetState] = [:]
     /// Backups whose archive is being copied to a target that missed it.
     var copying: Set<String> = []
+    /// The zone retention reads hours, days, weeks, months and years in (the machine's).
+    let zone: ZoneRules
 
     /// How often the engine looks after its targets.
     public struct Timing: Sendable {
@@ -77,8 +79,9 @@ public actor BackupEngine {
 
     public init(
         config: DaemonConfig, catalog: Catalog, clock: WallClock = .system, logger: Logger, factory: TargetFactory = .system(),
-        timing: Timing = Timing()
+        timing: Timing = Timing(), zone: ZoneRules = .utc
     ) {
+        self.zone = zone
         self.config = config
         self.catalog = catalog
         self.clock = clock
@@ -217,6 +220,10 @@ public actor BackupEngine {
         }
         complete(number, result)
         tasks[number] = nil
+        if case .success(let record) = result, record.status == .complete, !isStopping {
+            // Retention runs beside the next backup, never in its way.
+            Task { await self.pruneAfterBackup(of: record.set) }
+        }
         if let next = queue.finish(set: job.set) {
             if isStopping {
                 complete(next, .failure(EngineError(.cancelled, "the daemon stopped before this backup started")))

@@ -49,6 +49,9 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     public var changed: Int
     /// Requests that were folded into this backup because one for the set was already waiting.
     public var coalesced: Int
+    /// Kept whatever the retention policy says, while the policy keeps tagged backups
+    /// (`keep_tagged`, default true). Set with `pacactl backup pin`.
+    public var pinned: Bool
     /// When ``verified`` was last checked, Unix seconds.
     public var verifiedAt: Int64?
     public var verified: Bool?
@@ -67,6 +70,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         self.target = target
         self.path = path
         self.deliveries = []
+        self.pinned = false
         self.unreadable = []
         self.changed = 0
         self.coalesced = 0
@@ -80,7 +84,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced, verified
-        case ratio
+        case ratio, pinned
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case bytesIn = "bytes_in"
@@ -112,6 +116,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         unreadable = try c.decodeIfPresent([String].self, forKey: .unreadable) ?? []
         changed = try c.decodeIfPresent(Int.self, forKey: .changed) ?? 0
         coalesced = try c.decodeIfPresent(Int.self, forKey: .coalesced) ?? 0
+        pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false
         verifiedAt = try Self.time(c, .verifiedAt)
         verified = try c.decodeIfPresent(Bool.self, forKey: .verified)
     }
@@ -138,6 +143,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(unreadable, forKey: .unreadable)
         try c.encode(changed, forKey: .changed)
         try c.encode(coalesced, forKey: .coalesced)
+        try c.encode(pinned, forKey: .pinned)
         try c.encode(verifiedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .verifiedAt)
         try c.encode(verified, forKey: .verified)
     }
@@ -164,6 +170,9 @@ public struct Delivery: Sendable, Equatable, Codable {
         /// Could not be written; ``Delivery/error`` says why and ``Delivery/nextAttemptAt`` when
         /// it is tried again (copied from a target that has it).
         case failed
+        /// Being removed by retention (or removal was cut short by a crash): finished at the next
+        /// prune or start, never read from.
+        case deleting
     }
 
     public var target: String

@@ -60,11 +60,11 @@ struct Launcher {
                 "a record log ended in a write cut short by a crash; the unacknowledged entry was cut off",
                 metadata: ["store.name": "\(name)", "file.path": "\(file.path)", "store.cut_bytes": "\(file.recoveredBytes)"])
         }
-        let engine = BackupEngine(config: config, catalog: catalog, clock: clock, logger: logger, timing: timing)
+        let localZone = ZoneDatabase.local()
+        let engine = BackupEngine(config: config, catalog: catalog, clock: clock, logger: logger, timing: timing, zone: localZone)
         for note in await engine.prepare() {
             logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
         }
-        let localZone = ZoneDatabase.local()
         let scheduler: Scheduler
         do {
             scheduler = try await Scheduler.open(

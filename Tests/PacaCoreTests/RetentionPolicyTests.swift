@@ -136,3 +136,22 @@ extension String {
         self = result + rest
     }
 }
+
+/// The table in docs/configuration.md ("How the rules count"), checked as written there.
+@Suite struct RetentionDocumentationTests {
+    let days = (1...5).map { CivilTime(rfc3339: "2026-11-0\($0)T02:00:00Z")!.unixSeconds }
+
+    func kept(_ policy: RetentionPolicy, pinned: Set<Int> = []) -> [Int] {
+        let items = days.enumerated().map { RetentionPolicy.Item(id: "d\($0.offset + 1)", time: $0.element, isPinned: pinned.contains($0.offset + 1)) }
+        return policy.apply(to: items).filter(\.keep).map { Int($0.id.dropFirst())! }.sorted()
+    }
+
+    @Test func theDocumentedExamplesHold() {
+        #expect(kept(RetentionPolicy(keepLast: 2)) == [4, 5])
+        #expect(kept(RetentionPolicy(keepDaily: 3)) == [3, 4, 5])
+        #expect(kept(RetentionPolicy(keepWeekly: 1)) == [5])
+        #expect(kept(RetentionPolicy(keepWeekly: 2)) == [1, 5])
+        #expect(kept(RetentionPolicy(keepWithin: 2 * 86_400)) == [3, 4, 5])
+        #expect(kept(RetentionPolicy(keepLast: 1), pinned: [2]) == [2, 5])
+    }
+}

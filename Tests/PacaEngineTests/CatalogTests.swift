@@ -115,7 +115,7 @@ import Testing
             Set(json.keys) == [
                 "id", "set", "type", "trigger", "reason", "status", "started_at", "finished_at", "files", "bytes_in", "bytes_stored",
                 "ratio",
-                "sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "verified", "verified_at",
+                "sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "pinned", "verified", "verified_at",
             ])
         #expect(json["started_at"] as? String == "2026-11-27T02:00:00Z")
         #expect(json["ratio"] as? Double == 0.3333)

@@ -95,6 +95,37 @@ extension MethodRouter {
         return try encode(record)
     }
 
+    /// `backup.pin {id, pinned?}`: keeps a backup whatever retention says (`pinned: false` unpins).
+    func pinBackup(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["id", "pinned"])
+        let id = try params.requiredString("id")
+        let pinned = try params.bool("pinned", default: true)
+        let record: BackupRecord
+        do { record = try await context.engine.pin(id, pinned: pinned) } catch { throw RPCError(error) }
+        return try encode(record)
+    }
+
+    /// `backup.prune {set?, dry_run?}`: applies retention now; reports what was kept and removed.
+    func pruneBackups(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["set", "dry_run"])
+        let set = try params.string("set")
+        let dryRun = try params.bool("dry_run", default: false)
+        let report: PruneReport
+        do { report = try await context.engine.prune(set: set, dryRun: dryRun) } catch { throw RPCError(error) }
+        func items(_ list: [PruneItem]) -> JSONValue {
+            .array(
+                list.map { item in
+                    .object([
+                        "id": .string(item.id), "set": .string(item.set), "target": .string(item.target),
+                        "reasons": .array(item.reasons.map(JSONValue.string)), "problem": item.problem.map(JSONValue.string) ?? .null,
+                    ])
+                })
+        }
+        return .object([
+            "dry_run": .bool(report.dryRun), "kept": items(report.kept), "removed": items(report.removed), "failed": items(report.failed),
+        ])
+    }
+
     /// `backup.verify {id, progress?}`: checks the archive end to end; `valid` says how it went.
     func verifyBackup(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
         let params = try Params(request, allowed: ["id", "progress"])

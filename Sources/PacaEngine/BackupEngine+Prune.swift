@@ -1,0 +1,189 @@
+import PacaConfig
+import PacaCore
+
+/// What a prune decided for one backup on one target.
+public struct PruneItem: Sendable, Equatable {
+    public var id: String
+    public var set: String
+    public var target: String
+    /// Why it is kept (`newest`, `last`, `daily`, `pinned`, ...); empty for a backup that goes.
+    public var reasons: [String]
+    /// Why a backup that should go is still there (being read, a target that refused), if so.
+    public var problem: String?
+}
+
+/// The outcome of ``BackupEngine/prune(set:dryRun:)``.
+public struct PruneReport: Sendable, Equatable {
+    public var dryRun: Bool
+    public var kept: [PruneItem] = []
+    /// Removed (or, in a dry run, to be removed).
+    public var removed: [PruneItem] = []
+    /// Backups that should have gone and did not, with the reason.
+    public var failed: [PruneItem] = []
+}
+
+extension BackupEngine {
+    /// Pins backup `id` (kept whatever retention says, unless its policy sets `keep_tagged: false`),
+    /// or unpins it.
+    public func pin(_ id: String, pinned: Bool) async throws(EngineError) -> BackupRecord {
+        guard var record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
+        record.pinned = pinned
+        try await catalog.save(record)
+        logger.info(pinned ? "backup pinned" : "backup unpinned", metadata: ["backup.id": "\(id)"])
+        return record
+    }
+
+    /// Applies each set's retention on each target (``DaemonConfig/retention(set:target:)``):
+    /// copies the policy does not keep are removed from that target, and a backup left on no
+    /// target leaves the catalog. The newest complete backup of a set is always kept, pinned
+    /// ones are kept while the policy keeps tagged backups, and a backup being written, read or
+    /// copied is left for the next prune. With `dryRun`, only reports.
+    ///
+    /// Removal is crash-safe: a delivery is marked `deleting` in the catalog before its archive
+    /// is removed from the target and dropped after, so a prune cut short at any point is
+    /// finished by the next prune or start (``finishDeletions()``), and the catalog never lists
+    /// an archive the target no longer has as readable.
+    public func prune(set: String? = nil, dryRun: Bool) async throws(EngineError) -> PruneReport {
+        if let set, config.set(named: set) == nil { _ = try resolveSet(set) }
+        var report = PruneReport(dryRun: dryRun)
+        let records = await catalog.list(set: set)
+        let setNames = set.map { [$0] } ?? Array(Swift.Set(records.map(\.set)).union(config.sets.map(\.name))).sorted()
+        for name in setNames {
+            let ofSet = records.filter { $0.set == name }
+            let targetNames = Swift.Set(ofSet.flatMap { $0.deliveries.map(\.target) }).sorted()
+            for targetName in targetNames {
+                guard let policy = config.retention(set: name, target: targetName) else { continue }
+                let holding = ofSet.filter { record in
+                    record.status == .complete && record.deliveries.contains { $0.target == targetName && ($0.status == .ok || $0.status == .failed) }
+                }
+                let decisions = policy.apply(
+                    to: holding.map { RetentionPolicy.Item(id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned) }, zone: zone)
+                for decision in decisions {
+                    var item = PruneItem(id: decision.id, set: name, target: targetName, reasons: decision.reasons.map(\.rawValue))
+                    if decision.keep {
+                        report.kept.append(item)
+                    } else if let busy = busyReason(decision.id) {
+                        item.problem = busy
+                        report.failed.append(item)
+                    } else if dryRun {
+                        report.removed.append(item)
+                    } else {
+                        do {
+                            try await removeDelivery(decision.id, from: targetName)
+                            report.removed.append(item)
+                        } catch {
+                            item.problem = error.message
+                            report.failed.append(item)
+                        }
+                    }
+                }
+            }
+        }
+        if !dryRun && (!report.removed.isEmpty || !report.failed.isEmpty) {
+            logger.info(
+                "pruned", metadata: ["prune.removed": "\(report.removed.count)", "prune.kept": "\(report.kept.count)", "prune.failed": "\(report.failed.count)"])
+        }
+        return report
+    }
+
+    /// Why backup `id` cannot be removed right now, if it cannot.
+    func busyReason(_ id: String) -> String? {
+        if jobs.values.contains(where: { $0.recordID == id }) { return "it is being written" }
+        if let reader = readers.values.first(where: { $0.backupID == id }) { return "it is being read (\(reader.kind.rawValue))" }
+        if copying.contains(id) { return "it is being copied to a target" }
+        return nil
+    }
+
+    /// Removes backup `id`'s copy on `target`: marks the delivery `deleting`, removes the archive
+    /// and sidecar, drops the delivery, and drops the record when no target holds it any more.
+    func removeDelivery(_ id: String, from targetName: String) async throws(EngineError) {
+        guard var record = await catalog.record(id), let index = record.deliveries.firstIndex(where: { $0.target == targetName }) else { return }
+        record.deliveries[index].status = .deleting
+        try await catalog.save(record)
+        try await target(targetName).get().remove(archiveKey(set: record.set, id: id))
+        guard var current = await catalog.record(id) else { return }
+        current.deliveries.removeAll { $0.target == targetName }
+        if current.delivered.isEmpty && !current.deliveries.contains(where: { $0.status == .deleting }) {
+            // No copy left anywhere: a failed delivery has nothing to be copied from either.
+            try await catalog.remove(id)
+            logger.info("backup pruned from its last target", metadata: ["backup.id": "\(id)", "target.name": "\(targetName)"])
+        } else {
+            if let first = current.delivered.first {
+                current.target = first.target
+                current.path = first.location
+            }
+            try await catalog.save(current)
+            logger.info("backup pruned from a target", metadata: ["backup.id": "\(id)", "target.name": "\(targetName)"])
+        }
+    }
+
+    /// Finishes removals a crash cut short (deliveries left `deleting`). Returns a line for each.
+    func finishDeletions() async -> [String] {
+        var notes: [String] = []
+        for record in await catalog.list() {
+            for delivery in record.deliveries where delivery.status == .deleting {
+                do {
+                    try await removeDelivery(record.id, from: delivery.target)
+                    notes.append("finished removing backup \(record.id) from target \"\(delivery.target)\"")
+                } catch {
+                    notes.append("cannot finish removing backup \(record.id) from target \"\(delivery.target)\": \(error.message)")
+                }
+            }
+        }
+        return notes
+    }
+
+    /// Compares each usable target with the catalog: archives the catalog does not know are
+    /// reported (`pacactl catalog rebuild` picks them up; they are never deleted), and
+    /// deliveries whose archive is missing are marked failed, so a copy from another target
+    /// replaces them. Returns a line for each finding.
+    func reconcileTargets() async -> [String] {
+        var notes: [String] = []
+        let records = await catalog.list()
+        for target in config.targets {
+            guard case .success(let built) = targets[target.name] else { continue }
+            let objects: [TargetObject]
+            do { objects = try await built.list() } catch {
+                notes.append("cannot list target \"\(target.name)\" to compare it with the catalog: \(error.message)")
+                continue
+            }
+            let present = Swift.Set(objects.map(\.key))
+            var known = Swift.Set<String>()
+            for var record in records {
+                let key = archiveKey(set: record.set, id: record.id)
+                guard let index = record.deliveries.firstIndex(where: { $0.target == target.name && $0.status == .ok }) else {
+                    if record.deliveries.contains(where: { $0.target == target.name }) { known.insert(key) }
+                    continue
+                }
+                known.insert(key)
+                guard !present.contains(key) else { continue }
+                record.deliveries[index].status = .failed
+                record.deliveries[index].error = "the archive was missing from the target when pacad started"
+                record.deliveries[index].nextAttemptAt = Int64(clock.now())
+                do { try await catalog.save(record) } catch { continue }
+                notes.append("backup \(record.id) is missing from target \"\(target.name)\"; it will be copied from another target if one has it")
+            }
+            for key in present.subtracting(known).sorted() {
+                notes.append(
+                    "target \"\(target.name)\" holds \(key), which the catalog does not know (pacactl catalog rebuild --target \(target.name) adds it)")
+            }
+        }
+        return notes
+    }
+
+    /// Prunes the set of a backup that just completed, when a retention policy applies to it.
+    func pruneAfterBackup(of set: String) async {
+        guard config.set(named: set).map({ set in set.targets.contains { config.retention(set: set.name, target: $0) != nil } }) == true
+        else { return }
+        do {
+            let report = try await prune(set: set, dryRun: false)
+            for item in report.failed {
+                logger.warning(
+                    "a backup retention would remove was kept",
+                    metadata: ["backup.id": "\(item.id)", "target.name": "\(item.target)", "error": "\(item.problem ?? "")"])
+            }
+        } catch {
+            logger.error("pruning after a backup failed", metadata: ["backup.set": "\(set)", "error": "\(error.message)"])
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import PacaConfig
+import PacaCore
+import Testing
+
+@testable import PacaEngine
+
+@Suite struct PruneTests {
+    func config(_ ws: Workspace, setRetention: RetentionPolicy? = nil, aRetention: RetentionPolicy? = nil) -> DaemonConfig {
+        var config = ws.config()
+        config.targets = [
+            DaemonConfig.Target(name: "a", kind: .directory(path: ws.sub("a")), retention: aRetention),
+            DaemonConfig.Target(name: "b", kind: .directory(path: ws.sub("b"))),
+        ]
+        config.sets[0].targets = ["a", "b"]
+        config.sets[0].retention = setRetention
+        return config
+    }
+
+    /// Five daily backups, 2026-11-01 to 2026-11-05 at 02:00 UTC; returns their ids oldest first.
+    func fiveBackups(_ engine: BackupEngine, _ clock: ManualClock) async throws -> [String] {
+        var ids: [String] = []
+        for day in 1...5 {
+            clock.set("2026-11-0\(day)T02:00:00Z")
+            let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil))
+            #expect(record.status == .complete)
+            ids.append(record.id)
+        }
+        return ids
+    }
+
+    func archives(_ ws: Workspace, _ target: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("\(target)/data"))) ?? []).filter { $0.hasSuffix(".zip") }.sorted()
+    }
+
+    @Test func dryRunReportsAndPruneRemovesPerTargetKeepingPinnedAndNewest() async throws {
+        let ws = Workspace()
+        ws.write("source/x", noise(5_000))
+        let clock = ManualClock("2026-11-01T02:00:00Z")
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.clock)
+        let engine = BackupEngine(
+            config: config(ws), catalog: catalog, clock: clock.clock, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+        let ids = try await fiveBackups(engine, clock)
+        _ = try await engine.pin(ids[0], pinned: true)
+
+        // Target a keeps the last two (and the pinned one); b keeps everything.
+        await engine.apply(config(ws, aRetention: RetentionPolicy(keepLast: 2)))
+        let dry = try await engine.prune(dryRun: true)
+        #expect(dry.dryRun)
+        #expect(dry.removed.map(\.id).sorted() == [ids[1], ids[2]])
+        #expect(Set(dry.removed.map(\.target)) == ["a"])
+        #expect(dry.kept.first { $0.id == ids[0] }?.reasons == ["pinned"])
+        #expect(dry.kept.first { $0.id == ids[4] }?.reasons == ["newest", "last"])
+        #expect(archives(ws, "a").count == 5)  // nothing removed by a dry run
+
+        let done = try await engine.prune(dryRun: false)
+        #expect(done.removed.map(\.id).sorted() == [ids[1], ids[2]])
+        #expect(archives(ws, "a") == [ids[0], ids[3], ids[4]].map { "\($0).zip" })
+        #expect(archives(ws, "b").count == 5)
+        #expect(!FileManager.default.fileExists(atPath: ws.sub("a/data/\(ids[1]).zip.sha256")))
+        let trimmed = try #require(await catalog.record(ids[1]))
+        #expect(trimmed.deliveries.map(\.target) == ["b"])
+        #expect(trimmed.path == ws.sub("b/data/\(ids[1]).zip"))
+        // Still restorable from b.
+        _ = try await engine.restore(ids[1], to: ws.sub("r"), includes: [], overwrite: false)
+
+        // A set policy wins over the target's and applies on every target: keep the newest only.
+        await engine.apply(config(ws, setRetention: RetentionPolicy(keepLast: 1, keepTagged: false), aRetention: RetentionPolicy(keepLast: 2)))
+        _ = try await engine.prune(dryRun: false)
+        #expect(archives(ws, "a") == ["\(ids[4]).zip"])
+        #expect(archives(ws, "b") == ["\(ids[4]).zip"])
+        #expect(await catalog.list().map(\.id) == [ids[4]])
+        #expect(try await engine.prune(dryRun: true).removed.isEmpty)
+    }
+
+    @Test func retentionRunsAfterEachBackup() async throws {
+        let ws = Workspace()
+        ws.write("source/x", noise(5_000))
+        let clock = ManualClock("2026-11-01T02:00:00Z")
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.clock)
+        let engine = BackupEngine(
+            config: config(ws, setRetention: RetentionPolicy(keepDaily: 2)), catalog: catalog, clock: clock.clock, logger: quietLogger,
+            factory: TargetFactory(environment: [:], hostName: "h"))
+        let ids = try await fiveBackups(engine, clock)
+        var remaining: [String] = []
+        for _ in 0..<200 {
+            remaining = await catalog.list().map(\.id)
+            if remaining.count == 2 { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(remaining == [ids[3], ids[4]])
+        #expect(archives(ws, "a") == [ids[3], ids[4]].map { "\($0).zip" })
+    }
+
+    @Test func aRemovalCutShortIsFinishedAtStartAndOrphansAreReported() async throws {
+        let ws = Workspace()
+        ws.write("source/x", noise(5_000))
+        let clock = ManualClock("2026-11-01T02:00:00Z")
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.clock)
+        let factory = TargetFactory(environment: [:], hostName: "h")
+        let engine = BackupEngine(config: config(ws), catalog: catalog, clock: clock.clock, logger: quietLogger, factory: factory)
+        let ids = try await fiveBackups(engine, clock)
+
+        // A kill after the catalog marked two removals: one before the archive went, one after.
+        for (index, id) in [ids[0], ids[1]].enumerated() {
+            var record = try #require(await catalog.record(id))
+            for position in record.deliveries.indices { record.deliveries[position].status = .deleting }
+            try await catalog.save(record)
+            if index == 1 {
+                for target in ["a", "b"] { try FileManager.default.removeItem(atPath: ws.sub("\(target)/data/\(id).zip")) }
+            }
+        }
+        // By hand: an archive the catalog does not know, and a cataloged one deleted from b.
+        try FileManager.default.copyItem(atPath: ws.sub("a/data/\(ids[2]).zip"), toPath: ws.sub("a/data/20261020T000000Z-data-beef.zip"))
+        try FileManager.default.removeItem(atPath: ws.sub("b/data/\(ids[3]).zip"))
+
+        let restarted = BackupEngine(
+            config: config(ws), catalog: catalog, clock: clock.clock, logger: quietLogger, factory: factory, timing: .init(retryDelay: 0))
+        let notes = await restarted.prepare()
+        #expect(notes.filter { $0.contains("finished removing") }.count == 4, "\(notes)")
+        #expect(await catalog.record(ids[0]) == nil)
+        #expect(await catalog.record(ids[1]) == nil)
+        #expect(!archives(ws, "a").contains("\(ids[0]).zip") && !archives(ws, "b").contains("\(ids[0]).zip"))
+        #expect(notes.contains { $0.contains("data/20261020T000000Z-data-beef.zip, which the catalog does not know") }, "\(notes)")
+        #expect(archives(ws, "a").contains("20261020T000000Z-data-beef.zip"))  // reported, never deleted
+        #expect(notes.contains { $0.contains("backup \(ids[3]) is missing from target \"b\"") }, "\(notes)")
+        #expect(await catalog.record(ids[3])?.deliveries.map(\.status) == [.ok, .failed])
+        await restarted.maintain()  // the missing copy comes back from a
+        #expect(await catalog.record(ids[3])?.deliveries.map(\.status) == [.ok, .ok])
+        #expect(archives(ws, "b").contains("\(ids[3]).zip"))
+    }
+}
