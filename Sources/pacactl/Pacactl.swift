@@ -15,7 +15,7 @@ struct Pacactl: AsyncParsableCommand {
             Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found.
             """,
         subcommands: [
-            StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, RestoreCommand.self, TriggerCommand.self, JobsCommand.self,
+            StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, CatalogCommand.self, RestoreCommand.self, TriggerCommand.self, JobsCommand.self,
             EventsCommand.self, DataCommand.self,
             CronCommand.self, ArchiveCommand.self,
         ]

@@ -46,25 +46,32 @@ struct S3DaemonTests {
 
     @Test func killDuringAnUploadLeavesNoUnfinishedUploadAfterRestart() async throws {
         let (daemon, s3, _) = try await daemon()
-        daemon.writeSlowSource(blocks: 400)
+        // Minutes of work at level 9 on one thread; the kill comes long before the end. The wait
+        // polls the daemon over its socket (blocking), not S3 through async calls, so a test
+        // task starved of the cooperative pool by other suites cannot miss the window.
+        daemon.writeSlowSource(blocks: 4096)
         try daemon.start(environment: Self.keys)
         let started = try daemon.pacactl(["backup", "now", "--no-wait", "--json"])
         #expect(started.status == 0)
-        var pending: [S3PendingUpload] = []
-        for _ in 0..<600 where pending.isEmpty {
-            pending = try await s3.pendingUploads(prefix: "fleet/")
-            if pending.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
+        var id: String?
+        let deadline = Date().addingTimeInterval(120)
+        while id == nil, Date() < deadline {
+            let result = try daemon.rpc("daemon.status")["result"] as? [String: Any]
+            // Past 24 MiB read (about 12 MiB of archive), 5 MiB parts have gone to the upload.
+            if let activity = (result?["activities"] as? [[String: Any]])?.first, (activity["bytes"] as? Int ?? 0) > 24 << 20 {
+                id = activity["backup"] as? String
+            }
+            if id == nil { usleep(20_000) }
         }
-        #expect(pending.count == 1, "the upload never started; log:\n\(daemon.log())")
-        let key = try #require(pending.first?.key)
-        let id = String(key.split(separator: "/").last!.dropLast(4))
-        #expect(key.hasSuffix("/data/\(id).zip"))
+        let backup = try #require(id, "the backup never got going; log:\n\(daemon.log())")
         daemon.stop(SIGKILL)
+        let pending = try await s3.pendingUploads(prefix: "fleet/")
+        #expect(pending.map(\.key).map { $0.hasSuffix("/data/\(backup).zip") } == [true], "\(pending)")
 
         try daemon.start(environment: Self.keys)
         #expect(try await s3.pendingUploads(prefix: "fleet/").isEmpty)
         #expect(try await s3.list(prefix: "fleet/").isEmpty)
-        let shown = try daemon.pacactl(["backup", "show", id, "--json"]).json
+        let shown = try daemon.pacactl(["backup", "show", backup, "--json"]).json
         #expect(shown["status"] as? String == "interrupted")
         #expect(daemon.log().contains("unfinished upload"))
         daemon.stop()

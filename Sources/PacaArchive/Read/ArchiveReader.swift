@@ -2,8 +2,49 @@
     import Glibc
 #endif
 
+/// Bytes of an archive that can be read at any offset: a local file (``FileByteSource``), or a
+/// remote object read in ranges. Called from one blocking thread at a time or from several.
+public protocol ArchiveByteSource: Sendable {
+    /// What to call the archive in messages (a path, an `s3://` name).
+    var name: String { get }
+    var size: UInt64 { get }
+    /// Reads into `buffer` at `offset`; returns the count read, short only at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(ArchiveError) -> Int
+}
+
+/// A local archive file, read with `pread`.
+public final class FileByteSource: ArchiveByteSource {
+    public let name: String
+    public let size: UInt64
+    private let fd: Int32
+
+    public init(path: String) throws(ArchiveError) {
+        name = path
+        do { fd = try Syscall.open(path, O_RDONLY) } catch {
+            throw ArchiveError(error.isNotFound ? .notFound : .io, "cannot open archive \(path): \(error.reason)", underlying: error)
+        }
+        // Until `size` is set, a throw does not run deinit: close by hand.
+        let info: stat
+        do { info = try Syscall.fstat(fd, path: path) } catch {
+            Syscall.close(fd)
+            throw ArchiveError(error)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            Syscall.close(fd)
+            throw ArchiveError(.notAZip, "\(path) is not a regular file")
+        }
+        size = UInt64(info.st_size)
+    }
+
+    deinit { Syscall.close(fd) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(ArchiveError) -> Int {
+        do { return try Syscall.preadFully(fd, buffer, offset: Int64(offset), path: name) } catch { throw ArchiveError(error) }
+    }
+}
+
 /// An open archive: its central directory parsed into ``ArchiveEntry`` values, and access to each
-/// entry's data. Reads with `pread` only, so one reader serves many threads at once.
+/// entry's data. Reads at offsets only, so one reader serves many threads at once.
 ///
 /// Opening reads the end records and the central directory (memory proportional to the number
 /// of entries); entry data is read on demand in bounded blocks. Every structure is bounds-checked:
@@ -14,49 +55,49 @@ public final class ArchiveReader: Sendable {
     public let fileSize: UInt64
     /// Entries in central directory order.
     public let entries: [ArchiveEntry]
-    private let fd: Int32
+    private let source: any ArchiveByteSource
 
-    public init(path: String) throws(ArchiveError) {
-        self.path = path
-        let fd: Int32
-        do { fd = try Syscall.open(path, O_RDONLY) } catch {
-            throw ArchiveError(error.isNotFound ? .notFound : .io, "cannot open archive \(path): \(error.reason)", underlying: error)
-        }
-        do {
-            let info = try Syscall.fstat(fd, path: path)
-            guard info.st_mode & S_IFMT == S_IFREG else {
-                throw ArchiveError(.notAZip, "\(path) is not a regular file")
-            }
-            fileSize = UInt64(info.st_size)
-            let end = try Self.readEnd(fd: fd, path: path, fileSize: fileSize)
-            entries = try Self.readDirectory(fd: fd, path: path, end: end, fileSize: fileSize)
-        } catch let error as ArchiveError {
-            Syscall.close(fd)
-            throw error
-        } catch let error as SystemError {
-            Syscall.close(fd)
-            throw ArchiveError(error)
-        } catch {
-            Syscall.close(fd)
-            throw ArchiveError(.io, "\(error)")
-        }
-        self.fd = fd
+    public convenience init(path: String) throws(ArchiveError) {
+        try self.init(source: try FileByteSource(path: path))
     }
 
-    deinit { Syscall.close(fd) }
+    /// Opens the archive `source` holds: only its end records and central directory are read.
+    public init(source: any ArchiveByteSource) throws(ArchiveError) {
+        self.source = source
+        path = source.name
+        fileSize = source.size
+        do {
+            let end = try Self.readEnd(source)
+            entries = try Self.readDirectory(source, end: end)
+        } catch let error as ArchiveError {
+            throw error
+        } catch {
+            throw ArchiveError(.io, "\(error)")
+        }
+    }
 
     /// Reads up to `count` bytes at `offset`; fewer only at end of file.
     func read(at offset: UInt64, count: Int) throws(ArchiveError) -> [UInt8] {
-        try Self.pread(fd, path, at: offset, count: count)
+        try Self.read(source, at: offset, count: count)
     }
 
     /// Reads into `buffer` at `offset`; returns the count read (short only at end of file).
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(ArchiveError) -> Int {
-        do { return try Syscall.preadFully(fd, buffer, offset: Int64(offset), path: path) } catch { throw ArchiveError(error) }
+        try source.read(into: buffer, at: offset)
     }
 
-    private static func readEnd(fd: Int32, path: String, fileSize: UInt64) throws -> EndOfCentralDirectory {
-        let head = try Self.pread(fd, path, at: 0, count: 4)
+    /// The decoded `.paca/manifest.json` (the last one, as readers of ZIPs take the last of a name).
+    public func manifest(limit: UInt64 = 1 << 30) throws(ArchiveError) -> Manifest {
+        guard let entry = entries.last(where: { $0.path == Manifest.entryPath }) else {
+            throw ArchiveError(.corrupt, "the archive has no \(Manifest.entryPath)")
+        }
+        return try Manifest.decode(try ArchiveContents.read(entry, from: self, limit: limit))
+    }
+
+    private static func readEnd(_ source: any ArchiveByteSource) throws -> EndOfCentralDirectory {
+        let path = source.name
+        let fileSize = source.size
+        let head = try Self.read(source, at: 0, count: 4)
         let startsLikeZip = head == [0x50, 0x4b, 0x03, 0x04] || head == [0x50, 0x4b, 0x05, 0x06]
         guard fileSize >= UInt64(Zip.endOfCentralDirectorySize) else {
             throw startsLikeZip
@@ -65,7 +106,7 @@ public final class ArchiveReader: Sendable {
         }
         let tailSize = Int(min(fileSize, UInt64(Zip.endOfCentralDirectorySize + 0xFFFF)))
         let tailStart = fileSize - UInt64(tailSize)
-        let tail = try Self.pread(fd, path, at: tailStart, count: tailSize)
+        let tail = try Self.read(source, at: tailStart, count: tailSize)
         guard let recordIndex = EndRecords.locate(in: tail) else {
             throw startsLikeZip
                 ? ArchiveError(
@@ -77,13 +118,13 @@ public final class ArchiveReader: Sendable {
         var end = try EndRecords.parseClassic(tail[recordIndex...], at: recordOffset)
         if recordOffset >= UInt64(Zip.zip64LocatorSize) {
             let locatorOffset = recordOffset - UInt64(Zip.zip64LocatorSize)
-            let locator = try Self.pread(fd, path, at: locatorOffset, count: Zip.zip64LocatorSize)
+            let locator = try Self.read(source, at: locatorOffset, count: Zip.zip64LocatorSize)
             if let zip64Offset = try EndRecords.parseLocator(locator[...], at: locatorOffset) {
                 guard zip64Offset + UInt64(Zip.zip64EndOfCentralDirectorySize) <= locatorOffset else {
                     throw ArchiveError(
                         .corrupt, "the ZIP64 locator points at offset \(zip64Offset), past the end records", offset: Int64(locatorOffset))
                 }
-                let record = try Self.pread(fd, path, at: zip64Offset, count: Zip.zip64EndOfCentralDirectorySize)
+                let record = try Self.read(source, at: zip64Offset, count: Zip.zip64EndOfCentralDirectorySize)
                 end = try EndRecords.parseZip64(record[...], at: zip64Offset)
             }
         }
@@ -97,8 +138,8 @@ public final class ArchiveReader: Sendable {
         return end
     }
 
-    private static func readDirectory(fd: Int32, path: String, end: EndOfCentralDirectory, fileSize: UInt64) throws -> [ArchiveEntry] {
-        let bytes = try Self.pread(fd, path, at: end.directoryOffset, count: Int(end.directorySize))
+    private static func readDirectory(_ source: any ArchiveByteSource, end: EndOfCentralDirectory) throws -> [ArchiveEntry] {
+        let bytes = try Self.read(source, at: end.directoryOffset, count: Int(end.directorySize))
         guard bytes.count == Int(end.directorySize) else {
             throw ArchiveError(.truncated, "the central directory is cut short", offset: Int64(end.directoryOffset))
         }
@@ -122,19 +163,17 @@ public final class ArchiveReader: Sendable {
         return entries
     }
 
-    private static func pread(_ fd: Int32, _ path: String, at offset: UInt64, count: Int) throws(ArchiveError) -> [UInt8] {
-        var failure: SystemError?
+    private static func read(_ source: any ArchiveByteSource, at offset: UInt64, count: Int) throws(ArchiveError) -> [UInt8] {
+        var failure: ArchiveError?
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            switch Result(catching: { () throws(SystemError) -> Int in
-                try Syscall.preadFully(fd, UnsafeMutableRawBufferPointer(buffer), offset: Int64(offset), path: path)
-            }) {
+            switch Result(catching: { () throws(ArchiveError) -> Int in try source.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset) }) {
             case .success(let n): initialized = n
             case .failure(let error):
                 failure = error
                 initialized = 0
             }
         }
-        if let failure { throw ArchiveError(failure) }
+        if let failure { throw failure }
         return bytes
     }
 

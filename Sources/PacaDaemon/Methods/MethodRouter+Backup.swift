@@ -126,6 +126,20 @@ extension MethodRouter {
         ])
     }
 
+    /// `catalog.rebuild {target}`: catalogs every archive on the target that the catalog lacks.
+    func rebuildCatalog(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
+        let params = try Params(request, allowed: ["target"])
+        let target = try params.requiredString("target")
+        let report: RebuildReport
+        do { report = try await context.engine.rebuildCatalog(from: target) } catch { throw RPCError(error) }
+        return .object([
+            "target": .string(report.target), "added": .array(report.added.map(JSONValue.string)),
+            "updated": .array(report.updated.map(JSONValue.string)), "known": .int(Int64(report.known)),
+            "problems": .array(
+                report.problems.sorted { $0.key < $1.key }.map { .object(["key": .string($0.key), "error": .string($0.value)]) }),
+        ])
+    }
+
     /// `backup.verify {id, progress?}`: checks the archive end to end; `valid` says how it went.
     func verifyBackup(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
         let params = try Params(request, allowed: ["id", "progress"])

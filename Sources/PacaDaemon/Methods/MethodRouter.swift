@@ -18,7 +18,7 @@ public struct MethodRouter: Sendable {
     /// Every method this daemon answers, in the order docs/protocol.md lists them.
     public static let methods = [
         "daemon.status", "daemon.reload", "backup.create", "backup.list", "backup.show", "backup.verify", "backup.delete", "backup.pin",
-        "backup.prune", "restore.run",
+        "backup.prune", "catalog.rebuild", "restore.run",
         "job.list", "job.add", "job.remove", "job.pause", "job.resume", "job.run", "events.list", "trigger.fire", "data.put", "data.get",
         "data.update", "data.delete", "data.query",
     ]
@@ -43,6 +43,7 @@ public struct MethodRouter: Sendable {
         case "backup.delete": return try await deleteBackup(request)
         case "backup.pin": return try await pinBackup(request)
         case "backup.prune": return try await pruneBackups(request)
+        case "catalog.rebuild": return try await rebuildCatalog(request)
         case "restore.run": return try await restore(request, progress: progress)
         case "job.list": return try await listJobs(request)
         case "job.add": return try await addJob(request)

@@ -65,3 +65,31 @@ struct PruneCommand: ParsableCommand {
         if !(report["failed"]?.arrayValue ?? []).isEmpty { throw ExitCode(1) }
     }
 }
+
+struct CatalogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "catalog", abstract: "Work on pacad's catalog of backups.", subcommands: [CatalogRebuildCommand.self])
+}
+
+struct CatalogRebuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract: "Catalog every archive on a target that the catalog does not know (after losing the state directory).",
+        discussion: "Reads each archive's manifest and sidecar; archives already cataloged there are left as they are.")
+
+    @Option(help: "The target to read.")
+    var target: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let report = try daemon.call("catalog.rebuild", ["target": .string(target)])
+        if daemon.json { return daemon.printResult(report) }
+        let added = report["added"]?.arrayValue ?? []
+        let updated = report["updated"]?.arrayValue ?? []
+        print("\(target): \(added.count) backup(s) added, \(updated.count) known backup(s) found there too, \(report.text("known")) already cataloged")
+        let problems = report["problems"]?.arrayValue ?? []
+        for problem in problems { print("  \(problem.text("key")): \(problem.text("error"))") }
+        if !problems.isEmpty { throw ExitCode(1) }
+    }
+}

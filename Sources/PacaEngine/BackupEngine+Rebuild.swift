@@ -1,0 +1,132 @@
+import PacaArchive
+import PacaCore
+
+/// What ``BackupEngine/rebuildCatalog(from:)`` did.
+public struct RebuildReport: Sendable, Equatable {
+    public var target: String
+    /// Backups the catalog did not know, now cataloged.
+    public var added: [String] = []
+    /// Known backups the catalog did not know on this target (copied there by hand), now listed there.
+    public var updated: [String] = []
+    /// Archives already cataloged on this target.
+    public var known = 0
+    /// Archives that could not be read, by key, with the reason.
+    public var problems: [String: String] = [:]
+}
+
+extension BackupEngine {
+    /// Restores the catalog from target `name`: every archive there that the catalog does not
+    /// list on that target is read (its end records and manifest, with ranged reads on a bucket,
+    /// and its sidecar) and cataloged as a complete backup delivered there, so restore works as
+    /// before. A backup already cataloged elsewhere gains a delivery on this target. Archives
+    /// whose manifest does not match their name are reported, never guessed at.
+    public func rebuildCatalog(from name: String) async throws(EngineError) -> RebuildReport {
+        guard config.target(named: name) != nil else {
+            throw EngineError(.notFound, "no target named \"\(name)\" (targets: \(config.targets.map(\.name).joined(separator: ", ")))")
+        }
+        let target = try await self.target(name).get()
+        var report = RebuildReport(target: name)
+        let objects = try await target.list()
+        var work: [TargetObject] = []
+        for object in objects {
+            let parts = object.key.split(separator: "/")
+            guard parts.count == 2, let id = parts.last.map({ String($0.dropLast(4)) }) else {
+                report.problems[object.key] = "not at <set>/<backup-id>.zip"
+                continue
+            }
+            if let record = await catalog.record(id), record.deliveries.contains(where: { $0.target == name && $0.status == .ok }) {
+                report.known += 1
+            } else {
+                work.append(object)
+            }
+        }
+        // A few archives at a time: each is a handful of small reads.
+        let found = await withTaskGroup(of: (TargetObject, Result<(Manifest, String?), EngineError>).self) { group in
+            var results: [(TargetObject, Result<(Manifest, String?), EngineError>)] = []
+            var next = 0
+            func add(_ group: inout TaskGroup<(TargetObject, Result<(Manifest, String?), EngineError>)>) {
+                guard next < work.count else { return }
+                let object = work[next]
+                next += 1
+                group.addTask { (object, await Self.describe(object, on: target)) }
+            }
+            for _ in 0..<8 { add(&group) }
+            while let result = await group.next() {
+                results.append(result)
+                add(&group)
+            }
+            return results
+        }
+        let now = Int64(clock.now())
+        for (object, result) in found.sorted(by: { $0.0.key < $1.0.key }) {
+            let (manifest, sidecar): (Manifest, String?)
+            switch result {
+            case .success(let value): (manifest, sidecar) = value
+            case .failure(let error):
+                report.problems[object.key] = error.message
+                continue
+            }
+            let set = String(object.key.split(separator: "/")[0])
+            guard "\(set)/\(manifest.backupID).zip" == object.key, manifest.setName == nil || manifest.setName == set else {
+                report.problems[object.key] =
+                    "its manifest names backup \(manifest.backupID) of set \(manifest.setName ?? "-"): the name and the manifest disagree"
+                continue
+            }
+            let delivery = Delivery(target: name, status: .ok, location: target.location(of: object.key), attempts: 1, deliveredAt: now)
+            do throws(EngineError) {
+                if var record = await catalog.record(manifest.backupID) {
+                    record.deliveries.removeAll { $0.target == name }
+                    record.deliveries.append(delivery)
+                    if record.status != .complete { record.status = .complete }
+                    try await catalog.save(record)
+                    report.updated.append(manifest.backupID)
+                } else {
+                    let started = CivilTime(rfc3339: manifest.createdAt)?.unixSeconds ?? now
+                    var record = BackupRecord(
+                        id: manifest.backupID, set: set, trigger: "rebuilt", reason: "recovered from target \(name)", startedAt: started,
+                        target: name, path: delivery.location)
+                    record.status = .complete
+                    record.finishedAt = started
+                    record.files = manifest.entries.filter { $0.type == .file }.count
+                    record.bytesIn = manifest.bytes
+                    record.bytesStored = object.size
+                    record.sha256 = sidecar
+                    record.deliveries = [delivery]
+                    try await catalog.save(record)
+                    report.added.append(manifest.backupID)
+                }
+                noteDelivery(to: name, at: now)
+            } catch {
+                report.problems[object.key] = error.message
+            }
+        }
+        logger.notice(
+            "catalog rebuilt from a target",
+            metadata: [
+                "target.name": "\(name)", "rebuild.added": "\(report.added.count)", "rebuild.updated": "\(report.updated.count)",
+                "rebuild.problems": "\(report.problems.count)",
+            ])
+        return report
+    }
+
+    /// The manifest of the archive at `object` and the SHA-256 its sidecar gives, if it has one.
+    static func describe(_ object: TargetObject, on target: any ArchiveTarget) async -> Result<(Manifest, String?), EngineError> {
+        let source = TargetByteSource(target: target, key: object.key, size: object.size)
+        let manifest = await BlockingWork.run("rebuild-read") { () -> Result<Manifest, EngineError> in
+            Result { () throws(EngineError) in
+                do throws(ArchiveError) { return try ArchiveReader(source: source).manifest() } catch { throw EngineError(.storage, error.description) }
+            }
+        }
+        switch manifest {
+        case .failure(let error): return .failure(error)
+        case .success(let manifest):
+            let sidecar = try? await target.read(object.key + ".sha256", range: 0...199)
+            let digest = sidecar.flatMap { bytes -> String? in
+                let text = String(decoding: bytes, as: UTF8.self)
+                guard let first = text.split(separator: " ").first, first.count == 64, first.allSatisfy(\.isHexDigit) else { return nil }
+                return first.lowercased()
+            }
+            return .success((manifest, digest))
+        }
+    }
+}
