@@ -3,7 +3,7 @@ SWIFT       ?= swift
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_DEPS  := zlib1g-dev libsystemd-dev libsqlite3-dev pkg-config
 TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 python3-venv systemd util-linux tzdata
-BENCH_TOOLS := zip unzip restic borgbackup python3 time
+BENCH_TOOLS := zip unzip restic borgbackup python3 python3-venv time
 BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
 
@@ -67,10 +67,12 @@ demo: build
 	diff -r $(SAMPLE) .paca/demo/restored/sample-workspace && echo "demo: restored tree matches the original"
 
 # Side-by-side benchmark against zip, Python zipfile, restic and borg on a deterministic ~1 GiB
-# corpus (../shared/bench). BENCH_SCALE=0.1 for a quick run; BENCH_RUNS for the median count.
+# corpus (../shared/bench), and of backups to S3 (SeaweedFS, started and stopped by the run) against
+# restic to the same server. BENCH_SCALE=0.1 for a quick run; BENCH_RUNS for the median count.
 bench: bench-deps release
 	$(CURDIR)/.build/release/pacabench --work $(BENCH_DIR) --corpus-script $(CURDIR)/../shared/bench/make-corpus.sh \
-		--pacactl $(CURDIR)/.build/release/pacactl --pacad $(CURDIR)/.build/release/pacad --scale $${BENCH_SCALE:-1.0} --runs $${BENCH_RUNS:-3}
+		--pacactl $(CURDIR)/.build/release/pacactl --pacad $(CURDIR)/.build/release/pacad --scale $${BENCH_SCALE:-1.0} --runs $${BENCH_RUNS:-3} \
+		--seaweedfs-script $(CURDIR)/packaging/testing/seaweedfs.sh
 
 lint:
 	$(SWIFT) format lint --strict --recursive --configuration .ci/swift-format.json Sources Tests Package.swift

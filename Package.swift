@@ -144,7 +144,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pacabench",
-            dependencies: ["PacaCore", "PacaData", "PacaProtocol"],
+            dependencies: ["PacaCore", "PacaData", "PacaProtocol", "PacaS3"],
             swiftSettings: strict
         ),
         .testTarget(

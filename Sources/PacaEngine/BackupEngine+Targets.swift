@@ -55,14 +55,44 @@ extension BackupEngine {
         return targets[name] ?? .failure(EngineError(.notFound, "no target named \"\(name)\" in the configuration"))
     }
 
-    /// Run once at start, before any backup: builds the targets, creates missing directory
-    /// roots, removes what interrupted writes left on each target (partial files, unfinished
-    /// multipart uploads) and checks each target. Returns a line per thing removed or found wrong.
+    /// Everything ``prepareLocal()`` and ``prepareRemote()`` do, in order (for tests and tools
+    /// that want the start-up work done before they go on).
     public func prepare() async -> [String] {
+        await prepareLocal() + (await prepareRemote())
+    }
+
+    /// Run at start before any backup and before READY, and quick: builds the targets, creates
+    /// missing directory roots, removes partial files interrupted writes left in directory
+    /// targets, and learns each target's last delivery from the catalog.
+    public func prepareLocal() async -> [String] {
         await buildTargets()
         var notes: [String] = []
         for target in config.targets {
-            guard case .success(let built) = targets[target.name] else { continue }
+            guard case .success(let built) = targets[target.name], built is DirectoryTarget else { continue }
+            do {
+                notes += try await built.sweep().map { "target \"\(target.name)\": removed \($0)" }
+            } catch {
+                notes.append(error.message)
+            }
+        }
+        for record in await catalog.list() {
+            for delivery in record.delivered {
+                let known = targetStates[delivery.target]?.lastDeliveryAt ?? 0
+                if let at = delivery.deliveredAt, at > known { noteDelivery(to: delivery.target, at: at) }
+            }
+        }
+        return notes
+    }
+
+    /// The start-up work that talks to targets over the network, so it runs after READY (the
+    /// target service does it first): aborts multipart uploads a killed daemon left (never one
+    /// this process started), finishes removals a crash cut short, compares every target with
+    /// the catalog, and checks each target. An unreachable bucket delays nothing but itself.
+    public func prepareRemote() async -> [String] {
+        await buildTargets()
+        var notes: [String] = []
+        for target in config.targets {
+            guard case .success(let built) = targets[target.name], !(built is DirectoryTarget) else { continue }
             do {
                 notes += try await built.sweep().map { "target \"\(target.name)\": removed \($0)" }
             } catch {
@@ -71,12 +101,6 @@ extension BackupEngine {
         }
         notes += await finishDeletions()
         notes += await reconcileTargets()
-        for record in await catalog.list() {
-            for delivery in record.delivered {
-                let known = targetStates[delivery.target]?.lastDeliveryAt ?? 0
-                if let at = delivery.deliveredAt, at > known { noteDelivery(to: delivery.target, at: at) }
-            }
-        }
         await checkTargets()
         return notes
     }

@@ -16,6 +16,7 @@ struct Options {
     /// deleted pays for the inode allocator skipping recently freed inodes (seconds, in whichever
     /// tool comes next), which would measure the order of the tools rather than the tools.
     var restoreDirectory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/pacabench-restore" : ""
+    var seaweedScript = "packaging/testing/seaweedfs.sh"
 
     init(_ arguments: [String]) {
         var i = 1
@@ -34,10 +35,11 @@ struct Options {
             case "--runs": runs = Int(value()) ?? 3
             case "--only": only = Set(value().split(separator: ",").map(String.init))
             case "--restore-dir": restoreDirectory = value()
+            case "--seaweedfs-script": seaweedScript = value()
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: pacabench [--work DIR] [--corpus-script PATH] [--pacactl PATH] [--pacad PATH] [--scale F] [--runs N] [--only NAME,...] [--restore-dir DIR]\n"
+                        "usage: pacabench [--work DIR] [--corpus-script PATH] [--pacactl PATH] [--pacad PATH] [--scale F] [--runs N] [--only NAME,...] [--restore-dir DIR] [--seaweedfs-script PATH]\n"
                             .utf8))
                 exit(2)
             }
@@ -215,7 +217,17 @@ for run in 1...options.runs {
 clean(outRoot)
 clean(restore)
 
-// 4. The table.
+// 4. The S3 rows (targets issue): pacad to a SeaweedFS bucket against restic, and catalog rebuild.
+var s3Results: S3Bench.Results?
+if options.only.isEmpty || options.only.contains("s3") {
+    s3Results = try await S3Bench(
+        work: work, corpus: work + "/corpus", pacad: URL(fileURLWithPath: options.pacad).standardizedFileURL.path,
+        pacactl: URL(fileURLWithPath: options.pacactl).standardizedFileURL.path,
+        seaweedScript: URL(fileURLWithPath: options.seaweedScript).standardizedFileURL.path, runs: options.runs
+    ).run()
+}
+
+// 5. The table.
 func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 print("Corpus: \(corpus) (scale \(options.scale), \(f(corpusBytes / 1e6, 0)) MB), \(options.runs) runs each, medians; page cache warm;")
 print(
@@ -236,7 +248,7 @@ for name in order {
     print("| \(name) | " + row.joined(separator: " | ") + " |")
 }
 
-// 5. The targets from the archive-engine issue, as ratios taken in this run.
+// 6. The targets from the archive-engine issue, as ratios taken in this run.
 let finalResults = results
 func wall(_ name: String, _ keyPath: KeyPath<Result, [Measurement]>) -> Double? {
     finalResults[name].map { $0[keyPath: keyPath].map(\.wall).median }
@@ -265,3 +277,4 @@ if let r = results[ours] {
 printDaemonTable()
 printCronTable()
 if !dataResults.isEmpty { DataBench.printTable(dataResults) }
+if let s3Results { S3Bench.printTable(s3Results) }

@@ -62,7 +62,7 @@ struct Launcher {
         }
         let localZone = ZoneDatabase.local()
         let engine = BackupEngine(config: config, catalog: catalog, clock: clock, logger: logger, timing: timing, zone: localZone)
-        for note in await engine.prepare() {
+        for note in await engine.prepareLocal() {
             logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
         }
         let scheduler: Scheduler
@@ -106,7 +106,7 @@ struct Launcher {
                     serviceName: "engine"),
                 // After the engine, so they stop first: no new scheduled or file-change backup
                 // starts while the engine stops.
-                .init(service: TargetService(engine: engine, interval: timing.checkInterval), serviceName: "targets"),
+                .init(service: TargetService(engine: engine, interval: timing.checkInterval, logger: logger), serviceName: "targets"),
                 .init(service: ChangeTriggerService(changes: changes), serviceName: "change-trigger"),
                 .init(service: SchedulerService(scheduler: scheduler), serviceName: "scheduler"),
             ],

@@ -69,6 +69,8 @@ struct S3DaemonTests {
         #expect(pending.map(\.key).map { $0.hasSuffix("/data/\(backup).zip") } == [true], "\(pending)")
 
         try daemon.start(environment: Self.keys)
+        // The sweep runs just after READY; give it a moment (over the socket, not the pool).
+        for _ in 0..<200 where !daemon.log().contains("unfinished upload") { usleep(50_000) }
         #expect(try await s3.pendingUploads(prefix: "fleet/").isEmpty)
         #expect(try await s3.list(prefix: "fleet/").isEmpty)
         let shown = try daemon.pacactl(["backup", "show", backup, "--json"]).json

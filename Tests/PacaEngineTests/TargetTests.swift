@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import PacaArchive
 import PacaConfig
 import PacaCore
@@ -207,7 +208,13 @@ struct S3TargetTests {
         }
         #expect(written == nil)
         try await Task.sleep(for: .milliseconds(200))
+        let pending = try await s3.pendingUploads(prefix: "h/")
+        #expect(pending.count == 1)
+        // A sweep never aborts an upload this process is making (backups go on during it)...
+        #expect(try await target.sweep().isEmpty)
         #expect(try await s3.pendingUploads(prefix: "h/").count == 1)
+        // ...but one left by another process (here: this one forgetting it, as a kill would) goes.
+        for upload in pending { _ = S3Target.ownUploads.withLock { $0.remove(upload.uploadID) } }
 
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
         let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: factory)

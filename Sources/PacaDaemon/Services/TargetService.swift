@@ -1,20 +1,28 @@
 public import PacaEngine
 public import ServiceLifecycle
+public import Logging
 
-/// Looks after the targets while the daemon runs: every check interval it checks each target
-/// (reachable, writable, free space, for `status`) and retries deliveries that failed and are
-/// due (copying the archive from a target that has it). Stops with the daemon.
+/// Looks after the targets while the daemon runs: first the start-up work that needs the
+/// network (``BackupEngine/prepareRemote()``: unfinished uploads, cut-short removals, comparing
+/// targets with the catalog), then every check interval it checks each target (reachable,
+/// writable, free space, for `status`) and retries deliveries that failed and are due (copying
+/// the archive from a target that has it). Stops with the daemon.
 public struct TargetService: Service {
     let engine: BackupEngine
     let interval: Duration
+    let logger: Logger
 
-    public init(engine: BackupEngine, interval: Duration) {
+    public init(engine: BackupEngine, interval: Duration, logger: Logger) {
         self.engine = engine
         self.interval = interval
+        self.logger = logger
     }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            for note in await engine.prepareRemote() {
+                logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
+            }
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { return }

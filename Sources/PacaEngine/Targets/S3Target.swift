@@ -40,6 +40,10 @@ public struct S3Target: ArchiveTarget {
         S3Upload(client: client, key: objectKey(key), partSize: partSize, concurrency: concurrency, target: name)
     }
 
+    /// Multipart uploads this process has started and not yet completed or aborted: ``sweep()``
+    /// never touches them, so it may run while backups go on.
+    static let ownUploads = Mutex<Set<String>>([])
+
     public func localCopy(of key: String, scratchDirectory: String) async throws(EngineError) -> LocalArchive {
         // A folder of its own per download, so two restores of one backup never share a file;
         // the archive keeps its name so its sidecar reads as it does on the target.
@@ -137,6 +141,7 @@ public struct S3Target: ArchiveTarget {
         do {
             var aborted: [String] = []
             for upload in try await client.pendingUploads(prefix: prefix + "/") {
+                guard !Self.ownUploads.withLock({ $0.contains(upload.uploadID) }) else { continue }
                 try await client.abortMultipart(upload.key, uploadID: upload.uploadID)
                 aborted.append("unfinished upload of s3://\(client.endpoint.bucket)/\(upload.key)")
             }
@@ -204,6 +209,7 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
             let etags = state.withLock { state in (1...partsStarted).map { state.etags[$0] ?? "" } }
             guard let uploadID, !etags.contains("") else { throw ArchiveError(.io, "target \"\(target)\": a part has no ETag") }
             try wait { (client) async throws(S3Error) in try await client.completeMultipart(self.key, uploadID: uploadID, etags: etags) }
+            _ = S3Target.ownUploads.withLock { $0.remove(uploadID) }
         }
         let hash = SigV4Signer.payloadHash(sidecar)
         try wait { (client) async throws(S3Error) in try await client.put(self.key + ".sha256", body: sidecar, payloadHash: hash) }
@@ -213,10 +219,15 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
         drain()
         guard let uploadID else { return }
         _ = try? wait { (client) async throws(S3Error) in try await client.abortMultipart(self.key, uploadID: uploadID) }
+        _ = S3Target.ownUploads.withLock { $0.remove(uploadID) }
     }
 
     private func sendPart() throws(ArchiveError) {
-        if uploadID == nil { uploadID = try wait { (client) async throws(S3Error) in try await client.startMultipart(self.key) } }
+        if uploadID == nil {
+            let started = try wait { (client) async throws(S3Error) in try await client.startMultipart(self.key) }
+            _ = S3Target.ownUploads.withLock { $0.insert(started) }
+            uploadID = started
+        }
         guard let uploadID else { return }
         let body = buffer
         buffer = []
