@@ -81,6 +81,7 @@ extension BackupEngine {
                 if let at = delivery.deliveredAt, at > known { noteDelivery(to: delivery.target, at: at) }
             }
         }
+        await checkTargets(onlyDirectories: true)
         return notes
     }
 
@@ -133,12 +134,13 @@ extension BackupEngine {
         }
     }
 
-    func checkTargets() async {
+    /// Checks the targets (only the local ones with `onlyDirectories`, which never wait on a network).
+    func checkTargets(onlyDirectories: Bool = false) async {
         await buildTargets()
         let now = Int64(clock.now())
         await withTaskGroup(of: (String, TargetCheck).self) { group in
             for (name, result) in targets {
-                guard case .success(let target) = result else { continue }
+                guard case .success(let target) = result, !onlyDirectories || target is DirectoryTarget else { continue }
                 group.addTask { (name, await target.check()) }
             }
             for await (name, check) in group {

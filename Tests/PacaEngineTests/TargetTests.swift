@@ -260,3 +260,49 @@ struct S3TargetTests {
         #expect(TargetFactory.parseCredentials("[default]\naws_access_key_id=a\naws_secret_access_key=b=c\n", profile: "default")?.secretKey == "b=c")
     }
 }
+
+/// A target on a file system that fills up: a 1 MiB tmpfs (mounting needs root, which `make test`
+/// and CI run as; elsewhere the test is skipped, saying why).
+@Suite(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+struct FullTargetTests {
+    func mount(_ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/mount")
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test func aFullDiskFailsItsDeliveryAloneAndLeavesNothingBehind() async throws {
+        let ws = Workspace()
+        try FileManager.default.createDirectory(atPath: ws.sub("small"), withIntermediateDirectories: true)
+        try #require(mount(["-t", "tmpfs", "-o", "size=1m", "tmpfs", ws.sub("small")]) == 0, "cannot mount a tmpfs")
+        defer {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/umount")
+            process.arguments = [ws.sub("small")]
+            try? process.run()
+            process.waitUntilExit()
+        }
+        ws.write("source/checkpoint.pt", randomBytes(3 << 20))
+        var config = ws.config()
+        config.targets = [
+            DaemonConfig.Target(name: "small", kind: .directory(path: ws.sub("small"))),
+            DaemonConfig.Target(name: "big", kind: .directory(path: ws.sub("big"))),
+        ]
+        config.sets[0].targets = ["small", "big"]
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+        _ = await engine.prepare()
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil))
+        #expect(record.status == .complete)
+        #expect(record.deliveries.map(\.status) == [.failed, .ok])
+        #expect(record.deliveries[0].error?.contains("No space left on device") == true, "\(record.deliveries[0])")
+        let left = FileManager.default.enumerator(atPath: ws.sub("small"))?.allObjects as? [String] ?? []
+        #expect(left.allSatisfy { !$0.hasSuffix(".zip") && !$0.hasSuffix(".partial") }, "\(left)")
+        let states = await engine.targetStatus()
+        #expect(states[0].freeBytes.map { $0 <= 1 << 20 } == true)
+        _ = try await engine.restore(record.id, to: ws.sub("r"), includes: [], overwrite: false)
+    }
+}

@@ -37,5 +37,5 @@ public struct DaemonContext: Sendable {
 
 /// pacad's version, reported by `daemon.status` and `pacad --version`.
 public enum PacaVersion {
-    public static let current = "0.4.0"
+    public static let current = "0.5.0"
 }
