@@ -138,7 +138,7 @@ extension BackupEngine {
         _ = await BlockingWork.run("scratch-remove") {
             _ = try? StateFile.remove(path)
             _ = try? StateFile.remove(path + ".sha256")
-            _ = rmdir(ArchivePaths.directory(of: path))
+            _ = rmdir(PathText.directory(of: path))
         }
     }
 

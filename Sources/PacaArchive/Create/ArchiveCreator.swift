@@ -134,7 +134,7 @@ public enum ArchiveCreator {
     ) throws(ArchiveError) -> CreationResult {
         let file = try PartialArchiveFile(destination: destination)
         let contents = try stream(
-            sources: sources, into: file, spoolDirectory: directory(of: destination), header: header, options: options,
+            sources: sources, into: file, spoolDirectory: PathText.directory(of: destination), header: header, options: options,
             skipping: [file.partialPath], progress: progress, isCancelled: isCancelled)
         try file.commit(sha256: contents.sha256)
         return CreationResult(archive: destination, sidecar: file.sidecarPath, contents: contents)
@@ -218,15 +218,6 @@ public enum ArchiveCreator {
         return (files, bytes)
     }
 
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    static func baseName(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
-    }
 }
 
 /// Seconds on the monotonic clock, for durations and rate limiting progress reports.

@@ -143,14 +143,14 @@ public final class PartialArchiveFile: ArchiveSink {
         do {
             try file.finish()
             let sidecar = try OutputFile(creating: sidecarPartial)
-            try Array("\(sha256)  \(ArchiveCreator.baseName(destination))\n".utf8).withBytes {
+            try Array("\(sha256)  \(PathText.baseName(destination))\n".utf8).withBytes {
                 (raw) throws(SystemError) in try sidecar.write(raw)
             }
             try sidecar.finish()
             try Syscall.renameNoReplace(partialPath, destination)
             isCommitted = true
             try Syscall.rename(sidecarPartial, sidecarPath)
-            try Syscall.fsyncDirectory(ArchiveCreator.directory(of: destination))
+            try Syscall.fsyncDirectory(PathText.directory(of: destination))
         } catch {
             try? Syscall.unlink(sidecarPartial)
             if error.errno == EEXIST {

@@ -41,7 +41,7 @@ public struct DirectoryTarget: ArchiveTarget {
                 guard StateFile.exists(root) else {
                     throw EngineError(.storage, "target \"\(name)\": the directory \(root) is gone (unmounted or removed)")
                 }
-                try StateFile.makeDirectories(ArchivePaths.directory(of: path))
+                try StateFile.makeDirectories(PathText.directory(of: path))
                 do throws(ArchiveError) { return DirectoryUpload(file: try PartialArchiveFile(destination: path)) } catch {
                     throw EngineError(.storage, "target \"\(name)\": \(error.description)")
                 }
@@ -144,17 +144,4 @@ final class DirectoryUpload: ArchiveUpload, @unchecked Sendable {
     func commit(sha256: String) throws(ArchiveError) { try file.commit(sha256: sha256) }
     func abandon() { file.discard() }
     var localPartialPath: String? { file.partialPath }
-}
-
-/// Path helpers shared by the targets.
-enum ArchivePaths {
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    static func baseName(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return path }
-        return String(path[path.index(after: slash)...])
-    }
 }

@@ -48,7 +48,7 @@ public struct S3Target: ArchiveTarget {
         // A folder of its own per download, so two restores of one backup never share a file;
         // the archive keeps its name so its sidecar reads as it does on the target.
         let folder = scratchDirectory + "/" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        let path = folder + "/" + ArchivePaths.baseName(key)
+        let path = folder + "/" + PathText.baseName(key)
         let fd = try await BlockingWork.run("s3-download-open") { () -> Result<Int32, EngineError> in
             Result { () throws(EngineError) -> Int32 in
                 try StateFile.makeDirectories(folder, mode: 0o700)
@@ -197,7 +197,7 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
     }
 
     func commit(sha256: String) throws(ArchiveError) {
-        let sidecar = Array("\(sha256)  \(ArchivePaths.baseName(key))\n".utf8)
+        let sidecar = Array("\(sha256)  \(PathText.baseName(key))\n".utf8)
         if uploadID == nil {
             let body = buffer
             let hash = SigV4Signer.payloadHash(body)
