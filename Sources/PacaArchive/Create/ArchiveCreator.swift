@@ -45,8 +45,9 @@ public struct CreationProgress: Sendable, Equatable {
     public var archiveBytes: UInt64
 }
 
-/// What an archive written into an ``ArchiveSink`` holds.
-public struct StreamedArchive: Sendable, Equatable {
+/// What an archive written into an ``ArchiveSink`` holds. Encoded with the snake_case keys of
+/// `pacactl archive create --json`.
+public struct StreamedArchive: Sendable, Equatable, Codable {
     public var files: Int
     public var directories: Int
     public var symlinks: Int
@@ -63,50 +64,48 @@ public struct StreamedArchive: Sendable, Equatable {
     public var errors: [SourceProblem]
     /// Files that changed while they were read; each is stored as it was read, consistently.
     public var changed: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case files, directories, symlinks, sha256, seconds, warnings, errors, changed
+        case bytesIn = "bytes_in"
+        case bytesStored = "bytes_stored"
+    }
 }
 
-/// What an archive creation did.
+/// What an archive creation did: where the archive and its sidecar are, and what it holds
+/// (``StreamedArchive``'s fields read through, `result.files`, and encode beside these two).
+@dynamicMemberLookup
 public struct CreationResult: Sendable, Equatable, Codable {
     /// Path of the finished archive.
     public var archive: String
     /// Path of its `sha256sum` sidecar.
     public var sidecar: String
-    public var files: Int
-    public var directories: Int
-    public var symlinks: Int
-    /// Bytes of file contents read and stored.
-    public var bytesIn: UInt64
-    /// Size of the archive file.
-    public var bytesStored: UInt64
-    /// SHA-256 of the whole archive file, hex.
-    public var sha256: String
-    public var seconds: Double
-    /// Things skipped on purpose (sockets, fifos, devices).
-    public var warnings: [SourceProblem]
-    /// Files that could not be read, or could be read only in part.
-    public var errors: [SourceProblem]
-    /// Files that changed while they were read; each is stored as it was read, consistently.
-    public var changed: [String]
+    public var contents: StreamedArchive
 
     init(archive: String, sidecar: String, contents: StreamedArchive) {
         self.archive = archive
         self.sidecar = sidecar
-        files = contents.files
-        directories = contents.directories
-        symlinks = contents.symlinks
-        bytesIn = contents.bytesIn
-        bytesStored = contents.bytesStored
-        sha256 = contents.sha256
-        seconds = contents.seconds
-        warnings = contents.warnings
-        errors = contents.errors
-        changed = contents.changed
+        self.contents = contents
     }
 
+    public subscript<Value>(dynamicMember keyPath: KeyPath<StreamedArchive, Value>) -> Value { contents[keyPath: keyPath] }
+
     enum CodingKeys: String, CodingKey {
-        case archive, sidecar, files, directories, symlinks, sha256, seconds, warnings, errors, changed
-        case bytesIn = "bytes_in"
-        case bytesStored = "bytes_stored"
+        case archive, sidecar
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        archive = try c.decode(String.self, forKey: .archive)
+        sidecar = try c.decode(String.self, forKey: .sidecar)
+        contents = try StreamedArchive(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(archive, forKey: .archive)
+        try c.encode(sidecar, forKey: .sidecar)
+        try contents.encode(to: encoder)
     }
 }
 
