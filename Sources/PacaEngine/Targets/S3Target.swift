@@ -165,6 +165,8 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var uploadID: String?
     private var partsStarted = 0
+    /// The archive object exists (completed or put) but its sidecar may not yet.
+    private var isStored = false
     private let slots: DispatchSemaphore
     private let concurrency: Int
     private let state = Mutex(State())
@@ -202,6 +204,7 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
             let body = buffer
             let hash = SigV4Signer.payloadHash(body)
             try wait { (client) async throws(S3Error) in try await client.put(self.key, body: body, payloadHash: hash) }
+            isStored = true
         } else {
             if !buffer.isEmpty { try sendPart() }
             drain()
@@ -209,6 +212,7 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
             let etags = state.withLock { state in (1...partsStarted).map { state.etags[$0] ?? "" } }
             guard let uploadID, !etags.contains("") else { throw ArchiveError(.io, "target \"\(target)\": a part has no ETag") }
             try wait { (client) async throws(S3Error) in try await client.completeMultipart(self.key, uploadID: uploadID, etags: etags) }
+            isStored = true
             _ = S3Target.ownUploads.withLock { $0.remove(uploadID) }
         }
         let hash = SigV4Signer.payloadHash(sidecar)
@@ -217,6 +221,12 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
 
     func abandon() {
         drain()
+        if isStored {
+            // The archive went up but its sidecar did not: take the archive back down, so the
+            // bucket holds no archive the catalog does not list there.
+            _ = try? wait { (client) async throws(S3Error) in try await client.delete(self.key) }
+            return
+        }
         guard let uploadID else { return }
         _ = try? wait { (client) async throws(S3Error) in try await client.abortMultipart(self.key, uploadID: uploadID) }
         _ = S3Target.ownUploads.withLock { $0.remove(uploadID) }
