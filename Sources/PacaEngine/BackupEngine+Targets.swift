@@ -17,6 +17,14 @@ public struct TargetState: Sendable, Equatable {
     public var lastDeliveryAt: Int64?
     /// Deliveries to it that failed and wait for a retry.
     public var failedDeliveries: Int
+
+    /// A target nothing is known of yet.
+    init(name: String) {
+        self.name = name
+        type = ""
+        location = ""
+        failedDeliveries = 0
+    }
 }
 
 extension BackupEngine {
@@ -118,7 +126,7 @@ extension BackupEngine {
     public func targetStatus() async -> [TargetState] {
         let failed = await failedDeliveryCounts()
         return config.targets.map { target in
-            var state = targetStates[target.name] ?? TargetState(name: target.name, type: "", location: "", failedDeliveries: 0)
+            var state = targetStates[target.name] ?? TargetState(name: target.name)
             state.name = target.name
             switch target.kind {
             case .directory(let path):
@@ -145,7 +153,7 @@ extension BackupEngine {
             }
             for await (name, check) in group {
                 let previous = targetStates[name]?.problem
-                var state = targetStates[name] ?? TargetState(name: name, type: "", location: "", failedDeliveries: 0)
+                var state = targetStates[name] ?? TargetState(name: name)
                 state.problem = check.problem
                 state.freeBytes = check.freeBytes
                 state.checkedAt = now
@@ -160,14 +168,14 @@ extension BackupEngine {
     }
 
     func noteDelivery(to name: String, at time: Int64) {
-        var state = targetStates[name] ?? TargetState(name: name, type: "", location: "", failedDeliveries: 0)
+        var state = targetStates[name] ?? TargetState(name: name)
         state.lastDeliveryAt = max(state.lastDeliveryAt ?? 0, time)
         targetStates[name] = state
     }
 
     private func failedDeliveryCounts() async -> [String: Int] {
         var counts: [String: Int] = [:]
-        for record in await catalog.list() {
+        for record in await catalog.failedDeliveries() {
             for delivery in record.deliveries where delivery.status == .failed { counts[delivery.target, default: 0] += 1 }
         }
         return counts
@@ -182,7 +190,7 @@ extension BackupEngine {
     /// Copies each backup that a target missed from a target that has it, when its retry is due.
     func retryDueDeliveries() async {
         let now = Int64(clock.now())
-        for record in await catalog.list() where record.status == .complete && !copying.contains(record.id) {
+        for record in await catalog.failedDeliveries() where record.status == .complete && !copying.contains(record.id) {
             for delivery in record.deliveries where delivery.status == .failed && (delivery.nextAttemptAt ?? 0) <= now {
                 guard config.target(named: delivery.target) != nil else { continue }
                 await copy(record.id, to: delivery.target)

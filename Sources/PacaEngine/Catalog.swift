@@ -32,6 +32,9 @@ public actor Catalog {
     private var records: [String: BackupRecord]
     /// The newest backup id of each set, kept current so `daemon.status` never scans the catalog.
     private var newest: [String: String] = [:]
+    /// Backups with a delivery that failed and waits for a retry, kept current for the same reason
+    /// (and so retries look only at these).
+    private var awaitingRetry: Set<String> = []
 
     /// Fields the catalog indexes, so the usual `--where` filters do not scan.
     static let indexed = ["set", "status", "started_at", "finished_at", "bytes_in"].map { FieldPath([$0]) }
@@ -41,6 +44,14 @@ public actor Catalog {
         self.store = store
         self.records = records
         for record in records.values where newest[record.set].map({ $0 < record.id }) ?? true { newest[record.set] = record.id }
+        awaitingRetry = Set(records.values.filter(Self.hasFailedDelivery).map(\.id))
+    }
+
+    private static func hasFailedDelivery(_ record: BackupRecord) -> Bool { record.deliveries.contains { $0.status == .failed } }
+
+    /// Backups with at least one failed delivery, oldest first.
+    public func failedDeliveries() -> [BackupRecord] {
+        awaitingRetry.compactMap { records[$0] }.sorted { $0.id < $1.id }
     }
 
     /// Loads the catalog in `stateDirectory` (creating the directory when missing) and repairs
@@ -154,12 +165,14 @@ public actor Catalog {
     public func save(_ record: BackupRecord) async throws(EngineError) {
         let isNew = records.updateValue(record, forKey: record.id) == nil
         if newest[record.set].map({ $0 <= record.id }) ?? true { newest[record.set] = record.id }
+        if Self.hasFailedDelivery(record) { awaitingRetry.insert(record.id) } else { awaitingRetry.remove(record.id) }
         try await persist(record, isNew: isNew)
     }
 
     /// Removes a record and commits that before returning.
     public func remove(_ id: String) async throws(EngineError) {
         guard let removed = records.removeValue(forKey: id) else { return }
+        awaitingRetry.remove(id)
         if newest[removed.set] == id {
             newest[removed.set] = records.values.filter { $0.set == removed.set }.map(\.id).max()
         }

@@ -168,19 +168,10 @@ public struct S3Client: Sendable {
     ) async throws(S3Error) -> UInt64 {
         let operation = "GET \(endpoint.bucket)/\(key)"
         var received: UInt64 = 0
-        var attempt = 1
-        var delay = backoff
-        while true {
-            do {
-                try await downloadAttempt(key, received: &received, operation: operation, write: write)
-                return received
-            } catch {
-                guard error.isRetryable, attempt < attempts, !Task.isCancelled else { throw error }
-                try? await Task.sleep(for: delay + delay * Double.random(in: 0...1))
-                delay *= 2
-                attempt += 1
-            }
+        try await retrying { () async throws(S3Error) in
+            try await downloadAttempt(key, received: &received, operation: operation, write: write)
         }
+        return received
     }
 
     /// One GET of `key` from byte `received` on, advancing `received` as blocks are written.
@@ -348,17 +339,25 @@ public struct S3Client: Sendable {
     ) async throws(S3Error) -> Response {
         let operation = "\(method) \(endpoint.bucket)" + (key.map { "/\($0)" } ?? "")
         let payloadHash = payloadHash ?? body.map { SigV4Signer.payloadHash($0) } ?? SigV4Signer.emptyPayloadHash
+        return try await retrying { () async throws(S3Error) in
+            try await sendOnce(
+                method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, limit: limit,
+                operation: operation)
+        }
+    }
+
+    /// Runs `body` up to ``attempts`` times while it fails with a retryable error, waiting
+    /// ``backoff`` before the first retry and twice as long each time after, plus up to as much
+    /// again at random so many clients do not retry in step.
+    private func retrying<T>(_ body: () async throws(S3Error) -> T) async throws(S3Error) -> T {
         var delay = backoff
         var attempt = 1
         while true {
             do {
-                return try await sendOnce(
-                    method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, limit: limit,
-                    operation: operation)
+                return try await body()
             } catch {
                 guard error.isRetryable, attempt < attempts, !Task.isCancelled else { throw error }
-                let jitter = Double.random(in: 0...1)
-                try? await Task.sleep(for: delay + delay * jitter)
+                try? await Task.sleep(for: delay + delay * Double.random(in: 0...1))
                 delay *= 2
                 attempt += 1
             }

@@ -282,19 +282,11 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
 
     /// Runs an S3 request from this (blocking) thread and waits for it.
     private func wait<T: Sendable>(_ body: @escaping @Sendable (S3Client) async throws(S3Error) -> T) throws(ArchiveError) -> T {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<Result<T, S3Error>?>(nil)
         let client = self.client
-        Task {
-            let outcome: Result<T, S3Error>
-            do throws(S3Error) { outcome = .success(try await body(client)) } catch { outcome = .failure(error) }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-        done.wait()
-        switch result.withLock({ $0 })! {
-        case .success(let value): return value
-        case .failure(let error): throw ArchiveError(.io, "target \"\(target)\": \(error)")
+        do throws(S3Error) {
+            return try awaitBlocking { () async throws(S3Error) -> T in try await body(client) }
+        } catch {
+            throw ArchiveError(.io, "target \"\(target)\": \(error)")
         }
     }
 }

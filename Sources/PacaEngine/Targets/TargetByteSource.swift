@@ -1,4 +1,3 @@
-import Dispatch
 import PacaArchive
 import Synchronization
 
@@ -42,26 +41,18 @@ final class TargetByteSource: ArchiveByteSource {
         if let cached = cache.withLock({ $0[index] }) { return cached }
         let start = index * Self.blockSize
         let end = min(size, start + Self.blockSize) - 1
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<Result<[UInt8], EngineError>?>(nil)
         let target = self.target
         let key = self.key
-        Task {
-            let outcome: Result<[UInt8], EngineError>
-            do throws(EngineError) { outcome = .success(try await target.read(key, range: start...end)) } catch { outcome = .failure(error) }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-        done.wait()
-        switch result.withLock({ $0 })! {
-        case .success(let bytes):
-            cache.withLock { cache in
-                if cache.count >= 16, let oldest = cache.keys.min() { cache[oldest] = nil }
-                cache[index] = bytes
-            }
-            return bytes
-        case .failure(let error):
+        let bytes: [UInt8]
+        do throws(EngineError) {
+            bytes = try awaitBlocking { () async throws(EngineError) -> [UInt8] in try await target.read(key, range: start...end) }
+        } catch {
             throw ArchiveError(.io, error.message)
         }
+        cache.withLock { cache in
+            if cache.count >= 16, let oldest = cache.keys.min() { cache[oldest] = nil }
+            cache[index] = bytes
+        }
+        return bytes
     }
 }
