@@ -33,6 +33,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(name: "CPacaSystem"),
+        .target(
+            name: "PacaSystem",
+            dependencies: ["CPacaSystem"],
+            swiftSettings: strict
+        ),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",
@@ -46,7 +51,7 @@ let package = Package(
             name: "PacaArchive",
             dependencies: [
                 "CZlib",
-                "CPacaSystem",
+                "PacaSystem",
                 "PacaCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -54,15 +59,15 @@ let package = Package(
         ),
         .target(
             name: "PacaConfig",
-            dependencies: ["PacaCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["PacaCore", "PacaSystem", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
             name: "PacaData",
             dependencies: [
                 "CZlib",
-                "CPacaSystem",
                 "PacaCore",
+                "PacaSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -71,8 +76,8 @@ let package = Package(
         .target(
             name: "PacaS3",
             dependencies: [
-                "CPacaSystem",
                 "PacaCore",
+                "PacaSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -82,16 +87,38 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PacaCatalog",
+            dependencies: ["PacaCore", "PacaData", "PacaSystem"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PacaTargets",
+            dependencies: ["PacaArchive", "PacaConfig", "PacaCore", "PacaS3", "PacaSystem"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "PacaEngine",
             dependencies: [
-                "CPacaSystem",
-                "PacaS3",
-                "PacaData",
                 "PacaArchive",
+                "PacaCatalog",
                 "PacaConfig",
                 "PacaCore",
+                "PacaSystem",
+                "PacaTargets",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PacaScheduler",
+            dependencies: [
+                "PacaCatalog", "PacaConfig", "PacaCore", "PacaEngine", "PacaSystem", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PacaWatch",
+            dependencies: ["PacaConfig", "PacaCore", "PacaEngine", "PacaSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -99,11 +126,16 @@ let package = Package(
             dependencies: [
                 "CSystemd",
                 "CPacaSystem",
-                "PacaData",
-                "PacaEngine",
+                "PacaCatalog",
                 "PacaConfig",
                 "PacaCore",
+                "PacaData",
+                "PacaEngine",
                 "PacaProtocol",
+                "PacaScheduler",
+                "PacaSystem",
+                "PacaTargets",
+                "PacaWatch",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,14 +147,12 @@ let package = Package(
         .executableTarget(
             name: "pacad",
             dependencies: [
-                "PacaDaemon",
-                "PacaData",
-                "PacaEngine",
                 "PacaConfig",
+                "PacaDaemon",
+                "PacaEngine",
+                "PacaSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -154,7 +184,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PacaDaemonTests",
-            dependencies: ["PacaDaemon", "PacaProtocol", "PacaS3", "pacad", "pacactl"],
+            dependencies: ["PacaDaemon", "PacaProtocol", "PacaS3", "PacaSystem", "pacad", "pacactl"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -162,9 +192,45 @@ let package = Package(
             dependencies: ["PacaData", "PacaCore"],
             swiftSettings: strict
         ),
+        .target(
+            name: "PacaTestSupport",
+            dependencies: [
+                "PacaConfig", "PacaCore", "PacaEngine", "PacaS3", "PacaSystem", .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PacaTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaSystemTests",
+            dependencies: ["PacaSystem", "PacaTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaCatalogTests",
+            dependencies: ["PacaCatalog", "PacaCore", "PacaSystem", "PacaTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaTargetsTests",
+            dependencies: ["PacaConfig", "PacaTargets", "PacaTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaSchedulerTests",
+            dependencies: ["PacaCatalog", "PacaConfig", "PacaCore", "PacaEngine", "PacaScheduler", "PacaSystem", "PacaTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaWatchTests",
+            dependencies: ["PacaConfig", "PacaCore", "PacaEngine", "PacaSystem", "PacaTestSupport", "PacaWatch"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PacaEngineTests",
-            dependencies: ["PacaEngine", "PacaConfig", "PacaCore", "PacaArchive", "PacaS3"],
+            dependencies: [
+                "PacaArchive", "PacaCatalog", "PacaConfig", "PacaCore", "PacaEngine", "PacaS3", "PacaSystem", "PacaTargets",
+                "PacaTestSupport",
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,3 +38,8 @@ int paca_contains_bytes(const void *haystack, long haystack_length, const void *
     if (haystack == NULL || needle == NULL || haystack_length < 0 || needle_length < 0) return 0;
     return memmem(haystack, (size_t)haystack_length, needle, (size_t)needle_length) != NULL;
 }
+
+const char *paca_errno_name(int code) {
+    return strerrorname_np(code);
+}
+

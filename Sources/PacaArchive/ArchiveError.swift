@@ -1,3 +1,5 @@
+public import PacaSystem
+
 /// An error from reading, writing, verifying or extracting an archive.
 ///
 /// Carries a stable ``Code`` for programs, a message for people, and where it happened: the entry

@@ -1,11 +1,6 @@
 import PacaCore
+import PacaSystem
 import Yams
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 /// Reads pacad's YAML configuration (with Yams) and checks it as a whole: unknown keys, values
 /// of the wrong type, out-of-range numbers, relative paths, bad patterns and references to
@@ -31,11 +26,14 @@ public enum ConfigLoader {
 
     /// Reads and validates the file at `path`.
     public static func load(file path: String) throws(ConfigError) -> DaemonConfig {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(
-                file: path, problems: [ConfigProblem(key: "", line: nil, message: "cannot read the file (missing or not readable)")])
+        let read: [UInt8]?
+        do { read = try DurableFile.read(path, limit: 16 << 20) } catch {
+            throw ConfigError(file: path, problems: [ConfigProblem(key: "", line: nil, message: "cannot read the file (\(error.reason))")])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let bytes = read else {
+            throw ConfigError(file: path, problems: [ConfigProblem(key: "", line: nil, message: "cannot read the file: it does not exist")])
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigError(file: path, problems: [ConfigProblem(key: "", line: nil, message: "the file is not UTF-8 text")])
         }
         return try load(yaml: text, file: path)

@@ -1,8 +1,5 @@
 public import PacaCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// Reads time zone rules from the system's zone database (Debian's `tzdata`,
 /// `/usr/share/zoneinfo`). Names are checked before they become paths, so `CRON_TZ=../../x`
@@ -23,7 +20,7 @@ public enum ZoneDatabase {
     /// The zone this process runs in: `TZ` when set (a zone name, `:name`, or a POSIX rule), else
     /// `/etc/localtime`, else UTC.
     public static func local() -> ZoneRules {
-        local(tz: getenv("TZ").map { String(cString: $0) })
+        local(tz: ProcessFacts.environment("TZ"))
     }
 
     /// The zone a `TZ` value names (nil: `/etc/localtime`).
@@ -42,27 +39,13 @@ public enum ZoneDatabase {
 
     /// A whole small file (zone files are a few KiB), or nil.
     private static func readFile(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while contents.count < 4 << 20 {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return nil }
-            if n == 0 { return contents }
-            contents += chunk[0..<n]
-        }
-        return nil
+        (try? DurableFile.read(path, limit: 4 << 20)) ?? nil
     }
 
     /// The zone name `/etc/localtime` links to, when it is a link into the database.
     private static func localName() -> String? {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/etc/localtime", &buffer, buffer.count - 1)
-        guard length > 0 else { return nil }
-        let target = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let bytes = try? Syscall.readlink("/etc/localtime") else { return nil }
+        let target = String(decoding: bytes, as: UTF8.self)
         guard let range = target.range(of: "zoneinfo/") else { return nil }
         return String(target[range.upperBound...])
     }

@@ -1,3 +1,5 @@
+import PacaSystem
+
 /// Why a record store refused or failed an operation. Messages name what is wrong and never
 /// carry record data beyond the id.
 public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -14,11 +16,23 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var code: Code
     public var message: String
+    /// What failed underneath (a ``SystemError``, a GRDB error), when the store did not decide
+    /// this itself. Its text is already part of ``message``.
+    public var underlying: (any Error)?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.underlying = underlying
+    }
+
+    /// A storage error caused by a failed system call.
+    init(_ error: SystemError) {
+        self.init(.storage, error.description, underlying: error)
     }
 
     public var description: String { message }
+
+    /// Equal code and message (the underlying error is detail).
+    public static func == (a: DataError, b: DataError) -> Bool { a.code == b.code && a.message == b.message }
 }

@@ -1,8 +1,8 @@
-import Dispatch
+import PacaSystem
 import Synchronization
 
 /// Makes many concurrent durable writes cost one sync between them: callers hand in work and wait;
-/// one thread at a time takes every waiting item and passes them to `commit` together (one
+/// one pool thread at a time takes every waiting item and passes them to `commit` together (one
 /// write and one fsync for the file store, one transaction for SQLite), then answers each caller.
 /// Order is kept: items commit in the order they were submitted.
 final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
@@ -12,12 +12,12 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
     }
 
     private let pending = Mutex(Pending())
-    private let queue: DispatchQueue
+    private let pool: BlockingPool
     private let commit: @Sendable ([Item]) -> [Answer]
 
-    /// `commit` runs on a thread of its own and returns one answer per item, in order.
-    init(label: String, commit: @escaping @Sendable ([Item]) -> [Answer]) {
-        queue = DispatchQueue(label: "paca.commit.\(label)")
+    /// `commit` runs on a thread of `pool` and returns one answer per item, in order.
+    init(pool: BlockingPool = .shared, commit: @escaping @Sendable ([Item]) -> [Answer]) {
+        self.pool = pool
         self.commit = commit
     }
 
@@ -29,7 +29,7 @@ final class GroupCommit<Item: Sendable, Answer: Sendable>: Sendable {
                 state.isFlushing = true
                 return true
             }
-            if startFlush { queue.async { self.flush() } }
+            if startFlush { pool.execute { self.flush() } }
         }
     }
 

@@ -1,5 +1,7 @@
+public import PacaCatalog
 import PacaConfig
 import PacaCore
+import PacaTargets
 
 /// What a prune decided for one backup on one target.
 public struct PruneItem: Sendable, Equatable {
@@ -26,9 +28,16 @@ extension BackupEngine {
     /// Pins backup `id` (kept whatever retention says, unless its policy sets `keep_tagged: false`),
     /// or unpins it.
     public func pin(_ id: String, pinned: Bool) async throws(EngineError) -> BackupRecord {
-        guard var record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
-        record.pinned = pinned
-        try await catalog.save(record)
+        let updated: BackupRecord?
+        do {
+            updated = try await catalog.update(id) { record in
+                record.pinned = pinned
+                return record
+            }
+        } catch {
+            throw EngineError(error)
+        }
+        guard let record = updated else { throw EngineError(.notFound, "no backup with id \(id)") }
         logger.info(pinned ? "backup pinned" : "backup unpinned", metadata: ["backup.id": "\(id)"])
         return record
     }
@@ -97,23 +106,37 @@ extension BackupEngine {
     /// Removes backup `id`'s copy on `target`: marks the delivery `deleting`, removes the archive
     /// and sidecar, drops the delivery, and drops the record when no target holds it any more.
     func removeDelivery(_ id: String, from targetName: String) async throws(EngineError) {
-        guard var record = await catalog.record(id), let index = record.deliveries.firstIndex(where: { $0.target == targetName }) else { return }
-        record.deliveries[index].status = .deleting
-        try await catalog.save(record)
-        try await target(targetName).get().remove(archiveKey(set: record.set, id: id))
-        guard var current = await catalog.record(id) else { return }
-        current.deliveries.removeAll { $0.target == targetName }
-        if current.delivered.isEmpty && !current.deliveries.contains(where: { $0.status == .deleting }) {
-            // No copy left anywhere: a failed delivery has nothing to be copied from either.
-            try await catalog.remove(id)
-            logger.info("backup pruned from its last target", metadata: ["backup.id": "\(id)", "target.name": "\(targetName)"])
-        } else {
-            if let first = current.delivered.first {
-                current.target = first.target
-                current.path = first.location
+        let marked: String?
+        do {
+            marked = try await catalog.update(id) { record -> String? in
+                guard let index = record.deliveries.firstIndex(where: { $0.target == targetName }) else { return nil }
+                record.deliveries[index].status = .deleting
+                return record.set
+            } ?? nil
+        } catch {
+            throw EngineError(error)
+        }
+        guard let set = marked else { return }
+        try await remove(archiveKey(set: set, id: id), from: targetName)
+        do {
+            let isLeftNowhere = try await catalog.update(id) { current -> Bool in
+                current.deliveries.removeAll { $0.target == targetName }
+                if let first = current.delivered.first {
+                    current.target = first.target
+                    current.path = first.location
+                }
+                return current.delivered.isEmpty && !current.deliveries.contains(where: { $0.status == .deleting })
             }
-            try await catalog.save(current)
-            logger.info("backup pruned from a target", metadata: ["backup.id": "\(id)", "target.name": "\(targetName)"])
+            guard let isLeftNowhere else { return }
+            if isLeftNowhere {
+                // No copy left anywhere: a failed delivery has nothing to be copied from either.
+                try await catalog.remove(id)
+                logger.info("backup pruned from its last target", metadata: ["backup.id": "\(id)", "target.name": "\(targetName)"])
+            } else {
+                logger.info("backup pruned from a target", metadata: ["backup.id": "\(id)", "target.name": "\(targetName)"])
+            }
+        } catch {
+            throw EngineError(error)
         }
     }
 
@@ -143,24 +166,29 @@ extension BackupEngine {
         for target in config.targets {
             guard case .success(let built) = targets[target.name] else { continue }
             let objects: [TargetObject]
-            do { objects = try await built.list() } catch {
+            do throws(TargetError) { objects = try await built.list() } catch {
                 notes.append("cannot list target \"\(target.name)\" to compare it with the catalog: \(error.message)")
                 continue
             }
             let present = Swift.Set(objects.map(\.key))
             var known = Swift.Set<String>()
-            for var record in records {
+            for record in records {
                 let key = archiveKey(set: record.set, id: record.id)
-                guard let index = record.deliveries.firstIndex(where: { $0.target == target.name && $0.status == .ok }) else {
+                guard record.deliveries.contains(where: { $0.target == target.name && $0.status == .ok }) else {
                     if record.deliveries.contains(where: { $0.target == target.name }) { known.insert(key) }
                     continue
                 }
                 known.insert(key)
                 guard !present.contains(key) else { continue }
-                record.deliveries[index].status = .failed
-                record.deliveries[index].error = "the archive was missing from the target when pacad started"
-                record.deliveries[index].nextAttemptAt = Int64(clock.now())
-                do { try await catalog.save(record) } catch { continue }
+                let now = Int64(clock.now())
+                let marked = try? await catalog.update(record.id) { current -> Bool in
+                    guard let index = current.deliveries.firstIndex(where: { $0.target == target.name && $0.status == .ok }) else { return false }
+                    current.deliveries[index].status = .failed
+                    current.deliveries[index].error = "the archive was missing from the target when pacad started"
+                    current.deliveries[index].nextAttemptAt = now
+                    return true
+                }
+                guard marked == true else { continue }
                 notes.append("backup \(record.id) is missing from target \"\(target.name)\"; it will be copied from another target if one has it")
             }
             for key in present.subtracting(known).sorted() {

@@ -1,10 +1,8 @@
-import PacaData
 public import PacaArchive
+public import PacaCatalog
 import PacaCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
+import PacaTargets
 
 extension BackupEngine {
     /// Restores backup `id` into `destination` (an absolute path, created when missing). Only
@@ -25,7 +23,7 @@ extension BackupEngine {
         defer { readers[reader] = nil }
         let local = try await localArchive(record)
         let options = ExtractionOptions(includes: patterns, overwrite: overwrite)
-        let outcome = await BlockingWork.run("restore") { () -> Result<ExtractionResult, ArchiveError> in
+        let outcome = await SystemThread.run { () -> Result<ExtractionResult, ArchiveError> in
             Result { () throws(ArchiveError) in
                 try ArchiveExtractor.extract(local.path, to: destination, options: options) { done, total in
                     progress.setTotals(files: 0, bytes: total)
@@ -48,13 +46,13 @@ extension BackupEngine {
     /// Checks every entry of backup `id` against its CRC-32, the manifest's SHA-256 and the
     /// sidecar, and records the outcome in the catalog.
     public func verify(_ id: String, progress: RunProgress = RunProgress()) async throws(EngineError) -> VerificationResult {
-        var record = try await readable(id)
+        let record = try await readable(id)
         let reader = beginReading(.verify, record, progress)
         defer { readers[reader] = nil }
         progress.setTotals(files: record.files, bytes: record.bytesStored)
         let local = try await localArchive(record)
         let path = local.path
-        let outcome = await BlockingWork.run("verify") { () -> Result<VerificationResult, ArchiveError> in
+        let outcome = await SystemThread.run { () -> Result<VerificationResult, ArchiveError> in
             Result { () throws(ArchiveError) in try ArchiveVerifier.verify(path) { progress.update(files: 0, bytes: $0) } }
         }
         await release(local)
@@ -63,12 +61,14 @@ extension BackupEngine {
         case .success(let verified): result = verified
         case .failure(let error): throw Self.engineError(error, record)
         }
-        record.verifiedAt = Int64(clock.now())
-        record.verified = result.isValid
-        if var current = await catalog.record(id) {
-            current.verifiedAt = record.verifiedAt
-            current.verified = record.verified
-            try await catalog.save(current)
+        let checkedAt = Int64(clock.now())
+        do {
+            try await catalog.update(id) { current in
+                current.verifiedAt = checkedAt
+                current.verified = result.isValid
+            }
+        } catch {
+            throw EngineError(error)
         }
         if !result.isValid {
             logger.warning("backup failed verification", metadata: ["backup.id": "\(id)", "verify.problems": "\(result.problems.count)"])
@@ -80,7 +80,7 @@ extension BackupEngine {
     /// catalog record. Refused while the backup is being written, read or copied. When a target
     /// cannot delete its copy, the record stays with that delivery and the error says which.
     public func delete(_ id: String) async throws(EngineError) -> BackupRecord {
-        guard var record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
+        guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
         if record.status == .running || jobs.values.contains(where: { $0.recordID == id }) {
             throw EngineError(.busy, "backup \(id) is being written; wait for it to end")
         }
@@ -94,18 +94,25 @@ extension BackupEngine {
         for delivery in record.deliveries {
             guard delivery.status == .ok else { continue }
             do throws(EngineError) {
-                try await target(delivery.target).get().remove(key)
+                try await remove(key, from: delivery.target)
             } catch {
                 problems.append(error.message)
                 kept.append(delivery)
             }
         }
         if !problems.isEmpty {
-            record.deliveries = kept
-            try await catalog.save(record)
+            // The record stays with the copies that could not be deleted, and only those.
+            let remaining = Set(kept.map(\.target))
+            do {
+                try await catalog.update(id) { current in
+                    current.deliveries.removeAll { !($0.status == .ok && remaining.contains($0.target)) }
+                }
+            } catch {
+                throw EngineError(error)
+            }
             throw EngineError(.storage, "backup \(id) was not deleted everywhere: " + problems.joined(separator: "; "))
         }
-        try await catalog.remove(id)
+        do { try await catalog.remove(id) } catch { throw EngineError(error) }
         logger.info("backup deleted", metadata: ["backup.id": "\(id)"])
         return record
     }
@@ -122,7 +129,12 @@ extension BackupEngine {
         }
         for delivery in delivered {
             do throws(EngineError) {
-                return try await target(delivery.target).get().localCopy(of: key, scratchDirectory: config.stateDirectory + "/scratch")
+                let target = try await target(delivery.target).get()
+                do throws(TargetError) {
+                    return try await target.localCopy(of: key, scratchDirectory: config.stateDirectory + "/scratch")
+                } catch {
+                    throw EngineError(error)
+                }
             } catch {
                 problems.append(error.message)
             }
@@ -135,10 +147,10 @@ extension BackupEngine {
     func release(_ local: LocalArchive) async {
         guard local.isTemporary else { return }
         let path = local.path
-        _ = await BlockingWork.run("scratch-remove") {
-            _ = try? StateFile.remove(path)
-            _ = try? StateFile.remove(path + ".sha256")
-            _ = rmdir(PathText.directory(of: path))
+        await BlockingPool.shared.run {
+            _ = try? DurableFile.remove(path)
+            _ = try? DurableFile.remove(path + ".sha256")
+            try? Syscall.rmdir(PathText.directory(of: path))
         }
     }
 
@@ -159,10 +171,16 @@ extension BackupEngine {
 
     static func engineError(_ error: ArchiveError, _ record: BackupRecord) -> EngineError {
         switch error.code {
-        case .notFound: EngineError(.storage, "the archive of backup \(record.id) is missing: \(error.description)")
-        case .alreadyExists, .unsafePath, .invalidArgument: EngineError(.validation, error.description)
-        case .cancelled: EngineError(.cancelled, error.description)
-        default: EngineError(.storage, error.description)
+        case .notFound: EngineError(.storage, "the archive of backup \(record.id) is missing: \(error.description)", underlying: error)
+        case .alreadyExists, .unsafePath, .invalidArgument: EngineError(.validation, error.description, underlying: error)
+        case .cancelled: EngineError(.cancelled, error.description, underlying: error)
+        default: EngineError(.storage, error.description, underlying: error)
         }
+    }
+
+    /// Removes the archive at `key` (and its sidecar) from target `name`.
+    func remove(_ key: String, from name: String) async throws(EngineError) {
+        let target = try await target(name).get()
+        do throws(TargetError) { try await target.remove(key) } catch { throw EngineError(error) }
     }
 }

@@ -1,5 +1,8 @@
 import PacaArchive
+import PacaCatalog
 import PacaCore
+import PacaSystem
+import PacaTargets
 
 /// What ``BackupEngine/rebuildCatalog(from:)`` did.
 public struct RebuildReport: Sendable, Equatable {
@@ -26,7 +29,8 @@ extension BackupEngine {
         }
         let target = try await self.target(name).get()
         var report = RebuildReport(target: name)
-        let objects = try await target.list()
+        let objects: [TargetObject]
+        do throws(TargetError) { objects = try await target.list() } catch { throw EngineError(error) }
         var work: [TargetObject] = []
         for object in objects {
             let parts = object.key.split(separator: "/")
@@ -73,17 +77,18 @@ extension BackupEngine {
                 continue
             }
             let delivery = Delivery(target: name, status: .ok, location: target.location(of: object.key), attempts: 1, deliveredAt: now)
-            do throws(EngineError) {
-                if var record = await catalog.record(manifest.backupID) {
+            do throws(CatalogError) {
+                let hadRecord: Void? = try await catalog.update(manifest.backupID) { record in
                     record.deliveries.removeAll { $0.target == name }
                     record.deliveries.append(delivery)
                     if record.status != .complete { record.status = .complete }
-                    try await catalog.save(record)
+                }
+                if hadRecord != nil {
                     report.updated.append(manifest.backupID)
                 } else {
                     let started = CivilTime(rfc3339: manifest.createdAt)?.unixSeconds ?? now
                     var record = BackupRecord(
-                        id: manifest.backupID, set: set, trigger: "rebuilt", reason: "recovered from target \(name)", startedAt: started,
+                        id: manifest.backupID, set: set, trigger: .rebuilt, reason: "recovered from target \(name)", startedAt: started,
                         target: name, path: delivery.location)
                     record.status = .complete
                     record.finishedAt = started
@@ -92,7 +97,7 @@ extension BackupEngine {
                     record.bytesStored = object.size
                     record.sha256 = sidecar
                     record.deliveries = [delivery]
-                    try await catalog.save(record)
+                    try await catalog.insert(record)
                     report.added.append(manifest.backupID)
                 }
                 noteDelivery(to: name, at: now)
@@ -112,9 +117,12 @@ extension BackupEngine {
     /// The manifest of the archive at `object` and the SHA-256 its sidecar gives, if it has one.
     static func describe(_ object: TargetObject, on target: any ArchiveTarget) async -> Result<(Manifest, String?), EngineError> {
         let source = TargetByteSource(target: target, key: object.key, size: object.size)
-        let manifest = await BlockingWork.run("rebuild-read") { () -> Result<Manifest, EngineError> in
+        // A thread of its own: the reader waits on the target's own reads (which may use the pool).
+        let manifest = await SystemThread.run { () -> Result<Manifest, EngineError> in
             Result { () throws(EngineError) in
-                do throws(ArchiveError) { return try ArchiveReader(source: source).manifest() } catch { throw EngineError(.storage, error.description) }
+                do throws(ArchiveError) { return try ArchiveReader(source: source).manifest() } catch {
+                    throw EngineError(.storage, error.description, underlying: error)
+                }
             }
         }
         switch manifest {

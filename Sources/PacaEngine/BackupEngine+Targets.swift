@@ -1,6 +1,9 @@
 import PacaArchive
+import PacaCatalog
 import PacaConfig
 import PacaCore
+import PacaSystem
+import PacaTargets
 
 /// A target as `status` shows it.
 public struct TargetState: Sendable, Equatable {
@@ -36,7 +39,7 @@ extension BackupEngine {
         let wanted = config.targets
         let factory = self.factory
         let changed = wanted.filter { !previous.contains($0) }
-        let made = await BlockingWork.run("targets") { changed.map { ($0.name, factory.make($0)) } }
+        let made = await BlockingPool.shared.run { changed.map { ($0.name, factory.make($0).mapError(EngineError.init)) } }
         var next: [String: Result<any ArchiveTarget, EngineError>] = [:]
         for target in wanted { next[target.name] = targets[target.name] }
         for (name, result) in made { next[name] = result }
@@ -77,11 +80,7 @@ extension BackupEngine {
         var notes: [String] = []
         for target in config.targets {
             guard case .success(let built) = targets[target.name], built is DirectoryTarget else { continue }
-            do {
-                notes += try await built.sweep().map { "target \"\(target.name)\": removed \($0)" }
-            } catch {
-                notes.append(error.message)
-            }
+            notes += await sweep(built, named: target.name)
         }
         for record in await catalog.list() {
             for delivery in record.delivered {
@@ -102,16 +101,17 @@ extension BackupEngine {
         var notes: [String] = []
         for target in config.targets {
             guard case .success(let built) = targets[target.name], !(built is DirectoryTarget) else { continue }
-            do {
-                notes += try await built.sweep().map { "target \"\(target.name)\": removed \($0)" }
-            } catch {
-                notes.append(error.message)
-            }
+            notes += await sweep(built, named: target.name)
         }
         notes += await finishDeletions()
         notes += await reconcileTargets()
         await checkTargets()
         return notes
+    }
+
+    /// What sweeping `target` removed, a line each (or why it could not be swept).
+    private func sweep(_ target: any ArchiveTarget, named name: String) async -> [String] {
+        do { return try await target.sweep().map { "target \"\(name)\": removed \($0)" } } catch { return [error.message] }
     }
 
     /// Checks every target, then retries deliveries that are due. The daemon calls this every
@@ -182,7 +182,11 @@ extension BackupEngine {
     }
 
     /// When the next attempt of a delivery that failed `attempts` times is due.
-    func nextAttempt(after attempts: Int, now: Int64) -> Int64 {
+    nonisolated func nextAttempt(after attempts: Int, now: Int64) -> Int64 {
+        Self.nextAttempt(after: attempts, now: now, timing: timing)
+    }
+
+    static func nextAttempt(after attempts: Int, now: Int64, timing: Timing) -> Int64 {
         let delay = min(timing.retryDelay * Double(1 << min(max(attempts - 1, 0), 20)), timing.maximumRetryDelay)
         return now + Int64(delay.rounded(.up))
     }
@@ -195,6 +199,13 @@ extension BackupEngine {
                 guard config.target(named: delivery.target) != nil else { continue }
                 await copy(record.id, to: delivery.target)
             }
+        }
+    }
+
+    /// The archive at `key` on `target` as a local file (a download for a bucket).
+    func localCopy(_ key: String, from target: any ArchiveTarget) async throws(EngineError) -> LocalArchive {
+        do { return try await target.localCopy(of: key, scratchDirectory: config.stateDirectory + "/scratch") } catch {
+            throw EngineError(error)
         }
     }
 
@@ -215,57 +226,50 @@ extension BackupEngine {
             else {
                 throw EngineError(.storage, "no configured target holds backup \(id) to copy it from")
             }
-            let local = try await origin.localCopy(of: key, scratchDirectory: config.stateDirectory + "/scratch")
+            let local = try await localCopy(key, from: origin)
             source = local
-            let upload = try await target.beginUpload(key)
-            let result = await BlockingWork.run("copy-\(name)") { () -> Result<Void, EngineError> in
+            let upload: any ArchiveUpload
+            do throws(TargetError) { upload = try await target.beginUpload(key) } catch { throw EngineError(error) }
+            let result = await SystemThread.run { () -> Result<Void, TargetError> in
                 ArchiveCopy.copy(local.path, into: upload, expecting: sha256)
             }
-            try result.get()
+            try result.mapError(EngineError.init).get()
         } catch {
             failure = error.message
         }
         if let source { await release(source) }
         let now = Int64(clock.now())
-        guard var current = await catalog.record(id), let index = current.deliveries.firstIndex(where: { $0.target == name }) else { return }
-        current.deliveries[index].attempts += 1
+        let failed = failure
+        let timing = self.timing
+        let attempts: Int?
+        do {
+            attempts = try await catalog.update(id) { current -> Int? in
+                guard let index = current.deliveries.firstIndex(where: { $0.target == name }) else { return nil }
+                current.deliveries[index].attempts += 1
+                if let failed {
+                    current.deliveries[index].status = .failed
+                    current.deliveries[index].error = failed
+                    current.deliveries[index].nextAttemptAt = Self.nextAttempt(after: current.deliveries[index].attempts, now: now, timing: timing)
+                } else {
+                    current.deliveries[index].status = .ok
+                    current.deliveries[index].error = nil
+                    current.deliveries[index].nextAttemptAt = nil
+                    current.deliveries[index].deliveredAt = now
+                }
+                return current.deliveries[index].attempts
+            } ?? nil
+        } catch {
+            logger.error("cannot record a delivery", metadata: ["backup.id": "\(id)", "error": "\(error)"])
+            return
+        }
+        guard let attempts else { return }
         if let failure {
-            current.deliveries[index].status = .failed
-            current.deliveries[index].error = failure
-            current.deliveries[index].nextAttemptAt = nextAttempt(after: current.deliveries[index].attempts, now: now)
             logger.warning(
                 "delivery retry failed",
-                metadata: ["backup.id": "\(id)", "target.name": "\(name)", "error": "\(failure)", "delivery.attempts": "\(current.deliveries[index].attempts)"])
+                metadata: ["backup.id": "\(id)", "target.name": "\(name)", "error": "\(failure)", "delivery.attempts": "\(attempts)"])
         } else {
-            current.deliveries[index].status = .ok
-            current.deliveries[index].error = nil
-            current.deliveries[index].nextAttemptAt = nil
-            current.deliveries[index].deliveredAt = now
             noteDelivery(to: name, at: now)
             logger.info("backup delivered on retry", metadata: ["backup.id": "\(id)", "target.name": "\(name)"])
         }
-        do { try await catalog.save(current) } catch {
-            logger.error("cannot record a delivery", metadata: ["backup.id": "\(id)", "error": "\(error)"])
-        }
-    }
-}
-
-/// Copies an archive file into an upload, hashing it on the way: the upload is committed only
-/// when the bytes match the SHA-256 the catalog recorded, so a damaged copy never spreads.
-enum ArchiveCopy {
-    static func copy(_ path: String, into upload: any ArchiveUpload, expecting sha256: String) -> Result<Void, EngineError> {
-        let result = Result { () throws(EngineError) in
-            do throws(ArchiveError) {
-                let digest = try FileDigest.stream(path) { (block) throws(ArchiveError) in try upload.write(block) }
-                guard digest == sha256 else {
-                    throw ArchiveError(.checksumMismatch, "the copy source \(path) does not match the catalog's SHA-256; not copied")
-                }
-                try upload.commit(sha256: sha256)
-            } catch {
-                throw EngineError(.storage, error.description)
-            }
-        }
-        if case .failure = result { upload.abandon() }
-        return result
     }
 }

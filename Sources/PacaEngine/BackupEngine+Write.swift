@@ -1,7 +1,9 @@
-import PacaData
 import PacaArchive
+import PacaCatalog
 import PacaConfig
 import PacaCore
+import PacaSystem
+import PacaTargets
 
 extension BackupEngine {
     /// Writes the archive of `set` for job `number` once, delivering it to every target of the
@@ -11,7 +13,7 @@ extension BackupEngine {
     /// that missed it is retried later (``retryDueDeliveries()``).
     func write(_ number: Int, set: DaemonConfig.BackupSet) async -> Result<BackupRecord, EngineError> {
         guard let job = jobs[number] else { return .failure(EngineError(.notFound, "backup request \(number) vanished")) }
-        let targetNames = job.trigger == "emergency" ? config.targets.map(\.name) : set.targets
+        let targetNames = job.trigger == .emergency ? config.targets.map(\.name) : set.targets
         guard !targetNames.isEmpty else { return .failure(EngineError(.validation, "backup set \"\(set.name)\" has no target")) }
         let started = clock.now()
         var id = BackupID(set: set.name, unixSeconds: Int64(started), using: &random).text
@@ -29,9 +31,9 @@ extension BackupEngine {
         record.coalesced = job.requests - 1
         jobs[number]?.recordID = id
         jobs[number]?.startedAt = Int64(started)
-        do { try await catalog.save(record) } catch {
+        do { try await catalog.insert(record) } catch {
             logger.error("cannot record a new backup in the catalog", metadata: ["backup.set": "\(set.name)", "error": "\(error)"])
-            return .failure(error)
+            return .failure(EngineError(error))
         }
         logger.info(
             "backup started",
@@ -44,7 +46,8 @@ extension BackupEngine {
         var uploads: [(index: Int, upload: any ArchiveUpload)] = []
         for (index, result) in resolved.enumerated() {
             do throws(EngineError) {
-                uploads.append((index, try await result.get().beginUpload(key)))
+                let target = try result.get()
+                do throws(TargetError) { uploads.append((index, try await target.beginUpload(key))) } catch { throw EngineError(error) }
             } catch {
                 failures[index] = error.message
             }
@@ -96,9 +99,18 @@ extension BackupEngine {
                 record.deliveries[index].error = failures[index] ?? error.message
             }
         }
-        do { try await catalog.save(record) } catch {
+        let ended = record
+        do {
+            // Only what the backup decided: a pin set meanwhile (backup.pin) stays.
+            if let updated = try await catalog.update(id, { current in
+                current.adoptOutcome(of: ended)
+                return current
+            }) {
+                record = updated
+            }
+        } catch {
             logger.error("cannot record how a backup ended", metadata: ["backup.id": "\(id)", "error": "\(error)"])
-            return .failure(error)
+            return .failure(EngineError(error))
         }
         for delivery in record.deliveries where delivery.status == .failed && record.status == .complete {
             logger.warning(
@@ -125,11 +137,11 @@ extension BackupEngine {
         let header = ManifestHeader(backupID: id, setName: set.name, createdAt: Int64(started))
         let spool = config.stateDirectory + "/spool"
         let handOver = UploadList(uploads)
-        return await BlockingWork.run("backup-\(set.name)") { () -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) in
+        return await SystemThread.run { () -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) in
             let sink = FanOutSink(handOver.uploads)
-            if case .failure(let error) = Result(catching: { () throws(EngineError) in try StateFile.makeDirectories(spool) }) {
+            do { try DurableFile.makeDirectories(spool) } catch {
                 sink.abandonAll()
-                return (.failure(error), [:])
+                return (.failure(EngineError(.storage, "the spool folder cannot be made: \(error)", underlying: error)), [:])
             }
             if let estimate = try? ArchiveCreator.estimate(sources: set.paths, excludes: set.excludes) {
                 progress.setTotals(files: estimate.files, bytes: estimate.bytes)
@@ -146,7 +158,8 @@ extension BackupEngine {
                 sink.abandonAll()
                 let failure =
                     error.code == .cancelled
-                    ? EngineError(.cancelled, "cancelled: the daemon was stopping") : EngineError(.storage, error.description)
+                    ? EngineError(.cancelled, "cancelled: the daemon was stopping", underlying: error)
+                    : EngineError(.storage, error.description, underlying: error)
                 return (.failure(failure), sink.failures)
             }
         }

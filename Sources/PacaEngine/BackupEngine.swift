@@ -1,12 +1,15 @@
 public import Logging
-import PacaArchive
+public import PacaCatalog
 public import PacaConfig
 public import PacaCore
+public import PacaSystem
+public import PacaTargets
 
 /// Runs backups, restores and verifications. One backup per set at a time; a request for a set
 /// that is already running waits for a single follow-up run that every such request shares (see
-/// ``SetQueue``). The archive work runs on threads of its own, so the actor only keeps the books
-/// and always answers quickly.
+/// ``SetQueue``). Backups and the work that follows them (pruning) run as child tasks of
+/// ``run()``, which the daemon's engine service owns; the archive work itself runs on threads of
+/// its own, so the actor only keeps the books and always answers quickly.
 public actor BackupEngine {
     /// A backup request as it was admitted.
     public struct Ticket: Sendable, Equatable {
@@ -18,13 +21,13 @@ public actor BackupEngine {
 
     struct Job {
         var set: String
-        var trigger: String
+        var trigger: BackupTrigger
         var reason: String?
         var requests = 1
         let progress = RunProgress()
         var recordID: String?
         var startedAt: Int64?
-        var waiters: [CheckedContinuation<Result<BackupRecord, EngineError>, Never>] = []
+        var waiters: [Int: CheckedContinuation<Result<BackupRecord, EngineError>, Never>] = [:]
     }
 
     struct Reader {
@@ -35,17 +38,26 @@ public actor BackupEngine {
         var progress: RunProgress
     }
 
+    /// Work for ``run()``'s task group.
+    enum Work: Sendable {
+        case backup(Int)
+        case prune(set: String)
+    }
+
     public let catalog: Catalog
-    let clock: WallClock
+    let clock: ServiceClock
     let logger: Logger
     var config: DaemonConfig
     var queue = SetQueue()
     var jobs: [Int: Job] = [:]
-    var tasks: [Int: Task<Void, Never>] = [:]
+    /// Backups started and not yet ended; ``stop(grace:)`` waits for none to be left.
+    var running: Set<Int> = []
+    var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Outcomes of recent backups, for requests that ask after the backup already ended.
     var outcomes: [Int: Result<BackupRecord, EngineError>] = [:]
     var readers: [Int: Reader] = [:]
     var nextReader = 1
+    var nextWaiter = 1
     var isStopping = false
     var random = SystemRandomNumberGenerator()
     let factory: TargetFactory
@@ -60,6 +72,8 @@ public actor BackupEngine {
     var copying: Set<String> = []
     /// The zone retention reads hours, days, weeks, months and years in (the machine's).
     let zone: ZoneRules
+    private let work: AsyncStream<Work>
+    private let submit: AsyncStream<Work>.Continuation
 
     /// How often the engine looks after its targets.
     public struct Timing: Sendable {
@@ -78,7 +92,7 @@ public actor BackupEngine {
     }
 
     public init(
-        config: DaemonConfig, catalog: Catalog, clock: WallClock = .system, logger: Logger, factory: TargetFactory = .system(),
+        config: DaemonConfig, catalog: Catalog, clock: ServiceClock = .system, logger: Logger, factory: TargetFactory = .system(),
         timing: Timing = Timing(), zone: ZoneRules = .utc
     ) {
         self.zone = zone
@@ -88,6 +102,17 @@ public actor BackupEngine {
         self.logger = logger
         self.factory = factory
         self.timing = timing
+        (work, submit) = AsyncStream.makeStream(of: Work.self)
+    }
+
+    /// Runs backups and the work that follows them, each as a child task, until ``stop(grace:)``
+    /// has let the last one end. Requests made before this runs wait for it.
+    public nonisolated func run() async {
+        await withDiscardingTaskGroup { group in
+            for await item in work {
+                group.addTask { await self.perform(item) }
+            }
+        }
     }
 
     /// Uses `config` for backups that start from now on; running ones finish with what they began with.
@@ -101,7 +126,7 @@ public actor BackupEngine {
     /// Asks for a backup of `set` (or of the only set, when nil). Returns at once; wait for the
     /// outcome with ``outcome(of:)``. An `emergency` request that joins a waiting backup takes it
     /// over: the backup is recorded with the emergency's trigger and reason.
-    public func requestBackup(set: String?, trigger: String, reason: String?) throws(EngineError) -> Ticket {
+    public func requestBackup(set: String?, trigger: BackupTrigger, reason: String?) throws(EngineError) -> Ticket {
         guard !isStopping else { throw EngineError(.cancelled, "the daemon is stopping; no new backups start") }
         let name = try resolveSet(set)
         let admission = queue.admit(set: name)
@@ -111,7 +136,7 @@ public actor BackupEngine {
             if case .start = admission { start(number) }
         case .joined(let number):
             jobs[number]?.requests += 1
-            if trigger == "emergency" {
+            if trigger == .emergency {
                 // The waiting backup starts the moment the running one ends; it now answers the emergency.
                 jobs[number]?.trigger = trigger
                 jobs[number]?.reason = reason
@@ -124,16 +149,33 @@ public actor BackupEngine {
     }
 
     /// Waits for the backup of `ticket` to end and returns its catalog record, whatever its status.
-    /// Throws only when the backup never started (the daemon stopped first, its set was removed).
+    /// Throws when the backup never started (the daemon stopped first, its set was removed), and
+    /// when the waiting task is cancelled (the backup goes on).
     public func outcome(of ticket: Ticket) async throws(EngineError) -> BackupRecord {
         if let outcome = outcomes[ticket.number] { return try outcome.get() }
         guard jobs[ticket.number] != nil else {
             throw EngineError(.notFound, "backup request \(ticket.number) is no longer known")
         }
-        let result = await withCheckedContinuation { continuation in
-            jobs[ticket.number]?.waiters.append(continuation)
+        let waiter = nextWaiter
+        nextWaiter += 1
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<BackupRecord, EngineError>, Never>) in
+                if Task.isCancelled {
+                    continuation.resume(returning: .failure(Self.stoppedWaiting))
+                } else {
+                    jobs[ticket.number]?.waiters[waiter] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.stopWaiting(ticket.number, waiter) }
         }
         return try result.get()
+    }
+
+    private static let stoppedWaiting = EngineError(.cancelled, "stopped waiting for the backup; it goes on")
+
+    private func stopWaiting(_ number: Int, _ waiter: Int) {
+        jobs[number]?.waiters.removeValue(forKey: waiter)?.resume(returning: .failure(Self.stoppedWaiting))
     }
 
     /// The id and live counters of the backup of `ticket`, once it has started.
@@ -161,34 +203,46 @@ public actor BackupEngine {
         return EngineSnapshot(activities: activities, queuedSets: queue.waitingSets, isStopping: isStopping)
     }
 
-    /// Stops taking work, lets running operations finish for up to `grace`, then cancels them
-    /// (a cancelled backup removes its partial archive and is cataloged as cancelled).
+    /// Stops taking work, lets running backups finish for up to `grace` on the engine's clock,
+    /// then cancels what is left (a cancelled backup removes its partial archive and is
+    /// cataloged as cancelled), and lets ``run()`` return once the last one has ended.
     public func stop(grace: Duration) async {
         isStopping = true
         for number in queue.dropWaiting() {
             complete(number, .failure(EngineError(.cancelled, "the daemon stopped before this backup started")))
         }
-        let running = Array(tasks.values)
-        guard !running.isEmpty else { return }
-        logger.info(
-            "waiting for running work before stopping", metadata: ["engine.running": "\(running.count)", "engine.grace": "\(grace)"])
-        let progressions = jobs.values.map(\.progress) + readers.values.map(\.progress)
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for task in running { await task.value }
-                return true
+        if !running.isEmpty {
+            logger.info(
+                "waiting for running work before stopping", metadata: ["engine.running": "\(running.count)", "engine.grace": "\(grace)"])
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    guard (try? await self.clock.sleep(for: grace)) != nil else { return }
+                    await self.cancelRunningWork()
+                }
+                await waitUntilIdle()
+                group.cancelAll()
             }
-            group.addTask {
-                try? await Task.sleep(for: grace)
-                return false
-            }
-            let finished = await group.next() ?? true
-            if !finished {
-                self.logger.warning("grace period over; cancelling running work")
-                for progress in progressions { progress.cancel() }
-            }
-            group.cancelAll()
         }
+        submit.finish()
+    }
+
+    /// The stop's grace period is over: running operations are asked to stop at their next check.
+    private func cancelRunningWork() {
+        guard !running.isEmpty else { return }
+        logger.warning("grace period over; cancelling running work")
+        for job in jobs.values { job.progress.cancel() }
+        for reader in readers.values { reader.progress.cancel() }
+    }
+
+    /// Returns once no backup is running (at once when none is).
+    func waitUntilIdle() async {
+        guard !running.isEmpty else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    private func releaseIdleWaiters() {
+        for waiter in idleWaiters { waiter.resume() }
+        idleWaiters.removeAll()
     }
 
     func resolveSet(_ name: String?) throws(EngineError) -> String {
@@ -206,11 +260,19 @@ public actor BackupEngine {
     }
 
     private func start(_ number: Int) {
-        tasks[number] = Task { await self.run(number) }
+        running.insert(number)
+        submit.yield(.backup(number))
     }
 
-    private func run(_ number: Int) async {
-        guard let job = jobs[number] else { return }
+    private func perform(_ item: Work) async {
+        switch item {
+        case .backup(let number): await runBackup(number)
+        case .prune(let set): await pruneAfterBackup(of: set)
+        }
+    }
+
+    private func runBackup(_ number: Int) async {
+        guard let job = jobs[number] else { return finish(number) }
         let result: Result<BackupRecord, EngineError>
         if let set = config.set(named: job.set) {
             result = await write(number, set: set)
@@ -219,10 +281,9 @@ public actor BackupEngine {
                 EngineError(.notFound, "backup set \"\(job.set)\" was removed from the configuration before the backup started"))
         }
         complete(number, result)
-        tasks[number] = nil
         if case .success(let record) = result, record.status == .complete, !isStopping {
             // Retention runs beside the next backup, never in its way.
-            Task { await self.pruneAfterBackup(of: record.set) }
+            submit.yield(.prune(set: record.set))
         }
         if let next = queue.finish(set: job.set) {
             if isStopping {
@@ -231,11 +292,17 @@ public actor BackupEngine {
                 start(next)
             }
         }
+        finish(number)
+    }
+
+    private func finish(_ number: Int) {
+        running.remove(number)
+        if running.isEmpty { releaseIdleWaiters() }
     }
 
     private func complete(_ number: Int, _ result: Result<BackupRecord, EngineError>) {
         guard let job = jobs.removeValue(forKey: number) else { return }
-        for waiter in job.waiters { waiter.resume(returning: result) }
+        for waiter in job.waiters.values { waiter.resume(returning: result) }
         outcomes[number] = result
         if outcomes.count > 256, let oldest = outcomes.keys.min() { outcomes[oldest] = nil }
     }

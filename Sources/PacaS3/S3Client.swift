@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import PacaCore
+public import PacaSystem
 
 /// Where an S3 bucket is and how to address it.
 public struct S3Endpoint: Sendable, Equatable {
@@ -112,7 +113,11 @@ public struct S3PendingUpload: Sendable, Equatable {
 public struct S3Client: Sendable {
     public let endpoint: S3Endpoint
     let signer: SigV4Signer
+    /// The time requests are signed with: the real time, whatever clock the caller runs on,
+    /// since servers refuse signatures more than minutes off theirs.
     let clock: @Sendable () -> Int64
+    /// The clock retries wait on.
+    let retryClock: ServiceClock
     /// Attempts per request, the first included.
     public var attempts: Int
     /// Wait before the first retry; doubles each time (plus up to as much again at random).
@@ -121,12 +126,13 @@ public struct S3Client: Sendable {
     public var timeout: Duration
 
     public init(
-        endpoint: S3Endpoint, credentials: S3Credentials, clock: @escaping @Sendable () -> Int64, attempts: Int = 5,
-        backoff: Duration = .milliseconds(200), timeout: Duration = .seconds(300)
+        endpoint: S3Endpoint, credentials: S3Credentials, clock: @escaping @Sendable () -> Int64, retryClock: ServiceClock = .system,
+        attempts: Int = 5, backoff: Duration = .milliseconds(200), timeout: Duration = .seconds(300)
     ) {
         self.endpoint = endpoint
         self.signer = SigV4Signer(credentials: credentials, region: endpoint.region)
         self.clock = clock
+        self.retryClock = retryClock
         self.attempts = attempts
         self.backoff = backoff
         self.timeout = timeout
@@ -357,7 +363,7 @@ public struct S3Client: Sendable {
                 return try await body()
             } catch {
                 guard error.isRetryable, attempt < attempts, !Task.isCancelled else { throw error }
-                try? await Task.sleep(for: delay + delay * Double.random(in: 0...1))
+                try? await retryClock.sleep(for: delay + delay * Double.random(in: 0...1))
                 delay *= 2
                 attempt += 1
             }

@@ -3,11 +3,7 @@ import Logging
 import PacaConfig
 import PacaDaemon
 import PacaEngine
-import ServiceLifecycle
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// `pacad`: the backup daemon. Runs in the foreground (systemd's `Type=notify`), on a config file
 /// or, without one, on the embedded default under `./.paca/`.
@@ -81,16 +77,16 @@ struct Pacad: AsyncParsableCommand {
         LoggingSystem.bootstrap { JournalLogHandler(label: $0, level: level) }
         let logger = Logger(label: "pacad")
         let daemonConfig = try loadConfiguration()
-        let launcher = Launcher(
-            config: daemonConfig, configFile: config.map(absolute), logger: logger,
-            stallTimeout: .milliseconds(Int64(stallTimeout * 1000)), stopTimeout: .milliseconds(Int64(stopTimeout * 1000)),
-            timing: BackupEngine.Timing(
-                retryDelay: retryDelay, maximumRetryDelay: max(3600, retryDelay),
-                checkInterval: .milliseconds(Int64(targetCheckInterval * 1000))))
+        var options = Daemon.Options()
+        options.stallTimeout = .milliseconds(Int64(stallTimeout * 1000))
+        options.stopTimeout = .milliseconds(Int64(stopTimeout * 1000))
+        options.timing = BackupEngine.Timing(
+            retryDelay: retryDelay, maximumRetryDelay: max(3600, retryDelay), checkInterval: .milliseconds(Int64(targetCheckInterval * 1000)))
         do {
-            try await launcher.run()
-        } catch let error as LaunchError {
-            logger.critical("pacad cannot start", metadata: ["error": "\(error.message)"])
+            let daemon = try await Daemon(config: daemonConfig, configFile: config.map(absolute), logger: logger, options: options)
+            try await daemon.run()
+        } catch {
+            logger.critical("pacad cannot start", metadata: ["error": "\(error.description)"])
             throw ExitCode(1)
         }
     }
@@ -128,21 +124,11 @@ struct Pacad: AsyncParsableCommand {
 }
 
 func printError(_ message: String) {
-    var line = Array("pacad: \(message)\n".utf8)
-    _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    StandardStreams.writeError("pacad: \(message)\n")
 }
 
-func currentDirectory() -> String {
-    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-    guard getcwd(&buffer, buffer.count) != nil else { return "." }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
+func currentDirectory() -> String { ProcessFacts.currentDirectory }
 
-func absolute(_ path: String) -> String {
-    path.hasPrefix("/") ? path : currentDirectory() + "/" + path
-}
+func absolute(_ path: String) -> String { PathText.absolute(path, in: currentDirectory()) }
 
-func isDirectory(_ path: String) -> Bool {
-    var info = stat()
-    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
-}
+func isDirectory(_ path: String) -> Bool { (try? Syscall.stat(path))?.kind == .directory }

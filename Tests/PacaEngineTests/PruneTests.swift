@@ -1,12 +1,15 @@
 import Foundation
+import PacaCatalog
 import PacaConfig
 import PacaCore
+import PacaTargets
+import PacaTestSupport
 import Testing
 
 @testable import PacaEngine
 
 @Suite struct PruneTests {
-    func config(_ ws: Workspace, setRetention: RetentionPolicy? = nil, aRetention: RetentionPolicy? = nil) -> DaemonConfig {
+    func config(_ ws: TemporaryFolder, setRetention: RetentionPolicy? = nil, aRetention: RetentionPolicy? = nil) -> DaemonConfig {
         var config = ws.config()
         config.targets = [
             DaemonConfig.Target(name: "a", kind: .directory(path: ws.sub("a")), retention: aRetention),
@@ -21,25 +24,26 @@ import Testing
     func fiveBackups(_ engine: BackupEngine, _ clock: ManualClock) async throws -> [String] {
         var ids: [String] = []
         for day in 1...5 {
-            clock.set("2026-11-0\(day)T02:00:00Z")
-            let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil))
+            clock.advance(to: "2026-11-0\(day)T02:00:00Z")
+            let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
             #expect(record.status == .complete)
             ids.append(record.id)
         }
         return ids
     }
 
-    func archives(_ ws: Workspace, _ target: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("\(target)/data"))) ?? []).filter { $0.hasSuffix(".zip") }.sorted()
+    func archives(_ ws: TemporaryFolder, _ target: String) -> [String] {
+        Files.names(in: ws.sub("\(target)/data")).filter { $0.hasSuffix(".zip") }
     }
 
     @Test func dryRunReportsAndPruneRemovesPerTargetKeepingPinnedAndNewest() async throws {
-        let ws = Workspace()
+        let ws = TemporaryFolder()
         ws.write("source/x", noise(5_000))
-        let clock = ManualClock("2026-11-01T02:00:00Z")
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.clock)
+        let clock = ManualClock(wall: "2026-11-01T02:00:00Z")
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.wall)
         let engine = BackupEngine(
-            config: config(ws), catalog: catalog, clock: clock.clock, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+            config: config(ws), catalog: catalog, clock: clock.serviceClock, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+        try await withRunning(engine) {
         let ids = try await fiveBackups(engine, clock)
         _ = try await engine.pin(ids[0], pinned: true)
 
@@ -71,41 +75,40 @@ import Testing
         #expect(archives(ws, "b") == ["\(ids[4]).zip"])
         #expect(await catalog.list().map(\.id) == [ids[4]])
         #expect(try await engine.prune(dryRun: true).removed.isEmpty)
+        }
     }
 
     @Test func retentionRunsAfterEachBackup() async throws {
-        let ws = Workspace()
+        let ws = TemporaryFolder()
         ws.write("source/x", noise(5_000))
-        let clock = ManualClock("2026-11-01T02:00:00Z")
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.clock)
+        let clock = ManualClock(wall: "2026-11-01T02:00:00Z")
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.wall)
         let engine = BackupEngine(
-            config: config(ws, setRetention: RetentionPolicy(keepDaily: 2)), catalog: catalog, clock: clock.clock, logger: quietLogger,
+            config: config(ws, setRetention: RetentionPolicy(keepDaily: 2)), catalog: catalog, clock: clock.serviceClock, logger: quietLogger,
             factory: TargetFactory(environment: [:], hostName: "h"))
-        let ids = try await fiveBackups(engine, clock)
-        var remaining: [String] = []
-        for _ in 0..<200 {
-            remaining = await catalog.list().map(\.id)
-            if remaining.count == 2 { break }
-            try await Task.sleep(for: .milliseconds(25))
+        try await withRunning(engine) {
+            let ids = try await fiveBackups(engine, clock)
+            // Pruning runs as the engine's own work after each backup.
+            await eventually("pruning down to two backups") { await catalog.count == 2 }
+            #expect(await catalog.list().map(\.id) == [ids[3], ids[4]])
+            #expect(archives(ws, "a") == [ids[3], ids[4]].map { "\($0).zip" })
         }
-        #expect(remaining == [ids[3], ids[4]])
-        #expect(archives(ws, "a") == [ids[3], ids[4]].map { "\($0).zip" })
     }
 
     @Test func aRemovalCutShortIsFinishedAtStartAndOrphansAreReported() async throws {
-        let ws = Workspace()
+        let ws = TemporaryFolder()
         ws.write("source/x", noise(5_000))
-        let clock = ManualClock("2026-11-01T02:00:00Z")
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.clock)
+        let clock = ManualClock(wall: "2026-11-01T02:00:00Z")
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.wall)
         let factory = TargetFactory(environment: [:], hostName: "h")
-        let engine = BackupEngine(config: config(ws), catalog: catalog, clock: clock.clock, logger: quietLogger, factory: factory)
-        let ids = try await fiveBackups(engine, clock)
+        let engine = BackupEngine(config: config(ws), catalog: catalog, clock: clock.serviceClock, logger: quietLogger, factory: factory)
+        let ids = try await withRunning(engine) { try await fiveBackups(engine, clock) }
 
         // A kill after the catalog marked two removals: one before the archive went, one after.
         for (index, id) in [ids[0], ids[1]].enumerated() {
-            var record = try #require(await catalog.record(id))
-            for position in record.deliveries.indices { record.deliveries[position].status = .deleting }
-            try await catalog.save(record)
+            try await catalog.update(id) { record in
+                for position in record.deliveries.indices { record.deliveries[position].status = .deleting }
+            }
             if index == 1 {
                 for target in ["a", "b"] { try FileManager.default.removeItem(atPath: ws.sub("\(target)/data/\(id).zip")) }
             }
@@ -115,7 +118,8 @@ import Testing
         try FileManager.default.removeItem(atPath: ws.sub("b/data/\(ids[3]).zip"))
 
         let restarted = BackupEngine(
-            config: config(ws), catalog: catalog, clock: clock.clock, logger: quietLogger, factory: factory, timing: .init(retryDelay: 0))
+            config: config(ws), catalog: catalog, clock: clock.serviceClock, logger: quietLogger, factory: factory, timing: .init(retryDelay: 0))
+        try await withRunning(restarted) {
         let notes = await restarted.prepare()
         #expect(notes.filter { $0.contains("finished removing") }.count == 4, "\(notes)")
         #expect(await catalog.record(ids[0]) == nil)
@@ -128,5 +132,6 @@ import Testing
         await restarted.maintain()  // the missing copy comes back from a
         #expect(await catalog.record(ids[3])?.deliveries.map(\.status) == [.ok, .ok])
         #expect(archives(ws, "b").contains("\(ids[3]).zip"))
+        }
     }
 }

@@ -1,23 +1,28 @@
 import Foundation
+import PacaCatalog
 import PacaConfig
 import PacaCore
+import PacaTargets
+import PacaTestSupport
 import Testing
 
 @testable import PacaEngine
 
 @Suite struct CatalogRebuildTests {
     @Test func aLostStateDirectoryIsRebuiltFromADirectoryTarget() async throws {
-        let ws = Workspace()
+        let ws = TemporaryFolder()
         ws.write("source/model.bin", noise(120_000))
         ws.write("source/conf/a.yaml", Array("lr: 1\n".utf8))
-        let clock = ManualClock("2026-11-01T02:00:00Z")
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.clock)
+        let clock = ManualClock(wall: "2026-11-01T02:00:00Z")
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.wall)
         let factory = TargetFactory(environment: [:], hostName: "h")
-        let engine = BackupEngine(config: ws.config(), catalog: catalog, clock: clock.clock, logger: quietLogger, factory: factory)
+        let engine = BackupEngine(config: ws.config(), catalog: catalog, clock: clock.serviceClock, logger: quietLogger, factory: factory)
         var originals: [BackupRecord] = []
-        for day in 1...3 {
-            clock.set("2026-11-0\(day)T02:00:00Z")
-            originals.append(try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil)))
+        try await withRunning(engine) {
+            for day in 1...3 {
+                clock.advance(to: "2026-11-0\(day)T02:00:00Z")
+                originals.append(try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil)))
+            }
         }
         // By hand: a copy under a wrong name, and something that is not an archive.
         try FileManager.default.copyItem(
@@ -26,8 +31,8 @@ import Testing
 
         // The machine loses its state directory.
         try FileManager.default.removeItem(atPath: ws.sub("state"))
-        let (fresh, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.clock)
-        let restarted = BackupEngine(config: ws.config(), catalog: fresh, clock: clock.clock, logger: quietLogger, factory: factory)
+        let (fresh, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.wall)
+        let restarted = BackupEngine(config: ws.config(), catalog: fresh, clock: clock.serviceClock, logger: quietLogger, factory: factory)
         let notes = await restarted.prepare()
         #expect(notes.filter { $0.contains("which the catalog does not know") }.count == 5, "\(notes)")
 
@@ -39,7 +44,7 @@ import Testing
         #expect(report.problems["data/20261021T000000Z-data-junk.zip"] != nil)
         for original in originals {
             let rebuilt = try #require(await fresh.record(original.id))
-            #expect(rebuilt.status == .complete && rebuilt.trigger == "rebuilt")
+            #expect(rebuilt.status == .complete && rebuilt.trigger == .rebuilt)
             #expect(rebuilt.set == original.set && rebuilt.startedAt == original.startedAt)
             #expect(rebuilt.files == original.files && rebuilt.bytesIn == original.bytesIn && rebuilt.bytesStored == original.bytesStored)
             #expect(rebuilt.sha256 == original.sha256)
@@ -58,17 +63,19 @@ import Testing
 
 extension S3TargetTests {
     @Test func theCatalogIsRebuiltFromABucketWithRangedReads() async throws {
-        let ws = Workspace()
+        let ws = TemporaryFolder()
         let big = randomBytes(7 << 20)
         ws.write("source/checkpoint.pt", big)
-        let (bucket, _) = try await TestS3.bucket()
+        let (bucket, _) = try await S3TestServer.bucket()
         var config = ws.config()
-        config.targets = [TestS3.target("remote", bucket: bucket)]
+        config.targets = [S3TestServer.target("remote", bucket: bucket)]
         config.sets[0].targets = ["remote"]
-        let factory = TargetFactory(environment: TestS3.keys, hostName: "h")
+        let factory = TargetFactory(environment: S3TestServer.keys, hostName: "h")
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
         let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: factory)
-        let original = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: "manual", reason: nil))
+        let original = try await withRunning(engine) {
+            try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+        }
         #expect(original.status == .complete)
 
         try FileManager.default.removeItem(atPath: ws.sub("state"))

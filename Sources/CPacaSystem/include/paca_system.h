@@ -32,4 +32,7 @@ int paca_contains_bytes(const void *haystack, long haystack_length, const void *
 /// eventfd(0, EFD_CLOEXEC): a counter another thread can write to wake a poll().
 int paca_eventfd_cloexec(void);
 
+/// strerrorname_np(code): the errno's symbolic name ("ENOENT"), or NULL for an unknown code.
+const char *paca_errno_name(int code);
+
 #endif

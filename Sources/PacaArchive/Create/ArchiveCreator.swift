@@ -1,8 +1,6 @@
 public import PacaCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// Settings for writing an archive.
 public struct CreationOptions: Sendable, Equatable {
@@ -21,7 +19,7 @@ public struct CreationOptions: Sendable, Equatable {
 
     public init(level: Int = CreationOptions.defaultLevel, threads: Int? = nil, pieceSize: Int = 1 << 20, excludes: [PathPattern] = []) {
         self.level = level
-        self.threads = threads ?? Syscall.processorCount
+        self.threads = threads ?? SystemThread.processorCount
         self.pieceSize = pieceSize
         self.excludes = excludes
     }
@@ -155,10 +153,10 @@ public enum ArchiveCreator {
         progress: ((CreationProgress) -> Void)? = nil,
         isCancelled: @escaping @Sendable () -> Bool = { false }
     ) throws(ArchiveError) -> StreamedArchive {
-        let started = MonotonicClock.now
+        let started = SystemTime.monotonic()
         let options = try options.validated()
         let walker = try SourceWalker(roots: sources, excludes: options.excludes)
-        let identities = skipping.compactMap { try? Syscall.lstat($0) }.map { (dev: UInt64($0.st_dev), ino: UInt64($0.st_ino)) }
+        let identities = skipping.compactMap { try? Syscall.lstat($0) }
         let output = ArchiveOutput(sink: sink)
 
         let queue = WorkQueue(capacity: 64 * options.threads, byteLimit: 3 * options.threads * options.pieceSize)
@@ -178,11 +176,11 @@ public enum ArchiveCreator {
         let size: UInt64
         let digest: String
         do {
-            var lastReport = MonotonicClock.now
+            var lastReport = SystemTime.monotonic()
             while let unit = try queue.nextReady() {
                 try writer.write(unit)
-                if let progress, MonotonicClock.now - lastReport >= 0.1 {
-                    lastReport = MonotonicClock.now
+                if let progress, SystemTime.monotonic() - lastReport >= 0.1 {
+                    lastReport = SystemTime.monotonic()
                     progress(
                         CreationProgress(files: writer.totals.files, bytes: writer.totals.bytesProcessed, archiveBytes: output.position))
                 }
@@ -199,7 +197,7 @@ public enum ArchiveCreator {
         progress?(CreationProgress(files: totals.files, bytes: totals.bytesIn, archiveBytes: size))
         return StreamedArchive(
             files: totals.files, directories: totals.directories, symlinks: totals.symlinks, bytesIn: totals.bytesIn,
-            bytesStored: size, sha256: digest, seconds: MonotonicClock.now - started, warnings: reader.warnings,
+            bytesStored: size, sha256: digest, seconds: SystemTime.monotonic() - started, warnings: reader.warnings,
             errors: reader.errors, changed: reader.changed)
     }
 
@@ -212,18 +210,8 @@ public enum ArchiveCreator {
         while let item = walker.next() {
             guard item.kind == .file else { continue }
             files += 1
-            bytes += UInt64(item.info.st_size)
+            bytes += UInt64(item.info.size)
         }
         return (files, bytes)
-    }
-
-}
-
-/// Seconds on the monotonic clock, for durations and rate limiting progress reports.
-enum MonotonicClock {
-    static var now: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

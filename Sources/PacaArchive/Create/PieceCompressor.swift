@@ -1,3 +1,4 @@
+import PacaSystem
 /// How an entry's bytes are encoded, chosen per entry by ``CompressibilityProbe``.
 enum Encoding: Sendable {
     /// Stored as is: the data does not compress.

@@ -1,9 +1,6 @@
-import CPacaSystem
 import Crypto
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// The reader side of the pipeline: walks the sources, reads each file once (hashing it with
 /// SHA-256 as it goes) and submits the data as work units. Runs on its own thread.
@@ -18,14 +15,14 @@ final class SourceReader {
     private let pieceSize: Int
     private let level: Int
     private let probe: CompressibilityProbe
-    private let skipIdentities: [(dev: UInt64, ino: UInt64)]
+    private let skipIdentities: [FileInfo]
     private let isCancelled: @Sendable () -> Bool
     private(set) var problems: [SourceProblem] = []
     private(set) var changed: [String] = []
     static let windowSize = 32 << 10
 
     init(
-        walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identities: [(dev: UInt64, ino: UInt64)],
+        walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identities: [FileInfo],
         isCancelled: @escaping @Sendable () -> Bool
     ) throws(ArchiveError) {
         self.walker = walker
@@ -45,7 +42,7 @@ final class SourceReader {
         do {
             while let item = walker.next() {
                 if isCancelled() { throw ArchiveError(.cancelled, "archive creation was cancelled") }
-                if skipIdentities.contains(where: { UInt64(item.info.st_dev) == $0.dev && UInt64(item.info.st_ino) == $0.ino }) { continue }
+                if skipIdentities.contains(where: { item.info.isSameFile(as: $0) }) { continue }
                 try submit(item)
             }
             queue.close()
@@ -56,14 +53,14 @@ final class SourceReader {
         }
     }
 
-    private func record(for item: SourceItem, info: stat) -> EntryRecord {
+    private func record(for item: SourceItem, info: FileInfo) -> EntryRecord {
         EntryRecord(
             name: Array(item.archivePath.utf8) + (item.kind == .directory ? [UInt8(ascii: "/")] : []),
             kind: item.kind,
-            mode: UInt32(info.st_mode) & 0o7777,
-            modificationTime: Int64(info.st_mtim.tv_sec),
-            uid: info.st_uid,
-            gid: info.st_gid,
+            mode: info.permissions,
+            modificationTime: info.modified.seconds,
+            uid: info.uid,
+            gid: info.gid,
             method: .stored,
             usesDataDescriptor: false,
             hasLocalZip64: false
@@ -91,18 +88,18 @@ final class SourceReader {
     private func submitFile(_ item: SourceItem) throws(ArchiveError) {
         let fd: Int32
         do {
-            fd = try Self.openForReading(item.sourcePath)
+            fd = try Syscall.openForReading(item.sourcePath)
         } catch {
             problems.append(SourceProblem(path: item.sourcePath, message: error.description))
             return
         }
         defer { Syscall.close(fd) }
-        let info: stat
+        let info: FileInfo
         do { info = try Syscall.fstat(fd, path: item.sourcePath) } catch {
             problems.append(SourceProblem(path: item.sourcePath, message: error.description))
             return
         }
-        let expected = Int64(info.st_size)
+        let expected = info.size
         let entry = PendingEntry(record: record(for: item, info: info), sourcePath: item.sourcePath)
         var hasher = SHA256()
         var bytesRead: Int64 = 0
@@ -141,8 +138,7 @@ final class SourceReader {
                 return
             }
             if let after = try? Syscall.fstat(fd, path: item.sourcePath),
-                after.st_size != info.st_size || after.st_mtim.tv_sec != info.st_mtim.tv_sec
-                    || after.st_mtim.tv_nsec != info.st_mtim.tv_nsec || bytesRead != expected
+                after.size != info.size || after.modified != info.modified || bytesRead != expected
             {
                 entry.changedWhileReading = true
                 changed.append(item.sourcePath)
@@ -193,19 +189,5 @@ final class SourceReader {
     }
     private static func tail(of bytes: [UInt8]) -> [UInt8] {
         Array(bytes.suffix(windowSize))
-    }
-
-    /// Linux's O_NOATIME (not exported by Glibc's Swift module): reading for a backup should not
-    /// touch access times.
-    private static let noAccessTime = paca_o_noatime()
-
-    private static func openForReading(_ path: String) throws(SystemError) -> Int32 {
-        var fd = Glibc.open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | noAccessTime)
-        if fd < 0 {
-            // O_NOATIME is allowed only to the file's owner (or with CAP_FOWNER); other errors repeat below.
-            fd = try Syscall.open(path, O_RDONLY | O_NOFOLLOW)
-        }
-        Syscall.posixFadviseSequential(fd)
-        return fd
     }
 }

@@ -1,8 +1,6 @@
 import PacaCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// One filesystem object found under a source root, with the name it gets in the archive.
 struct SourceItem {
@@ -11,7 +9,7 @@ struct SourceItem {
     /// Path inside the archive: the root's name, then the path below the root.
     var archivePath: String
     var kind: ArchiveEntry.Kind
-    var info: stat
+    var info: FileInfo
 }
 
 /// Something skipped or unreadable while walking, reported in the creation result.
@@ -104,23 +102,23 @@ struct SourceWalker {
     }
 
     private mutating func visit(_ sourcePath: String, archivePath: String, relativePath: String, follow: Bool) -> SourceItem? {
-        let info: stat
+        let info: FileInfo
         do {
-            info = follow ? try Syscall.statFollowingLinks(sourcePath) : try Syscall.lstat(sourcePath)
+            info = follow ? try Syscall.stat(sourcePath) : try Syscall.lstat(sourcePath)
         } catch {
             errors.append(SourceProblem(path: sourcePath, message: error.description))
             return nil
         }
         let kind: ArchiveEntry.Kind
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: kind = .file
-        case S_IFDIR: kind = .directory
-        case S_IFLNK: kind = .symlink
-        case S_IFSOCK: return skip(sourcePath, "socket")
-        case S_IFIFO: return skip(sourcePath, "fifo")
-        case S_IFCHR: return skip(sourcePath, "character device")
-        case S_IFBLK: return skip(sourcePath, "block device")
-        default: return skip(sourcePath, "unknown file type")
+        switch info.kind {
+        case .regular: kind = .file
+        case .directory: kind = .directory
+        case .symlink: kind = .symlink
+        case .socket: return skip(sourcePath, "socket")
+        case .fifo: return skip(sourcePath, "fifo")
+        case .characterDevice: return skip(sourcePath, "character device")
+        case .blockDevice: return skip(sourcePath, "block device")
+        case .unknown: return skip(sourcePath, "unknown file type")
         }
         if isExcluded(archivePath: archivePath, relativePath: relativePath, isDirectory: kind == .directory) {
             return nil
@@ -143,21 +141,7 @@ struct SourceWalker {
 
     /// The names in a directory, sorted by their UTF-8 bytes so archives are reproducible.
     private static func list(_ path: String) throws(SystemError) -> [String] {
-        guard let dir = opendir(path) else { throw SystemError(call: "opendir", path: path, errno: errno) }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(dir) else {
-                if errno != 0 { throw SystemError(call: "readdir", path: path, errno: errno) }
-                break
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name == "." || name == ".." { continue }
-            names.append(name)
-        }
+        var names = try Syscall.entries(of: path).map { String(decoding: $0.name, as: UTF8.self) }
         names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return names
     }

@@ -1,8 +1,6 @@
 public import PacaCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// Settings for extracting an archive.
 public struct ExtractionOptions: Sendable, Equatable {
@@ -17,8 +15,8 @@ public struct ExtractionOptions: Sendable, Equatable {
     public init(includes: [PathPattern] = [], overwrite: Bool = false, threads: Int? = nil, restoresOwnership: Bool? = nil) {
         self.includes = includes
         self.overwrite = overwrite
-        self.threads = threads ?? Syscall.processorCount
-        self.restoresOwnership = restoresOwnership ?? (geteuid() == 0)
+        self.threads = threads ?? SystemThread.processorCount
+        self.restoresOwnership = restoresOwnership ?? (ProcessFacts.effectiveUID == 0)
     }
 }
 
@@ -50,7 +48,7 @@ public enum ArchiveExtractor {
         options: ExtractionOptions = ExtractionOptions(),
         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) throws(ArchiveError) -> ExtractionResult {
-        let started = MonotonicClock.now
+        let started = SystemTime.monotonic()
         let archive = try ArchiveReader(path: archivePath)
         let selected = try select(archive.entries, includes: options.includes)
         let guardian = try DestinationGuard(destination: destination)
@@ -87,7 +85,7 @@ public enum ArchiveExtractor {
         }
         return ExtractionResult(
             archive: archivePath, destination: guardian.root, files: state.files, directories: state.directories,
-            symlinks: state.symlinks, bytes: state.bytes.total, seconds: MonotonicClock.now - started,
+            symlinks: state.symlinks, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
             problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") })
     }
 

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// The filesystem half of zip-slip protection: creates directories under the destination and
 /// refuses any path whose existing components would lead outside it through a symlink.
@@ -17,9 +15,9 @@ final class DestinationGuard: @unchecked Sendable {
 
     init(destination: String) throws(ArchiveError) {
         do {
-            if (try? Syscall.statFollowingLinks(destination)) == nil { try Self.makeDirectories(destination) }
+            if (try? Syscall.stat(destination)) == nil { try Self.makeDirectories(destination) }
             root = try Syscall.realpath(destination)
-            guard try Syscall.statFollowingLinks(root).st_mode & S_IFMT == S_IFDIR else {
+            guard try Syscall.stat(root).kind == .directory else {
                 throw ArchiveError(.invalidArgument, "the destination \(destination) is not a directory")
             }
         } catch let error as SystemError {
@@ -42,11 +40,11 @@ final class DestinationGuard: @unchecked Sendable {
             try ensureDirectory(String(relative[..<slash]), entry: entry)
         }
         let path = absolute(relative)
-        let info: stat
+        let info: FileInfo
         do {
             info = try Syscall.lstat(path)
         } catch  where error.isNotFound {
-            do { try Syscall.mkdir(path, 0o700) } catch  where error.errno == EEXIST {
+            do { try Syscall.mkdir(path, permissions: 0o700) } catch where error.isAlreadyExisting {
                 // Another thread made it; check what is there now.
                 return try ensureDirectory(relative, entry: entry)
             } catch {
@@ -57,10 +55,10 @@ final class DestinationGuard: @unchecked Sendable {
         } catch {
             throw ArchiveError(error, entry: entry)
         }
-        switch info.st_mode & S_IFMT {
-        case S_IFDIR:
+        switch info.kind {
+        case .directory:
             break
-        case S_IFLNK:
+        case .symlink:
             let resolved: String
             do { resolved = try Syscall.realpath(path) } catch {
                 throw ArchiveError(.unsafePath, "refusing to extract: \(path) is a symlink that cannot be resolved", entry: entry)
@@ -69,7 +67,7 @@ final class DestinationGuard: @unchecked Sendable {
                 throw ArchiveError(
                     .unsafePath, "refusing to extract: \(relative) is a symlink to \(resolved), outside the destination", entry: entry)
             }
-            guard let target = try? Syscall.statFollowingLinks(resolved), target.st_mode & S_IFMT == S_IFDIR else {
+            guard let target = try? Syscall.stat(resolved), target.kind == .directory else {
                 throw ArchiveError(.alreadyExists, "\(relative) is a symlink to something that is not a directory", entry: entry)
             }
         default:
@@ -82,7 +80,7 @@ final class DestinationGuard: @unchecked Sendable {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/" + component
-            do { try Syscall.mkdir(prefix, 0o755) } catch  where error.errno == EEXIST {}
+            do { try Syscall.mkdir(prefix, permissions: 0o755) } catch where error.isAlreadyExisting {}
         }
     }
 }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// Writes single entries into the destination: files through a temporary name and a rename,
 /// symlinks last, directory metadata after their contents.
@@ -16,7 +14,7 @@ struct EntryWriter: @unchecked Sendable {
     /// Checks what is at `path` now: nothing, or something that may be replaced.
     private func checkTarget(_ path: String, entry: ArchiveEntry) throws(ArchiveError) {
         guard let existing = try? Syscall.lstat(path) else { return }
-        if existing.st_mode & S_IFMT == S_IFDIR {
+        if existing.kind == .directory {
             throw ArchiveError(.alreadyExists, "a directory is in the way at \(path)", entry: entry.path)
         }
         if !options.overwrite {
@@ -33,7 +31,7 @@ struct EntryWriter: @unchecked Sendable {
         try checkTarget(final, entry: entry)
         let temporary = guardian.absolute(directory) + "/.paca-restore-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
         let fd: Int32
-        do { fd = try Syscall.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600) } catch {
+        do { fd = try Syscall.open(temporary, .writeOnly, options: [.create, .exclusive, .noFollow], permissions: 0o600) } catch {
             throw ArchiveError(error, entry: entry.path)
         }
         var isOpen = true
@@ -48,20 +46,20 @@ struct EntryWriter: @unchecked Sendable {
         }
         do {
             if options.restoresOwnership, let uid = entry.uid, let gid = entry.gid {
-                _ = fchown(fd, uid, gid)  // best effort, like tar: a missing user is not a failure
+                try? Syscall.fchown(fd, uid: uid, gid: gid, path: temporary)  // best effort, like tar: a missing user is not a failure
             }
-            try Syscall.fchmod(fd, mode_t(entry.mode), path: temporary)
+            try Syscall.fchmod(fd, UInt32(entry.mode), path: temporary)
             try Syscall.setModificationTime(fd, seconds: entry.modificationTime, path: temporary)
             isOpen = false
             Syscall.close(fd)
             if options.overwrite {
-                try Syscall.rename(temporary, final)
+                try Syscall.rename(temporary, to: final)
             } else {
-                try Syscall.renameNoReplace(temporary, final)
+                try Syscall.renameNoReplace(temporary, to: final)
             }
             isPlaced = true
         } catch {
-            if error.errno == EEXIST {
+            if error.isAlreadyExisting {
                 throw ArchiveError(.alreadyExists, "\(final) appeared while it was being restored; it was left as it is", entry: entry.path)
             }
             throw ArchiveError(error, entry: entry.path)
@@ -77,7 +75,7 @@ struct EntryWriter: @unchecked Sendable {
             if options.overwrite, (try? Syscall.lstat(final)) != nil { try Syscall.unlink(final) }
             try Syscall.symlink(target: target, at: final)
             if options.restoresOwnership, let uid = entry.uid, let gid = entry.gid {
-                try? Syscall.lchown(final, uid, gid)
+                try? Syscall.lchown(final, uid: uid, gid: gid)
             }
             try Syscall.setModificationTime(final, seconds: entry.modificationTime, followSymlinks: false)
         } catch {
@@ -89,11 +87,11 @@ struct EntryWriter: @unchecked Sendable {
     func finishDirectory(_ entry: ArchiveEntry) throws(ArchiveError) {
         let path = guardian.absolute(entry.path)
         do {
-            guard try Syscall.lstat(path).st_mode & S_IFMT == S_IFDIR else { return }
+            guard try Syscall.lstat(path).kind == .directory else { return }
             if options.restoresOwnership, let uid = entry.uid, let gid = entry.gid {
-                try? Syscall.lchown(path, uid, gid)
+                try? Syscall.lchown(path, uid: uid, gid: gid)
             }
-            try Syscall.chmod(path, mode_t(entry.mode))
+            try Syscall.chmod(path, UInt32(entry.mode))
             try Syscall.setModificationTime(path, seconds: entry.modificationTime, followSymlinks: false)
         } catch {
             throw ArchiveError(error, entry: entry.path)

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// The MS-DOS date and time fields of ZIP headers: local time, 2-second resolution, 1980 to 2107.
 ///
@@ -17,10 +15,8 @@ struct DOSDateTime: Equatable {
 
     /// The DOS fields for a Unix time, clamped to the range DOS can express.
     init(unixTime: Int64) {
-        var seconds = time_t(unixTime)
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        let year = Int(parts.tm_year) + 1900
+        let parts = SystemTime.localFields(unixTime)
+        let year = parts.year
         if year < 1980 {
             self.init(time: 0, date: 1 << 5 | 1)  // 1980-01-01 00:00:00
             return
@@ -29,21 +25,15 @@ struct DOSDateTime: Equatable {
             self.init(time: 23 << 11 | 59 << 5 | 29, date: 127 << 9 | 12 << 5 | 31)
             return
         }
-        let time = UInt16(parts.tm_hour) << 11 | UInt16(parts.tm_min) << 5 | UInt16(parts.tm_sec / 2)
-        let date = UInt16(year - 1980) << 9 | UInt16(parts.tm_mon + 1) << 5 | UInt16(parts.tm_mday)
+        let time = UInt16(parts.hour) << 11 | UInt16(parts.minute) << 5 | UInt16(parts.second / 2)
+        let date = UInt16(year - 1980) << 9 | UInt16(parts.month) << 5 | UInt16(parts.day)
         self.init(time: time, date: date)
     }
 
     /// The Unix time these fields name, read as local time.
     var unixTime: Int64 {
-        var parts = tm()
-        parts.tm_year = Int32(date >> 9) + 80
-        parts.tm_mon = Int32((date >> 5) & 0x0F) - 1
-        parts.tm_mday = Int32(date & 0x1F)
-        parts.tm_hour = Int32(time >> 11)
-        parts.tm_min = Int32((time >> 5) & 0x3F)
-        parts.tm_sec = Int32(time & 0x1F) * 2
-        parts.tm_isdst = -1
-        return Int64(mktime(&parts))
+        SystemTime.localSeconds(
+            year: Int(date >> 9) + 1980, month: Int((date >> 5) & 0x0F), day: Int(date & 0x1F), hour: Int(time >> 11),
+            minute: Int((time >> 5) & 0x3F), second: Int(time & 0x1F) * 2)
     }
 }

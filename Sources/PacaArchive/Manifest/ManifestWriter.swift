@@ -1,4 +1,5 @@
 import PacaCore
+import PacaSystem
 
 /// Writes the manifest JSON one entry line at a time into a spool file, so that an archive of a
 /// million files does not hold a million manifest entries in memory. The text is valid JSON that

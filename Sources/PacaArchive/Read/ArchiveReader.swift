@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// Bytes of an archive that can be read at any offset: a local file (``FileByteSource``), or a
 /// remote object read in ranges. Called from one blocking thread at a time or from several.
@@ -20,20 +18,20 @@ public final class FileByteSource: ArchiveByteSource {
 
     public init(path: String) throws(ArchiveError) {
         name = path
-        do { fd = try Syscall.open(path, O_RDONLY) } catch {
+        do { fd = try Syscall.open(path, .readOnly) } catch {
             throw ArchiveError(error.isNotFound ? .notFound : .io, "cannot open archive \(path): \(error.reason)", underlying: error)
         }
         // Until `size` is set, a throw does not run deinit: close by hand.
-        let info: stat
+        let info: FileInfo
         do { info = try Syscall.fstat(fd, path: path) } catch {
             Syscall.close(fd)
             throw ArchiveError(error)
         }
-        guard info.st_mode & S_IFMT == S_IFREG else {
+        guard info.kind == .regular else {
             Syscall.close(fd)
             throw ArchiveError(.notAZip, "\(path) is not a regular file")
         }
-        size = UInt64(info.st_size)
+        size = UInt64(info.size)
     }
 
     deinit { Syscall.close(fd) }

@@ -1,8 +1,6 @@
 import Crypto
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// One thing wrong with an archive or one entry, as found by ``ArchiveVerifier`` or ``ArchiveExtractor``.
 public struct ArchiveProblem: Sendable, Equatable, Codable {
@@ -63,7 +61,7 @@ public enum ArchiveVerifier {
     public static func verify(_ path: String, threads: Int? = nil, progress: (@Sendable (UInt64) -> Void)? = nil) throws(ArchiveError)
         -> VerificationResult
     {
-        let started = MonotonicClock.now
+        let started = SystemTime.monotonic()
         let archive = try ArchiveReader(path: path)
         var problems: [ArchiveProblem] = []
         let manifest = Self.loadManifest(archive, problems: &problems)
@@ -80,7 +78,7 @@ public enum ArchiveVerifier {
         // Job -1 checks the whole file against the sidecar; it is the longest, so it goes first.
         let allJobs = (sidecar != nil ? [-1] : []) + jobs
         parallelLoop(
-            count: allJobs.count, threads: threads ?? Syscall.processorCount,
+            count: allJobs.count, threads: threads ?? SystemThread.processorCount,
             context: { Result { () throws(ArchiveError) in try EntryStreamer() } }
         ) { streamer, index in
             let job = allJobs[index]
@@ -124,7 +122,7 @@ public enum ArchiveVerifier {
             }
         }
         return VerificationResult(
-            archive: path, entries: archive.entries.count, bytes: state.bytes.total, seconds: MonotonicClock.now - started,
+            archive: path, entries: archive.entries.count, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
             sidecar: sidecarStatus, hasManifest: manifest != nil, problems: problems)
     }
 
@@ -172,7 +170,7 @@ public enum ArchiveVerifier {
 
     /// The digest and file name from a `sha256sum`-format sidecar, or nil when there is none.
     static func readSidecar(_ path: String) -> (digest: String, name: String)? {
-        guard let fd = try? Syscall.open(path, O_RDONLY) else { return nil }
+        guard let fd = try? Syscall.open(path, .readOnly) else { return nil }
         defer { Syscall.close(fd) }
         var bytes = [UInt8](repeating: 0, count: 4096)
         let n = (try? bytes.withMutableBytes { (raw) throws(SystemError) -> Int in try Syscall.read(fd, raw, path: path) }) ?? 0
@@ -184,9 +182,9 @@ public enum ArchiveVerifier {
 
     /// SHA-256 of a whole file, hex, or nil if it cannot be read.
     static func fileDigest(_ path: String) -> String? {
-        guard let fd = try? Syscall.open(path, O_RDONLY) else { return nil }
+        guard let fd = try? Syscall.open(path, .readOnly) else { return nil }
         defer { Syscall.close(fd) }
-        Syscall.posixFadviseSequential(fd)
+        Syscall.adviseSequential(fd)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         var hasher = SHA256()

@@ -1,3 +1,5 @@
+import PacaSystem
+
 /// A byte counter shared by worker threads that reports the running total at most ten times a
 /// second, outside its lock. Used by verify and extract, whose entries finish on many threads.
 final class ByteProgress: @unchecked Sendable {
@@ -16,7 +18,7 @@ final class ByteProgress: @unchecked Sendable {
         count += bytes
         var isDue = false
         if report != nil {
-            let now = MonotonicClock.now
+            let now = SystemTime.monotonic()
             if now - lastReport >= 0.1 {
                 lastReport = now
                 isDue = true

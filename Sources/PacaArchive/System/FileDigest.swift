@@ -1,8 +1,6 @@
 import Crypto
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// Reads a file front to back in blocks, handing each to a consumer and hashing it: copying an
 /// archive somewhere while checking it against its recorded SHA-256 in one pass.
@@ -12,7 +10,7 @@ public enum FileDigest {
         _ path: String, blockSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
     ) throws(ArchiveError) -> String {
         let fd: Int32
-        do { fd = try Syscall.open(path, O_RDONLY, 0) } catch { throw ArchiveError(error) }
+        do { fd = try Syscall.open(path, .readOnly) } catch { throw ArchiveError(error) }
         defer { Syscall.close(fd) }
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)

@@ -1,9 +1,6 @@
-import CPacaSystem
 import Crypto
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// Where the bytes of an archive go, front to back, as they are written: a file
 /// (``PartialArchiveFile``), an upload, or several of those at once.
@@ -82,9 +79,9 @@ final class OutputFile {
     private static let writebackStep: Int64 = 8 << 20
 
     /// Creates `path`, failing if it exists.
-    init(creating path: String, mode: mode_t = 0o600) throws(SystemError) {
+    init(creating path: String, permissions: UInt32 = 0o600) throws(SystemError) {
         self.path = path
-        fd = try Syscall.open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        fd = try Syscall.open(path, .writeOnly, options: [.create, .exclusive], permissions: permissions)
     }
 
     deinit {
@@ -95,7 +92,7 @@ final class OutputFile {
         try Syscall.writeAll(fd, bytes, path: path)
         written += Int64(bytes.count)
         if written - writebackStarted >= Self.writebackStep {
-            _ = paca_start_writeback(fd, writebackStarted, written - writebackStarted)
+            Syscall.startWriteback(fd, offset: writebackStarted, length: written - writebackStarted)
             writebackStarted = written
         }
     }
@@ -147,13 +144,13 @@ public final class PartialArchiveFile: ArchiveSink {
                 (raw) throws(SystemError) in try sidecar.write(raw)
             }
             try sidecar.finish()
-            try Syscall.renameNoReplace(partialPath, destination)
+            try Syscall.renameNoReplace(partialPath, to: destination)
             isCommitted = true
-            try Syscall.rename(sidecarPartial, sidecarPath)
+            try Syscall.rename(sidecarPartial, to: sidecarPath)
             try Syscall.fsyncDirectory(PathText.directory(of: destination))
         } catch {
             try? Syscall.unlink(sidecarPartial)
-            if error.errno == EEXIST {
+            if error.isAlreadyExisting {
                 throw ArchiveError(.alreadyExists, "\(destination) appeared while the archive was written; it was left as it is")
             }
             throw ArchiveError(error)

@@ -1,8 +1,5 @@
-import CPacaSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// An anonymous temporary file for data that grows with the number of entries (the central
 /// directory, the manifest), so that memory does not. Appended to through a buffer, then read
@@ -18,11 +15,7 @@ final class SpoolFile {
 
     init(in directory: String, label: String) throws(SystemError) {
         self.label = label
-        var template = Array("\(directory)/.paca-spool-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { paca_mkostemp_cloexec($0.baseAddress!) }
-        guard fd >= 0 else { throw SystemError(call: "mkstemp", path: directory, errno: errno) }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        self.fd = fd
+        fd = try Syscall.openAnonymousFile(in: directory)
         buffer.reserveCapacity(bufferLimit)
     }
 

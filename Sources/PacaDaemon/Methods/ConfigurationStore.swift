@@ -1,13 +1,19 @@
-import PacaCore
-import PacaData
 public import Logging
 public import PacaConfig
+import PacaCore
 public import PacaEngine
+public import PacaScheduler
+public import PacaSystem
+public import PacaWatch
 
 /// The configuration in force, and its reload (`daemon.reload`, SIGHUP): the file is read and
 /// checked as a whole; a bad file changes nothing and the error names every problem. Running work
-/// finishes with the settings it started with.
+/// finishes with the settings it started with. Reloads run one at a time, whole: a SIGHUP that
+/// comes during a `daemon.reload` waits for it, so the engine, the scheduler and the watcher never
+/// end up with settings from two different reads of the file.
 public actor ConfigurationStore {
+    /// Reads and checks the file (``ConfigLoader/load(file:)``, on the blocking pool); injected for tests.
+    public typealias Loader = @Sendable (String) async -> Result<DaemonConfig, ConfigError>
     /// Where the configuration came from: a file, or the embedded default.
     public nonisolated let file: String?
     public private(set) var config: DaemonConfig
@@ -15,12 +21,14 @@ public actor ConfigurationStore {
     private let engine: BackupEngine
     private let scheduler: Scheduler
     private let changes: ChangeTrigger
-    private let clock: WallClock
+    private let clock: ServiceClock
     private let logger: Logger
+    private let load: Loader
+    private let reloads = SerialGate()
 
     public init(
-        config: DaemonConfig, file: String?, engine: BackupEngine, scheduler: Scheduler, changes: ChangeTrigger, clock: WallClock,
-        logger: Logger
+        config: DaemonConfig, file: String?, engine: BackupEngine, scheduler: Scheduler, changes: ChangeTrigger, clock: ServiceClock,
+        logger: Logger, load: @escaping Loader = ConfigurationStore.readFile
     ) {
         self.config = config
         self.file = file
@@ -30,6 +38,14 @@ public actor ConfigurationStore {
         self.clock = clock
         self.loadedAt = clock.now()
         self.logger = logger
+        self.load = load
+    }
+
+    /// Reads and checks a configuration file on the blocking pool.
+    public static let readFile: Loader = { file in
+        await BlockingPool.shared.run { () -> Result<DaemonConfig, ConfigError> in
+            Result { () throws(ConfigError) in try ConfigLoader.load(file: file) }
+        }
     }
 
     /// What a reload changed.
@@ -47,13 +63,15 @@ public actor ConfigurationStore {
         }
     }
 
-    /// Re-reads the file and applies it. Throws the loader's error (and applies nothing) when the
-    /// file is unusable.
+    /// Re-reads the file and applies it, after any reload already under way. Throws the loader's
+    /// error (and applies nothing) when the file is unusable.
     public func reload() async throws(ReloadError) -> Outcome {
+        try await reloads.run { () async throws(ReloadError) -> Outcome in try await reloadNow() }
+    }
+
+    private func reloadNow() async throws(ReloadError) -> Outcome {
         guard let file else { throw .noFile }
-        let loaded = await BlockingWork.run("config") { () -> Result<DaemonConfig, ConfigError> in
-            Result { () throws(ConfigError) in try ConfigLoader.load(file: file) }
-        }
+        let loaded = await load(file)
         let next: DaemonConfig
         switch loaded {
         case .success(let config): next = config

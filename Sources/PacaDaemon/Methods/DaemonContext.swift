@@ -1,6 +1,10 @@
 public import Logging
-public import PacaEngine
+public import PacaCatalog
 public import PacaData
+public import PacaEngine
+public import PacaScheduler
+public import PacaSystem
+public import PacaWatch
 
 /// What the control methods work with: the engine, its catalog, the configuration and facts about
 /// this daemon process.
@@ -11,14 +15,14 @@ public struct DaemonContext: Sendable {
     public let changes: ChangeTrigger
     public let data: DataManager
     public let configuration: ConfigurationStore
-    public let clock: WallClock
+    public let clock: ServiceClock
     /// Unix seconds when the daemon started.
     public let startedAt: Double
     public let socketPath: String
     public let logger: Logger
 
     public init(
-        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, data: DataManager, configuration: ConfigurationStore, clock: WallClock,
+        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, data: DataManager, configuration: ConfigurationStore, clock: ServiceClock,
         startedAt: Double,
         socketPath: String, logger: Logger
     ) {

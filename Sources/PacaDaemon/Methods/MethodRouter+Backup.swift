@@ -1,3 +1,4 @@
+import PacaCatalog
 import PacaCore
 import PacaEngine
 import PacaProtocol
@@ -14,7 +15,7 @@ extension MethodRouter {
         let wantsProgress = try params.bool("progress", default: false)
         let engine = context.engine
         let ticket: BackupEngine.Ticket
-        do { ticket = try await engine.requestBackup(set: set, trigger: "manual", reason: reason) } catch { throw RPCError(error) }
+        do { ticket = try await engine.requestBackup(set: set, trigger: .manual, reason: reason) } catch { throw RPCError(error) }
         guard wait else {
             let started = await engine.progress(of: ticket)
             return .object([
@@ -38,7 +39,8 @@ extension MethodRouter {
     func awaitBackup(_ ticket: BackupEngine.Ticket, progress wanted: Bool, send: @escaping ProgressSink) async throws(RPCError) -> JSONValue
     {
         let engine = context.engine
-        let record = try await ProgressReporter.run(enabled: wanted, read: Self.progress(of: ticket, in: engine), send: send) {
+        let record = try await ProgressReporter.run(
+            enabled: wanted, clock: context.clock, read: Self.progress(of: ticket, in: engine), send: send) {
             () throws(RPCError) in
             do throws(EngineError) { return try await engine.outcome(of: ticket) } catch { throw RPCError(error) }
         }
@@ -83,7 +85,7 @@ extension MethodRouter {
         if let status { narrowing.append(.compare(FieldPath(["status"]), .eq, .string(status.rawValue))) }
         if !narrowing.isEmpty { query.filter = .and(narrowing + (query.filter.map { [$0] } ?? [])) }
         let records: [BackupRecord]
-        do throws(EngineError) { records = try await context.catalog.query(query) } catch { throw RPCError(error) }
+        do throws(CatalogError) { records = try await context.catalog.query(query) } catch { throw RPCError(EngineError(error)) }
         return .object(["backups": try encode(records)])
     }
 
@@ -147,7 +149,7 @@ extension MethodRouter {
         let counters = RunProgress()
         let engine = context.engine
         let result = try await ProgressReporter.run(
-            enabled: try params.bool("progress", default: false),
+            enabled: try params.bool("progress", default: false), clock: context.clock,
             read: { ProgressReporter.json(counters.snapshot, id: id, phase: "verify") },
             send: send
         ) { () throws(RPCError) in
@@ -177,7 +179,7 @@ extension MethodRouter {
         let counters = RunProgress()
         let engine = context.engine
         let result = try await ProgressReporter.run(
-            enabled: try params.bool("progress", default: false),
+            enabled: try params.bool("progress", default: false), clock: context.clock,
             read: { ProgressReporter.json(counters.snapshot, id: id, phase: "restore") },
             send: send
         ) { () throws(RPCError) in

@@ -1,10 +1,8 @@
+import PacaCatalog
 import PacaCore
 import PacaEngine
 import PacaProtocol
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 extension MethodRouter {
     /// `daemon.status {}`: what the daemon is doing, each set's last backup, and where things are.
@@ -55,7 +53,7 @@ extension MethodRouter {
         let state = snapshot.isStopping ? "stopping" : snapshot.activities.isEmpty ? "idle" : "busy"
         return .object([
             "version": .string(PacaVersion.current),
-            "pid": .int(Int64(getpid())),
+            "pid": .int(Int64(ProcessFacts.pid)),
             "state": .string(state),
             "status_line": .string(StatusLine.text(snapshot: snapshot, latest: newest, now: now)),
             "started_at": .string(CivilTime(unixSeconds: Int64(context.startedAt)).rfc3339),

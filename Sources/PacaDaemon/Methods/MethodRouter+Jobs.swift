@@ -1,6 +1,7 @@
 import PacaConfig
 import PacaCore
 import PacaEngine
+import PacaScheduler
 import PacaProtocol
 
 extension MethodRouter {

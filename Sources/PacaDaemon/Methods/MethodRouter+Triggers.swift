@@ -1,3 +1,4 @@
+import PacaCatalog
 import PacaCore
 import PacaConfig
 import PacaEngine
@@ -44,7 +45,7 @@ extension MethodRouter {
         var tickets: [BackupEngine.Ticket] = []
         for set in sets {
             do throws(EngineError) {
-                tickets.append(try await engine.requestBackup(set: set, trigger: kind, reason: reason))
+                tickets.append(try await engine.requestBackup(set: set, trigger: BackupTrigger(rawValue: kind) ?? .manual, reason: reason))
             } catch {
                 throw RPCError(error)
             }
@@ -62,7 +63,8 @@ extension MethodRouter {
         let outcomes: [Result<BackupRecord, EngineError>]
         if tickets.count == 1, try params.bool("progress", default: false) {
             let ticket = tickets[0]
-            let outcome = try await ProgressReporter.run(enabled: true, read: Self.progress(of: ticket, in: engine), send: send) {
+            let outcome = try await ProgressReporter.run(
+            enabled: true, clock: context.clock, read: Self.progress(of: ticket, in: engine), send: send) {
                 () -> Result<BackupRecord, EngineError> in
                 await Result { () async throws(EngineError) in try await engine.outcome(of: ticket) }
             }

@@ -1,3 +1,4 @@
+import PacaCatalog
 import PacaEngine
 
 /// The one-line summary systemd shows (`STATUS=`) and `daemon.status` returns:

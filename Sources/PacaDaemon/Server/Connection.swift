@@ -73,13 +73,14 @@ struct Connection {
     /// closed after the stall timeout, so strangers cannot hold connections open.
     private func refuse(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter) async throws {
         let timeout = settings.stallTimeout
+        let clock = settings.clock
         let first = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
             group.addTask {
                 for try await payload in inbound { return payload }
                 return nil
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await clock.sleep(for: timeout)
                 return nil
             }
             defer { group.cancelAll() }

@@ -2,6 +2,7 @@ public import Logging
 import NIOCore
 import NIOPosix
 public import PacaProtocol
+public import PacaSystem
 public import ServiceLifecycle
 
 /// The control socket: accepts connections on a Unix stream socket, checks each peer's credentials,
@@ -19,11 +20,14 @@ public struct ControlServer: Service {
         public var stallTimeout: Duration
         /// Requests one connection may have in flight at once.
         public var requestsPerConnection: Int
+        /// The clock the server's timeouts run on.
+        public var clock: ServiceClock
 
         public init(
             socketPath: String, policy: AccessPolicy, socketGroupID: UInt32?, maximumFrameSize: Int = Frame.defaultMaximumSize,
-            stallTimeout: Duration = .seconds(10), requestsPerConnection: Int = 32
+            stallTimeout: Duration = .seconds(10), requestsPerConnection: Int = 32, clock: ServiceClock = .system
         ) {
+            self.clock = clock
             self.socketPath = socketPath
             self.policy = policy
             self.socketGroupID = socketGroupID

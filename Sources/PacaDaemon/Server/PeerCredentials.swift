@@ -1,9 +1,6 @@
 import CPacaSystem
 import NIOCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// The process at the other end of a Unix socket, as the kernel reports it (SO_PEERCRED): it
 /// cannot be forged by the client.
@@ -18,23 +15,11 @@ struct PeerCredentials: Sendable, Equatable {
             return channel.eventLoop.makeFailedFuture(ChannelError.operationUnsupported)
         }
         let future: EventLoopFuture<paca_peer_credentials> = provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(paca_so_peercred()))
+            level: .socket, name: NIOBSDSocket.Option(rawValue: paca_so_peercred()))
         return future.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }
     }
 
     /// The supplementary groups of the peer process, from `/proc/<pid>/status`; empty when the
     /// process is gone or the file cannot be read.
-    var supplementaryGroups: [UInt32] {
-        guard let file = fopen("/proc/\(pid)/status", "re") else { return [] }
-        defer { fclose(file) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        while getline(&line, &capacity, file) > 0, let line {
-            let text = String(cString: line)
-            guard text.hasPrefix("Groups:") else { continue }
-            return text.dropFirst(7).split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { UInt32($0) }
-        }
-        return []
-    }
+    var supplementaryGroups: [UInt32] { ProcessFacts.supplementaryGroups(of: pid) }
 }

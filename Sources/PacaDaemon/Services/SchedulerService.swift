@@ -1,4 +1,5 @@
-public import PacaEngine
+public import PacaScheduler
+public import PacaWatch
 public import ServiceLifecycle
 
 /// Runs the scheduler's loop until the daemon stops.

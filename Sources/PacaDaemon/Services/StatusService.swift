@@ -1,4 +1,6 @@
+public import PacaCatalog
 public import PacaEngine
+public import PacaSystem
 public import ServiceLifecycle
 
 /// Keeps systemd informed: `READY=1` once the control server listens (the catalog is loaded before
@@ -9,10 +11,10 @@ public struct StatusService: Service {
     let engine: BackupEngine
     let catalog: Catalog
     let notifier: SystemdNotifier
-    let clock: WallClock
+    let clock: ServiceClock
     let readiness: Readiness
 
-    public init(engine: BackupEngine, catalog: Catalog, notifier: SystemdNotifier, clock: WallClock, readiness: Readiness) {
+    public init(engine: BackupEngine, catalog: Catalog, notifier: SystemdNotifier, clock: ServiceClock, readiness: Readiness) {
         self.engine = engine
         self.catalog = catalog
         self.notifier = notifier
@@ -41,7 +43,7 @@ public struct StatusService: Service {
                     lastLine = line
                 }
                 if watchdog != nil { notifier.watchdog() }
-                try? await Task.sleep(for: tick)
+                try? await clock.sleep(for: tick)
             }
         }
     }

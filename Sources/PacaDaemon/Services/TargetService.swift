@@ -1,6 +1,7 @@
-public import PacaEngine
-public import ServiceLifecycle
 public import Logging
+public import PacaEngine
+public import PacaSystem
+public import ServiceLifecycle
 
 /// Looks after the targets while the daemon runs: first the start-up work that needs the
 /// network (``BackupEngine/prepareRemote()``: unfinished uploads, cut-short removals, comparing
@@ -10,11 +11,13 @@ public import Logging
 public struct TargetService: Service {
     let engine: BackupEngine
     let interval: Duration
+    let clock: ServiceClock
     let logger: Logger
 
-    public init(engine: BackupEngine, interval: Duration, logger: Logger) {
+    public init(engine: BackupEngine, interval: Duration, clock: ServiceClock, logger: Logger) {
         self.engine = engine
         self.interval = interval
+        self.clock = clock
         self.logger = logger
     }
 
@@ -24,7 +27,7 @@ public struct TargetService: Service {
                 logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
             }
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await clock.sleep(for: interval)
                 guard !Task.isCancelled else { return }
                 await engine.maintain()
             }

@@ -1,8 +1,6 @@
 public import Logging
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaCore
+import PacaSystem
 
 /// Writes log lines to standard error. Under systemd, when `JOURNAL_STREAM` names this process's
 /// stderr, each line starts with the `<N>` syslog priority journald reads (so `journalctl -p
@@ -38,16 +36,7 @@ public struct JournalLogHandler: LogHandler {
         } else {
             line = "\(Self.timestamp()) \(event.level) \(text)\n"
         }
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                offset += n
-            }
-        }
+        StandardStreams.writeError(line)
     }
 
     /// The syslog priority journald expects for a level.
@@ -64,24 +53,20 @@ public struct JournalLogHandler: LogHandler {
 
     /// True when `JOURNAL_STREAM` ("device:inode") matches standard error (systemd.exec(5)).
     public static var stderrIsJournal: Bool {
-        guard let value = getenv("JOURNAL_STREAM").map({ String(cString: $0) }) else { return false }
+        guard let value = ProcessFacts.environment("JOURNAL_STREAM") else { return false }
         let parts = value.split(separator: ":")
-        var info = stat()
-        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]), fstat(2, &info) == 0 else { return false }
-        return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]), let stream = StandardStreams.identity(of: 2) else {
+            return false
+        }
+        return stream.device == device && stream.inode == inode
     }
 
     private static func timestamp() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        var time = spec.tv_sec
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(spec.tv_nsec / 1_000_000), 3))Z"
+        let now = SystemTime.realtime()
+        let seconds = now.rounded(.down)
+        let milliseconds = min(999, Int((now - seconds) * 1000))
+        let text = CivilTime(unixSeconds: Int64(seconds)).rfc3339
+        let digits = String(milliseconds)
+        return text.dropLast() + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 }

@@ -1,4 +1,5 @@
 public import PacaCore
+import PacaSystem
 
 /// Records in memory, made durable by an append-only log (``RecordLog``): every write is synced
 /// to disk before it is acknowledged, concurrent writes share one sync, and the log is compacted
@@ -21,13 +22,10 @@ public actor FileStore: DataStore {
     static let compactionFloor = 1 << 20
 
     public init(path: String, indexed: [FieldPath] = [], clock: @escaping DataClock, ids: RecordIDs = RecordIDs()) async throws(DataError) {
-        let opened = await BlockingWork.run("open-\(path)") { () -> Result<(RecordLog, RecordLog.Replay), DataError> in
-            Result { () throws(DataError) in try RecordLog.open(path) }
-        }
-        let (log, replay) = try opened.get()
+        let (log, replay) = try await BlockingPool.shared.run { () throws(DataError) in try RecordLog.open(path) }
         self.path = path
         self.log = log
-        committer = GroupCommit(label: "file") { log.commit($0) }
+        committer = GroupCommit { log.commit($0) }
         table = RecordTable(indexed: indexed)
         for record in replay.records.values { table.store(record) }
         sizes = replay.sizes

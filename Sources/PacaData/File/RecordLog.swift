@@ -1,10 +1,7 @@
 import CZlib
 import PacaCore
+import PacaSystem
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The file store's append-only log. Each entry is a frame: a 4-byte big-endian length, a
 /// 4-byte big-endian CRC-32 of the payload, and the payload, compact JSON: `{"put": record}` or
@@ -39,22 +36,15 @@ final class RecordLog: Sendable {
         self.descriptor = Mutex(descriptor)
     }
 
-    deinit { descriptor.withLock { _ = close($0) } }
+    deinit { descriptor.withLock { Syscall.close($0) } }
 
     static func open(_ path: String) throws(DataError) -> (RecordLog, Replay) {
-        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_APPEND, 0o600)
-        guard fd >= 0 else { throw failure("open", path) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                close(fd)
-                throw failure("read", path)
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+        let fd: Int32
+        do { fd = try Syscall.open(path, .readWrite, options: [.create, .append], permissions: 0o600) } catch { throw DataError(error) }
+        let bytes: [UInt8]
+        do { bytes = try Syscall.readAll(fd, path: path) } catch {
+            Syscall.close(fd)
+            throw DataError(error)
         }
         var replay = Replay()
         var offset = 0
@@ -74,7 +64,7 @@ final class RecordLog: Sendable {
                     replay.truncated = remaining
                     break
                 }
-                close(fd)
+                Syscall.close(fd)
                 throw DataError(
                     .storage,
                     "the log \(path) is damaged at byte \(offset) (not a cut-off last write); move it aside to start empty, or restore it from a backup"
@@ -83,16 +73,19 @@ final class RecordLog: Sendable {
             do {
                 try apply(entry, frameSize: end - offset, to: &replay)
             } catch {
-                close(fd)
+                Syscall.close(fd)
                 throw DataError(.storage, "the log \(path) has an unreadable entry at byte \(offset): \(error.message)")
             }
             offset = end
         }
         replay.totalBytes = offset
         if replay.truncated > 0 {
-            guard ftruncate(fd, off_t(offset)) == 0, fdatasync(fd) == 0 else {
-                close(fd)
-                throw failure("truncate", path)
+            do {
+                try Syscall.ftruncate(fd, length: Int64(offset), path: path)
+                try Syscall.fdatasync(fd, path: path)
+            } catch {
+                Syscall.close(fd)
+                throw DataError(error)
             }
         }
         return (RecordLog(path: path, descriptor: fd), replay)
@@ -153,47 +146,33 @@ final class RecordLog: Sendable {
 
     private func rewrite(_ frames: [UInt8]) -> Result<Void, DataError> {
         let temporary = path + ".compact"
-        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0o600)
-        guard fd >= 0 else { return .failure(Self.failure("open", temporary)) }
-        if case .failure(let error) = Self.writeAll(fd, frames, path: temporary) {
-            close(fd)
-            unlink(temporary)
+        let fd: Int32
+        do { fd = try Syscall.open(temporary, .writeOnly, options: [.create, .truncate, .append], permissions: 0o600) } catch {
+            return .failure(DataError(error))
+        }
+        do throws(DataError) {
+            try Self.writeAll(fd, frames, path: temporary).get()
+            do { try Syscall.rename(temporary, to: path) } catch { throw DataError(error) }
+        } catch {
+            Syscall.close(fd)
+            try? Syscall.unlink(temporary)
             return .failure(error)
         }
-        guard rename(temporary, path) == 0 else {
-            let error = Self.failure("rename", temporary)
-            close(fd)
-            unlink(temporary)
-            return .failure(error)
-        }
-        Self.syncDirectory(of: path)
+        DurableFile.syncDirectory(of: path)
         descriptor.withLock { old in
-            close(old)
+            Syscall.close(old)
             old = fd
         }
         return .success(())
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) -> Result<Void, DataError> {
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(failure("write", path))
-            }
-            written += n
-        }
-        guard fdatasync(fd) == 0 else { return .failure(failure("fdatasync", path)) }
-        return .success(())
-    }
-
-    private static func syncDirectory(of path: String) {
-        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let fd = Glibc.open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
+        do {
+            try Syscall.writeAll(fd, bytes, path: path)
+            try Syscall.fdatasync(fd, path: path)
+            return .success(())
+        } catch {
+            return .failure(DataError(error))
         }
     }
 
@@ -207,10 +186,6 @@ final class RecordLog: Sendable {
 
     static func appendBigEndian(_ value: UInt32, to bytes: inout [UInt8]) {
         bytes += [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
-    }
-
-    static func failure(_ call: String, _ path: String) -> DataError {
-        DataError(.storage, "\(call) \(path): \(String(cString: strerror(errno)))")
     }
 }
 

@@ -1,9 +1,6 @@
 import Dispatch
 import PacaCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 /// Buffers handed to `concurrentPerform`'s workers, each touching only its own part.
 private struct UnsafeSendableBuffer: @unchecked Sendable {
@@ -166,7 +163,7 @@ struct RecordTable: Sendable {
         return found.flatMap { $0 }
     }
 
-    static let processors = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+    static let processors = SystemThread.processorCount
 
     /// A sorted, limited query on an indexed field that the filter pins to numbers or strings:
     /// the index is walked in the asked order from the filter's bounds, and the walk stops once

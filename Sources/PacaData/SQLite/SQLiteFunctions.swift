@@ -1,6 +1,6 @@
-import CPacaSystem
 import GRDB
 import GRDBSQLite
+import PacaSystem
 
 /// SQL functions pacad adds to every connection of a SQLite store, written against SQLite's C
 /// API where copying each row's text into a Swift string would cost more than the work itself.
@@ -16,10 +16,10 @@ enum SQLiteFunctions {
                     sqlite3_result_int(context, 0)
                     return
                 }
-                let found = paca_contains_bytes(
-                    sqlite3_value_blob(haystack), Int(sqlite3_value_bytes(haystack)), sqlite3_value_blob(needle),
-                    Int(sqlite3_value_bytes(needle)))
-                sqlite3_result_int(context, found)
+                let found = ByteSearch.contains(
+                    sqlite3_value_blob(haystack), count: Int(sqlite3_value_bytes(haystack)), sqlite3_value_blob(needle),
+                    count: Int(sqlite3_value_bytes(needle)))
+                sqlite3_result_int(context, found ? 1 : 0)
             }, nil, nil, nil)
     }
 }

@@ -1,5 +1,6 @@
 import GRDB
 public import PacaCore
+import PacaSystem
 
 /// Records in SQLite (through GRDB): one table, the data as JSON text, WAL mode with
 /// `synchronous = FULL` so an acknowledged write survives a crash or a power cut, an expression
@@ -35,7 +36,7 @@ public final class SQLiteStore: DataStore {
             throw DataError(.invalid, "cannot index \(path): an indexed field name cannot contain a double quote")
         }
         let settings = configuration
-        let opened = await BlockingWork.run("sqlite-open") { () -> Result<DatabasePool, DataError> in
+        let opened = await BlockingPool.shared.run { () -> Result<DatabasePool, DataError> in
             do {
                 let pool = try DatabasePool(path: path, configuration: settings)
                 // GRDB turns WAL on with synchronous = NORMAL, which can lose the last commits to a
@@ -71,7 +72,7 @@ public final class SQLiteStore: DataStore {
         self.clock = clock
         self.ids = ids
         let pool = self.pool
-        committer = GroupCommit(label: "sqlite") { writes in Self.commit(writes, pool: pool, clock: clock, ids: ids) }
+        committer = GroupCommit { writes in Self.commit(writes, pool: pool, clock: clock, ids: ids) }
     }
 
     public func put(_ data: JSONValue, type: PacaCore.Record.DataType?, id: String?) async throws(DataError) -> PacaCore.Record {

@@ -1,0 +1,177 @@
+import PacaCore
+
+/// One backup as the catalog keeps it: what was backed up, why, when, how it went and where the
+/// archive is. Encoded with the snake_case keys of docs/protocol.md; times as RFC 3339 UTC.
+public struct BackupRecord: Sendable, Equatable, Codable {
+    /// Where a backup is in its life. Only ``complete`` backups can be restored.
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        /// Being written now.
+        case running
+        /// Written, fsynced and renamed into place.
+        case complete
+        /// Stopped by an error; ``BackupRecord/error`` says which.
+        case failed
+        /// The daemon died while writing it (found at the next start); its partial file was removed.
+        case interrupted
+        /// Stopped on purpose (the daemon was stopping); nothing was left behind.
+        case cancelled
+    }
+
+    public var id: String
+    public var set: String
+    /// What the archive holds: `full` for now; incremental backups will name their parent.
+    public var type: BackupKind
+    /// What asked for the backup.
+    public var trigger: BackupTrigger
+    /// Free text from whoever asked ("before lr sweep").
+    public var reason: String?
+    public var status: Status
+    /// Unix seconds.
+    public var startedAt: Int64
+    public var finishedAt: Int64?
+    public var files: Int
+    public var bytesIn: UInt64
+    /// Size of the archive file.
+    public var bytesStored: UInt64
+    /// SHA-256 of the archive file, hex; also in its `.sha256` sidecar.
+    public var sha256: String?
+    /// The first target that has the archive (the first the set names while none has it yet).
+    public var target: String
+    /// Where the archive is on ``target``: a path, or `s3://bucket/key`.
+    public var path: String
+    /// One delivery per target the archive goes to, each tracked on its own.
+    public var deliveries: [Delivery]
+    public var error: String?
+    /// Files that could not be read, in whole or in part (the backup still completes).
+    public var unreadable: [String]
+    /// Files that changed while they were read (each stored as it was read).
+    public var changed: Int
+    /// Requests that were folded into this backup because one for the set was already waiting.
+    public var coalesced: Int
+    /// Kept whatever the retention policy says, while the policy keeps tagged backups
+    /// (`keep_tagged`, default true). Set with `pacactl backup pin`.
+    public var pinned: Bool
+    /// When ``verified`` was last checked, Unix seconds.
+    public var verifiedAt: Int64?
+    public var verified: Bool?
+
+    public init(id: String, set: String, trigger: BackupTrigger, reason: String?, startedAt: Int64, target: String, path: String) {
+        self.id = id
+        self.set = set
+        self.type = .full
+        self.trigger = trigger
+        self.reason = reason
+        self.status = .running
+        self.startedAt = startedAt
+        self.files = 0
+        self.bytesIn = 0
+        self.bytesStored = 0
+        self.target = target
+        self.path = path
+        self.deliveries = []
+        self.pinned = false
+        self.unreadable = []
+        self.changed = 0
+        self.coalesced = 0
+    }
+
+    /// Stored bytes over bytes read (0.25 means the archive is a quarter of the data); nil when nothing was read.
+    public var ratio: Double? {
+        guard bytesIn > 0, status == .complete else { return nil }
+        return (Double(bytesStored) / Double(bytesIn) * 10_000).rounded() / 10_000
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced, verified
+        case ratio, pinned
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case bytesIn = "bytes_in"
+        case bytesStored = "bytes_stored"
+        case verifiedAt = "verified_at"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        set = try c.decode(String.self, forKey: .set)
+        type = try c.decode(BackupKind.self, forKey: .type)
+        trigger = try c.decode(BackupTrigger.self, forKey: .trigger)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        status = try c.decode(Status.self, forKey: .status)
+        startedAt = try Self.time(c, .startedAt) ?? 0
+        finishedAt = try Self.time(c, .finishedAt)
+        files = try c.decode(Int.self, forKey: .files)
+        bytesIn = try c.decode(UInt64.self, forKey: .bytesIn)
+        bytesStored = try c.decode(UInt64.self, forKey: .bytesStored)
+        sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
+        target = try c.decode(String.self, forKey: .target)
+        path = try c.decode(String.self, forKey: .path)
+        // Catalogs from before several targets (0.4 and older) knew one target per backup.
+        deliveries =
+            try c.decodeIfPresent([Delivery].self, forKey: .deliveries)
+            ?? (status == .complete ? [Delivery(target: target, status: .ok, location: path, deliveredAt: finishedAt)] : [])
+        error = try c.decodeIfPresent(String.self, forKey: .error)
+        unreadable = try c.decodeIfPresent([String].self, forKey: .unreadable) ?? []
+        changed = try c.decodeIfPresent(Int.self, forKey: .changed) ?? 0
+        coalesced = try c.decodeIfPresent(Int.self, forKey: .coalesced) ?? 0
+        pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false
+        verifiedAt = try Self.time(c, .verifiedAt)
+        verified = try c.decodeIfPresent(Bool.self, forKey: .verified)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(set, forKey: .set)
+        try c.encode(type, forKey: .type)
+        try c.encode(trigger, forKey: .trigger)
+        try c.encode(reason, forKey: .reason)
+        try c.encode(status, forKey: .status)
+        try c.encode(CivilTime(unixSeconds: startedAt).rfc3339, forKey: .startedAt)
+        try c.encode(finishedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .finishedAt)
+        try c.encode(files, forKey: .files)
+        try c.encode(bytesIn, forKey: .bytesIn)
+        try c.encode(bytesStored, forKey: .bytesStored)
+        try c.encode(ratio, forKey: .ratio)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(target, forKey: .target)
+        try c.encode(path, forKey: .path)
+        try c.encode(deliveries, forKey: .deliveries)
+        try c.encode(error, forKey: .error)
+        try c.encode(unreadable, forKey: .unreadable)
+        try c.encode(changed, forKey: .changed)
+        try c.encode(coalesced, forKey: .coalesced)
+        try c.encode(pinned, forKey: .pinned)
+        try c.encode(verifiedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .verifiedAt)
+        try c.encode(verified, forKey: .verified)
+    }
+
+    /// Takes what writing the backup decided from `written` (status, times, counts, checksum,
+    /// deliveries, error), keeping what others may have changed meanwhile (a pin).
+    public mutating func adoptOutcome(of written: BackupRecord) {
+        status = written.status
+        finishedAt = written.finishedAt
+        files = written.files
+        bytesIn = written.bytesIn
+        bytesStored = written.bytesStored
+        sha256 = written.sha256
+        target = written.target
+        path = written.path
+        deliveries = written.deliveries
+        error = written.error
+        unreadable = written.unreadable
+        changed = written.changed
+    }
+
+    /// The deliveries that hold the archive.
+    public var delivered: [Delivery] { deliveries.filter { $0.status == .ok } }
+
+    static func time<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int64? {
+        guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let time = CivilTime(rfc3339: text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\"\(text)\" is not an RFC 3339 UTC time")
+        }
+        return time.unixSeconds
+    }
+}

@@ -1,0 +1,163 @@
+public import Logging
+public import PacaCatalog
+public import PacaConfig
+import PacaCore
+import PacaData
+public import PacaEngine
+import PacaScheduler
+public import PacaSystem
+public import PacaTargets
+import PacaWatch
+import ServiceLifecycle
+
+/// pacad put together: the catalog loaded and repaired, the record stores opened, partial
+/// archives swept, and the services in one `ServiceGroup`. They start in list order and stop in
+/// reverse, so the engine stops (finishing or cancelling backups) while the control server still
+/// answers. The `pacad` executable makes one from its flags; tests make one with a manual clock.
+public final class Daemon: Sendable {
+    /// How the daemon runs, besides its configuration.
+    public struct Options: Sendable {
+        /// How long a client may leave a frame half-sent.
+        public var stallTimeout: Duration = .seconds(10)
+        /// How long a stop waits for running backups before cancelling them.
+        public var stopTimeout: Duration = .seconds(60)
+        public var timing = BackupEngine.Timing()
+        /// The clock every service sleeps, times out and records on.
+        public var clock: ServiceClock = .system
+        /// Stop on SIGTERM and SIGINT, reload on SIGHUP (off for a daemon inside a test process).
+        public var handlesSignals = true
+        /// Builds the targets (credentials from the environment, `{host}` in prefixes).
+        public var targets: TargetFactory?
+
+        public init() {}
+    }
+
+    /// Why pacad could not start.
+    public struct LaunchError: Error, CustomStringConvertible {
+        public var description: String
+        public var underlying: (any Error)?
+    }
+
+    /// The socket the daemon listens on.
+    public let socketPath: String
+    public let catalog: Catalog
+    public let engine: BackupEngine
+    private let group: ServiceGroup
+
+    /// Opens everything the daemon needs; the services start with ``run()``.
+    public init(config: DaemonConfig, configFile: String?, logger: Logger, options: Options = Options()) async throws(LaunchError) {
+        let clock = options.clock
+        let startedAt = clock.now()
+        var groupID: UInt32?
+        if let name = config.socketGroup {
+            guard let gid = ProcessFacts.groupID(named: name) else {
+                throw LaunchError(description: "socket_group \"\(name)\" is not a group on this system")
+            }
+            groupID = gid
+        }
+        let socketPath = Self.socketPath(configured: config.socketPath)
+
+        let catalog: Catalog
+        do {
+            let (opened, recovery) = try await Catalog.open(stateDirectory: config.stateDirectory, clock: clock.wall)
+            catalog = opened
+            for id in recovery.interrupted {
+                logger.warning("backup was interrupted by the last stop; marked as such", metadata: ["backup.id": "\(id)"])
+            }
+        } catch {
+            throw LaunchError(description: error.message, underlying: error)
+        }
+
+        let data: DataManager
+        do { data = try await DataManager.open(config.stores, catalog: catalog, clock: clock.wall) } catch {
+            throw LaunchError(description: error.message, underlying: error)
+        }
+        for (name, store) in data.stores.sorted(by: { $0.key < $1.key }) {
+            guard let file = store as? FileStore, file.recoveredBytes > 0 else { continue }
+            logger.warning(
+                "a record log ended in a write cut short by a crash; the unacknowledged entry was cut off",
+                metadata: ["store.name": "\(name)", "file.path": "\(file.path)", "store.cut_bytes": "\(file.recoveredBytes)"])
+        }
+        let localZone = ZoneDatabase.local()
+        let engine = BackupEngine(
+            config: config, catalog: catalog, clock: clock, logger: logger, factory: options.targets ?? .system(clock: clock),
+            timing: options.timing, zone: localZone)
+        for note in await engine.prepareLocal() {
+            logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
+        }
+        let scheduler: Scheduler
+        do {
+            scheduler = try await Scheduler.open(
+                stateDirectory: config.stateDirectory, jobs: config.jobs, engine: engine, clock: clock,
+                zones: { name in name.flatMap { try? ZoneDatabase.zone(named: $0) } ?? localZone }, logger: logger)
+        } catch {
+            throw LaunchError(description: error.message, underlying: error)
+        }
+        let changes = ChangeTrigger(engine: engine, clock: clock, logger: logger)
+        await changes.apply(config)
+        let configuration = ConfigurationStore(
+            config: config, file: configFile, engine: engine, scheduler: scheduler, changes: changes, clock: clock, logger: logger)
+        let context = DaemonContext(
+            engine: engine, catalog: catalog, scheduler: scheduler, changes: changes, data: data, configuration: configuration,
+            clock: clock, startedAt: startedAt, socketPath: socketPath, logger: logger)
+        let notifier = SystemdNotifier()
+        let readiness = Readiness()
+        let status = StatusService(engine: engine, catalog: catalog, notifier: notifier, clock: clock, readiness: readiness)
+        let settings = ControlServer.Settings(
+            socketPath: socketPath, policy: AccessPolicy(ownUID: ProcessFacts.uid, groupID: groupID), socketGroupID: groupID,
+            stallTimeout: options.stallTimeout, clock: clock)
+        let server = ControlServer(settings: settings, router: MethodRouter(context: context), logger: logger) {
+            readiness.markReady()
+            let backups = await catalog.count
+            logger.info(
+                "ready",
+                metadata: [
+                    "socket.path": "\(socketPath)", "config.file": "\(configFile ?? "embedded default")", "catalog.backups": "\(backups)",
+                ])
+        }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server, serviceName: "control-server")]
+        if options.handlesSignals {
+            services.append(.init(service: ReloadService(configuration: configuration, logger: logger), serviceName: "reload"))
+        }
+        services += [
+            .init(service: status, serviceName: "status"),
+            .init(
+                service: EngineService(engine: engine, configuration: configuration, notifier: notifier, grace: options.stopTimeout),
+                serviceName: "engine"),
+            // After the engine, so they stop first: no new scheduled or file-change backup
+            // starts while the engine stops.
+            .init(
+                service: TargetService(engine: engine, interval: options.timing.checkInterval, clock: clock, logger: logger),
+                serviceName: "targets"),
+            .init(service: ChangeTriggerService(changes: changes), serviceName: "change-trigger"),
+            .init(service: SchedulerService(scheduler: scheduler), serviceName: "scheduler"),
+        ]
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: options.handlesSignals ? [.sigterm, .sigint] : [], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = options.stopTimeout + .seconds(15)
+        self.socketPath = socketPath
+        self.catalog = catalog
+        self.engine = engine
+        group = ServiceGroup(configuration: groupConfiguration)
+    }
+
+    /// Runs the services until a graceful stop (a signal, or ``stop()``) has ended them all.
+    public func run() async throws(LaunchError) {
+        do { try await group.run() } catch {
+            throw LaunchError(description: "\(error)", underlying: error)
+        }
+    }
+
+    /// Stops the daemon as SIGTERM would.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+    }
+
+    /// Under systemd `$RUNTIME_DIRECTORY/pacad.sock` wins over the configured path (the unit owns `/run/paca`).
+    static func socketPath(configured: String) -> String {
+        guard let runtime = ProcessFacts.environment("RUNTIME_DIRECTORY"), let first = runtime.split(separator: ":").first else {
+            return configured
+        }
+        return first + "/pacad.sock"
+    }
+}

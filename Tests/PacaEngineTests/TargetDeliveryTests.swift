@@ -1,0 +1,256 @@
+import Foundation
+import PacaArchive
+import PacaCatalog
+import PacaConfig
+import PacaCore
+import PacaS3
+import PacaSystem
+@testable import PacaTargets
+import PacaTestSupport
+import Synchronization
+import Testing
+
+@testable import PacaEngine
+
+@Suite struct DirectoryTargetsTests {
+    func config(_ ws: TemporaryFolder) -> DaemonConfig {
+        var config = ws.config()
+        config.targets = [
+            DaemonConfig.Target(name: "a", kind: .directory(path: ws.sub("a"))),
+            DaemonConfig.Target(name: "b", kind: .directory(path: ws.sub("b"))),
+        ]
+        config.sets[0].targets = ["a", "b"]
+        return config
+    }
+
+    @Test func oneArchiveReachesEveryTargetAndAMissedOneIsCopiedLater() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/weights.bin", noise(200_000))
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
+            timing: .init(retryDelay: 0))
+        _ = await engine.prepare()
+        try await withRunning(engine) {
+        let first = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+        #expect(first.status == .complete)
+        #expect(first.deliveries.map(\.status) == [.ok, .ok])
+        #expect(first.deliveries.map(\.location) == [ws.sub("a/data/\(first.id).zip"), ws.sub("b/data/\(first.id).zip")])
+        for root in ["a", "b"] {
+            #expect(FileManager.default.contents(atPath: ws.sub("\(root)/data/\(first.id).zip"))?.count == Int(first.bytesStored))
+            #expect(FileManager.default.fileExists(atPath: ws.sub("\(root)/data/\(first.id).zip.sha256")))
+        }
+
+        // Target b vanishes (an unmounted disk): the backup still completes on a, b's delivery waits.
+        try FileManager.default.removeItem(atPath: ws.sub("b"))
+        let second = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+        #expect(second.status == .complete)
+        #expect(second.deliveries.map(\.status) == [.ok, .failed])
+        #expect(second.deliveries[1].error?.contains("\(ws.sub("b")) is gone") == true, "\(second.deliveries[1])")
+        #expect(!FileManager.default.fileExists(atPath: ws.sub("b")))  // never recreated behind the mount's back
+        await engine.checkTargets()
+        let states = await engine.targetStatus()
+        #expect(states.map(\.name) == ["a", "b"])
+        #expect(states[0].problem == nil && states[0].freeBytes != nil && states[0].lastDeliveryAt != nil)
+        #expect(states[1].problem?.contains(ws.sub("b")) == true)
+        #expect(states[1].failedDeliveries == 1)
+
+        // Back again: the next maintenance copies the archive over, checked against its SHA-256.
+        try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+        await engine.maintain()
+        let repaired = try #require(await catalog.record(second.id))
+        #expect(repaired.deliveries.map(\.status) == [.ok, .ok])
+        #expect(repaired.deliveries[1].attempts == 2)
+        #expect(
+            FileManager.default.contents(atPath: ws.sub("b/data/\(second.id).zip"))
+                == FileManager.default.contents(atPath: ws.sub("a/data/\(second.id).zip")))
+
+        // Deleting removes every copy.
+        _ = try await engine.delete(second.id)
+        for root in ["a", "b"] { #expect(!FileManager.default.fileExists(atPath: ws.sub("\(root)/data/\(second.id).zip"))) }
+        }
+    }
+
+    @Test func aDamagedSourceIsNotCopied() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/x", noise(10_000))
+        try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
+            timing: .init(retryDelay: 0))
+        _ = await engine.prepare()
+        try await withRunning(engine) {
+        try FileManager.default.removeItem(atPath: ws.sub("b"))
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+        #expect(record.deliveries.map(\.status) == [.ok, .failed])
+        try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+        let archive = ws.sub("a/data/\(record.id).zip")
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: archive)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: archive))
+        await engine.maintain()
+        let after = try #require(await catalog.record(record.id))
+        #expect(after.deliveries[1].status == .failed)
+        #expect(after.deliveries[1].error?.contains("does not match the catalog's SHA-256") == true, "\(after.deliveries[1])")
+        #expect(!FileManager.default.fileExists(atPath: ws.sub("b/data/\(record.id).zip")))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("b/data")))?.isEmpty ?? true)
+        }
+    }
+}
+
+@Suite(.enabled(if: S3TestServer.isEnabled, "needs the SeaweedFS server that `make test` starts"))
+struct S3TargetTests {
+    @Test func backupListRestoreVerifyDeleteWithMultipart() async throws {
+        let ws = TemporaryFolder()
+        let big = randomBytes(12 << 20)  // incompressible: stored, so the archive spans three 5 MiB parts
+        ws.write("source/checkpoint.pt", big)
+        ws.write("source/config.yaml", Array("lr: 0.1\n".utf8))
+        let (bucket, s3) = try await S3TestServer.bucket()
+        var config = ws.config()
+        config.targets = [S3TestServer.target("remote", bucket: bucket)]
+        config.sets[0].targets = ["remote"]
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: S3TestServer.keys, hostName: "gpu-01"))
+        _ = await engine.prepare()
+        try await withRunning(engine) {
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+        #expect(record.status == .complete, "\(record.error ?? "") \(record.deliveries)")
+        #expect(record.bytesStored > 10 << 20)
+        let key = "gpu-01/pacad/data/\(record.id).zip"
+        #expect(record.path == "s3://\(bucket)/\(key)")
+        #expect(try await s3.list(prefix: "gpu-01/").map(\.key) == [key, key + ".sha256"])
+        #expect(try await s3.size(of: key) == record.bytesStored)
+        #expect(try await s3.pendingUploads(prefix: "gpu-01/").isEmpty)
+        let sidecar = String(decoding: try await s3.get(key + ".sha256"), as: UTF8.self)
+        #expect(sidecar == "\(record.sha256!)  \(record.id).zip\n")
+        // No local copy was kept anywhere.
+        #expect(!FileManager.default.fileExists(atPath: ws.sub("backups/data/\(record.id).zip")))
+
+        let restored = try await engine.restore(record.id, to: ws.sub("restored"), includes: [], overwrite: false)
+        #expect(restored.files == 2)
+        #expect(FileManager.default.contents(atPath: ws.sub("restored/source/checkpoint.pt")) == Data(big))
+        let verified = try await engine.verify(record.id)
+        #expect(verified.isValid && verified.sidecar == "ok", "\(verified.problems)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("state/scratch")))?.isEmpty ?? true)
+
+        _ = try await engine.delete(record.id)
+        #expect(try await s3.list(prefix: "gpu-01/").isEmpty)
+        #expect(await catalog.record(record.id) == nil)
+        }
+    }
+
+    @Test func emergencyGoesToEveryTargetAndABrokenOneFailsAlone() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/a.txt", noise(50_000))
+        let (bucket, _) = try await S3TestServer.bucket()
+        var config = ws.config()
+        config.targets.append(S3TestServer.target("remote", bucket: bucket))
+        let secret = "wrong-secret-\(UUID().uuidString)"
+        let keys = ["AWS_ACCESS_KEY_ID": S3TestServer.keys["AWS_ACCESS_KEY_ID"]!, "AWS_SECRET_ACCESS_KEY": secret]
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: keys, hostName: "h"))
+        _ = await engine.prepare()
+        try await withRunning(engine) {
+        // The set names only "local"; an emergency backup goes everywhere.
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: "data", trigger: .emergency, reason: "disk failing"))
+        #expect(record.status == .complete)
+        #expect(record.deliveries.map(\.target) == ["local", "remote"])
+        #expect(record.deliveries.map(\.status) == [.ok, .failed])
+        let error = try #require(record.deliveries[1].error)
+        #expect(error.contains("credentials") && error.contains("403"), "\(error)")
+        #expect(!error.contains(secret))
+        let states = await engine.targetStatus()
+        #expect(states[1].problem?.contains("credentials") == true, "\(states)")
+        #expect(states[1].problem?.contains(secret) == false)
+        }
+    }
+
+    @Test func anUploadCutShortIsAbortedAtTheNextStart() async throws {
+        let ws = TemporaryFolder()
+        let (bucket, s3) = try await S3TestServer.bucket()
+        var config = ws.config()
+        config.targets = [S3TestServer.target("remote", bucket: bucket)]
+        config.sets[0].targets = ["remote"]
+        let factory = TargetFactory(environment: S3TestServer.keys, hostName: "h")
+        let target = try factory.make(config.targets[0]).get()
+        // What a killed daemon leaves: a multipart upload with a part and no completion.
+        let upload = try await target.beginUpload("data/20261127T020000Z-data-0001.zip")
+        let part = randomBytes(6 << 20)
+        let written = await SystemThread.run { () -> String? in
+            do { try part.withUnsafeBytes { try upload.write($0) } } catch { return "\(error)" }
+            return nil
+        }
+        #expect(written == nil)
+        // The first part goes up in the background: wait until the server lists the upload.
+        var pending: [S3PendingUpload] = []
+        await eventually("the unfinished upload to be listed") {
+            pending = (try? await s3.pendingUploads(prefix: "h/")) ?? []
+            return pending.count == 1
+        }
+        // A sweep never aborts an upload this process is making (backups go on during it)...
+        #expect(try await target.sweep().isEmpty)
+        #expect(try await s3.pendingUploads(prefix: "h/").count == 1)
+        // ...but one left by another process (here: this one forgetting it, as a kill would) goes.
+        for upload in pending { _ = S3Target.ownUploads.withLock { $0.remove(upload.uploadID) } }
+
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: factory)
+        try await withRunning(engine) {
+        let notes = await engine.prepare()
+        #expect(notes.count == 1 && notes[0].contains("unfinished upload"), "\(notes)")
+        let pendingAfter = try await s3.pendingUploads(prefix: "h/")
+        let listed = try await s3.list(prefix: "h/")
+        #expect(pendingAfter.isEmpty && listed.isEmpty)
+        }
+    }
+}
+
+/// A target on a file system that fills up: a 1 MiB tmpfs (mounting needs root, which `make test`
+/// and CI run as; elsewhere the test is skipped, saying why).
+@Suite(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+struct FullTargetTests {
+    func mount(_ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/mount")
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test func aFullDiskFailsItsDeliveryAloneAndLeavesNothingBehind() async throws {
+        let ws = TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: ws.sub("small"), withIntermediateDirectories: true)
+        try #require(mount(["-t", "tmpfs", "-o", "size=1m", "tmpfs", ws.sub("small")]) == 0, "cannot mount a tmpfs")
+        defer {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/umount")
+            process.arguments = [ws.sub("small")]
+            try? process.run()
+            process.waitUntilExit()
+        }
+        ws.write("source/checkpoint.pt", randomBytes(3 << 20))
+        var config = ws.config()
+        config.targets = [
+            DaemonConfig.Target(name: "small", kind: .directory(path: ws.sub("small"))),
+            DaemonConfig.Target(name: "big", kind: .directory(path: ws.sub("big"))),
+        ]
+        config.sets[0].targets = ["small", "big"]
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+        _ = await engine.prepare()
+        try await withRunning(engine) {
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+        #expect(record.status == .complete)
+        #expect(record.deliveries.map(\.status) == [.failed, .ok])
+        #expect(record.deliveries[0].error?.contains("No space left on device") == true, "\(record.deliveries[0])")
+        let left = FileManager.default.enumerator(atPath: ws.sub("small"))?.allObjects as? [String] ?? []
+        #expect(left.allSatisfy { !$0.hasSuffix(".zip") && !$0.hasSuffix(".partial") }, "\(left)")
+        let states = await engine.targetStatus()
+        #expect(states[0].freeBytes.map { $0 <= 1 << 20 } == true)
+        _ = try await engine.restore(record.id, to: ws.sub("r"), includes: [], overwrite: false)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+public import PacaConfig
+
+extension TemporaryFolder {
+    /// A config with one set `data` over `<folder>/source` and one directory target `local` under
+    /// `<folder>/backups`, state in `<folder>/state`.
+    public func config(level: Int = 2, threads: Int? = nil) -> DaemonConfig {
+        DaemonConfig(
+            stateDirectory: sub("state"), socketPath: sub("state/pacad.sock"), compressionLevel: level, compressionThreads: threads,
+            targets: [DaemonConfig.Target(name: "local", kind: .directory(path: sub("backups")))],
+            sets: [DaemonConfig.BackupSet(name: "data", paths: [sub("source")], targets: ["local"])])
+    }
+
+    /// A source that takes seconds to back up at level 9 on one thread: one noisy MiB hard-linked
+    /// `blocks` times (the archive stores links as copies). Tests that must stop a backup before it
+    /// ends use thousands of blocks: in a loaded test run, synchronous tests of other suites can hold
+    /// every thread of the cooperative pool for over a minute (seen in CI: 80 s), starving the
+    /// test's own task while the backup's threads keep going. A prompt cancel costs nothing extra.
+    public func writeSlowSource(blocks: Int = 64, folder: String = "source") {
+        write("\(folder)/block-0", noise(1 << 20))
+        for index in 1..<blocks { link(sub("\(folder)/block-0"), sub("\(folder)/block-\(index)")) }
+    }
+
+    /// Files under `folder` whose name ends in `.partial`.
+    public func partialFiles(in folder: String = "backups") -> [String] {
+        (FileManager.default.enumerator(atPath: sub(folder))?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".partial") }
+    }
+}
