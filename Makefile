@@ -2,12 +2,12 @@
 SWIFT       ?= swift
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_DEPS  := zlib1g-dev libsystemd-dev libsqlite3-dev pkg-config
-TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 python3-venv systemd util-linux tzdata
+TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 python3-venv python3-jsonschema systemd util-linux tzdata
 BENCH_TOOLS := zip unzip restic borgbackup python3 python3-venv time
 BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
 
-.PHONY: all build release deps test-deps bench-deps test bench run demo lint format clean
+.PHONY: all build release deps test-deps bench-deps test bench run demo lint format openrpc clean
 
 all: build
 
@@ -73,6 +73,10 @@ bench: bench-deps release
 	$(CURDIR)/.build/release/pacabench --work $(BENCH_DIR) --corpus-script $(CURDIR)/../shared/bench/make-corpus.sh \
 		--pacactl $(CURDIR)/.build/release/pacactl --pacad $(CURDIR)/.build/release/pacad --scale $${BENCH_SCALE:-1.0} --runs $${BENCH_RUNS:-3} \
 		--seaweedfs-script $(CURDIR)/packaging/testing/seaweedfs.sh
+
+# docs/protocol.openrpc.json, generated from the protocol's declarations (a test fails when it is stale).
+openrpc: build
+	$(CURDIR)/.build/debug/pacad --print-openrpc > docs/protocol.openrpc.json
 
 lint:
 	$(SWIFT) format lint --strict --recursive --configuration .ci/swift-format.json Sources Tests Package.swift

@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "pacad", targets: ["pacad"]),
         .executable(name: "pacabench", targets: ["pacabench"]),
         .library(name: "PacaArchive", targets: ["PacaArchive"]),
+        .library(name: "PacaClient", targets: ["PacaClient"]),
+        .library(name: "PacaProtocol", targets: ["PacaProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -150,6 +152,7 @@ let package = Package(
                 "PacaConfig",
                 "PacaDaemon",
                 "PacaEngine",
+                "PacaProtocol",
                 "PacaSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,13 +164,20 @@ let package = Package(
             dependencies: ["PacaCore"],
             swiftSettings: strict
         ),
+        .target(
+            name: "PacaClient",
+            dependencies: ["PacaCore", "PacaProtocol", "PacaSystem"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "pacactl",
             dependencies: [
                 "PacaArchive",
+                "PacaClient",
                 "PacaConfig",
                 "PacaCore",
                 "PacaProtocol",
+                "PacaSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -179,23 +189,26 @@ let package = Package(
         ),
         .testTarget(
             name: "PacaConfigTests",
-            dependencies: ["PacaConfig", "PacaCore"],
+            dependencies: ["PacaConfig", "PacaCore", "PacaTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PacaDaemonTests",
-            dependencies: ["PacaDaemon", "PacaProtocol", "PacaS3", "PacaSystem", "pacad", "pacactl"],
+            dependencies: [
+                "PacaClient", "PacaCore", "PacaDaemon", "PacaProtocol", "PacaS3", "PacaSystem", "PacaTestSupport", "pacad", "pacactl",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PacaDataTests",
-            dependencies: ["PacaData", "PacaCore"],
+            dependencies: ["PacaData", "PacaCore", "PacaTestSupport"],
             swiftSettings: strict
         ),
         .target(
             name: "PacaTestSupport",
             dependencies: [
-                "PacaConfig", "PacaCore", "PacaEngine", "PacaS3", "PacaSystem", .product(name: "Logging", package: "swift-log"),
+                "PacaClient", "PacaConfig", "PacaCore", "PacaDaemon", "PacaEngine", "PacaProtocol", "PacaS3", "PacaSystem",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/PacaTestSupport",
             swiftSettings: strict
@@ -235,27 +248,27 @@ let package = Package(
         ),
         .testTarget(
             name: "PacaS3Tests",
-            dependencies: ["PacaS3", "PacaCore"],
+            dependencies: ["PacaS3", "PacaCore", "PacaTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PacaProtocolTests",
-            dependencies: ["PacaProtocol"],
+            dependencies: ["PacaCore", "PacaProtocol", "PacaTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PacaCoreTests",
-            dependencies: ["PacaCore"],
+            dependencies: ["PacaCore", "PacaTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "pacactlTests",
-            dependencies: ["pacactl"],
+            dependencies: ["PacaTestSupport", "pacactl"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "PacaArchiveTests",
-            dependencies: ["PacaArchive", "PacaCore", "CZlib"],
+            dependencies: ["CZlib", "PacaArchive", "PacaCore", "PacaSystem", "PacaTestSupport"],
             swiftSettings: strict
         ),
     ],

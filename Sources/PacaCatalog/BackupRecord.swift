@@ -82,7 +82,8 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced, verified
+        case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced,
+            verified
         case ratio, pinned
         case startedAt = "started_at"
         case finishedAt = "finished_at"

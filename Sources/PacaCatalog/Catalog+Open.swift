@@ -1,5 +1,5 @@
-import PacaData
 import PacaCore
+import PacaData
 public import PacaSystem
 
 #if canImport(FoundationEssentials)
@@ -77,7 +77,9 @@ extension Catalog {
     /// The records of a `catalog.json` written by pacad 0.3, or nil when there is none.
     private static func legacyRecords(_ path: String) throws(CatalogError) -> [BackupRecord]? {
         let read: [UInt8]?
-        do { read = try DurableFile.read(path) } catch { throw CatalogError(.storage, "\(path) cannot be read: \(error)", underlying: error) }
+        do { read = try DurableFile.read(path) } catch {
+            throw CatalogError(.storage, "\(path) cannot be read: \(error)", underlying: error)
+        }
         guard let bytes = read else { return nil }
         let file: CatalogDocument
         do { file = try JSONDecoder().decode(CatalogDocument.self, from: Data(bytes)) } catch {

@@ -124,13 +124,13 @@ public actor Catalog {
         try await writes.run { () async throws(CatalogError) in
             do throws(DataError) {
                 guard let record = records[id] else {
-                    do throws(DataError) { _ = try await store.delete(id, ifVersion: nil) } catch where error.code == .notFound {}
+                    do throws(DataError) { _ = try await store.delete(id, ifVersion: nil) } catch  where error.code == .notFound {}
                     return
                 }
                 let data = try RecordCodec.encode(record)
                 do throws(DataError) {
                     _ = try await store.update(id, data: data, type: .json, ifVersion: nil)
-                } catch where error.code == .notFound {
+                } catch  where error.code == .notFound {
                     _ = try await store.put(data, type: .json, id: id)
                 }
             } catch {

@@ -62,7 +62,9 @@ extension NodeReader {
                 if let node = values["capacity"] { capacity = integer(node, at: "\(key).capacity", in: 1...10_000_000) ?? capacity }
                 var ttl: Int64 = 60
                 if let node = values["ttl"], let text = string(node, at: "\(key).ttl") {
-                    if let seconds = DurationText.seconds(text) { ttl = seconds } else {
+                    if let seconds = DurationText.seconds(text) {
+                        ttl = seconds
+                    } else {
                         report("\(key).ttl", node, "\"\(text)\" is not a duration like 30s, 5m or 1h")
                     }
                 }
@@ -72,10 +74,13 @@ extension NodeReader {
         for store in stores {
             guard case .cache(let of, _, _) = store.kind, let ofNode = cacheOf[store.name] else { continue }
             guard let backing = stores.first(where: { $0.name == of }) else {
-                report("stores.\(store.name).of", ofNode, "no store named \"\(of)\" (stores: \(stores.map(\.name).joined(separator: ", ")))")
+                report(
+                    "stores.\(store.name).of", ofNode, "no store named \"\(of)\" (stores: \(stores.map(\.name).joined(separator: ", ")))")
                 continue
             }
-            if case .cache = backing.kind { report("stores.\(store.name).of", ofNode, "a cache sits in front of a memory, file or sqlite store, not another cache") }
+            if case .cache = backing.kind {
+                report("stores.\(store.name).of", ofNode, "a cache sits in front of a memory, file or sqlite store, not another cache")
+            }
         }
         var paths: [String: String] = [:]
         for store in stores {

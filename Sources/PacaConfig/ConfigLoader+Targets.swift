@@ -40,7 +40,9 @@ extension NodeReader {
 
     private mutating func targetType(_ node: Node, at key: String) -> String? {
         guard let typeNode = node.mapping?["type"] else {
-            if node.mapping != nil { report("\(key).type", node, "missing; it is required (directory or s3)") } else {
+            if node.mapping != nil {
+                report("\(key).type", node, "missing; it is required (directory or s3)")
+            } else {
                 report(key, node, "expected a mapping of keys to values")
             }
             return nil
@@ -81,7 +83,9 @@ extension NodeReader {
             }
         }
         if let addressing = values["addressing"], let text = string(addressing, at: "\(key).addressing") {
-            if ["path", "virtual-host"].contains(text) { s3.addressing = text } else {
+            if ["path", "virtual-host"].contains(text) {
+                s3.addressing = text
+            } else {
                 report("\(key).addressing", addressing, "\"\(text)\" is not path or virtual-host")
                 isValid = false
             }
@@ -97,13 +101,19 @@ extension NodeReader {
             }
         }
         if let partSize = values["part_size"], let text = string(partSize, at: "\(key).part_size") {
-            if let bytes = SizeText.bytes(text), bytes >= 5 << 20, bytes <= 5 << 30 { s3.partSize = Int(bytes) } else {
+            if let bytes = SizeText.bytes(text), bytes >= 5 << 20, bytes <= 5 << 30 {
+                s3.partSize = Int(bytes)
+            } else {
                 report("\(key).part_size", partSize, "\"\(text)\" is not a part size from 5MiB to 5GiB, like 16MiB")
                 isValid = false
             }
         }
         if let concurrency = values["upload_concurrency"] {
-            if let count = integer(concurrency, at: "\(key).upload_concurrency", in: 1...16) { s3.concurrency = count } else { isValid = false }
+            if let count = integer(concurrency, at: "\(key).upload_concurrency", in: 1...16) {
+                s3.concurrency = count
+            } else {
+                isValid = false
+            }
         }
         return isValid ? s3 : nil
     }
@@ -122,7 +132,9 @@ extension NodeReader {
                     isValid = false
                     continue
                 }
-                if let seconds = DurationText.seconds(text) { policy.keepWithin = seconds } else {
+                if let seconds = DurationText.seconds(text) {
+                    policy.keepWithin = seconds
+                } else {
                     report("\(key).keep_within", value, "\"\(text)\" is not a duration like 30d, 12h or 2w")
                     isValid = false
                 }
@@ -155,7 +167,8 @@ extension NodeReader {
             }
         }
         if isValid && problems.count == reported && policy.keepsEverything {
-            report(key, node, "keeps everything: give at least one of \(counts.joined(separator: ", ")), keep_within (or leave retention out)")
+            report(
+                key, node, "keeps everything: give at least one of \(counts.joined(separator: ", ")), keep_within (or leave retention out)")
             return nil
         }
         return isValid ? policy : nil

@@ -165,7 +165,8 @@ struct NodeReader {
         for (name, value) in pairs {
             let key = "sets.\(name)"
             guard self.name(name, at: key, value),
-                let fields = mapping(value, at: key, allowed: ["paths", "exclude", "targets", "triggers", "watch", "debounce", "retention"])
+                let fields = mapping(
+                    value, at: key, allowed: ["paths", "exclude", "targets", "triggers", "watch", "debounce", "retention"])
             else {
                 continue
             }

@@ -63,10 +63,12 @@ extension BackupEngine {
             for targetName in targetNames {
                 guard let policy = config.retention(set: name, target: targetName) else { continue }
                 let holding = ofSet.filter { record in
-                    record.status == .complete && record.deliveries.contains { $0.target == targetName && ($0.status == .ok || $0.status == .failed) }
+                    record.status == .complete
+                        && record.deliveries.contains { $0.target == targetName && ($0.status == .ok || $0.status == .failed) }
                 }
                 let decisions = policy.apply(
-                    to: holding.map { RetentionPolicy.Item(id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned) }, zone: zone)
+                    to: holding.map { RetentionPolicy.Item(id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned) },
+                    zone: zone)
                 for decision in decisions {
                     var item = PruneItem(id: decision.id, set: name, target: targetName, reasons: decision.reasons.map(\.rawValue))
                     if decision.keep {
@@ -90,7 +92,11 @@ extension BackupEngine {
         }
         if !dryRun && (!report.removed.isEmpty || !report.failed.isEmpty) {
             logger.info(
-                "pruned", metadata: ["prune.removed": "\(report.removed.count)", "prune.kept": "\(report.kept.count)", "prune.failed": "\(report.failed.count)"])
+                "pruned",
+                metadata: [
+                    "prune.removed": "\(report.removed.count)", "prune.kept": "\(report.kept.count)",
+                    "prune.failed": "\(report.failed.count)",
+                ])
         }
         return report
     }
@@ -108,11 +114,12 @@ extension BackupEngine {
     func removeDelivery(_ id: String, from targetName: String) async throws(EngineError) {
         let marked: String?
         do {
-            marked = try await catalog.update(id) { record -> String? in
-                guard let index = record.deliveries.firstIndex(where: { $0.target == targetName }) else { return nil }
-                record.deliveries[index].status = .deleting
-                return record.set
-            } ?? nil
+            marked =
+                try await catalog.update(id) { record -> String? in
+                    guard let index = record.deliveries.firstIndex(where: { $0.target == targetName }) else { return nil }
+                    record.deliveries[index].status = .deleting
+                    return record.set
+                } ?? nil
         } catch {
             throw EngineError(error)
         }
@@ -182,18 +189,22 @@ extension BackupEngine {
                 guard !present.contains(key) else { continue }
                 let now = Int64(clock.now())
                 let marked = try? await catalog.update(record.id) { current -> Bool in
-                    guard let index = current.deliveries.firstIndex(where: { $0.target == target.name && $0.status == .ok }) else { return false }
+                    guard let index = current.deliveries.firstIndex(where: { $0.target == target.name && $0.status == .ok }) else {
+                        return false
+                    }
                     current.deliveries[index].status = .failed
                     current.deliveries[index].error = "the archive was missing from the target when pacad started"
                     current.deliveries[index].nextAttemptAt = now
                     return true
                 }
                 guard marked == true else { continue }
-                notes.append("backup \(record.id) is missing from target \"\(target.name)\"; it will be copied from another target if one has it")
+                notes.append(
+                    "backup \(record.id) is missing from target \"\(target.name)\"; it will be copied from another target if one has it")
             }
             for key in present.subtracting(known).sorted() {
                 notes.append(
-                    "target \"\(target.name)\" holds \(key), which the catalog does not know (pacactl catalog rebuild --target \(target.name) adds it)")
+                    "target \"\(target.name)\" holds \(key), which the catalog does not know (pacactl catalog rebuild --target \(target.name) adds it)"
+                )
             }
         }
         return notes

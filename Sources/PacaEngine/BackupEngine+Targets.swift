@@ -243,21 +243,23 @@ extension BackupEngine {
         let timing = self.timing
         let attempts: Int?
         do {
-            attempts = try await catalog.update(id) { current -> Int? in
-                guard let index = current.deliveries.firstIndex(where: { $0.target == name }) else { return nil }
-                current.deliveries[index].attempts += 1
-                if let failed {
-                    current.deliveries[index].status = .failed
-                    current.deliveries[index].error = failed
-                    current.deliveries[index].nextAttemptAt = Self.nextAttempt(after: current.deliveries[index].attempts, now: now, timing: timing)
-                } else {
-                    current.deliveries[index].status = .ok
-                    current.deliveries[index].error = nil
-                    current.deliveries[index].nextAttemptAt = nil
-                    current.deliveries[index].deliveredAt = now
-                }
-                return current.deliveries[index].attempts
-            } ?? nil
+            attempts =
+                try await catalog.update(id) { current -> Int? in
+                    guard let index = current.deliveries.firstIndex(where: { $0.target == name }) else { return nil }
+                    current.deliveries[index].attempts += 1
+                    if let failed {
+                        current.deliveries[index].status = .failed
+                        current.deliveries[index].error = failed
+                        current.deliveries[index].nextAttemptAt = Self.nextAttempt(
+                            after: current.deliveries[index].attempts, now: now, timing: timing)
+                    } else {
+                        current.deliveries[index].status = .ok
+                        current.deliveries[index].error = nil
+                        current.deliveries[index].nextAttemptAt = nil
+                        current.deliveries[index].deliveredAt = now
+                    }
+                    return current.deliveries[index].attempts
+                } ?? nil
         } catch {
             logger.error("cannot record a delivery", metadata: ["backup.id": "\(id)", "error": "\(error)"])
             return

@@ -54,7 +54,10 @@ extension BackupEngine {
         }
         let outcome: Result<(StreamedArchive, [Int]), EngineError>
         if uploads.isEmpty {
-            outcome = .failure(EngineError(.storage, "no target could take the archive: " + failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; ")))
+            outcome = .failure(
+                EngineError(
+                    .storage,
+                    "no target could take the archive: " + failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; ")))
         } else {
             let (written, streamFailures) = await stream(set: set, id: id, started: started, uploads: uploads, progress: job.progress)
             outcome = written
@@ -102,10 +105,13 @@ extension BackupEngine {
         let ended = record
         do {
             // Only what the backup decided: a pin set meanwhile (backup.pin) stays.
-            if let updated = try await catalog.update(id, { current in
-                current.adoptOutcome(of: ended)
-                return current
-            }) {
+            if let updated = try await catalog.update(
+                id,
+                { current in
+                    current.adoptOutcome(of: ended)
+                    return current
+                })
+            {
                 record = updated
             }
         } catch {

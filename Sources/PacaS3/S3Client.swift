@@ -54,7 +54,9 @@ public struct S3Endpoint: Sendable, Equatable {
         guard !host.isEmpty else { return .failure(EndpointProblem("endpoint \"\(endpoint)\" has no host")) }
         guard Self.isValidBucket(bucket) else {
             return .failure(
-                EndpointProblem("bucket \"\(bucket)\" is not a valid bucket name (3-63 of a-z, 0-9, '.', '-', starting and ending with a letter or digit)"))
+                EndpointProblem(
+                    "bucket \"\(bucket)\" is not a valid bucket name (3-63 of a-z, 0-9, '.', '-', starting and ending with a letter or digit)"
+                ))
         }
         guard !region.isEmpty, region.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
             return .failure(EndpointProblem("region \"\(region)\" is not a region name"))
@@ -231,14 +233,14 @@ public struct S3Client: Sendable {
         do {
             let response = try await send("HEAD", key: key)
             return response.headers.first(name: "content-length").flatMap { UInt64($0) }
-        } catch where error.isNotFound {
+        } catch  where error.isNotFound {
             return nil
         }
     }
 
     /// Deletes `key`; a missing object is not an error (S3 answers 204 either way).
     public func delete(_ key: String) async throws(S3Error) {
-        do { _ = try await send("DELETE", key: key) } catch where error.isNotFound {}
+        do { _ = try await send("DELETE", key: key) } catch  where error.isNotFound {}
     }
 
     /// Every object whose key starts with `prefix`, in key order (follows continuation tokens).
@@ -266,7 +268,9 @@ public struct S3Client: Sendable {
 
     /// Creates the bucket (tests and first-time setup); an existing bucket of ours is fine.
     public func createBucket() async throws(S3Error) {
-        do { _ = try await send("PUT", key: nil) } catch where error.code == "BucketAlreadyOwnedByYou" || error.code == "BucketAlreadyExists" {}
+        do { _ = try await send("PUT", key: nil) } catch
+            where error.code == "BucketAlreadyOwnedByYou" || error.code == "BucketAlreadyExists"
+        {}
     }
 
     // MARK: Multipart uploads
@@ -311,7 +315,7 @@ public struct S3Client: Sendable {
 
     /// Aborts an upload so its parts are freed; an upload already gone is not an error.
     public func abortMultipart(_ key: String, uploadID: String) async throws(S3Error) {
-        do { _ = try await send("DELETE", key: key, query: [("uploadId", uploadID)]) } catch where error.isNotFound {}
+        do { _ = try await send("DELETE", key: key, query: [("uploadId", uploadID)]) } catch  where error.isNotFound {}
     }
 
     /// Multipart uploads under `prefix` that were started and never completed or aborted.

@@ -135,10 +135,14 @@ struct XMLElement: Sendable, Equatable {
             case "apos": return [UInt8(ascii: "'")]
             default:
                 var code: UInt32?
-                if name.hasPrefix("#x") { code = UInt32(name.dropFirst(2), radix: 16) } else if name.hasPrefix("#") {
+                if name.hasPrefix("#x") {
+                    code = UInt32(name.dropFirst(2), radix: 16)
+                } else if name.hasPrefix("#") {
                     code = UInt32(name.dropFirst())
                 }
-                guard let code, let scalar = Unicode.Scalar(code) else { throw ParseError(offset: start, reason: "unknown entity &\(name);") }
+                guard let code, let scalar = Unicode.Scalar(code) else {
+                    throw ParseError(offset: start, reason: "unknown entity &\(name);")
+                }
                 return Array(String(Character(scalar)).utf8)
             }
         }

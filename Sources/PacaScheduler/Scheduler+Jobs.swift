@@ -1,6 +1,6 @@
 public import PacaConfig
-public import PacaEngine
 import PacaCore
+public import PacaEngine
 
 extension Scheduler {
     /// Every job, by name.
@@ -12,8 +12,7 @@ extension Scheduler {
                 name: name, set: job.set, schedule: job.schedule.description,
                 jitter: job.jitter > 0 ? DurationText.format(job.jitter) : nil,
                 catchUp: job.catchUp, paused: job.isPaused, running: job.isRunning,
-                nextDue: job.isPaused ? nil : job.nextDue.map { CivilTime(unixSeconds: $0).rfc3339 },
-                lastRun: job.lastRun.map { CivilTime(unixSeconds: $0).rfc3339 }, lastBackup: entry.lastBackup, origin: entry.origin)
+                nextDue: job.isPaused ? nil : job.nextDue, lastRun: job.lastRun, lastBackup: entry.lastBackup, origin: entry.origin)
         }
     }
 

@@ -13,42 +13,21 @@ public import PacaSystem
 /// a child task of ``run()``.
 public actor Scheduler {
     /// A job as `job.list` shows it.
-    public struct JobView: Sendable, Equatable, Encodable {
+    public struct JobView: Sendable, Equatable {
         public var name: String
         public var set: String
+        /// The cron expression, or `every 6h`.
         public var schedule: String
+        /// The largest random delay, like `5m`; nil when none.
         public var jitter: String?
         public var catchUp: Bool
         public var paused: Bool
         public var running: Bool
-        public var nextDue: String?
-        public var lastRun: String?
+        /// Unix seconds; nil when paused or never.
+        public var nextDue: Int64?
+        public var lastRun: Int64?
         public var lastBackup: String?
         public var origin: JobOrigin
-
-        enum CodingKeys: String, CodingKey {
-            case name, set, schedule, jitter, paused, running, origin
-            case catchUp = "catch_up"
-            case nextDue = "next_due"
-            case lastRun = "last_run"
-            case lastBackup = "last_backup"
-        }
-
-        /// Every key, `null` when unset, so clients see one shape.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(name, forKey: .name)
-            try container.encode(set, forKey: .set)
-            try container.encode(schedule, forKey: .schedule)
-            try container.encode(jitter, forKey: .jitter)
-            try container.encode(catchUp, forKey: .catchUp)
-            try container.encode(paused, forKey: .paused)
-            try container.encode(running, forKey: .running)
-            try container.encode(nextDue, forKey: .nextDue)
-            try container.encode(lastRun, forKey: .lastRun)
-            try container.encode(lastBackup, forKey: .lastBackup)
-            try container.encode(origin, forKey: .origin)
-        }
     }
 
     static let eventLimit = 1000
@@ -130,7 +109,7 @@ public actor Scheduler {
             group.addTask { await self.followStartedBackups() }
             while !Task.isCancelled {
                 await tick()
-                await alarm.sleep(for: nextWake(), on: clock)
+                await alarm.sleep(until: nextWake(), on: clock)
             }
             // Stopping: backups still running end without the scheduler (the engine stops them).
             follow.finish()
@@ -232,13 +211,12 @@ public actor Scheduler {
         return nil
     }
 
-    /// How long to sleep: until the earliest due job, at most a minute, at least a millisecond.
+    /// When to wake, as the clock's uptime: when the earliest job is due, at most a minute from now.
     private func nextWake() -> Duration {
-        let now = clock.now()
+        let now = clock.reading()
         let earliest = entries.values.compactMap { $0.job.isPaused ? nil : $0.job.nextDue }.min()
-        guard let earliest else { return .seconds(60) }
-        let seconds = min(60, max(0.001, Double(earliest) - now))
-        return .milliseconds(Int64(seconds * 1000))
+        guard let earliest else { return now.uptime + .seconds(60) }
+        return now.uptime + .seconds(rounding: min(60, max(0, Double(earliest) - now.wall)))
     }
 
     /// Cuts the current sleep short (a job was added, resumed or reconfigured).

@@ -15,8 +15,13 @@ public final class Alarm: Sendable {
 
     /// Sleeps for `duration` on `clock`, or until ``wake()`` or cancellation, whichever is first.
     public func sleep(for duration: Duration, on clock: ServiceClock) async {
+        await sleep(until: clock.uptime + duration, on: clock)
+    }
+
+    /// Sleeps until `clock`'s uptime reaches `deadline`, or until ``wake()`` or cancellation.
+    public func sleep(until deadline: Duration, on clock: ServiceClock) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(for: duration) }
+            group.addTask { try? await clock.sleep(until: deadline) }
             group.addTask { await self.waitForWake() }
             await group.next()
             group.cancelAll()

@@ -10,7 +10,7 @@ public enum DurableFile {
     /// The contents of `path`, or nil when it does not exist. More than `limit` bytes is an error.
     public static func read(_ path: some SystemPathConvertible, limit: Int = 64 << 20) throws(SystemError) -> [UInt8]? {
         let fd: Int32
-        do { fd = try Syscall.open(path, .readOnly) } catch where error.isNotFound { return nil }
+        do { fd = try Syscall.open(path, .readOnly) } catch  where error.isNotFound { return nil }
         defer { Syscall.close(fd) }
         return try Syscall.readAll(fd, path: path, limit: limit)
     }
@@ -41,7 +41,7 @@ public enum DurableFile {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
-            do { try Syscall.mkdir(current, permissions: permissions) } catch where error.isAlreadyExisting {}
+            do { try Syscall.mkdir(current, permissions: permissions) } catch  where error.isAlreadyExisting {}
         }
         guard try Syscall.stat(path).kind == .directory else { throw SystemError("mkdir", path: path, errno: EEXIST) }
     }
@@ -49,7 +49,7 @@ public enum DurableFile {
     /// Removes `path`; true when it existed.
     @discardableResult
     public static func remove(_ path: some SystemPathConvertible) throws(SystemError) -> Bool {
-        do { try Syscall.unlink(path) } catch where error.isNotFound { return false }
+        do { try Syscall.unlink(path) } catch  where error.isNotFound { return false }
         return true
     }
 

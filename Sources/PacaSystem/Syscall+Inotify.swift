@@ -71,7 +71,9 @@ public final class Inotify: Sendable {
     public func read() throws(SystemError) -> [InotifyEvent]? {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            var descriptors = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeup, events: Int16(POLLIN), revents: 0)]
+            var descriptors = [
+                pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeup, events: Int16(POLLIN), revents: 0),
+            ]
             _ = try Syscall.retrying("poll") { poll(&descriptors, 2, -1) }
             if descriptors[1].revents != 0 { return nil }
             let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }

@@ -11,7 +11,9 @@ import CPacaSystem
 public enum Syscall {
     /// Runs `body` until it does not fail with `EINTR`; a negative result becomes a ``SystemError``.
     @inline(__always)
-    static func retrying<T: BinaryInteger>(_ operation: String, _ path: (some SystemPathConvertible)?, _ body: () -> T) throws(SystemError) -> T {
+    static func retrying<T: BinaryInteger>(_ operation: String, _ path: (some SystemPathConvertible)?, _ body: () -> T) throws(SystemError)
+        -> T
+    {
         while true {
             let result = body()
             if result >= 0 { return result }
@@ -56,7 +58,9 @@ public enum Syscall {
     }
 
     /// Reads up to `buffer.count` bytes; returns 0 at end of file.
-    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, path: some SystemPathConvertible) throws(SystemError) -> Int {
+    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, path: some SystemPathConvertible) throws(SystemError)
+        -> Int
+    {
         try retrying("read", path) { Glibc.read(fd, buffer.baseAddress, buffer.count) }
     }
 

@@ -71,8 +71,7 @@ public final class ThreadGroup {
 ///
 /// Used for verify and extract, where each index is one archive entry: blocking reads, zlib and
 /// writes, so the threads are real threads, not tasks on Swift's cooperative pool.
-public func parallelLoop<Context>(count: Int, threads: Int, context: @escaping () -> Context, _ body: @escaping (Context, Int) -> Void)
-{
+public func parallelLoop<Context>(count: Int, threads: Int, context: @escaping () -> Context, _ body: @escaping (Context, Int) -> Void) {
     let lock = ConditionLock()
     var next = 0
     let take = {

@@ -26,7 +26,9 @@ public enum SystemTime {
         var time = time_t(seconds)
         var parts = tm()
         localtime_r(&time, &parts)
-        return (Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        return (
+            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec)
+        )
     }
 
     /// The Unix time of calendar fields read as this process's local time (`mktime`, which

@@ -24,7 +24,8 @@ public final class FanOutSink: ArchiveSink {
             }
         }
         guard !uploads.isEmpty else {
-            throw ArchiveError(.io, "no target could take the archive: " + failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; "))
+            throw ArchiveError(
+                .io, "no target could take the archive: " + failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; "))
         }
     }
 

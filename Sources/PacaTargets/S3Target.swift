@@ -80,7 +80,8 @@ public struct S3Target: ArchiveTarget {
             } catch let error as S3Error {
                 outcome = .failure(failure(error))
             } catch {
-                outcome = .failure(TargetError(.storage, "target \"\(name)\": cannot write the local copy's sidecar: \(error)", underlying: error))
+                outcome = .failure(
+                    TargetError(.storage, "target \"\(name)\": cannot write the local copy's sidecar: \(error)", underlying: error))
             }
         }
         switch outcome {

@@ -42,7 +42,9 @@ public struct TargetFactory: Sendable {
             return .success(DirectoryTarget(name: target.name, root: path))
         case .s3(let s3):
             let addressing: S3Endpoint.Addressing
-            if let named = s3.addressing { addressing = named == "virtual-host" ? .virtualHost : .path } else {
+            if let named = s3.addressing {
+                addressing = named == "virtual-host" ? .virtualHost : .path
+            } else {
                 addressing = s3.endpoint.contains("amazonaws.com") ? .virtualHost : .path
             }
             let endpoint: S3Endpoint
@@ -53,7 +55,8 @@ public struct TargetFactory: Sendable {
             let keys: S3Credentials
             switch credentials(s3) {
             case .success(let found): keys = found
-            case .failure(let error): return .failure(TargetError(.validation, "target \"\(target.name)\": \(error.message)", underlying: error.underlying))
+            case .failure(let error):
+                return .failure(TargetError(.validation, "target \"\(target.name)\": \(error.message)", underlying: error.underlying))
             }
             let client = S3Client(endpoint: endpoint, credentials: keys, clock: { Int64(SystemTime.realtime()) }, retryClock: clock)
             let prefix = s3.prefix.replacingOccurrences(of: "{host}", with: hostKey)
@@ -69,7 +72,8 @@ public struct TargetFactory: Sendable {
                 return .failure(
                     TargetError(
                         .validation,
-                        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in pacad's environment, or name a credentials_file"))
+                        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in pacad's environment, or name a credentials_file"
+                    ))
             }
             return .success(S3Credentials(accessKey: access, secretKey: secret))
         }

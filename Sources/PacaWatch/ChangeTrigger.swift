@@ -13,28 +13,14 @@ public import PacaSystem
 /// measured on the injected clock (its uptime, which does not jump), so tests advance it.
 public actor ChangeTrigger {
     /// What `daemon.status` shows for one watching set.
-    public struct SetView: Sendable, Equatable, Encodable {
+    public struct SetView: Sendable, Equatable {
         public var set: String
         public var watch: [String]
+        /// The quiet period, seconds.
         public var debounce: Int64
         /// Seconds until the pending backup starts, when changes are waiting for their quiet period.
         public var dueIn: Double?
         public var lastChange: String?
-
-        enum CodingKeys: String, CodingKey {
-            case set, watch, debounce
-            case dueIn = "due_in"
-            case lastChange = "last_change"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(set, forKey: .set)
-            try container.encode(watch, forKey: .watch)
-            try container.encode(debounce, forKey: .debounce)
-            try container.encode(dueIn, forKey: .dueIn)
-            try container.encode(lastChange, forKey: .lastChange)
-        }
     }
 
     struct Watched {
@@ -65,10 +51,7 @@ public actor ChangeTrigger {
     }
 
     /// Seconds on the clock that does not jump.
-    func monotonic() -> Double {
-        let elapsed = clock.uptime
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
+    func monotonic() -> Double { clock.uptime.inSeconds }
 
     /// Watches what `config` asks for (at start and on reload). Sets that keep watching keep
     /// their pending changes; the watches are rebuilt every time, so a watched path whose folder
@@ -130,14 +113,13 @@ public actor ChangeTrigger {
     /// backs up the sets that are due, until cancelled.
     private func fireWhenQuiet() async {
         while !Task.isCancelled {
-            let now = monotonic()
             let due = watched.values.compactMap(\.debouncer.dueAt).min()
-            if let due, due <= now {
+            if let due, due <= monotonic() {
                 await fireDue()
                 continue
             }
-            let wait = due.map { Duration.nanoseconds(Int64((($0 - now) * 1e9).rounded(.up))) } ?? .seconds(3600)
-            await alarm.sleep(for: wait, on: clock)
+            let deadline = due.map { Duration.seconds(rounding: $0) } ?? clock.uptime + .seconds(3600)
+            await alarm.sleep(until: deadline, on: clock)
         }
     }
 
@@ -182,14 +164,16 @@ public actor ChangeTrigger {
         let now = monotonic()
         for name in watched.keys.sorted() {
             guard let burst = watched[name]?.debouncer.fire(at: now) else { continue }
-            let reason = burst.changes == 1 ? "\(burst.firstPath) changed" : "\(burst.firstPath) and others changed (\(burst.changes) changes)"
+            let reason =
+                burst.changes == 1 ? "\(burst.firstPath) changed" : "\(burst.firstPath) and others changed (\(burst.changes) changes)"
             do throws(EngineError) {
                 let ticket = try await engine.requestBackup(set: name, trigger: .configChange, reason: reason)
                 logger.info(
                     "watched files changed; backing up",
                     metadata: ["backup.set": "\(name)", "watch.changes": "\(burst.changes)", "backup.queued": "\(ticket.isQueued)"])
             } catch {
-                logger.warning("watched files changed but no backup could start", metadata: ["backup.set": "\(name)", "error": "\(error.message)"])
+                logger.warning(
+                    "watched files changed but no backup could start", metadata: ["backup.set": "\(name)", "error": "\(error.message)"])
             }
         }
     }

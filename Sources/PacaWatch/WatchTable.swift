@@ -69,7 +69,9 @@ struct WatchTable: @unchecked Sendable {
             guard !isIgnored(folder), watch(folder, whole: true, name: nil) else { continue }
             guard let entries = try? Syscall.entries(of: folder) else { continue }
             for entry in entries {
-                let child = folder == "/" ? "/" + String(decoding: entry.name, as: UTF8.self) : folder + "/" + String(decoding: entry.name, as: UTF8.self)
+                let child =
+                    folder == "/"
+                    ? "/" + String(decoding: entry.name, as: UTF8.self) : folder + "/" + String(decoding: entry.name, as: UTF8.self)
                 if entry.kind == .directory || (entry.kind == nil && Self.isDirectory(child, following: false)) {
                     pending.append(child)
                 }

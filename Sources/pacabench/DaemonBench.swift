@@ -134,7 +134,7 @@ struct DaemonBench {
         var decoder = FrameDecoder()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         for id in 0..<calls {
-            let frame = Frame.encode(RPCRequest(id: .number(Int64(id)), method: "daemon.status").encoded)
+            let frame = Frame.encode(Methods.daemonStatus.request(NoParams(), id: .number(Int64(id))).encoded)
             let began = Runner.now()
             _ = frame.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
             while (try? decoder.next()) == nil {

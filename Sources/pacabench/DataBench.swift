@@ -141,7 +141,9 @@ enum DataBench {
     }
 
     static func printTable(_ results: [Result]) {
-        print("\n| record store (100,000 records, 64 writers) | inserts/s | peak RSS MiB | indexed equality ms (median, p90) | range + sort + limit 20 ms | unindexed like ms | targets met |")
+        print(
+            "\n| record store (100,000 records, 64 writers) | inserts/s | peak RSS MiB | indexed equality ms (median, p90) | range + sort + limit 20 ms | unindexed like ms | targets met |"
+        )
         print("|---|---|---|---|---|---|---|")
         for r in results {
             let eq = r.equality.median, range = r.range.median, like = r.like.median

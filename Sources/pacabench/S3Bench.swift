@@ -67,7 +67,8 @@ struct S3Bench {
         let repository = "s3:\(server.endpoint)/\(bucket)"
         let cache = work + "/s3/restic-cache-\(bucket)"
         Runner.setup("restic init -q --repo \(repository)", in: work, environment: environment)
-        let measured = Runner.measure("restic -q --repo \(repository) --cache-dir \(cache) backup corpus", in: work, environment: environment)
+        let measured = Runner.measure(
+            "restic -q --repo \(repository) --cache-dir \(cache) backup corpus", in: work, environment: environment)
         guard measured.status == 0 else { throw BenchError("restic backup to SeaweedFS exited \(measured.status)") }
         return measured.wall
     }

@@ -50,7 +50,8 @@ struct Options {
 
 // A child run of one record store (see DataBench): `pacabench data-store KIND DIR COUNT`.
 if CommandLine.arguments.count == 5, CommandLine.arguments[1] == "data-store" {
-    await DataBench.child(kind: CommandLine.arguments[2], directory: CommandLine.arguments[3], count: Int(CommandLine.arguments[4]) ?? 100_000)
+    await DataBench.child(
+        kind: CommandLine.arguments[2], directory: CommandLine.arguments[3], count: Int(CommandLine.arguments[4]) ?? 100_000)
     exit(0)
 }
 

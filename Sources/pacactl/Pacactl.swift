@@ -1,8 +1,6 @@
 import ArgumentParser
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaClient
+import PacaSystem
 
 /// `pacactl`: the command-line client of pacad. The `archive` commands work on archive files
 /// directly, with no daemon, for the day the machine that ran the daemon is gone.
@@ -15,7 +13,8 @@ struct Pacactl: AsyncParsableCommand {
             Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found.
             """,
         subcommands: [
-            StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, CatalogCommand.self, RestoreCommand.self, TriggerCommand.self, JobsCommand.self,
+            StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, CatalogCommand.self, RestoreCommand.self,
+            TriggerCommand.self, JobsCommand.self,
             EventsCommand.self, DataCommand.self,
             CronCommand.self, ArchiveCommand.self,
         ]
@@ -32,9 +31,8 @@ struct Pacactl: AsyncParsableCommand {
             }
         } catch {
             if exitCode(for: error) == .validationFailure {
-                var standardError = StandardError()
-                print(fullMessage(for: error), to: &standardError)
-                Glibc.exit(ExitStatus.usage.rawValue)
+                StandardStreams.writeError(fullMessage(for: error) + "\n")
+                exit(withError: ExitStatus.usage.exitCode)
             }
             exit(withError: error)
         }

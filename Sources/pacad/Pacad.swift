@@ -3,6 +3,7 @@ import Logging
 import PacaConfig
 import PacaDaemon
 import PacaEngine
+import PacaProtocol
 import PacaSystem
 
 /// `pacad`: the backup daemon. Runs in the foreground (systemd's `Type=notify`), on a config file
@@ -27,6 +28,9 @@ struct Pacad: AsyncParsableCommand {
         name: .customLong("check-config"),
         help: ArgumentHelp("Check a configuration file and exit: 0 when usable, 1 with every problem.", valueName: "file"))
     var checkConfig: String?
+
+    @Flag(name: .customLong("print-openrpc"), help: "Print the control protocol's OpenRPC document (docs/protocol.openrpc.json) and exit.")
+    var printOpenRPC = false
 
     @Option(name: .long, help: ArgumentHelp("The folder the embedded default backs up (only without --config).", valueName: "dir"))
     var source: String?
@@ -63,6 +67,10 @@ struct Pacad: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if printOpenRPC {
+            StandardStreams.write(1, OpenRPCDocument.text)
+            return
+        }
         if let checkConfig {
             do {
                 let loaded = try ConfigLoader.load(file: checkConfig)
@@ -81,7 +89,8 @@ struct Pacad: AsyncParsableCommand {
         options.stallTimeout = .milliseconds(Int64(stallTimeout * 1000))
         options.stopTimeout = .milliseconds(Int64(stopTimeout * 1000))
         options.timing = BackupEngine.Timing(
-            retryDelay: retryDelay, maximumRetryDelay: max(3600, retryDelay), checkInterval: .milliseconds(Int64(targetCheckInterval * 1000)))
+            retryDelay: retryDelay, maximumRetryDelay: max(3600, retryDelay),
+            checkInterval: .milliseconds(Int64(targetCheckInterval * 1000)))
         do {
             let daemon = try await Daemon(config: daemonConfig, configFile: config.map(absolute), logger: logger, options: options)
             try await daemon.run()

@@ -1,4 +1,5 @@
 import Foundation
+import PacaTestSupport
 import Testing
 
 @testable import PacaArchive
@@ -6,8 +7,8 @@ import Testing
 /// Archives must open in the tools people already have. These run the real tools; `make test`
 /// installs them (unzip, p7zip-full, libarchive-tools, python3).
 @Suite struct ConformanceTests {
-    static func representativeArchive(_ temp: TempDirectory, level: Int = 3) throws -> String {
-        var rng = SeededGenerator(seed: 42)
+    static func representativeArchive(_ temp: TemporaryFolder, level: Int = 3) throws -> String {
+        var rng = SeededRandom(seed: 42)
         try Tree.write(temp.sub("ws/configs/train.yaml"), "lr: 0.001\nbatch: 64\n", mode: 0o600, mtime: 1_700_000_000)
         try Tree.write(temp.sub("ws/datasets/train.jsonl"), rng.text(700_000))
         try Tree.write(temp.sub("ws/checkpoints/model.pt"), rng.bytes(400_000), mode: 0o444)
@@ -20,7 +21,7 @@ import Testing
     }
 
     @Test(arguments: [0, 3]) func infoZipUnzipTestsClean(level: Int) throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let archive = try Self.representativeArchive(temp, level: level)
         guard let unzip = Tool.require("unzip", package: "unzip") else { return }
         let result = try Tool.run(unzip, ["-t", archive])
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func infoZipRestoresModesTimesAndSymlinks() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let archive = try Self.representativeArchive(temp)
         guard let unzip = Tool.require("unzip", package: "unzip") else { return }
         let result = try Tool.run(unzip, ["-q", archive, "-d", temp.sub("unzipped")])
@@ -42,7 +43,7 @@ import Testing
     }
 
     @Test func sevenZipTestsClean() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let archive = try Self.representativeArchive(temp)
         guard let sevenZip = Tool.require("7z", package: "p7zip-full") else { return }
         let result = try Tool.run(sevenZip, ["t", archive])
@@ -51,7 +52,7 @@ import Testing
     }
 
     @Test func bsdtarListsAndExtracts() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let archive = try Self.representativeArchive(temp)
         guard let bsdtar = Tool.require("bsdtar", package: "libarchive-tools") else { return }
         let list = try Tool.run(bsdtar, ["-tf", archive])
@@ -67,7 +68,7 @@ import Testing
     }
 
     @Test func pythonZipfileTestzipAndMetadata() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let archive = try Self.representativeArchive(temp)
         guard let python = Tool.require("python3", package: "python3") else { return }
         let script = """

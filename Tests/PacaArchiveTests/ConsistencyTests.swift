@@ -1,4 +1,5 @@
 import Foundation
+import PacaTestSupport
 import Testing
 
 @testable import PacaArchive
@@ -6,8 +7,8 @@ import Testing
 @Suite struct ConsistencyTests {
     /// A log that grows while it is read is stored as a consistent prefix and reported as changed.
     @Test func growingFileIsStoredConsistentlyAndReported() throws {
-        let temp = TempDirectory()
-        var rng = SeededGenerator(seed: 3)
+        let temp = TemporaryFolder()
+        var rng = SeededRandom(seed: 3)
         try Tree.write(temp.sub("src/train.log"), rng.text(8_000_000))
         let path = temp.sub("src/train.log")
         let stop = StopFlag()

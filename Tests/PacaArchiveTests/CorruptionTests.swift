@@ -1,12 +1,13 @@
 import Foundation
+import PacaTestSupport
 import Testing
 
 @testable import PacaArchive
 
 @Suite struct CorruptionTests {
     /// An archive with two deflated files, one stored file and a directory.
-    static func sample(in temp: TempDirectory) throws -> String {
-        var rng = SeededGenerator(seed: 5)
+    static func sample(in temp: TemporaryFolder) throws -> String {
+        var rng = SeededRandom(seed: 5)
         try Tree.write(temp.sub("src/one.txt"), rng.text(300_000))
         try Tree.write(temp.sub("src/two.txt"), rng.text(300_000))
         try Tree.write(temp.sub("src/blob.bin"), rng.bytes(100_000))
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func flippedDataBytesAreReportedForEveryBadEntry() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let path = try Self.sample(in: temp)
         let archive = try ArchiveReader(path: path)
         for name in ["src/one.txt", "src/blob.bin"] {
@@ -41,7 +42,7 @@ import Testing
     }
 
     @Test func badEntryIsNotLeftUnderItsRealNameOnExtract() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let path = try Self.sample(in: temp)
         let archive = try ArchiveReader(path: path)
         let entry = try #require(archive.entries.first { $0.path == "src/two.txt" })
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func truncatedArchiveNamesTheProblemAndOffset() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let path = try Self.sample(in: temp)
         let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64)
         for cut in [size - 1, size - 30, size / 2, 100, 10] {
@@ -71,7 +72,7 @@ import Testing
     }
 
     @Test func centralDirectoryDamageIsNamed() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let path = try Self.sample(in: temp)
         let archive = try ArchiveReader(path: path)
         let second = archive.entries[1]
@@ -98,7 +99,7 @@ import Testing
 
     @Test(arguments: [[UInt8](), Array("just some text, not an archive at all".utf8), [UInt8](repeating: 0, count: 100_000)])
     func nonZipFilesAreRecognised(_ content: [UInt8]) throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("x.zip"), content)
         #expect {
             try ArchiveReader(path: temp.sub("x.zip"))
@@ -113,10 +114,10 @@ import Testing
 
     /// Flip bytes at many places: every outcome must be an error or a clean result, never a crash or hang.
     @Test func randomDamageNeverCrashesOrHangs() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let path = try Self.sample(in: temp)
         let original = Tree.read(path)
-        var rng = SeededGenerator(seed: 99)
+        var rng = SeededRandom(seed: 99)
         for round in 0..<150 {
             var damaged = original
             for _ in 0..<Int.random(in: 1...4, using: &rng) {

@@ -1,5 +1,6 @@
 import Foundation
 import PacaCore
+import PacaTestSupport
 import Testing
 
 @testable import PacaArchive
@@ -8,7 +9,7 @@ import Testing
     /// A random tree with every kind of entry: nested dirs with odd modes, empty dirs and files,
     /// compressible and incompressible files around the piece size, symlinks, Korean names.
     static func randomTree(at root: String, seed: UInt64) throws {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let names = ["data", "체크포인트", "logs", "a b", "x.y", "데이터셋", "z"]
         try Tree.directory(root)
         var dirs = [root]
@@ -36,7 +37,7 @@ import Testing
 
     @Test(arguments: [(UInt64(1), 0), (UInt64(2), 1), (UInt64(3), 3), (UInt64(4), 9)])
     func randomTreeComesBackExactly(seed: UInt64, level: Int) throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let source = temp.sub("src")
         try Self.randomTree(at: source, seed: seed)
         let before = try Tree.snapshot(source)
@@ -57,8 +58,8 @@ import Testing
 
     @Test(arguments: [0, 1, 65_535, 65_536, 65_537, 131_072, 131_073, 1_000_000])
     func fileSizesAroundPieceBoundariesRoundTrip(size: Int) throws {
-        let temp = TempDirectory()
-        var rng = SeededGenerator(seed: UInt64(size))
+        let temp = TemporaryFolder()
+        var rng = SeededRandom(seed: UInt64(size))
         try Tree.write(temp.sub("src/text"), rng.text(size))
         try Tree.write(temp.sub("src/random"), rng.bytes(size))
         try makeArchive([temp.sub("src")], at: temp.sub("out.zip"))
@@ -73,8 +74,8 @@ import Testing
     }
 
     @Test func incompressibleDataIsStoredNotDeflated() throws {
-        let temp = TempDirectory()
-        var rng = SeededGenerator(seed: 7)
+        let temp = TemporaryFolder()
+        var rng = SeededRandom(seed: 7)
         try Tree.write(temp.sub("src/checkpoint.pt"), rng.bytes(500_000))
         try Tree.write(temp.sub("src/small-random.bin"), rng.bytes(50_000))
         try Tree.write(temp.sub("src/log.txt"), rng.text(500_000))
@@ -88,8 +89,8 @@ import Testing
     }
 
     @Test func oneBigFileSplitInPiecesMatchesASingleStreamInSize() throws {
-        let temp = TempDirectory()
-        var rng = SeededGenerator(seed: 11)
+        let temp = TemporaryFolder()
+        var rng = SeededRandom(seed: 11)
         try Tree.write(temp.sub("src/data.jsonl"), rng.text(2_000_000))
         try makeArchive([temp.sub("src")], at: temp.sub("pieces.zip"), pieceSize: 64 << 10)
         try makeArchive([temp.sub("src")], at: temp.sub("whole.zip"), pieceSize: 4 << 20)
@@ -101,7 +102,7 @@ import Testing
     }
 
     @Test func excludedPathsAreLeftOutAndNotDescended() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("ws/keep.py"), "x")
         try Tree.write(temp.sub("ws/skip.tmp"), "x")
         try Tree.write(temp.sub("ws/src/__pycache__/m.pyc"), "x")
@@ -113,7 +114,7 @@ import Testing
     }
 
     @Test func severalRootsAreStoredUnderTheirNamesAndClashingNamesAreRefused() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("a/learning/x"), "1")
         try Tree.write(temp.sub("b/cognitive/y"), "2")
         try Tree.write(temp.sub("c/learning/z"), "3")
@@ -127,7 +128,7 @@ import Testing
     }
 
     @Test func specialFilesAreSkippedWithAWarning() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("src/file"), "data")
         #expect(mkfifo(temp.sub("src/fifo"), 0o644) == 0)
         let result = try makeArchive([temp.sub("src")], at: temp.sub("out.zip"))
@@ -137,7 +138,7 @@ import Testing
     }
 
     @Test func manifestListsEveryEntryWithItsChecksum() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         let odd = "quote\"back\\slash\nnewline\t탭.txt"
         try Tree.write(temp.sub("src/\(odd)"), "hello", mode: 0o640, mtime: 1_600_000_000)
         try Tree.symlink(temp.sub("src/link"), to: odd)
@@ -158,7 +159,7 @@ import Testing
     }
 
     @Test func sidecarVerifiesWithStockSha256sum() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("src/a"), "a")
         try makeArchive([temp.sub("src")], at: temp.sub("backup.zip"))
         let sidecar = String(decoding: Tree.read(temp.sub("backup.zip.sha256")), as: UTF8.self)
@@ -168,7 +169,7 @@ import Testing
     }
 
     @Test func existingArchiveIsNotReplacedAndLeftoverPartialIsRemoved() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("src/a"), "a")
         try Tree.write(temp.sub("out.zip.partial"), "left over by a crash")
         try makeArchive([temp.sub("src")], at: temp.sub("out.zip"))
@@ -180,7 +181,7 @@ import Testing
     }
 
     @Test func archiveInsideItsOwnSourceDoesNotIncludeItself() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("src/a"), "a")
         try makeArchive([temp.sub("src")], at: temp.sub("src/self.zip"))
         let paths = try ArchiveReader(path: temp.sub("src/self.zip")).entries.map(\.path)

@@ -1,5 +1,6 @@
 import Foundation
 import PacaCore
+import PacaTestSupport
 import Testing
 
 @testable import PacaArchive
@@ -33,7 +34,7 @@ struct HostileArchive {
 @Suite struct SafetyTests {
     @Test(arguments: ["../evil.txt", "/tmp/evil.txt", "a/../../evil.txt", "a/./b", "a//b", "C:/evil"])
     func unsafeEntryPathsAreRefusedBeforeAnythingIsWritten(_ name: String) throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         var archive = HostileArchive()
         archive.add("innocent.txt")
         archive.add(name)
@@ -51,7 +52,7 @@ struct HostileArchive {
     }
 
     @Test func archiveSymlinkCannotBeUsedToWriteOutside() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.directory(temp.sub("outside"))
         var archive = HostileArchive()
         archive.add("link", kind: .symlink, content: temp.sub("outside"), mode: 0o777)
@@ -63,7 +64,7 @@ struct HostileArchive {
     }
 
     @Test func existingSymlinkLeadingOutsideIsRefusedAndOneInsideIsFollowed() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.directory(temp.sub("outside"))
         try Tree.directory(temp.sub("dest/real"))
         try Tree.symlink(temp.sub("dest/escape"), to: temp.sub("outside"))
@@ -80,7 +81,7 @@ struct HostileArchive {
     }
 
     @Test func existingFilesAreKeptUnlessOverwriteIsAsked() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("src/a.txt"), "from backup")
         try makeArchive([temp.sub("src")], at: temp.sub("b.zip"))
         try Tree.write(temp.sub("dest/src/a.txt"), "newer local edit")
@@ -93,7 +94,7 @@ struct HostileArchive {
     }
 
     @Test func includePatternsSelectEntriesAndTheirParents() throws {
-        let temp = TempDirectory()
+        let temp = TemporaryFolder()
         try Tree.write(temp.sub("ws/configs/train.yaml"), "a")
         try Tree.write(temp.sub("ws/configs/deep/eval.yaml"), "b")
         try Tree.write(temp.sub("ws/runs/x/model.pt"), "c")

@@ -1,27 +1,10 @@
 import Foundation
 import PacaCore
+import PacaSystem
+import PacaTestSupport
 import Testing
 
 @testable import PacaArchive
-
-/// A fresh directory under the system temp dir, removed when the value goes away.
-final class TempDirectory {
-    let path: String
-
-    init(_ label: String = #function) {
-        let safe = label.filter { $0.isLetter || $0.isNumber }.prefix(40)
-        path = NSTemporaryDirectory() + "paca-test-\(safe)-\(UUID().uuidString.prefix(8))"
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        // Make everything writable again so removal works after mode tests.
-        _ = try? Tool.run("/bin/chmod", ["-R", "u+rwx", path])
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    func sub(_ name: String) -> String { path + "/" + name }
-}
 
 /// Builds files for tests.
 enum Tree {
@@ -74,34 +57,6 @@ enum Tree {
             }
         }
         return result
-    }
-}
-
-/// A small deterministic random generator, so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
-    }
-
-    /// Text-like bytes that deflate compresses well.
-    mutating func text(_ count: Int) -> [UInt8] {
-        let words = ["loss", "step", "epoch", "gradient", "학습", "데이터", "model", "batch", "0.0031", "\n"]
-        var out: [UInt8] = []
-        while out.count < count {
-            out += Array(words.randomElement(using: &self)!.utf8)
-            out.append(32)
-        }
-        return Array(out.prefix(count))
     }
 }
 
@@ -165,9 +120,7 @@ func makeArchive(
 /// Runs long synchronous test work on a thread of its own and waits for it, so it does not hold a
 /// thread of the cooperative pool (two on this machine) that every async test shares.
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
+    try await SystemThread.run { Result { try body() } }.get()
 }
 
 /// Failed checks of work that runs off the test's task, reported by the test afterwards.

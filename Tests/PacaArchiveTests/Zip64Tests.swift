@@ -1,4 +1,5 @@
 import Foundation
+import PacaTestSupport
 import Testing
 
 @testable import PacaArchive
@@ -43,7 +44,7 @@ import Testing
     @Test func moreThan65535EntriesRoundTrip() async throws {
         // Minutes of synchronous work, off the cooperative pool (see checkedOffPool).
         let problems = try await checkedOffPool { check in
-            let temp = TempDirectory()
+            let temp = TemporaryFolder()
             let root = temp.sub("many")
             var failures = 0
             for dir in 0..<70 {
@@ -79,7 +80,7 @@ import Testing
                 let test = try Tool.run(sevenZip, ["t", temp.sub("many.zip")])
                 check(test.stdout.contains("Everything is Ok"), "\(test.stdout.suffix(500))")
             }
-    
+
         }
         #expect(problems.isEmpty, "\(problems)")
     }
@@ -89,7 +90,7 @@ import Testing
     @Test func filesAndArchivesOver4GiBRoundTrip() async throws {
         // Minutes of synchronous work, off the cooperative pool (see checkedOffPool).
         let problems = try await checkedOffPool { check in
-            let temp = TempDirectory()
+            let temp = TemporaryFolder()
             try Tree.write(temp.sub("big/marker.txt"), "before")
             check(truncate(temp.sub("big/marker.txt"), 0) == 0)
             try Tree.write(temp.sub("big/sparse.bin"), [1, 2, 3])
@@ -125,10 +126,13 @@ import Testing
             if let python = Tool.require("python3", package: "python3") {
                 let read = try Tool.run(
                     python,
-                    ["-c", "import zipfile,sys; print(zipfile.ZipFile(sys.argv[1]).read('big/zz-after.txt').decode())", temp.sub("stored.zip")])
+                    [
+                        "-c", "import zipfile,sys; print(zipfile.ZipFile(sys.argv[1]).read('big/zz-after.txt').decode())",
+                        temp.sub("stored.zip"),
+                    ])
                 check(read.stdout.hasPrefix("after the 4 GiB mark"), "\(read.stderr)")
             }
-    
+
         }
         #expect(problems.isEmpty, "\(problems)")
     }

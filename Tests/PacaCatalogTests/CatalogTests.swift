@@ -105,7 +105,8 @@ import Testing
         other.bytesIn = 5_000_000_000
         let small = record("20261127T040000Z-data-0003")
         for item in [big, other, small] { try await catalog.insert(item) }
-        let query = Query(filter: try QueryText.parse(#"set = "data" and bytes_in > 1GB"#), sortBy: FieldPath(["finished_at"]), order: .desc)
+        let query = Query(
+            filter: try QueryText.parse(#"set = "data" and bytes_in > 1GB"#), sortBy: FieldPath(["finished_at"]), order: .desc)
         #expect(try await catalog.query(query).map(\.id) == [big.id])
         let all = Query(filter: try QueryText.parse("finished_at >= 2026-11-27"), sortBy: FieldPath(["bytes_in"]), order: .desc, limit: 2)
         #expect(try await catalog.query(all).map(\.id) == [other.id, big.id])
@@ -117,7 +118,8 @@ import Testing
             Set(json.keys) == [
                 "id", "set", "type", "trigger", "reason", "status", "started_at", "finished_at", "files", "bytes_in", "bytes_stored",
                 "ratio",
-                "sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "pinned", "verified", "verified_at",
+                "sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "pinned", "verified",
+                "verified_at",
             ])
         #expect(json["started_at"] as? String == "2026-11-27T02:00:00Z")
         #expect(json["ratio"] as? Double == 0.3333)
@@ -180,7 +182,9 @@ import Testing
         var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record("20261127T020000Z-data-0001"))) as! [String: Any]
         #expect(json["trigger"] as? String == "manual" && json["type"] as? String == "full")
         json["trigger"] = "someday"
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode(BackupRecord.self, from: JSONSerialization.data(withJSONObject: json)) }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(BackupRecord.self, from: JSONSerialization.data(withJSONObject: json))
+        }
     }
 }
 

@@ -131,6 +131,9 @@ import Testing
         #expect(config.stateDirectory == "/home/u/proj/.paca")
         #expect(config.socketPath == "/home/u/proj/.paca/pacad.sock")
         #expect(config.target(named: "local")?.kind == .directory(path: "/home/u/proj/.paca/backups"))
-        #expect(config.sets == [DaemonConfig.BackupSet(name: "workspace", paths: ["/home/u/proj/ws"], targets: ["local"], triggers: [.trainingStart])])
+        #expect(
+            config.sets == [
+                DaemonConfig.BackupSet(name: "workspace", paths: ["/home/u/proj/ws"], targets: ["local"], triggers: [.trainingStart])
+            ])
     }
 }

@@ -50,7 +50,8 @@ import Testing
                 == .s3(
                     .init(
                         endpoint: "http://127.0.0.1:8333", bucket: "ml-backups", region: "eu-west-1", prefix: "fleet/{host}",
-                        addressing: "virtual-host", credentialsFile: "/etc/paca/s3", profile: "backup", partSize: 64 << 20, concurrency: 4)))
+                        addressing: "virtual-host", credentialsFile: "/etc/paca/s3", profile: "backup", partSize: 64 << 20, concurrency: 4))
+        )
         #expect(target.retention == RetentionPolicy(keepDaily: 7, keepWithin: 14 * 86_400))
         #expect(config.retention(set: "data", target: "remote") == target.retention)
     }
@@ -59,7 +60,8 @@ import Testing
         let config = try Self.load(targets: "  remote: {type: s3, endpoint: \"https://s3.amazonaws.com\", bucket: b-1}")
         #expect(config.target(named: "remote")?.kind == .s3(.init(endpoint: "https://s3.amazonaws.com", bucket: "b-1")))
         guard case .s3(let s3) = config.target(named: "remote")?.kind else { return }
-        #expect(s3.region == "us-east-1" && s3.prefix == "{host}" && s3.partSize == 16 << 20 && s3.concurrency == 2 && s3.profile == "default")
+        #expect(
+            s3.region == "us-east-1" && s3.prefix == "{host}" && s3.partSize == 16 << 20 && s3.concurrency == 2 && s3.profile == "default")
     }
 
     @Test func badS3SettingsAreNamed() {

@@ -7,16 +7,27 @@ import Testing
     @Test(arguments: [
         (
             #"age >= 18 and city = "서울" and status in ("active", "premium")"#,
-            Filter.and([f("age", .gte, .int(18)), f("city", .eq, .string("서울")), f("status", .in, .array([.string("active"), .string("premium")]))])
+            Filter.and([
+                f("age", .gte, .int(18)), f("city", .eq, .string("서울")), f("status", .in, .array([.string("active"), .string("premium")])),
+            ])
         ),
         (#"name like "Kim%" or not (tier = "free")"#, .or([f("name", .like, .string("Kim%")), .not(f("tier", .eq, .string("free")))])),
         (#"a = 1 or b = 2 and c = 3"#, .or([f("a", .eq, .int(1)), .and([f("b", .eq, .int(2)), f("c", .eq, .int(3))])])),
         (#"(a = 1 or b = 2) and c = 3"#, .and([.or([f("a", .eq, .int(1)), f("b", .eq, .int(2))]), f("c", .eq, .int(3))])),
-        (#"NOT x != -2.5 AND y NOT IN (1, "two", null, true)"#, .and([.not(f("x", .ne, .double(-2.5))), f("y", .notIn, .array([.int(1), .string("two"), .null, .bool(true)]))])),
+        (
+            #"NOT x != -2.5 AND y NOT IN (1, "two", null, true)"#,
+            .and([.not(f("x", .ne, .double(-2.5))), f("y", .notIn, .array([.int(1), .string("two"), .null, .bool(true)]))])
+        ),
         (#"preferences.language = "ko""#, f("preferences.language", .eq, .string("ko"))),
         (#"`file.name`.`a``b` = "x""#, .compare(FieldPath(["file.name", "a`b"]), .eq, .string("x"))),
-        (#"bytes_in > 1GB and size <= 2KiB and t < 1h30m"#, .and([f("bytes_in", .gt, .int(1_000_000_000)), f("size", .lte, .int(2048)), f("t", .lt, .int(5400))])),
-        (#"finished_at >= 2026-11-01 and started_at < 2026-11-27T02:00:00Z"#, .and([f("finished_at", .gte, .string("2026-11-01")), f("started_at", .lt, .string("2026-11-27T02:00:00Z"))])),
+        (
+            #"bytes_in > 1GB and size <= 2KiB and t < 1h30m"#,
+            .and([f("bytes_in", .gt, .int(1_000_000_000)), f("size", .lte, .int(2048)), f("t", .lt, .int(5400))])
+        ),
+        (
+            #"finished_at >= 2026-11-01 and started_at < 2026-11-27T02:00:00Z"#,
+            .and([f("finished_at", .gte, .string("2026-11-01")), f("started_at", .lt, .string("2026-11-27T02:00:00Z"))])
+        ),
         (#"s = "quote \" back \\ tab\t \u00e9""#, f("s", .eq, .string("quote \" back \\ tab\t é"))),
         (#"a == 1 and b <> 2"#, .and([f("a", .eq, .int(1)), f("b", .ne, .int(2))])),
         (#"n = 1e3"#, f("n", .eq, .double(1000))),
@@ -36,7 +47,10 @@ import Testing
         (#"a > true"#, "column 5: > compares with a number or a string, not boolean"),
         (#"a like 3"#, "column 8: like needs a string pattern, not number"),
         (#"a = 5 parsecs"#, "column 7: unexpected field parsecs after a complete condition"),
-        (#"a = 5parsecs"#, "column 6: \"5parsecs\" has an unknown unit \"parsecs\"; sizes are B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB), durations s, m, h, d, w"),
+        (
+            #"a = 5parsecs"#,
+            "column 6: \"5parsecs\" has an unknown unit \"parsecs\"; sizes are B, KB, MB, GB, TB (or KiB, MiB, GiB, TiB), durations s, m, h, d, w"
+        ),
         (#"a = active"#, "column 5: expected a value, found active; put text in double quotes"),
         (#"a = 2026-13-01"#, "column 5: \"2026-13-01\" is not a date (2026-11-01) or a time (2026-11-01T02:00:00Z)"),
         (#"= 3"#, "column 1: expected a field name, found \"=\""),
@@ -62,11 +76,20 @@ import Testing
         let filter = try QueryText.parse(#"age >= 18 and (`a.b`.c = "x" or not tags in ("p", 1))"#)
         #expect(try Filter(json: filter.json) == filter)
         let bad: [(JSONValue, String)] = [
-            (.object(["field": .string("a"), "op": .string("between"), "value": .int(1)]), "filter.op: unknown operator \"between\"; expected one of eq, ne, gt, gte, lt, lte, in, not_in, like"),
-            (.object(["field": .string("a"), "op": .string("in"), "value": .int(1)]), "filter.value: in needs a list of values, not number"),
+            (
+                .object(["field": .string("a"), "op": .string("between"), "value": .int(1)]),
+                "filter.op: unknown operator \"between\"; expected one of eq, ne, gt, gte, lt, lte, in, not_in, like"
+            ),
+            (
+                .object(["field": .string("a"), "op": .string("in"), "value": .int(1)]),
+                "filter.value: in needs a list of values, not number"
+            ),
             (.object(["and": .array([])]), "filter.and: \"and\" needs a non-empty list of filters"),
             (.object(["or": .array([.object(["field": .string("a"), "op": .string("eq")])])]), "filter.or[0]: missing \"value\""),
-            (.object(["field": .int(3), "op": .string("eq"), "value": .int(1)]), "filter.field: \"field\" is a dotted name (\"user.city\") or a list of names"),
+            (
+                .object(["field": .int(3), "op": .string("eq"), "value": .int(1)]),
+                "filter.field: \"field\" is a dotted name (\"user.city\") or a list of names"
+            ),
             (.string("age > 3"), "filter: expected an object (a comparison, or and/or/not), not string"),
         ]
         for (json, message) in bad {

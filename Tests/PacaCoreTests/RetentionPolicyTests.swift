@@ -61,7 +61,9 @@ import Testing
             RetentionPolicy.Item(id: "early", time: CivilTime(rfc3339: "2026-01-01T01:00:00Z")!.unixSeconds),
         ]
         let utc = RetentionPolicy(keepDaily: 5).apply(to: items).filter(\.keep).map(\.id)
-        let seoul = RetentionPolicy(keepDaily: 5).apply(to: items, zone: ZoneRules(fixedOffset: 9 * 3600, name: "Asia/Seoul")).filter(\.keep).map(\.id)
+        let seoul = RetentionPolicy(keepDaily: 5).apply(to: items, zone: ZoneRules(fixedOffset: 9 * 3600, name: "Asia/Seoul")).filter(
+            \.keep
+        ).map(\.id)
         #expect(utc == ["late"])
         #expect(seoul == ["late", "early"])
     }
@@ -79,7 +81,9 @@ import Testing
         #expect(kept(RetentionPolicy(keepDaily: 30)) == (2...31).reversed().map { String(format2: "2026-12-%02dT23:00:00Z", $0) })
         // The last backup of each of the last 12 months: 23:00 on each month's last day of 2026.
         let monthEnds = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        #expect(kept(RetentionPolicy(keepMonthly: 12)) == (1...12).reversed().map { String(format2: "2026-%02d-%02dT23:00:00Z", $0, monthEnds[$0 - 1]) })
+        #expect(
+            kept(RetentionPolicy(keepMonthly: 12))
+                == (1...12).reversed().map { String(format2: "2026-%02d-%02dT23:00:00Z", $0, monthEnds[$0 - 1]) })
         // Three years: the last backup of 2026, 2025 and 2024.
         #expect(kept(RetentionPolicy(keepYearly: 3)) == ["2026-12-31T23:00:00Z", "2025-12-31T23:00:00Z", "2024-12-31T23:00:00Z"])
         // ISO weeks end on Sunday 23:00; 2026-12-31 is a Thursday, so its week's newest is that.
@@ -109,7 +113,8 @@ import Testing
                     id: "b\(index)", time: 1_700_000_000 + Int64(next(400 * 86_400)), isComplete: next(5) != 0, isPinned: next(10) == 0)
             }
             let policy = RetentionPolicy(
-                keepLast: next(3), keepHourly: next(3), keepDaily: next(4) - 1, keepWeekly: next(3), keepMonthly: next(3), keepYearly: next(2),
+                keepLast: next(3), keepHourly: next(3), keepDaily: next(4) - 1, keepWeekly: next(3), keepMonthly: next(3),
+                keepYearly: next(2),
                 keepWithin: Int64(next(3)) * 86_400, keepTagged: next(2) == 0)
             let decisions = policy.apply(to: items)
             #expect(decisions.count == items.count)
@@ -142,7 +147,9 @@ extension String {
     let days = (1...5).map { CivilTime(rfc3339: "2026-11-0\($0)T02:00:00Z")!.unixSeconds }
 
     func kept(_ policy: RetentionPolicy, pinned: Set<Int> = []) -> [Int] {
-        let items = days.enumerated().map { RetentionPolicy.Item(id: "d\($0.offset + 1)", time: $0.element, isPinned: pinned.contains($0.offset + 1)) }
+        let items = days.enumerated().map {
+            RetentionPolicy.Item(id: "d\($0.offset + 1)", time: $0.element, isPinned: pinned.contains($0.offset + 1))
+        }
         return policy.apply(to: items).filter(\.keep).map { Int($0.id.dropFirst())! }.sorted()
     }
 

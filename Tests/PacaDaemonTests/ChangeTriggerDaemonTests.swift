@@ -1,34 +1,45 @@
 import Foundation
+import PacaClient
+import PacaProtocol
+import PacaTestSupport
 import Testing
 
 /// The config_change trigger through a real pacad: inotify, the quiet period and the engine.
 @Suite(.serialized) struct ChangeTriggerDaemonTests {
-    static func backups(_ daemon: DaemonHarness) throws -> [[String: Any]] {
-        (try daemon.rpc("backup.list")["result"] as? [String: Any])?["backups"] as? [[String: Any]] ?? []
+    static func backups(_ socket: String) async throws -> [Backup] {
+        try await PacaClient(socket: socket).call(Methods.backupList).backups
     }
 
-    /// Waits (up to 30 s) until `count` backups are complete.
-    static func waitForBackups(_ daemon: DaemonHarness, count: Int) throws -> [[String: Any]] {
-        var found: [[String: Any]] = []
-        for _ in 0..<600 {
-            found = try backups(daemon)
-            if found.filter({ $0["status"] as? String == "complete" }).count >= count { return found }
-            usleep(50_000)
+    /// Waits until `count` backups are complete and returns every backup.
+    static func waitForBackups(_ daemon: DaemonFolder, count: Int) async throws -> [Backup] {
+        await eventually("\(count) complete backup(s)") {
+            ((try? await backups(daemon.socket)) ?? []).filter { $0.status == .complete }.count >= count
         }
-        Issue.record("waited for \(count) backups; found \(found)")
-        return found
+        return try await backups(daemon.socket)
     }
 
     /// Saves `name` the way editors do: a temporary file written, then renamed over the original.
-    static func save(_ daemon: DaemonHarness, _ name: String, _ text: String) throws {
+    static func save(_ daemon: DaemonFolder, _ name: String, _ text: String) throws {
         let path = daemon.source + "/" + name
         let temporary = (path as NSString).deletingLastPathComponent + "/." + (path as NSString).lastPathComponent + ".tmp"
         try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
         #expect(rename(temporary, path) == 0)
     }
 
-    @Test func aBurstOfTwentySavesMakesExactlyOneBackup() throws {
-        let daemon = try DaemonHarness()
+    /// Writes `name` and waits until the daemon has seen it: inotify keeps order, so every change
+    /// made before it has been seen too.
+    static func writeAndWaitUntilSeen(_ daemon: DaemonFolder, _ name: String) async {
+        daemon.write(name, Array("sentinel\n".utf8))
+        await eventually("a change of \(name) to be seen") {
+            (try? await PacaClient(socket: daemon.socket).call(Methods.daemonStatus))?.sets.first?.watch?.lastChange == daemon.source + "/"
+                + name
+        }
+    }
+
+    /// Twenty saves in a burst make one backup once the quiet period has passed on the daemon's
+    /// clock; an excluded swap file makes none; a later save makes the next.
+    @Test func aBurstOfTwentySavesMakesExactlyOneBackup() async throws {
+        let daemon = try InProcessDaemon()
         daemon.write("configs/train.yaml", Array("lr: 0\n".utf8))
         daemon.write("data/part-0.jsonl", Array("{}\n".utf8))
         try daemon.writeConfig(
@@ -40,38 +51,36 @@ import Testing
                     watch: [\(daemon.source)/configs]
                     debounce: 2s
                 """)
-        try daemon.start()
-        let status = try daemon.pacactl(["status", "--json"]).json
-        let watch = ((status["sets"] as? [[String: Any]])?.first?["watch"] as? [String: Any]) ?? [:]
-        #expect(watch["paths"] as? [String] == [daemon.source + "/configs"])
-        #expect(watch["debounce_seconds"] as? Int == 2)
+        try await daemon.run { _ in
+            let watch = try #require(try await daemon.call(Methods.daemonStatus).sets.first?.watch)
+            #expect(watch.paths == [daemon.source + "/configs"] && watch.debounceSeconds == 2)
 
-        for index in 1...20 {
-            try Self.save(daemon, "configs/train.yaml", "lr: 0.\(index)\n")
-            usleep(40_000)
+            for index in 1...20 { try Self.save(daemon, "configs/train.yaml", "lr: 0.\(index)\n") }
+            await Self.writeAndWaitUntilSeen(daemon, "configs/zz-first")
+            let status = try await daemon.pacactl(["status"])
+            #expect(status.stdout.contains("changes seen; backup in 2 s"), "\(status.stdout)")
+            daemon.clock.advance(by: .seconds(1))
+            let none = try await Self.backups(daemon.socket)
+            #expect(none.isEmpty)
+            daemon.clock.advance(by: .seconds(1))
+            let first = try await Self.waitForBackups(daemon, count: 1)
+            #expect(first.count == 1)
+            #expect(first.first?.trigger == "config_change")
+            #expect(first.first?.reason?.contains("/configs/") == true)
+
+            // The swap file vim writes does not count; the file replaced twenty times is still watched.
+            try Data([1, 2, 3]).write(to: URL(fileURLWithPath: daemon.source + "/configs/.train.yaml.swp"))
+            try Self.save(daemon, "configs/train.yaml", "lr: 1\n")
+            await Self.writeAndWaitUntilSeen(daemon, "configs/zz-second")
+            daemon.clock.advance(by: .seconds(2))
+            let second = try await Self.waitForBackups(daemon, count: 2)
+            #expect(second.count == 2)
+            #expect(second.last?.trigger == "config_change")
+            #expect(second.last?.reason?.contains(".swp") == false, "\(second.last?.reason ?? "")")
         }
-        #expect(try daemon.pacactl(["status"]).stdout.contains("config_change"))
-        let first = try Self.waitForBackups(daemon, count: 1)
-        #expect(first.count == 1)
-        #expect(first.first?["trigger"] as? String == "config_change")
-        #expect((first.first?["reason"] as? String)?.contains("/configs/") == true)
-
-        // Twice the quiet period later there is still one backup, and an excluded swap file
-        // (vim's) in the watched folder does not make another.
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: daemon.source + "/configs/.train.yaml.swp"))
-        usleep(4_500_000)
-        let settled = try Self.backups(daemon)
-        #expect(settled.count == 1, "\(settled.map { $0["reason"] ?? "" })")
-
-        // The file replaced twenty times over is still watched.
-        try Self.save(daemon, "configs/train.yaml", "lr: 1\n")
-        let second = try Self.waitForBackups(daemon, count: 2)
-        #expect(second.count == 2)
-        #expect(second.last?["trigger"] as? String == "config_change")
-        daemon.stop()
     }
 
-    @Test func theTriggerCanBeFiredByHandAndOnlyForSetsThatTakeIt() throws {
+    @Test func theTriggerCanBeFiredByHandAndOnlyForSetsThatTakeIt() async throws {
         let daemon = try DaemonHarness()
         daemon.write("configs/train.yaml", Array("lr: 0\n".utf8))
         try daemon.writeConfig(
@@ -83,25 +92,25 @@ import Testing
                   other:
                     paths: [\(daemon.source)]
                 """)
-        try daemon.start()
-        let fired = try daemon.pacactl(["trigger", "config-change", "--reason", "new sweep", "--json"])
+        try await daemon.start()
+        let fired = try await daemon.pacactl(["trigger", "config-change", "--reason", "new sweep", "--json"])
         #expect(fired.status == 0, "\(fired.stderr)")
         let backups = fired.json["backups"] as? [[String: Any]] ?? []
         #expect(backups.map { $0["set"] as? String } == ["configs"])
         #expect(backups.first?["trigger"] as? String == "config_change" && backups.first?["reason"] as? String == "new sweep")
 
-        let refused = try daemon.pacactl(["trigger", "config-change", "--set", "other"])
+        let refused = try await daemon.pacactl(["trigger", "config-change", "--set", "other"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains(#"set "other" does not take the config_change trigger"#), "\(refused.stderr)")
-        let none = try daemon.pacactl(["trigger", "training-start"])
+        let none = try await daemon.pacactl(["trigger", "training-start"])
         #expect(none.status == 1 && none.stderr.contains("no set takes the training_start trigger"), "\(none.stderr)")
-        daemon.stop()
+        await daemon.stop()
     }
 
-    @Test func aReloadStartsWatchingWhatTheNewConfigNames() throws {
+    @Test func aReloadStartsWatchingWhatTheNewConfigNames() async throws {
         let daemon = try DaemonHarness()
         daemon.write("configs/train.yaml", Array("lr: 0\n".utf8))
-        try daemon.start()
+        try await daemon.start()
         try daemon.writeConfig(
             sets: """
                   data:
@@ -110,15 +119,15 @@ import Testing
                     watch: [\(daemon.source)/configs]
                     debounce: 1s
                 """)
-        let reloaded = try daemon.pacactl(["reload"])
+        let reloaded = try await daemon.pacactl(["reload"])
         #expect(reloaded.status == 0 && reloaded.stdout.contains("sets: data"), "\(reloaded.stderr)")
         try Self.save(daemon, "configs/train.yaml", "lr: 2\n")
-        let found = try Self.waitForBackups(daemon, count: 1)
-        #expect(found.first?["trigger"] as? String == "config_change")
-        daemon.stop()
+        let found = try await Self.waitForBackups(daemon, count: 1)
+        #expect(found.first?.trigger == "config_change")
+        await daemon.stop()
     }
 
-    @Test func aWatchedFolderMissingAtStartIsWatchedAfterAReload() throws {
+    @Test func aWatchedFolderMissingAtStartIsWatchedAfterAReload() async throws {
         let daemon = try DaemonHarness()
         daemon.write("a.txt", Array("hello".utf8))
         try daemon.writeConfig(
@@ -129,18 +138,13 @@ import Testing
                     watch: [\(daemon.source)/later/cfg/train.yaml]
                     debounce: 1s
                 """)
-        try daemon.start()
-        var logged = false
-        for _ in 0..<200 where !logged {
-            logged = daemon.log().contains("does not exist")
-            if !logged { usleep(25_000) }
-        }
-        #expect(logged, "the missing folder is logged")
+        try await daemon.start()
+        await eventually("the missing folder to be logged") { daemon.log().contains("does not exist") }
         daemon.write("later/cfg/train.yaml", Array("lr: 0\n".utf8))
-        #expect(try daemon.pacactl(["reload"]).status == 0)
+        #expect(try await daemon.pacactl(["reload"]).status == 0)
         try Self.save(daemon, "later/cfg/train.yaml", "lr: 1\n")
-        let found = try Self.waitForBackups(daemon, count: 1)
-        #expect(found.first?["trigger"] as? String == "config_change")
-        daemon.stop()
+        let found = try await Self.waitForBackups(daemon, count: 1)
+        #expect(found.first?.trigger == "config_change")
+        await daemon.stop()
     }
 }

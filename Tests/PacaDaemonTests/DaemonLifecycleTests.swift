@@ -1,9 +1,11 @@
 import Foundation
+import PacaProtocol
+import PacaTestSupport
 import Testing
 
 /// pacad as a child process, driven through the real socket with the real client.
 @Suite(.serialized) struct DaemonLifecycleTests {
-    @Test func backupListRestoreVerifyDeleteThroughPacactl() throws {
+    @Test func backupListRestoreVerifyDeleteThroughPacactl() async throws {
         let daemon = try DaemonHarness()
         daemon.write("datasets/train.jsonl", Array(String(repeating: "{\"x\": 1}\n", count: 5000).utf8), mtime: 1_700_000_000)
         daemon.write(
@@ -11,9 +13,9 @@ import Testing
         daemon.write("run.sh", Array("#!/bin/sh\necho hi\n".utf8), mode: 0o755, mtime: 1_700_000_200)
         daemon.write("scratch.tmp", Array("excluded".utf8))
         try FileManager.default.createSymbolicLink(atPath: daemon.source + "/latest.pt", withDestinationPath: "checkpoints/step-100.pt")
-        try daemon.start()
+        try await daemon.start()
 
-        let made = try daemon.pacactl(["backup", "now", "--reason", "before sweep", "--json"])
+        let made = try await daemon.pacactl(["backup", "now", "--reason", "before sweep", "--json"])
         #expect(made.status == 0, "\(made.stderr)")
         let record = made.json
         let id = try #require(record["id"] as? String)
@@ -23,116 +25,116 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: daemon.target + "/data/\(id).zip"))
         #expect(FileManager.default.fileExists(atPath: daemon.target + "/data/\(id).zip.sha256"))
 
-        let listed = try daemon.pacactl(["backup", "list"])
+        let listed = try await daemon.pacactl(["backup", "list"])
         #expect(listed.status == 0)
         #expect(listed.stdout.contains(id) && listed.stdout.contains("before sweep"))
 
         let restoreDir = daemon.root + "/restored"
-        let restored = try daemon.pacactl(["restore", id, "--to", restoreDir])
+        let restored = try await daemon.pacactl(["restore", id, "--to", restoreDir])
         #expect(restored.status == 0, "\(restored.stderr)")
         var expected = treeSnapshot(daemon.source)
         expected["scratch.tmp"] = nil
         #expect(treeSnapshot(restoreDir + "/source") == expected)
 
-        let again = try daemon.pacactl(["restore", id, "--to", restoreDir])
+        let again = try await daemon.pacactl(["restore", id, "--to", restoreDir])
         #expect(again.status == 1)
         #expect(again.stderr.contains("already exists"))
 
-        let verified = try daemon.pacactl(["backup", "verify", id])
+        let verified = try await daemon.pacactl(["backup", "verify", id])
         #expect(verified.status == 0)
         #expect(verified.stdout.hasPrefix("OK"))
 
-        let shown = try daemon.pacactl(["backup", "show", id, "--json"])
+        let shown = try await daemon.pacactl(["backup", "show", id, "--json"])
         #expect(shown.json["verified"] as? Bool == true)
 
-        #expect(try daemon.pacactl(["backup", "show", "20991231T000000Z-data-ffff"]).status == 4)
+        #expect(try await daemon.pacactl(["backup", "show", "20991231T000000Z-data-ffff"]).status == 4)
 
-        let deleted = try daemon.pacactl(["backup", "delete", id])
+        let deleted = try await daemon.pacactl(["backup", "delete", id])
         #expect(deleted.status == 0)
         #expect(!FileManager.default.fileExists(atPath: daemon.target + "/data/\(id).zip"))
-        #expect(try daemon.pacactl(["backup", "show", id]).status == 4)
-        #expect(daemon.stop() == 0)
+        #expect(try await daemon.pacactl(["backup", "show", id]).status == 4)
+        #expect(await daemon.stop() == 0)
     }
 
-    @Test func theCatalogSurvivesARestart() throws {
+    @Test func theCatalogSurvivesARestart() async throws {
         let daemon = try DaemonHarness()
         daemon.write("a.txt", Array("hello".utf8))
-        try daemon.start()
-        let first = try daemon.pacactl(["backup", "now", "--json"]).json["id"] as? String
-        let second = try daemon.pacactl(["backup", "now", "--json"]).json["id"] as? String
-        let before = try daemon.pacactl(["backup", "list", "--json"]).stdout
-        #expect(daemon.stop() == 0)
+        try await daemon.start()
+        let first = try await daemon.pacactl(["backup", "now", "--json"]).json["id"] as? String
+        let second = try await daemon.pacactl(["backup", "now", "--json"]).json["id"] as? String
+        let before = try await daemon.pacactl(["backup", "list", "--json"]).stdout
+        #expect(await daemon.stop() == 0)
         #expect(!FileManager.default.fileExists(atPath: daemon.socket))
-        try daemon.start()
-        let after = try daemon.pacactl(["backup", "list", "--json"]).stdout
+        try await daemon.start()
+        let after = try await daemon.pacactl(["backup", "list", "--json"]).stdout
         #expect(before == after)
         let ids = [try #require(first), try #require(second)]
         #expect(ids.allSatisfy { after.contains($0) })
-        daemon.stop()
+        await daemon.stop()
     }
 
-    func waitUntilWriting(_ daemon: DaemonHarness) throws -> String {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let status = try daemon.rpc("daemon.status")
-            let result = status["result"] as? [String: Any]
-            if let activity = (result?["activities"] as? [[String: Any]])?.first, (activity["bytes"] as? Int ?? 0) > 0,
-                let id = activity["backup"] as? String
-            {
-                return id
-            }
-            usleep(20_000)
+    /// The id of the backup being written, once it has written bytes.
+    func waitUntilWriting(_ daemon: DaemonHarness) async throws -> String {
+        var id: String?
+        await eventually("a backup writing bytes") {
+            let activity = (try? await daemon.call(Methods.daemonStatus))?.activities.first
+            id = activity?.progress.bytes ?? 0 > 0 ? activity?.progress.backup : nil
+            return id != nil
         }
-        throw POSIXError(.ETIMEDOUT)
+        return try #require(id)
     }
 
-    @Test func killDuringABackupLeavesNoPartialAndMarksItInterrupted() throws {
+    @Test func killDuringABackupLeavesNoPartialAndMarksItInterrupted() async throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
-        daemon.writeSlowSource()
-        try daemon.start()
-        let started = try daemon.pacactl(["backup", "now", "--no-wait", "--json"])
+        // 4 GiB through one level-9 thread: minutes of work, so the backup is still being written
+        // when the signal comes however slowly a busy machine gets round to sending it.
+        daemon.writeSlowSource(blocks: 4096)
+        try await daemon.start()
+        let started = try await daemon.pacactl(["backup", "now", "--no-wait", "--json"])
         #expect(started.status == 0)
-        let id = try waitUntilWriting(daemon)
+        let id = try await waitUntilWriting(daemon)
         #expect(!daemon.partialFiles.isEmpty)
-        daemon.stop(SIGKILL)
+        await daemon.stop(SIGKILL)
         #expect(FileManager.default.fileExists(atPath: daemon.socket))  // stale, as after a real crash
 
-        try daemon.start()
+        try await daemon.start()
         #expect(daemon.partialFiles.isEmpty)
-        let shown = try daemon.pacactl(["backup", "show", id, "--json"]).json
+        let shown = try await daemon.pacactl(["backup", "show", id, "--json"]).json
         #expect(shown["status"] as? String == "interrupted")
         #expect(!FileManager.default.fileExists(atPath: daemon.target + "/data/\(id).zip"))
-        #expect(try daemon.pacactl(["restore", id, "--to", daemon.root + "/r"]).status == 1)
-        daemon.stop()
+        #expect(try await daemon.pacactl(["restore", id, "--to", daemon.root + "/r"]).status == 1)
+        await daemon.stop()
     }
 
-    @Test func sigtermDuringABackupCancelsItCleanly() throws {
+    @Test func sigtermDuringABackupCancelsItCleanly() async throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
-        daemon.writeSlowSource()
-        try daemon.start(["--stop-timeout", "0"])
-        _ = try daemon.pacactl(["backup", "now", "--no-wait"])
-        let id = try waitUntilWriting(daemon)
+        // 4 GiB through one level-9 thread: minutes of work, so the backup is still being written
+        // when the signal comes however slowly a busy machine gets round to sending it.
+        daemon.writeSlowSource(blocks: 4096)
+        try await daemon.start(["--stop-timeout", "0"])
+        _ = try await daemon.pacactl(["backup", "now", "--no-wait"])
+        let id = try await waitUntilWriting(daemon)
         let began = Date()
-        #expect(daemon.stop(SIGTERM) == 0)
+        #expect(await daemon.stop(SIGTERM) == 0)
         #expect(Date().timeIntervalSince(began) < 10)
         #expect(daemon.partialFiles.isEmpty)
-        try daemon.start()
-        let shown = try daemon.pacactl(["backup", "show", id, "--json"]).json
+        try await daemon.start()
+        let shown = try await daemon.pacactl(["backup", "show", id, "--json"]).json
         #expect(shown["status"] as? String == "cancelled")
-        daemon.stop()
+        await daemon.stop()
     }
 
-    @Test func aSecondDaemonOnTheSameSocketRefusesToStart() throws {
+    @Test func aSecondDaemonOnTheSameSocketRefusesToStart() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         let second = try run([Binaries.pacad, "--config", daemon.configPath])
         #expect(second.status == 1)
         #expect(second.stderr.contains("already listening"))
-        #expect(try daemon.rpc("daemon.status")["result"] != nil)
-        daemon.stop()
+        #expect(try await daemon.call(Methods.daemonStatus).state == .idle)
+        await daemon.stop()
     }
 
-    @Test func checkConfigExitsZeroOrOneWithoutStarting() throws {
+    @Test func checkConfigExitsZeroOrOneWithoutStarting() async throws {
         let daemon = try DaemonHarness()
         let good = try run([Binaries.pacad, "--check-config", daemon.configPath])
         #expect(good.status == 0)
@@ -145,53 +147,40 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: daemon.socket))
     }
 
-    @Test func reloadAppliesAGoodFileAndKeepsTheOldOneOnABadFile() throws {
+    @Test func reloadAppliesAGoodFileAndKeepsTheOldOneOnABadFile() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         try daemon.writeConfig(sets: "  data:\n    paths: [\(daemon.source)]\n  logs:\n    paths: [\(daemon.source)]\n")
-        let reloaded = try daemon.rpc("daemon.reload")["result"] as? [String: Any]
-        #expect(reloaded?["sets"] as? [String] == ["data", "logs"])
+        #expect(try await daemon.call(Methods.daemonReload).sets == ["data", "logs"])
         try "sets: [oops".write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
-        let refused = try daemon.rpc("daemon.reload")["error"] as? [String: Any]
-        #expect(refused?["code"] as? Int == -32004)
-        let sets = ((try daemon.rpc("daemon.status")["result"] as? [String: Any])?["sets"] as? [[String: Any]])?.compactMap {
-            $0["name"] as? String
-        }
-        #expect(sets == ["data", "logs"])
+        #expect(await daemon.callError(Methods.daemonReload)?.code == RPCErrorCode.validationError.rawValue)
+        #expect(try await daemon.call(Methods.daemonStatus).sets.map(\.name) == ["data", "logs"])
         // SIGHUP reloads too.
         try daemon.writeConfig()
         kill(daemon.process!.processIdentifier, SIGHUP)
-        var names: [String]? = nil
-        for _ in 0..<200 {
-            names = ((try daemon.rpc("daemon.status")["result"] as? [String: Any])?["sets"] as? [[String: Any]])?.compactMap {
-                $0["name"] as? String
-            }
-            if names == ["data"] { break }
-            usleep(20_000)
-        }
-        #expect(names == ["data"])
-        daemon.stop()
+        await eventually("SIGHUP to reload") { (try? await daemon.call(Methods.daemonStatus))?.sets.map(\.name) == ["data"] }
+        await daemon.stop()
     }
 
-    @Test func logsCarryJournalPrioritiesOnlyWhenStderrIsTheJournal() throws {
+    @Test func logsCarryJournalPrioritiesOnlyWhenStderrIsTheJournal() async throws {
         let daemon = try DaemonHarness()
         _ = FileManager.default.createFile(atPath: daemon.logPath, contents: nil)
         var info = stat()
         stat(daemon.logPath, &info)
-        try daemon.start(environment: ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)"])
-        daemon.stop()
+        try await daemon.start(environment: ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)"])
+        await daemon.stop()
         let journal = daemon.log().split(separator: "\n")
         #expect(journal.contains { $0.hasPrefix("<6>ready") })
         #expect(journal.allSatisfy { $0.hasPrefix("<") }, "lines without a priority: \(journal.filter { !$0.hasPrefix("<") })")
 
-        try daemon.start(environment: ["JOURNAL_STREAM": "1:2"])
-        daemon.stop()
+        try await daemon.start(environment: ["JOURNAL_STREAM": "1:2"])
+        await daemon.stop()
         let plain = daemon.log().split(separator: "\n").dropFirst(journal.count)
         #expect(plain.contains { $0.contains(" info ready") })
         #expect(!plain.contains { $0.hasPrefix("<") })
     }
 
-    @Test func theUnitFilePassesSystemdAnalyzeVerify() throws {
+    @Test func theUnitFilePassesSystemdAnalyzeVerify() async throws {
         // `make test` installs systemd (for systemd-analyze) when it is missing.
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"))
         let unitSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -209,7 +198,7 @@ import Testing
 }
 
 @Suite struct UnreachableDaemonTests {
-    @Test func pacactlSaysWhereItLookedAndExitsThree() throws {
+    @Test func pacactlSaysWhereItLookedAndExitsThree() async throws {
         let missing = NSTemporaryDirectory() + "no-such-pacad-\(UUID().uuidString.prefix(6)).sock"
         let flagged = try run([Binaries.pacactl, "status", "--socket", missing])
         #expect(flagged.status == 3)

@@ -1,16 +1,18 @@
 import Foundation
+import PacaProtocol
+import PacaTestSupport
 import Testing
 
 /// pacad under a stand-in for systemd: NOTIFY_SOCKET and WATCHDOG_USEC pointing at the test.
 @Suite(.serialized) struct DaemonNotifyTests {
-    @Test func readyStatusWatchdogAndStoppingArriveInOrder() throws {
+    @Test func readyStatusWatchdogAndStoppingArriveInOrder() async throws {
         let notify = try SystemdNotifierTests.NotifySocket()
         let daemon = try DaemonHarness()
-        try daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "200000"])
+        try await daemon.start(environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "200000"])
         var messages: [String] = []
         while messages.filter({ $0 == "WATCHDOG=1" }).count < 2, let message = notify.receive() { messages.append(message) }
         daemon.write("a.txt", Array("hello".utf8))
-        #expect(try daemon.pacactl(["backup", "now"]).status == 0)
+        #expect(try await daemon.pacactl(["backup", "now"]).status == 0)
         while !messages.contains(where: { $0.hasPrefix("STATUS=idle; last backup data") }), let message = notify.receive() {
             messages.append(message)
         }
@@ -19,7 +21,7 @@ import Testing
             messages.append(message)
             if message.hasPrefix("STOPPING=1") { break }
         }
-        daemon.stop()
+        await daemon.stop()
         let ready = try #require(messages.firstIndex { $0.hasPrefix("READY=1") })
         let status = try #require(messages.firstIndex { $0.hasPrefix("STATUS=idle; last backup data just now") })
         let watchdog = try #require(messages.firstIndex { $0 == "WATCHDOG=1" })

@@ -1,4 +1,7 @@
 import Foundation
+import PacaCore
+import PacaProtocol
+import PacaTestSupport
 import Testing
 
 /// Replays every `exchange` block of docs/protocol.md against a real pacad and checks each reply has
@@ -79,7 +82,7 @@ import Testing
         return kind(documented) == kind(actual) ? [] : ["\(path): a \(kind(documented)) documented, a \(kind(actual)) sent"]
     }
 
-    @Test func everyDocumentedExchangeMatchesTheDaemon() throws {
+    @Test func everyDocumentedExchangeMatchesTheDaemon() async throws {
         let exchanges = try Self.exchanges()
         let methods = Set(
             exchanges.compactMap {
@@ -111,9 +114,10 @@ import Testing
                     triggers: [training_start, config_change]
                     watch: [\(source)/configs]
                 """)
-        try daemon.start()
+        try await daemon.start()
 
         let client = try RawClient(daemon.socket)
+        var cases: [SchemaValidator.Case] = []
         var backupID = Self.documentedID
         var recordID = Self.documentedRecordID
         for exchange in exchanges {
@@ -129,11 +133,44 @@ import Testing
             let documented = try JSONSerialization.jsonObject(with: Data(exchange.reply.utf8))
             let found = Self.differences(documented, received, at: "$")
             #expect(found.isEmpty, "\(exchange.title): \(found.joined(separator: "; "))")
+            cases += try Self.schemaCases(exchange, reply: received)
         }
-        daemon.stop()
+        // What the docs show and what the daemon sent both follow the published schema.
+        let problems = try SchemaValidator.problems(cases, components: OpenRPCDocument.document["components"] ?? [:])
+        #expect(problems.isEmpty, "\(problems.joined(separator: "\n"))")
+        #expect(cases.count > 40)
+
+        // rpc.discover answers with the published document.
+        let discovered = try client.call("rpc.discover")
+        let document = try JSONValue.parse(Array(JSONSerialization.data(withJSONObject: discovered["result"] ?? NSNull())))
+        #expect(document == OpenRPCDocument.document)
+        await daemon.stop()
     }
 
-    @Test func theComparisonCatchesAChangedShape() {
+    /// Schema checks for one exchange: the request's params against the method's params, the
+    /// documented and the received results against its result schema.
+    static func schemaCases(_ exchange: Exchange, reply: [String: Any]) throws -> [SchemaValidator.Case] {
+        let request = try JSONValue.parse(Array(exchange.request.utf8))
+        guard case .string(let name)? = request["method"], let method = Methods.named(name) else { return [] }
+        var properties: [String: JSONValue] = [:]
+        for param in method.params { properties[param.name] = param.schema }
+        let paramsSchema: JSONValue = [
+            "type": "object", "properties": .object(properties), "additionalProperties": false,
+            "required": .array(method.params.filter(\.isRequired).map { .string($0.name) }),
+        ]
+        let documented = try JSONValue.parse(Array(exchange.reply.utf8))
+        // Error examples send bad params on purpose; the others send what the schema allows.
+        guard documented["result"] != nil else { return [] }
+        var cases = [SchemaValidator.Case(title: "\(exchange.title) params", schema: paramsSchema, instance: request["params"] ?? [:])]
+        let received = try JSONValue.parse(Array(JSONSerialization.data(withJSONObject: reply)))
+        for (label, value) in [("documented", documented), ("received", received)] {
+            guard let result = value["result"] else { continue }
+            cases.append(SchemaValidator.Case(title: "\(exchange.title) \(label) result", schema: method.resultSchema, instance: result))
+        }
+        return cases
+    }
+
+    @Test func theComparisonCatchesAChangedShape() async {
         let documented: [String: Any] = ["id": 1, "result": ["files": 3, "path": "/a", "status": "complete"]]
         #expect(Self.differences(documented, ["id": 1, "result": ["files": 3, "path": "/b", "status": "complete"]], at: "$").isEmpty)
         #expect(!Self.differences(documented, ["id": 1, "result": ["files": 4, "path": "/a", "status": "complete"]], at: "$").isEmpty)

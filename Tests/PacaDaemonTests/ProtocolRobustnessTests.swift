@@ -1,14 +1,20 @@
 import Foundation
+import PacaProtocol
+import PacaSystem
+import PacaTestSupport
+import Synchronization
 import Testing
+
+@testable import PacaDaemon
 
 /// Broken and hostile input on the control socket: each gets the matching JSON-RPC error, and the
 /// daemon carries on answering everyone else.
 @Suite(.serialized) struct ProtocolRobustnessTests {
     func errorCode(_ reply: [String: Any]?) -> Int? { (reply?["error"] as? [String: Any])?["code"] as? Int }
 
-    @Test func eachKindOfBadRequestGetsItsOwnError() throws {
+    @Test func eachKindOfBadRequestGetsItsOwnError() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         let client = try RawClient(daemon.socket)
 
         client.sendFrame(Array("{not json".utf8))
@@ -41,24 +47,24 @@ import Testing
         client.sendJSON(["jsonrpc": "2.0", "method": "daemon.status"])
         client.sendJSON(["jsonrpc": "2.0", "id": 8, "method": "daemon.status"])
         #expect(client.receive()?["id"] as? Int == 8)
-        daemon.stop()
+        await daemon.stop()
     }
 
-    @Test func anOversizedFrameIsRefusedAndTheConnectionClosed() throws {
+    @Test func anOversizedFrameIsRefusedAndTheConnectionClosed() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         let client = try RawClient(daemon.socket)
         client.send([0x7f, 0xff, 0xff, 0xff])
         let reply = client.receive()
         #expect(errorCode(reply) == -32006)
         #expect(client.isClosed())
-        #expect(try daemon.rpc("daemon.status")["result"] != nil)
-        daemon.stop()
+        #expect(try await daemon.call(Methods.daemonStatus).version.isEmpty == false)
+        await daemon.stop()
     }
 
-    @Test func garbageBytesNeverTakeTheDaemonDown() throws {
+    @Test func garbageBytesNeverTakeTheDaemonDown() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         var state: UInt64 = 99
         for _ in 0..<20 {
             let client = try RawClient(daemon.socket, timeout: 2)
@@ -69,30 +75,64 @@ import Testing
             client.send(garbage)
             _ = client.receive()
         }
-        #expect(try daemon.rpc("daemon.status")["result"] != nil)
-        daemon.stop()
+        #expect(try await daemon.call(Methods.daemonStatus).version.isEmpty == false)
+        await daemon.stop()
     }
 
-    @Test func aHalfSentFrameIsTimedOutWithoutHoldingAnything() throws {
-        let daemon = try DaemonHarness()
-        try daemon.start(["--stall-timeout", "0.3"])
-        let stalled = try RawClient(daemon.socket)
-        stalled.send([0, 0, 0, 100] + Array("{\"jsonrpc\"".utf8))
-        // Others are served meanwhile.
-        #expect(try daemon.rpc("daemon.status")["result"] != nil)
-        let began = Date()
-        #expect(stalled.isClosed())
-        #expect(Date().timeIntervalSince(began) < 5)
-        // A connection that is idle between whole frames is not a stall.
-        let idle = try RawClient(daemon.socket)
-        usleep(600_000)
-        #expect(try idle.call("daemon.status")["result"] != nil)
-        daemon.stop()
+    /// The stall timeout runs on the daemon's clock: a partial frame is cut off once the clock has
+    /// moved past it, while time idle between whole frames never counts.
+    @Test func aHalfSentFrameIsTimedOutWithoutHoldingAnything() async throws {
+        let daemon = try InProcessDaemon()
+        try await daemon.run(stallTimeout: .seconds(10)) { _ in
+            let stalled = try RawClient(daemon.socket)
+            let idle = try RawClient(daemon.socket)
+            stalled.send([0, 0, 0, 100] + Array("{\"jsonrpc\"".utf8))
+            // Others are served meanwhile.
+            #expect(try await daemon.client.call(Methods.daemonStatus).state == .idle)
+            // Virtual minutes pass until the daemon has seen the partial frame and timed it out.
+            await eventually("the stalled connection to be closed") {
+                daemon.clock.advance(by: .seconds(11))
+                await Task.yield()
+                return stalled.isClosedNow()
+            }
+            // The idle connection saw all that time pass and is still served (asked off the pool,
+            // which the daemon in this process answers from).
+            let served = await SystemThread.run { (try? idle.call("daemon.status"))?["result"] != nil }
+            #expect(served)
+        }
     }
 
-    @Test func fiveHundredConcurrentClientsAreAllAnsweredAndStatusStaysFast() throws {
+    /// Every byte of a partial frame restarts its timeout, and a whole frame ends it.
+    @Test func aStallWatchCountsFromTheLastByte() async throws {
+        let clock = ManualClock()
+        let watch = StallWatch(clock: clock.serviceClock, timeout: .seconds(10))
+        let stalled = Flag()
+        try await withBackground({
+            await watch.waitForStall()
+            stalled.set()
+        }) {
+            await clock.waitForSleepCalls(1)  // nothing pending: it waits for bytes
+            watch.bytesArrived(partialFrame: true)
+            await clock.waitForSleepCalls(2)  // timing the partial frame
+            clock.advance(by: .seconds(9))
+            watch.bytesArrived(partialFrame: true)
+            await clock.waitForSleepCalls(3)  // timing it again from this byte
+            clock.advance(by: .seconds(9))
+            #expect(!stalled.isSet)
+            watch.bytesArrived(partialFrame: false)
+            await clock.waitForSleepCalls(4)  // the frame is whole: nothing to time
+            clock.advance(by: .seconds(60))
+            #expect(!stalled.isSet)
+            watch.bytesArrived(partialFrame: true)
+            await clock.waitForSleepCalls(5)
+            clock.advance(by: .seconds(10))
+            await eventually("the stall to be reported") { stalled.isSet }
+        }
+    }
+
+    @Test func fiveHundredConcurrentClientsAreAllAnsweredAndStatusStaysFast() async throws {
         let daemon = try DaemonHarness()
-        try daemon.start()
+        try await daemon.start()
         let clients = try (0..<500).map { _ in try RawClient(daemon.socket) }
         for (index, client) in clients.enumerated() {
             client.sendJSON(["jsonrpc": "2.0", "id": index, "method": index % 2 == 0 ? "daemon.status" : "backup.list"])
@@ -112,14 +152,14 @@ import Testing
         }
         timings.sort()
         #expect(timings[timings.count / 2] < 10, "median status round trip \(timings[timings.count / 2]) ms")
-        daemon.stop()
+        await daemon.stop()
     }
 
-    @Test func statusAnswersQuicklyWhileABackupRuns() throws {
+    @Test func statusAnswersQuicklyWhileABackupRuns() async throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
         daemon.writeSlowSource(blocks: 64, seed: 3)
-        try daemon.start(["--stop-timeout", "0"])
-        _ = try daemon.pacactl(["backup", "now", "--no-wait"])
+        try await daemon.start(["--stop-timeout", "0"])
+        _ = try await daemon.pacactl(["backup", "now", "--no-wait"])
         let probe = try RawClient(daemon.socket)
         var busy = 0
         var timings: [Double] = []
@@ -132,13 +172,13 @@ import Testing
         timings.sort()
         #expect(busy > 30)
         #expect(timings[timings.count / 2] < 10, "median \(timings[timings.count / 2]) ms during a backup")
-        daemon.stop()
+        await daemon.stop()
     }
 
-    @Test func progressNotificationsComeBeforeTheReply() throws {
+    @Test func progressNotificationsComeBeforeTheReply() async throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
         daemon.writeSlowSource(blocks: 24, seed: 5)
-        try daemon.start()
+        try await daemon.start()
         let client = try RawClient(daemon.socket, timeout: 60)
         client.sendJSON(["jsonrpc": "2.0", "id": 9, "method": "backup.create", "params": ["progress": true]])
         var notifications: [[String: Any]] = []
@@ -158,6 +198,13 @@ import Testing
         #expect(notifications.allSatisfy { [0, 24 << 20].contains($0["total_bytes"] as? Int ?? -1) })
         let counts = notifications.compactMap { $0["bytes"] as? Int }
         #expect(zip(counts, counts.dropFirst()).allSatisfy { $0 <= $1 })
-        daemon.stop()
+        await daemon.stop()
     }
+}
+
+/// A flag one task sets and another reads.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .sequentiallyConsistent) }
+    var isSet: Bool { value.load(ordering: .sequentiallyConsistent) }
 }

@@ -38,7 +38,7 @@ import Testing
         }
     }
 
-    @Test func messagesArriveInOrder() throws {
+    @Test func messagesArriveInOrder() async throws {
         let socket = try NotifySocket()
         setenv("NOTIFY_SOCKET", socket.path, 1)
         defer { unsetenv("NOTIFY_SOCKET") }
@@ -53,7 +53,7 @@ import Testing
         #expect(socket.receive() == "STOPPING=1\nSTATUS=stopping: waiting for training")
     }
 
-    @Test func watchdogIntervalIsHalfOfWatchdogUsec() {
+    @Test func watchdogIntervalIsHalfOfWatchdogUsec() async {
         setenv("WATCHDOG_USEC", "3000000", 1)
         setenv("WATCHDOG_PID", String(getpid()), 1)
         defer {
@@ -63,7 +63,7 @@ import Testing
         #expect(SystemdNotifier().watchdogInterval == .milliseconds(1500))
     }
 
-    @Test func withoutSystemdNothingIsEnabledAndNothingFails() {
+    @Test func withoutSystemdNothingIsEnabledAndNothingFails() async {
         unsetenv("NOTIFY_SOCKET")
         unsetenv("WATCHDOG_USEC")
         let notifier = SystemdNotifier()

@@ -1,5 +1,6 @@
 import Foundation
 import PacaCore
+import PacaTestSupport
 import Testing
 
 @testable import PacaData
@@ -13,12 +14,12 @@ import Testing
     }
 
     @Test func aTornLastWriteIsCutOffAndEverythingAcknowledgedSurvives() async throws {
-        let folder = Folder()
+        let folder = TemporaryFolder()
         let path = folder.path + "/records.log"
-        let clock = TestClock()
+        let clock = ManualClock()
         var ids: [String] = []
         do {
-            let store = try await FileStore(path: path, clock: clock.now)
+            let store = try await FileStore(path: path, clock: clock.dataClock)
             for index in 0..<50 { ids.append(try await store.put(.object(["n": .int(Int64(index))]), type: nil, id: nil).id) }
             _ = try await store.update(ids[0], data: .object(["n": .int(100)]), type: nil, ifVersion: 1)
             _ = try await store.delete(ids[1], ifVersion: nil)
@@ -27,7 +28,7 @@ import Testing
         // A crash in the middle of the next append: its frame is cut short.
         let torn = RecordLog.putFrame(Record(id: "torn", data: .string("x"), type: .string, createdAt: 0, updatedAt: 0))
         Self.append(Array(torn.prefix(torn.count - 3)), to: path)
-        let reopened = try await FileStore(path: path, clock: clock.now)
+        let reopened = try await FileStore(path: path, clock: clock.dataClock)
         #expect(reopened.recoveredBytes == torn.count - 3)
         #expect(await reopened.count() == 49)
         #expect(try await reopened.get(ids[0]).data == .object(["n": .int(100)]))
@@ -36,30 +37,35 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int == size)
         // Zeros where a write never landed (a power cut after the size grew) count as torn too.
         Self.append([UInt8](repeating: 0, count: 4096), to: path)
-        #expect(await (try FileStore(path: path, clock: clock.now)).count() == 49)
+        #expect(await (try FileStore(path: path, clock: clock.dataClock)).count() == 49)
     }
 
     @Test func damageBeforeTheEndStopsTheStoreAndNamesTheByte() async throws {
-        let folder = Folder()
+        let folder = TemporaryFolder()
         let path = folder.path + "/records.log"
         do {
-            let store = try await FileStore(path: path, clock: TestClock().now)
+            let store = try await FileStore(path: path, clock: ManualClock().dataClock)
             for index in 0..<3 { _ = try await store.put(.int(Int64(index)), type: nil, id: "r\(index)") }
         }
         var bytes = Array(FileManager.default.contents(atPath: path)!)
         let second = 8 + Int(RecordLog.readBigEndian(bytes, 0))
         bytes[second + 12] ^= 0xFF  // inside the second entry's payload
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        await #expect(throws: DataError(.storage, "the log \(path) is damaged at byte \(second) (not a cut-off last write); move it aside to start empty, or restore it from a backup")) {
-            try await FileStore(path: path, clock: TestClock().now)
+        await #expect(
+            throws: DataError(
+                .storage,
+                "the log \(path) is damaged at byte \(second) (not a cut-off last write); move it aside to start empty, or restore it from a backup"
+            )
+        ) {
+            try await FileStore(path: path, clock: ManualClock().dataClock)
         }
         #expect(Array(FileManager.default.contents(atPath: path)!) == bytes, "nothing was cut off")
     }
 
     @Test func compactionKeepsOnlyLiveRecordsAndReopensTheSame() async throws {
-        let folder = Folder()
+        let folder = TemporaryFolder()
         let path = folder.path + "/records.log"
-        let store = try await FileStore(path: path, indexed: [FieldPath(["n"])], clock: TestClock().now)
+        let store = try await FileStore(path: path, indexed: [FieldPath(["n"])], clock: ManualClock().dataClock)
         let id = try await store.put(.object(["n": .int(0)]), type: nil, id: nil).id
         let padding = String(repeating: "x", count: 2000)
         for round in 1...1500 {
@@ -68,22 +74,22 @@ import Testing
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(size < 2 << 20, "compacted: \(size) bytes")
         #expect(await store.logBytes == size)
-        let reopened = try await FileStore(path: path, indexed: [FieldPath(["n"])], clock: TestClock().now)
+        let reopened = try await FileStore(path: path, indexed: [FieldPath(["n"])], clock: ManualClock().dataClock)
         #expect(try await reopened.get(id).version == 1501)
         #expect(try await reopened.query(Query(filter: try QueryText.parse("n = 1500"))).map(\.id) == [id])
     }
 
     @Test func concurrentWritesAreAllDurableAndShareSyncs() async throws {
-        let folder = Folder()
+        let folder = TemporaryFolder()
         let path = folder.path + "/records.log"
-        let store = try await FileStore(path: path, clock: TestClock().now)
+        let store = try await FileStore(path: path, clock: ManualClock().dataClock)
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for index in 0..<400 { group.addTask { try await store.put(.int(Int64(index)), type: nil, id: nil).id } }
             var ids: [String] = []
             for try await id in group { ids.append(id) }
             return ids
         }
-        let reopened = try await FileStore(path: path, clock: TestClock().now)
+        let reopened = try await FileStore(path: path, clock: ManualClock().dataClock)
         #expect(await reopened.count() == 400)
         for id in ids { #expect(try await reopened.get(id).type == .integer) }
     }
@@ -91,9 +97,13 @@ import Testing
 
 @Suite struct SQLiteStoreTests {
     @Test func indexedFieldsAreSearchedThroughTheirIndex() async throws {
-        let folder = Folder()
-        let store = try await SQLiteStore(path: folder.path + "/db.sqlite", indexed: [FieldPath(["user", "city"]), FieldPath(["age"])], clock: TestClock().now)
-        for index in 0..<200 { _ = try await store.put(.object(["age": .int(Int64(index)), "user": .object(["city": .string("c\(index % 7)")])]), type: nil, id: nil) }
+        let folder = TemporaryFolder()
+        let store = try await SQLiteStore(
+            path: folder.path + "/db.sqlite", indexed: [FieldPath(["user", "city"]), FieldPath(["age"])], clock: ManualClock().dataClock)
+        for index in 0..<200 {
+            _ = try await store.put(
+                .object(["age": .int(Int64(index)), "user": .object(["city": .string("c\(index % 7)")])]), type: nil, id: nil)
+        }
         let equality = try await store.explain(Query(filter: try QueryText.parse(#"user.city = "c3""#)))
         #expect(equality.contains { $0.contains("USING INDEX records_by_") }, "\(equality)")
         let range = try await store.explain(Query(filter: try QueryText.parse("age > 150"), sortBy: FieldPath(["age"]), limit: 5))
@@ -103,17 +113,17 @@ import Testing
     }
 
     @Test func commitsAreSyncedToDiskNotJustToTheWAL() async throws {
-        let folder = Folder()
-        let store = try await SQLiteStore(path: folder.path + "/db.sqlite", clock: TestClock().now)
+        let folder = TemporaryFolder()
+        let store = try await SQLiteStore(path: folder.path + "/db.sqlite", clock: ManualClock().dataClock)
         #expect(try await store.synchronousMode() == 2, "synchronous = FULL on the writer")
     }
 
     @Test func aDamagedDatabaseIsAnErrorNamingTheFile() async throws {
-        let folder = Folder()
+        let folder = TemporaryFolder()
         let path = folder.path + "/db.sqlite"
         try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
         do {
-            _ = try await SQLiteStore(path: path, clock: TestClock().now)
+            _ = try await SQLiteStore(path: path, clock: ManualClock().dataClock)
             Issue.record("a damaged database opened")
         } catch {
             #expect(error.code == .storage && error.message.contains(path), "\(error.message)")
@@ -123,10 +133,10 @@ import Testing
 
 @Suite struct CacheStoreTests {
     @Test func answersComeFromTheCacheUntilAWriteOrTheirTimeIsUp() async throws {
-        let folder = Folder()
-        let clock = TestClock()
-        let backing = MemoryStore(clock: clock.now)
-        let cache = CacheStore(backing: backing, capacity: 2, ttl: 30, clock: clock.now)
+        let folder = TemporaryFolder()
+        let clock = ManualClock()
+        let backing = MemoryStore(clock: clock.dataClock)
+        let cache = CacheStore(backing: backing, capacity: 2, ttl: 30, clock: clock.dataClock)
         let manager = DataManager(stores: ["app": backing, "hot": cache], backing: ["hot": "app"])
         let a = try await manager.put("app", .object(["n": .int(1)]), type: nil)
         let b = try await manager.put("app", .object(["n": .int(2)]), type: nil)
@@ -149,7 +159,7 @@ import Testing
         _ = try await cache.get(b.id)
         #expect(await cache.misses == before)
         // Time to live.
-        clock.advance(31)
+        clock.advance(by: .seconds(31))
         _ = try await cache.get(b.id)
         #expect(await cache.misses == before + 1)
         _ = folder
@@ -163,7 +173,9 @@ import Testing
         for index in 0..<1000 {
             table.store(
                 Record(
-                    id: String(format: "r%04d", index), data: .object(["age": .int(Int64(index % 100)), "city": .string(index % 2 == 0 ? "서울" : "부산"), "n": .int(Int64(index))]),
+                    id: String(format: "r%04d", index),
+                    data: .object(["age": .int(Int64(index % 100)), "city": .string(index % 2 == 0 ? "서울" : "부산"), "n": .int(Int64(index))]
+                    ),
                     type: .json, createdAt: 0, updatedAt: 0))
         }
         #expect(table.candidates(try QueryText.parse("age = 42"))?.count == 10)
@@ -181,9 +193,12 @@ import Testing
     /// answers stay the reference ones.
     @Test func parallelScansOfALargeTableGiveTheReferenceAnswer() throws {
         var table = RecordTable(indexed: [FieldPath(["age"])])
-        var random = SeededRandom(state: 3)
+        var random = SeededRandom(seed: 3)
         for index in 0..<24_000 {
-            table.store(Record(id: String(format: "r%06d", index), data: StorePropertyTests.randomRecord(&random), type: .json, createdAt: 0, updatedAt: 0))
+            table.store(
+                Record(
+                    id: String(format: "r%06d", index), data: StorePropertyTests.randomRecord(&random), type: .json, createdAt: 0,
+                    updatedAt: 0))
         }
         for index in stride(from: 0, to: 24_000, by: 7) { table.remove(String(format: "r%06d", index)) }
         #expect(table.count == 24_000 - 3429)

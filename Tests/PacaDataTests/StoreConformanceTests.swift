@@ -1,4 +1,5 @@
 import PacaCore
+import PacaTestSupport
 import Testing
 
 @testable import PacaData
@@ -7,33 +8,44 @@ import Testing
 /// missing and mixed-type fields, version conflicts, and names and values that look like SQL.
 @Suite struct StoreConformanceTests {
     static let people: [JSONValue] = [
-        .object(["name": .string("Kim Minji"), "age": .int(24), "user": .object(["city": .string("서울")]), "status": .string("active"), "tier": .string("free")]),
-        .object(["name": .string("Lee Jun"), "age": .int(17), "user": .object(["city": .string("부산")]), "status": .string("premium"), "tier": .string("paid")]),
-        .object(["name": .string("Kim Dohyun"), "age": .double(31.5), "user": .object(["city": .string("서울")]), "status": .string("banned")]),
+        .object([
+            "name": .string("Kim Minji"), "age": .int(24), "user": .object(["city": .string("서울")]), "status": .string("active"),
+            "tier": .string("free"),
+        ]),
+        .object([
+            "name": .string("Lee Jun"), "age": .int(17), "user": .object(["city": .string("부산")]), "status": .string("premium"),
+            "tier": .string("paid"),
+        ]),
+        .object([
+            "name": .string("Kim Dohyun"), "age": .double(31.5), "user": .object(["city": .string("서울")]), "status": .string("banned"),
+        ]),
         .object(["name": .string("Park"), "age": .string("x"), "status": .string("active")]),
         .object(["name": .string("Choi 100%"), "user": .object(["city": .null]), "status": .null, "tags": .array([.string("a")])]),
-        .object(["name": .string("O'Brien \"; DROP TABLE records; --"), "age": .int(18), "select": .string("from"), "a.b": .int(1), "q\"uote": .bool(true)]),
+        .object([
+            "name": .string("O'Brien \"; DROP TABLE records; --"), "age": .int(18), "select": .string("from"), "a.b": .int(1),
+            "q\"uote": .bool(true),
+        ]),
     ]
 
-    static func filled(_ kind: StoreKind, _ folder: Folder, _ clock: TestClock) async throws -> (any DataStore, [Record]) {
+    static func filled(_ kind: StoreKind, _ folder: TemporaryFolder, _ clock: ManualClock) async throws -> (any DataStore, [Record]) {
         let store = try await kind.make(in: folder, clock: clock)
         var records: [Record] = []
         for person in people {
             records.append(try await store.put(person, type: nil, id: nil))
-            clock.advance(1)
+            clock.advance(by: .seconds(1))
         }
         return (store, records)
     }
 
     @Test(arguments: StoreKind.allCases)
     func createReadUpdateDelete(kind: StoreKind) async throws {
-        let folder = Folder()
-        let clock = TestClock()
+        let folder = TemporaryFolder()
+        let clock = ManualClock()
         let store = try await kind.make(in: folder, clock: clock)
         let made = try await store.put(.object(["x": .int(1)]), type: nil, id: nil)
         #expect(made.version == 1 && made.type == .json && made.id.count == 24)
         #expect(try await store.get(made.id) == made)
-        clock.advance(10)
+        clock.advance(by: .seconds(10))
         let updated = try await store.update(made.id, data: .object(["x": .int(2)]), type: nil, ifVersion: 1)
         #expect(updated.version == 2 && updated.updatedAt == made.createdAt + 10 && updated.createdAt == made.createdAt)
         #expect(try await store.get(made.id).data == .object(["x": .int(2)]))
@@ -51,8 +63,8 @@ import Testing
 
     @Test(arguments: StoreKind.allCases)
     func typesAreCheckedAndNothingIsWrittenWhenTheyAreWrong(kind: StoreKind) async throws {
-        let folder = Folder()
-        let store = try await kind.make(in: folder, clock: TestClock())
+        let folder = TemporaryFolder()
+        let store = try await kind.make(in: folder, clock: ManualClock())
         #expect(try await store.put(.int(3), type: nil, id: nil).type == .integer)
         #expect(try await store.put(.string("2026-11-28T00:00:00Z"), type: .datetime, id: nil).type == .datetime)
         #expect(try await store.put(.string("aGVsbG8="), type: .binary, id: nil).type == .binary)
@@ -69,8 +81,8 @@ import Testing
 
     @Test(arguments: StoreKind.allCases)
     func everyOperatorNestingAndOddNames(kind: StoreKind) async throws {
-        let folder = Folder()
-        let (store, records) = try await Self.filled(kind, folder, TestClock())
+        let folder = TemporaryFolder()
+        let (store, records) = try await Self.filled(kind, folder, ManualClock())
         let cases: [(String, [Int])] = [
             (#"age >= 18 and user.city = "서울" and status in ("active", "premium")"#, [0]),
             (#"name like "Kim%" or not (tier = "free")"#, [0, 1, 2, 3, 4, 5]),
@@ -112,8 +124,8 @@ import Testing
 
     @Test(arguments: StoreKind.allCases)
     func sortingAndPaging(kind: StoreKind) async throws {
-        let folder = Folder()
-        let (store, records) = try await Self.filled(kind, folder, TestClock())
+        let folder = TemporaryFolder()
+        let (store, records) = try await Self.filled(kind, folder, ManualClock())
         let ids = { (indexes: [Int]) in indexes.map { records[$0].id } }
         #expect(try await store.query(Query(sortBy: FieldPath(["age"]))).map(\.id) == ids([4, 1, 5, 0, 2, 3]))
         #expect(try await store.query(Query(sortBy: FieldPath(["age"]), order: .desc)).map(\.id) == ids([3, 2, 0, 5, 1, 4]))
@@ -159,7 +171,8 @@ import Testing
             let op = FilterOperator.allCases[Int(random.next() % UInt64(FilterOperator.allCases.count))]
             var value = randomValue(&random)
             switch op {
-            case .in, .notIn: value = .array((0..<Int(random.next() % 3)).map { _ in randomValue(&random) }.filter { Filter.problem(.eq, $0) == nil })
+            case .in, .notIn:
+                value = .array((0..<Int(random.next() % 3)).map { _ in randomValue(&random) }.filter { Filter.problem(.eq, $0) == nil })
             case .like: value = .string(["a%", "%b", "_", "%", "서%", "a\\%", "%_%"][Int(random.next() % 7)])
             case .gt, .gte, .lt, .lte: if Filter.problem(op, value) != nil { value = .int(Int64(random.next() % 5) - 2) }
             case .eq, .ne: if Filter.problem(op, value) != nil { value = .null }
@@ -173,9 +186,9 @@ import Testing
     /// ties and offsets included.
     @Test(arguments: StoreKind.allCases)
     func indexWalksGiveTheReferenceAnswer(kind: StoreKind) async throws {
-        let folder = Folder()
-        let store = try await kind.make(in: folder, clock: TestClock(), indexed: [FieldPath(["a"]), FieldPath(["name"])])
-        var random = SeededRandom(state: 7)
+        let folder = TemporaryFolder()
+        let store = try await kind.make(in: folder, clock: ManualClock(), indexed: [FieldPath(["a"]), FieldPath(["name"])])
+        var random = SeededRandom(seed: 7)
         var records: [Record] = []
         for _ in 0..<400 { records.append(try await store.put(Self.randomRecord(&random), type: nil, id: nil)) }
         for round in 0..<300 {
@@ -200,14 +213,14 @@ import Testing
 
     @Test(arguments: StoreKind.allCases)
     func everyStoreAgreesWithTheReference(kind: StoreKind) async throws {
-        let folder = Folder()
-        let clock = TestClock()
+        let folder = TemporaryFolder()
+        let clock = ManualClock()
         let store = try await kind.make(in: folder, clock: clock, indexed: [FieldPath(["a"]), FieldPath(["c", "d"])])
-        var random = SeededRandom(state: 20_261_128)
+        var random = SeededRandom(seed: 20_261_128)
         var records: [Record] = []
         for _ in 0..<300 {
             records.append(try await store.put(Self.randomRecord(&random), type: nil, id: nil))
-            if random.next() % 5 == 0 { clock.advance(1) }
+            if random.next() % 5 == 0 { clock.advance(by: .seconds(1)) }
         }
         for round in 0..<400 {
             let filter = Self.randomFilter(&random)

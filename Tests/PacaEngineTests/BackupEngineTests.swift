@@ -173,8 +173,12 @@ import Testing
         let (engine, _) = try await engine(ws)
         try await withRunning(engine) {
             let record = try await engine.outcome(of: try await engine.requestBackup(set: "data", trigger: .manual, reason: nil))
-            await #expect(throws: EngineError.self) { try await engine.restore(record.id, to: "relative/dir", includes: [], overwrite: false) }
-            await #expect(throws: EngineError.self) { try await engine.restore(record.id, to: ws.sub("r"), includes: [""], overwrite: false) }
+            await #expect(throws: EngineError.self) {
+                try await engine.restore(record.id, to: "relative/dir", includes: [], overwrite: false)
+            }
+            await #expect(throws: EngineError.self) {
+                try await engine.restore(record.id, to: ws.sub("r"), includes: [""], overwrite: false)
+            }
             let partial = try await engine.restore(record.id, to: ws.sub("r"), includes: ["*.txt"], overwrite: false)
             #expect(partial.files == 1)
         }

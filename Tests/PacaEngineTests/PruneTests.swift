@@ -42,39 +42,41 @@ import Testing
         let clock = ManualClock(wall: "2026-11-01T02:00:00Z")
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.wall)
         let engine = BackupEngine(
-            config: config(ws), catalog: catalog, clock: clock.serviceClock, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+            config: config(ws), catalog: catalog, clock: clock.serviceClock, logger: quietLogger,
+            factory: TargetFactory(environment: [:], hostName: "h"))
         try await withRunning(engine) {
-        let ids = try await fiveBackups(engine, clock)
-        _ = try await engine.pin(ids[0], pinned: true)
+            let ids = try await fiveBackups(engine, clock)
+            _ = try await engine.pin(ids[0], pinned: true)
 
-        // Target a keeps the last two (and the pinned one); b keeps everything.
-        await engine.apply(config(ws, aRetention: RetentionPolicy(keepLast: 2)))
-        let dry = try await engine.prune(dryRun: true)
-        #expect(dry.dryRun)
-        #expect(dry.removed.map(\.id).sorted() == [ids[1], ids[2]])
-        #expect(Set(dry.removed.map(\.target)) == ["a"])
-        #expect(dry.kept.first { $0.id == ids[0] }?.reasons == ["pinned"])
-        #expect(dry.kept.first { $0.id == ids[4] }?.reasons == ["newest", "last"])
-        #expect(archives(ws, "a").count == 5)  // nothing removed by a dry run
+            // Target a keeps the last two (and the pinned one); b keeps everything.
+            await engine.apply(config(ws, aRetention: RetentionPolicy(keepLast: 2)))
+            let dry = try await engine.prune(dryRun: true)
+            #expect(dry.dryRun)
+            #expect(dry.removed.map(\.id).sorted() == [ids[1], ids[2]])
+            #expect(Set(dry.removed.map(\.target)) == ["a"])
+            #expect(dry.kept.first { $0.id == ids[0] }?.reasons == ["pinned"])
+            #expect(dry.kept.first { $0.id == ids[4] }?.reasons == ["newest", "last"])
+            #expect(archives(ws, "a").count == 5)  // nothing removed by a dry run
 
-        let done = try await engine.prune(dryRun: false)
-        #expect(done.removed.map(\.id).sorted() == [ids[1], ids[2]])
-        #expect(archives(ws, "a") == [ids[0], ids[3], ids[4]].map { "\($0).zip" })
-        #expect(archives(ws, "b").count == 5)
-        #expect(!FileManager.default.fileExists(atPath: ws.sub("a/data/\(ids[1]).zip.sha256")))
-        let trimmed = try #require(await catalog.record(ids[1]))
-        #expect(trimmed.deliveries.map(\.target) == ["b"])
-        #expect(trimmed.path == ws.sub("b/data/\(ids[1]).zip"))
-        // Still restorable from b.
-        _ = try await engine.restore(ids[1], to: ws.sub("r"), includes: [], overwrite: false)
+            let done = try await engine.prune(dryRun: false)
+            #expect(done.removed.map(\.id).sorted() == [ids[1], ids[2]])
+            #expect(archives(ws, "a") == [ids[0], ids[3], ids[4]].map { "\($0).zip" })
+            #expect(archives(ws, "b").count == 5)
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("a/data/\(ids[1]).zip.sha256")))
+            let trimmed = try #require(await catalog.record(ids[1]))
+            #expect(trimmed.deliveries.map(\.target) == ["b"])
+            #expect(trimmed.path == ws.sub("b/data/\(ids[1]).zip"))
+            // Still restorable from b.
+            _ = try await engine.restore(ids[1], to: ws.sub("r"), includes: [], overwrite: false)
 
-        // A set policy wins over the target's and applies on every target: keep the newest only.
-        await engine.apply(config(ws, setRetention: RetentionPolicy(keepLast: 1, keepTagged: false), aRetention: RetentionPolicy(keepLast: 2)))
-        _ = try await engine.prune(dryRun: false)
-        #expect(archives(ws, "a") == ["\(ids[4]).zip"])
-        #expect(archives(ws, "b") == ["\(ids[4]).zip"])
-        #expect(await catalog.list().map(\.id) == [ids[4]])
-        #expect(try await engine.prune(dryRun: true).removed.isEmpty)
+            // A set policy wins over the target's and applies on every target: keep the newest only.
+            await engine.apply(
+                config(ws, setRetention: RetentionPolicy(keepLast: 1, keepTagged: false), aRetention: RetentionPolicy(keepLast: 2)))
+            _ = try await engine.prune(dryRun: false)
+            #expect(archives(ws, "a") == ["\(ids[4]).zip"])
+            #expect(archives(ws, "b") == ["\(ids[4]).zip"])
+            #expect(await catalog.list().map(\.id) == [ids[4]])
+            #expect(try await engine.prune(dryRun: true).removed.isEmpty)
         }
     }
 
@@ -84,7 +86,8 @@ import Testing
         let clock = ManualClock(wall: "2026-11-01T02:00:00Z")
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.wall)
         let engine = BackupEngine(
-            config: config(ws, setRetention: RetentionPolicy(keepDaily: 2)), catalog: catalog, clock: clock.serviceClock, logger: quietLogger,
+            config: config(ws, setRetention: RetentionPolicy(keepDaily: 2)), catalog: catalog, clock: clock.serviceClock,
+            logger: quietLogger,
             factory: TargetFactory(environment: [:], hostName: "h"))
         try await withRunning(engine) {
             let ids = try await fiveBackups(engine, clock)
@@ -118,20 +121,21 @@ import Testing
         try FileManager.default.removeItem(atPath: ws.sub("b/data/\(ids[3]).zip"))
 
         let restarted = BackupEngine(
-            config: config(ws), catalog: catalog, clock: clock.serviceClock, logger: quietLogger, factory: factory, timing: .init(retryDelay: 0))
+            config: config(ws), catalog: catalog, clock: clock.serviceClock, logger: quietLogger, factory: factory,
+            timing: .init(retryDelay: 0))
         try await withRunning(restarted) {
-        let notes = await restarted.prepare()
-        #expect(notes.filter { $0.contains("finished removing") }.count == 4, "\(notes)")
-        #expect(await catalog.record(ids[0]) == nil)
-        #expect(await catalog.record(ids[1]) == nil)
-        #expect(!archives(ws, "a").contains("\(ids[0]).zip") && !archives(ws, "b").contains("\(ids[0]).zip"))
-        #expect(notes.contains { $0.contains("data/20261020T000000Z-data-beef.zip, which the catalog does not know") }, "\(notes)")
-        #expect(archives(ws, "a").contains("20261020T000000Z-data-beef.zip"))  // reported, never deleted
-        #expect(notes.contains { $0.contains("backup \(ids[3]) is missing from target \"b\"") }, "\(notes)")
-        #expect(await catalog.record(ids[3])?.deliveries.map(\.status) == [.ok, .failed])
-        await restarted.maintain()  // the missing copy comes back from a
-        #expect(await catalog.record(ids[3])?.deliveries.map(\.status) == [.ok, .ok])
-        #expect(archives(ws, "b").contains("\(ids[3]).zip"))
+            let notes = await restarted.prepare()
+            #expect(notes.filter { $0.contains("finished removing") }.count == 4, "\(notes)")
+            #expect(await catalog.record(ids[0]) == nil)
+            #expect(await catalog.record(ids[1]) == nil)
+            #expect(!archives(ws, "a").contains("\(ids[0]).zip") && !archives(ws, "b").contains("\(ids[0]).zip"))
+            #expect(notes.contains { $0.contains("data/20261020T000000Z-data-beef.zip, which the catalog does not know") }, "\(notes)")
+            #expect(archives(ws, "a").contains("20261020T000000Z-data-beef.zip"))  // reported, never deleted
+            #expect(notes.contains { $0.contains("backup \(ids[3]) is missing from target \"b\"") }, "\(notes)")
+            #expect(await catalog.record(ids[3])?.deliveries.map(\.status) == [.ok, .failed])
+            await restarted.maintain()  // the missing copy comes back from a
+            #expect(await catalog.record(ids[3])?.deliveries.map(\.status) == [.ok, .ok])
+            #expect(archives(ws, "b").contains("\(ids[3]).zip"))
         }
     }
 }

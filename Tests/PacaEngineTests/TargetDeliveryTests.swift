@@ -5,12 +5,12 @@ import PacaConfig
 import PacaCore
 import PacaS3
 import PacaSystem
-@testable import PacaTargets
 import PacaTestSupport
 import Synchronization
 import Testing
 
 @testable import PacaEngine
+@testable import PacaTargets
 
 @Suite struct DirectoryTargetsTests {
     func config(_ ws: TemporaryFolder) -> DaemonConfig {
@@ -32,42 +32,42 @@ import Testing
             timing: .init(retryDelay: 0))
         _ = await engine.prepare()
         try await withRunning(engine) {
-        let first = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
-        #expect(first.status == .complete)
-        #expect(first.deliveries.map(\.status) == [.ok, .ok])
-        #expect(first.deliveries.map(\.location) == [ws.sub("a/data/\(first.id).zip"), ws.sub("b/data/\(first.id).zip")])
-        for root in ["a", "b"] {
-            #expect(FileManager.default.contents(atPath: ws.sub("\(root)/data/\(first.id).zip"))?.count == Int(first.bytesStored))
-            #expect(FileManager.default.fileExists(atPath: ws.sub("\(root)/data/\(first.id).zip.sha256")))
-        }
+            let first = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            #expect(first.status == .complete)
+            #expect(first.deliveries.map(\.status) == [.ok, .ok])
+            #expect(first.deliveries.map(\.location) == [ws.sub("a/data/\(first.id).zip"), ws.sub("b/data/\(first.id).zip")])
+            for root in ["a", "b"] {
+                #expect(FileManager.default.contents(atPath: ws.sub("\(root)/data/\(first.id).zip"))?.count == Int(first.bytesStored))
+                #expect(FileManager.default.fileExists(atPath: ws.sub("\(root)/data/\(first.id).zip.sha256")))
+            }
 
-        // Target b vanishes (an unmounted disk): the backup still completes on a, b's delivery waits.
-        try FileManager.default.removeItem(atPath: ws.sub("b"))
-        let second = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
-        #expect(second.status == .complete)
-        #expect(second.deliveries.map(\.status) == [.ok, .failed])
-        #expect(second.deliveries[1].error?.contains("\(ws.sub("b")) is gone") == true, "\(second.deliveries[1])")
-        #expect(!FileManager.default.fileExists(atPath: ws.sub("b")))  // never recreated behind the mount's back
-        await engine.checkTargets()
-        let states = await engine.targetStatus()
-        #expect(states.map(\.name) == ["a", "b"])
-        #expect(states[0].problem == nil && states[0].freeBytes != nil && states[0].lastDeliveryAt != nil)
-        #expect(states[1].problem?.contains(ws.sub("b")) == true)
-        #expect(states[1].failedDeliveries == 1)
+            // Target b vanishes (an unmounted disk): the backup still completes on a, b's delivery waits.
+            try FileManager.default.removeItem(atPath: ws.sub("b"))
+            let second = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            #expect(second.status == .complete)
+            #expect(second.deliveries.map(\.status) == [.ok, .failed])
+            #expect(second.deliveries[1].error?.contains("\(ws.sub("b")) is gone") == true, "\(second.deliveries[1])")
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("b")))  // never recreated behind the mount's back
+            await engine.checkTargets()
+            let states = await engine.targetStatus()
+            #expect(states.map(\.name) == ["a", "b"])
+            #expect(states[0].problem == nil && states[0].freeBytes != nil && states[0].lastDeliveryAt != nil)
+            #expect(states[1].problem?.contains(ws.sub("b")) == true)
+            #expect(states[1].failedDeliveries == 1)
 
-        // Back again: the next maintenance copies the archive over, checked against its SHA-256.
-        try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
-        await engine.maintain()
-        let repaired = try #require(await catalog.record(second.id))
-        #expect(repaired.deliveries.map(\.status) == [.ok, .ok])
-        #expect(repaired.deliveries[1].attempts == 2)
-        #expect(
-            FileManager.default.contents(atPath: ws.sub("b/data/\(second.id).zip"))
-                == FileManager.default.contents(atPath: ws.sub("a/data/\(second.id).zip")))
+            // Back again: the next maintenance copies the archive over, checked against its SHA-256.
+            try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+            await engine.maintain()
+            let repaired = try #require(await catalog.record(second.id))
+            #expect(repaired.deliveries.map(\.status) == [.ok, .ok])
+            #expect(repaired.deliveries[1].attempts == 2)
+            #expect(
+                FileManager.default.contents(atPath: ws.sub("b/data/\(second.id).zip"))
+                    == FileManager.default.contents(atPath: ws.sub("a/data/\(second.id).zip")))
 
-        // Deleting removes every copy.
-        _ = try await engine.delete(second.id)
-        for root in ["a", "b"] { #expect(!FileManager.default.fileExists(atPath: ws.sub("\(root)/data/\(second.id).zip"))) }
+            // Deleting removes every copy.
+            _ = try await engine.delete(second.id)
+            for root in ["a", "b"] { #expect(!FileManager.default.fileExists(atPath: ws.sub("\(root)/data/\(second.id).zip"))) }
         }
     }
 
@@ -81,20 +81,20 @@ import Testing
             timing: .init(retryDelay: 0))
         _ = await engine.prepare()
         try await withRunning(engine) {
-        try FileManager.default.removeItem(atPath: ws.sub("b"))
-        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
-        #expect(record.deliveries.map(\.status) == [.ok, .failed])
-        try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
-        let archive = ws.sub("a/data/\(record.id).zip")
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: archive)))
-        bytes[bytes.count / 2] ^= 0xFF
-        try Data(bytes).write(to: URL(fileURLWithPath: archive))
-        await engine.maintain()
-        let after = try #require(await catalog.record(record.id))
-        #expect(after.deliveries[1].status == .failed)
-        #expect(after.deliveries[1].error?.contains("does not match the catalog's SHA-256") == true, "\(after.deliveries[1])")
-        #expect(!FileManager.default.fileExists(atPath: ws.sub("b/data/\(record.id).zip")))
-        #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("b/data")))?.isEmpty ?? true)
+            try FileManager.default.removeItem(atPath: ws.sub("b"))
+            let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            #expect(record.deliveries.map(\.status) == [.ok, .failed])
+            try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+            let archive = ws.sub("a/data/\(record.id).zip")
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: archive)))
+            bytes[bytes.count / 2] ^= 0xFF
+            try Data(bytes).write(to: URL(fileURLWithPath: archive))
+            await engine.maintain()
+            let after = try #require(await catalog.record(record.id))
+            #expect(after.deliveries[1].status == .failed)
+            #expect(after.deliveries[1].error?.contains("does not match the catalog's SHA-256") == true, "\(after.deliveries[1])")
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("b/data/\(record.id).zip")))
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("b/data")))?.isEmpty ?? true)
         }
     }
 }
@@ -112,32 +112,33 @@ struct S3TargetTests {
         config.sets[0].targets = ["remote"]
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
         let engine = BackupEngine(
-            config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: S3TestServer.keys, hostName: "gpu-01"))
+            config: config, catalog: catalog, logger: quietLogger,
+            factory: TargetFactory(environment: S3TestServer.keys, hostName: "gpu-01"))
         _ = await engine.prepare()
         try await withRunning(engine) {
-        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
-        #expect(record.status == .complete, "\(record.error ?? "") \(record.deliveries)")
-        #expect(record.bytesStored > 10 << 20)
-        let key = "gpu-01/pacad/data/\(record.id).zip"
-        #expect(record.path == "s3://\(bucket)/\(key)")
-        #expect(try await s3.list(prefix: "gpu-01/").map(\.key) == [key, key + ".sha256"])
-        #expect(try await s3.size(of: key) == record.bytesStored)
-        #expect(try await s3.pendingUploads(prefix: "gpu-01/").isEmpty)
-        let sidecar = String(decoding: try await s3.get(key + ".sha256"), as: UTF8.self)
-        #expect(sidecar == "\(record.sha256!)  \(record.id).zip\n")
-        // No local copy was kept anywhere.
-        #expect(!FileManager.default.fileExists(atPath: ws.sub("backups/data/\(record.id).zip")))
+            let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            #expect(record.status == .complete, "\(record.error ?? "") \(record.deliveries)")
+            #expect(record.bytesStored > 10 << 20)
+            let key = "gpu-01/pacad/data/\(record.id).zip"
+            #expect(record.path == "s3://\(bucket)/\(key)")
+            #expect(try await s3.list(prefix: "gpu-01/").map(\.key) == [key, key + ".sha256"])
+            #expect(try await s3.size(of: key) == record.bytesStored)
+            #expect(try await s3.pendingUploads(prefix: "gpu-01/").isEmpty)
+            let sidecar = String(decoding: try await s3.get(key + ".sha256"), as: UTF8.self)
+            #expect(sidecar == "\(record.sha256!)  \(record.id).zip\n")
+            // No local copy was kept anywhere.
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("backups/data/\(record.id).zip")))
 
-        let restored = try await engine.restore(record.id, to: ws.sub("restored"), includes: [], overwrite: false)
-        #expect(restored.files == 2)
-        #expect(FileManager.default.contents(atPath: ws.sub("restored/source/checkpoint.pt")) == Data(big))
-        let verified = try await engine.verify(record.id)
-        #expect(verified.isValid && verified.sidecar == "ok", "\(verified.problems)")
-        #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("state/scratch")))?.isEmpty ?? true)
+            let restored = try await engine.restore(record.id, to: ws.sub("restored"), includes: [], overwrite: false)
+            #expect(restored.files == 2)
+            #expect(FileManager.default.contents(atPath: ws.sub("restored/source/checkpoint.pt")) == Data(big))
+            let verified = try await engine.verify(record.id)
+            #expect(verified.isValid && verified.sidecar == "ok", "\(verified.problems)")
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("state/scratch")))?.isEmpty ?? true)
 
-        _ = try await engine.delete(record.id)
-        #expect(try await s3.list(prefix: "gpu-01/").isEmpty)
-        #expect(await catalog.record(record.id) == nil)
+            _ = try await engine.delete(record.id)
+            #expect(try await s3.list(prefix: "gpu-01/").isEmpty)
+            #expect(await catalog.record(record.id) == nil)
         }
     }
 
@@ -150,20 +151,22 @@ struct S3TargetTests {
         let secret = "wrong-secret-\(UUID().uuidString)"
         let keys = ["AWS_ACCESS_KEY_ID": S3TestServer.keys["AWS_ACCESS_KEY_ID"]!, "AWS_SECRET_ACCESS_KEY": secret]
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: keys, hostName: "h"))
+        let engine = BackupEngine(
+            config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: keys, hostName: "h"))
         _ = await engine.prepare()
         try await withRunning(engine) {
-        // The set names only "local"; an emergency backup goes everywhere.
-        let record = try await engine.outcome(of: try await engine.requestBackup(set: "data", trigger: .emergency, reason: "disk failing"))
-        #expect(record.status == .complete)
-        #expect(record.deliveries.map(\.target) == ["local", "remote"])
-        #expect(record.deliveries.map(\.status) == [.ok, .failed])
-        let error = try #require(record.deliveries[1].error)
-        #expect(error.contains("credentials") && error.contains("403"), "\(error)")
-        #expect(!error.contains(secret))
-        let states = await engine.targetStatus()
-        #expect(states[1].problem?.contains("credentials") == true, "\(states)")
-        #expect(states[1].problem?.contains(secret) == false)
+            // The set names only "local"; an emergency backup goes everywhere.
+            let record = try await engine.outcome(
+                of: try await engine.requestBackup(set: "data", trigger: .emergency, reason: "disk failing"))
+            #expect(record.status == .complete)
+            #expect(record.deliveries.map(\.target) == ["local", "remote"])
+            #expect(record.deliveries.map(\.status) == [.ok, .failed])
+            let error = try #require(record.deliveries[1].error)
+            #expect(error.contains("credentials") && error.contains("403"), "\(error)")
+            #expect(!error.contains(secret))
+            let states = await engine.targetStatus()
+            #expect(states[1].problem?.contains("credentials") == true, "\(states)")
+            #expect(states[1].problem?.contains(secret) == false)
         }
     }
 
@@ -198,11 +201,11 @@ struct S3TargetTests {
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
         let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: factory)
         try await withRunning(engine) {
-        let notes = await engine.prepare()
-        #expect(notes.count == 1 && notes[0].contains("unfinished upload"), "\(notes)")
-        let pendingAfter = try await s3.pendingUploads(prefix: "h/")
-        let listed = try await s3.list(prefix: "h/")
-        #expect(pendingAfter.isEmpty && listed.isEmpty)
+            let notes = await engine.prepare()
+            #expect(notes.count == 1 && notes[0].contains("unfinished upload"), "\(notes)")
+            let pendingAfter = try await s3.pendingUploads(prefix: "h/")
+            let listed = try await s3.list(prefix: "h/")
+            #expect(pendingAfter.isEmpty && listed.isEmpty)
         }
     }
 }
@@ -239,18 +242,19 @@ struct FullTargetTests {
         ]
         config.sets[0].targets = ["small", "big"]
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+        let engine = BackupEngine(
+            config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
         _ = await engine.prepare()
         try await withRunning(engine) {
-        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
-        #expect(record.status == .complete)
-        #expect(record.deliveries.map(\.status) == [.failed, .ok])
-        #expect(record.deliveries[0].error?.contains("No space left on device") == true, "\(record.deliveries[0])")
-        let left = FileManager.default.enumerator(atPath: ws.sub("small"))?.allObjects as? [String] ?? []
-        #expect(left.allSatisfy { !$0.hasSuffix(".zip") && !$0.hasSuffix(".partial") }, "\(left)")
-        let states = await engine.targetStatus()
-        #expect(states[0].freeBytes.map { $0 <= 1 << 20 } == true)
-        _ = try await engine.restore(record.id, to: ws.sub("r"), includes: [], overwrite: false)
+            let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            #expect(record.status == .complete)
+            #expect(record.deliveries.map(\.status) == [.failed, .ok])
+            #expect(record.deliveries[0].error?.contains("No space left on device") == true, "\(record.deliveries[0])")
+            let left = FileManager.default.enumerator(atPath: ws.sub("small"))?.allObjects as? [String] ?? []
+            #expect(left.allSatisfy { !$0.hasSuffix(".zip") && !$0.hasSuffix(".partial") }, "\(left)")
+            let states = await engine.targetStatus()
+            #expect(states[0].freeBytes.map { $0 <= 1 << 20 } == true)
+            _ = try await engine.restore(record.id, to: ws.sub("r"), includes: [], overwrite: false)
         }
     }
 }

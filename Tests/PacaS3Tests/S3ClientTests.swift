@@ -1,4 +1,5 @@
 import Foundation
+import PacaTestSupport
 import Testing
 
 @testable import PacaS3
@@ -96,7 +97,9 @@ struct S3ClientTests {
 
 @Suite struct S3EndpointTests {
     @Test func parsesAndRefuses() throws {
-        let aws = try S3Endpoint.parse("https://s3.eu-west-1.amazonaws.com", bucket: "my.bucket-1", region: "eu-west-1", addressing: .virtualHost).get()
+        let aws = try S3Endpoint.parse(
+            "https://s3.eu-west-1.amazonaws.com", bucket: "my.bucket-1", region: "eu-west-1", addressing: .virtualHost
+        ).get()
         #expect(aws.hostHeader == "my.bucket-1.s3.eu-west-1.amazonaws.com")
         #expect(aws.path(for: "a b/c.zip") == "/a%20b/c.zip")
         let local = try S3Endpoint.parse("http://127.0.0.1:8333/", bucket: "backups", region: "us-east-1", addressing: .path).get()

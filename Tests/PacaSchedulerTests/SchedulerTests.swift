@@ -16,7 +16,8 @@ import Testing
         config.jobs = jobs
         let engine = BackupEngine(config: config, catalog: catalog, clock: clock.serviceClock, logger: quietLogger)
         let scheduler = try await Scheduler.open(
-            stateDirectory: ws.sub("state"), jobs: jobs, engine: engine, clock: clock.serviceClock, zones: { _ in .utc }, logger: quietLogger)
+            stateDirectory: ws.sub("state"), jobs: jobs, engine: engine, clock: clock.serviceClock, zones: { _ in .utc },
+            logger: quietLogger)
         return (scheduler, engine, catalog)
     }
 
@@ -41,20 +42,20 @@ import Testing
         let clock = ManualClock(wall: "2026-01-01T00:00:00Z")
         let (scheduler, engine, catalog) = try await open(ws, clock, jobs: [try nightly()])
         try await running(scheduler, engine) {
-        await scheduler.tick()
-        #expect(await scheduler.list().first?.nextDue == "2026-01-01T02:00:00Z")
-        clock.advance(to: "2026-01-01T01:59:00Z")
-        await scheduler.tick()
-        #expect(await scheduler.recentEvents().isEmpty)
-        clock.advance(to: "2026-01-01T02:00:00Z")
-        await scheduler.tick()
-        let completed = try await events(scheduler, .completed)
-        let backupID = try #require(completed.first?.backup)
-        let backup = try #require(await catalog.record(backupID))
-        #expect(backup.trigger == .job("nightly"))
-        #expect(backup.reason == "scheduled")
-        #expect(await scheduler.recentEvents().map(\.kind) == [.fired, .completed])
-        #expect(await scheduler.list().first?.lastBackup == backup.id)
+            await scheduler.tick()
+            #expect(await scheduler.list().first?.nextDue == at("2026-01-01T02:00:00Z"))
+            clock.advance(to: "2026-01-01T01:59:00Z")
+            await scheduler.tick()
+            #expect(await scheduler.recentEvents().isEmpty)
+            clock.advance(to: "2026-01-01T02:00:00Z")
+            await scheduler.tick()
+            let completed = try await events(scheduler, .completed)
+            let backupID = try #require(completed.first?.backup)
+            let backup = try #require(await catalog.record(backupID))
+            #expect(backup.trigger == .job("nightly"))
+            #expect(backup.reason == "scheduled")
+            #expect(await scheduler.recentEvents().map(\.kind) == [.fired, .completed])
+            #expect(await scheduler.list().first?.lastBackup == backup.id)
         }
     }
 
@@ -68,7 +69,7 @@ import Testing
         try await running(scheduler, engine) {
             await clock.waitForSleepers()
             _ = try await scheduler.add(DaemonConfig.Job(name: "minutely", set: "data", schedule: .cron(try CronExpression("* * * * *"))))
-            #expect(await scheduler.list().first?.nextDue == "2026-01-01T00:01:00Z")
+            #expect(await scheduler.list().first?.nextDue == at("2026-01-01T00:01:00Z"))
             clock.advance(by: .seconds(29))
             #expect(await scheduler.recentEvents().isEmpty)
             clock.advance(by: .seconds(1))
@@ -98,14 +99,14 @@ import Testing
         clock.advance(to: "2026-01-05T12:00:00Z")
         let (scheduler, engine, catalog) = try await open(ws, clock, jobs: [try nightly()])
         try await running(scheduler, engine) {
-        await scheduler.tick()
-        await scheduler.tick()
-        _ = try await events(scheduler, .completed, count: 2)
-        let kinds = await scheduler.recentEvents().map(\.kind)
-        #expect(kinds == [.fired, .completed, .caughtUp, .completed])
-        #expect(await scheduler.recentEvents()[2].detail == "catch-up for 4 missed slot(s)")
-        #expect(await catalog.count == 2)
-        #expect(await scheduler.list().first?.nextDue == "2026-01-06T02:00:00Z")
+            await scheduler.tick()
+            await scheduler.tick()
+            _ = try await events(scheduler, .completed, count: 2)
+            let kinds = await scheduler.recentEvents().map(\.kind)
+            #expect(kinds == [.fired, .completed, .caughtUp, .completed])
+            #expect(await scheduler.recentEvents()[2].detail == "catch-up for 4 missed slot(s)")
+            #expect(await catalog.count == 2)
+            #expect(await scheduler.list().first?.nextDue == at("2026-01-06T02:00:00Z"))
         }
     }
 
@@ -115,19 +116,19 @@ import Testing
         let clock = ManualClock(wall: "2026-01-01T00:00:00Z")
         let (scheduler, engine, _) = try await open(ws, clock, jobs: [try nightly()])
         try await running(scheduler, engine) {
-        let added = try await scheduler.add(DaemonConfig.Job(name: "hourly", set: "data", schedule: .every(3600)))
-        #expect(added.origin == .runtime && added.nextDue == "2026-01-01T01:00:00Z")
-        await #expect(throws: EngineError.self) {
-            try await scheduler.add(DaemonConfig.Job(name: "hourly", set: "data", schedule: .every(60)))
-        }
-        clock.advance(to: "2026-01-01T01:00:00Z")
-        await scheduler.tick()
-        _ = try await events(scheduler, .completed)
+            let added = try await scheduler.add(DaemonConfig.Job(name: "hourly", set: "data", schedule: .every(3600)))
+            #expect(added.origin == .runtime && added.nextDue == at("2026-01-01T01:00:00Z"))
+            await #expect(throws: EngineError.self) {
+                try await scheduler.add(DaemonConfig.Job(name: "hourly", set: "data", schedule: .every(60)))
+            }
+            clock.advance(to: "2026-01-01T01:00:00Z")
+            await scheduler.tick()
+            _ = try await events(scheduler, .completed)
         }
         // The job is still there after a restart.
         let (reopened, _, _) = try await open(ws, clock, jobs: [try nightly()])
         #expect(await reopened.list().map(\.name) == ["hourly", "nightly"])
-        #expect(await reopened.list().first?.nextDue == "2026-01-01T02:00:00Z")
+        #expect(await reopened.list().first?.nextDue == at("2026-01-01T02:00:00Z"))
         await #expect(throws: EngineError.self) { try await reopened.remove("nightly") }
         _ = try await reopened.remove("hourly")
         #expect(await reopened.list().map(\.name) == ["nightly"])
@@ -144,7 +145,7 @@ import Testing
         await scheduler.tick()
         #expect(await scheduler.recentEvents().isEmpty)
         let resumed = try await scheduler.resume("nightly")
-        #expect(resumed.nextDue == "2026-01-04T02:00:00Z")
+        #expect(resumed.nextDue == at("2026-01-04T02:00:00Z"))
         await #expect(throws: EngineError.self) { try await scheduler.pause("nope") }
     }
 
@@ -161,3 +162,6 @@ import Testing
         }
     }
 }
+
+/// Unix seconds of an RFC 3339 time.
+func at(_ text: String) -> Int64 { CivilTime(rfc3339: text)!.unixSeconds }

@@ -21,7 +21,9 @@ import Testing
         #expect(target.prefix == "gpu-01-x")
         #expect(target.display == "http://127.0.0.1:9/bucket/gpu-01-x")
 
-        ws.write("creds", Array("# comment\n[default]\naws_access_key_id = AKID\n[backup]\n aws_access_key_id=K2 \naws_secret_access_key = s2\n".utf8))
+        ws.write(
+            "creds",
+            Array("# comment\n[default]\naws_access_key_id = AKID\n[backup]\n aws_access_key_id=K2 \naws_secret_access_key = s2\n".utf8))
         chmod(ws.sub("creds"), 0o600)
         let factory = TargetFactory(environment: [:], hostName: "h")
         #expect(try factory.make(s3(ws.sub("creds"), profile: "backup")).get() is S3Target)
@@ -37,6 +39,8 @@ import Testing
         } else {
             Issue.record("a world-readable credentials file was accepted")
         }
-        #expect(TargetFactory.parseCredentials("[default]\naws_access_key_id=a\naws_secret_access_key=b=c\n", profile: "default")?.secretKey == "b=c")
+        #expect(
+            TargetFactory.parseCredentials("[default]\naws_access_key_id=a\naws_secret_access_key=b=c\n", profile: "default")?.secretKey
+                == "b=c")
     }
 }

@@ -25,6 +25,8 @@ public final class ManualClock: Clock, Sendable {
         var sleepers: [UInt64: Sleeper] = [:]
         var nextID: UInt64 = 0
         var sleeperWatches: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var sleepCalls = 0
+        var callWatches: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
@@ -42,6 +44,7 @@ public final class ManualClock: Clock, Sendable {
     public func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
+            state.sleepCalls += 1
             return state.nextID
         }
         try await withTaskCancellationHandler {
@@ -91,14 +94,34 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
+    /// Returns once `count` sleeps have begun on this clock since it was made (a loop that went
+    /// around and sleeps again counts each time).
+    public func waitForSleepCalls(_ count: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let isMet = state.withLock { state -> Bool in
+                if state.sleepCalls >= count { return true }
+                state.callWatches.append((count, continuation))
+                return false
+            }
+            if isMet { continuation.resume() }
+        }
+    }
+
+    /// How many sleeps have begun on this clock so far.
+    public var sleepCalls: Int { state.withLock { $0.sleepCalls } }
+
     /// How many tasks sleep on this clock now.
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     private func notifyWatchers() {
         let met = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             let count = state.sleepers.count
-            let met = state.sleeperWatches.filter { $0.count <= count }.map(\.continuation)
+            let calls = state.sleepCalls
+            let met =
+                state.sleeperWatches.filter { $0.count <= count }.map(\.continuation)
+                + state.callWatches.filter { $0.count <= calls }.map(\.continuation)
             state.sleeperWatches.removeAll { $0.count <= count }
+            state.callWatches.removeAll { $0.count <= calls }
             return met
         }
         for watcher in met { watcher.resume() }
@@ -106,12 +129,12 @@ public final class ManualClock: Clock, Sendable {
 
     /// The wall time: the start time plus how far the clock was advanced.
     public var wall: WallClock {
-        WallClock { [self] in
-            let offset = now.offset.components
-            return epoch + Double(offset.seconds) + Double(offset.attoseconds) / 1e18
-        }
+        WallClock { [self] in epoch + now.offset.inSeconds }
     }
 
-    /// This clock for a service: sleeps here, wall time from ``wall``.
-    public var serviceClock: ServiceClock { ServiceClock(self, wall: wall) }
+    /// This clock for a service: sleeps here, wall time moving with it (one reading gives both).
+    public var serviceClock: ServiceClock {
+        let epoch = self.epoch
+        return ServiceClock(self) { instant in epoch + instant.offset.inSeconds }
+    }
 }

@@ -50,6 +50,7 @@ public enum S3TestServer {
     /// A configured S3 target on this server's bucket `bucket`.
     public static func target(_ name: String, bucket: String, partSize: Int = 5 << 20) -> DaemonConfig.Target {
         DaemonConfig.Target(
-            name: name, kind: .s3(.init(endpoint: endpoint ?? "http://127.0.0.1:1", bucket: bucket, prefix: "{host}/pacad", partSize: partSize)))
+            name: name,
+            kind: .s3(.init(endpoint: endpoint ?? "http://127.0.0.1:1", bucket: bucket, prefix: "{host}/pacad", partSize: partSize)))
     }
 }

@@ -40,7 +40,9 @@ import Testing
                 for index in 1...5 { ws.write("source/cfg/train.yaml", "lr: 0.\(index)\n") }
                 // inotify keeps order: once the sentinel's change is seen, so is every save before it.
                 ws.write("source/cfg/zz-sentinel", "")
-                await eventually("the changes to be seen") { await trigger.snapshot().first?.lastChange == ws.sub("source/cfg/zz-sentinel") }
+                await eventually("the changes to be seen") {
+                    await trigger.snapshot().first?.lastChange == ws.sub("source/cfg/zz-sentinel")
+                }
                 clock.advance(by: .seconds(4))
                 #expect(await catalog.count == 0)
                 clock.advance(by: .seconds(1))

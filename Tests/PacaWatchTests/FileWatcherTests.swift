@@ -123,6 +123,11 @@ extension [FileWatcher.Event] {
         let workspace = TemporaryFolder()
         let probe = try WatchProbe(roots: [workspace.sub("nowhere/cfg/train.yaml")])
         let events = await probe.read { if case .problem = $0 { true } else { false } }
-        #expect(events == [.problem("cannot watch \(workspace.sub("nowhere/cfg/train.yaml")): its folder \(workspace.sub("nowhere/cfg")) does not exist or cannot be read")])
+        #expect(
+            events == [
+                .problem(
+                    "cannot watch \(workspace.sub("nowhere/cfg/train.yaml")): its folder \(workspace.sub("nowhere/cfg")) does not exist or cannot be read"
+                )
+            ])
     }
 }

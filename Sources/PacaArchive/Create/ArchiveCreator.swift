@@ -1,5 +1,4 @@
 public import PacaCore
-
 import PacaSystem
 
 /// Settings for writing an archive.
@@ -164,7 +163,8 @@ public enum ArchiveCreator {
             walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identities,
             isCancelled: isCancelled)
         let writer: ArchiveStreamWriter
-        do { writer = try ArchiveStreamWriter(output: output, spoolDirectory: spoolDirectory, header: header, level: options.level) } catch {
+        do { writer = try ArchiveStreamWriter(output: output, spoolDirectory: spoolDirectory, header: header, level: options.level) } catch
+        {
             throw ArchiveError(error)
         }
         let threads = ThreadGroup()

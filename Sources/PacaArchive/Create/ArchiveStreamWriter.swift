@@ -1,4 +1,5 @@
 import PacaSystem
+
 /// The writer side of the pipeline: takes units in order and lays down local headers, data, data
 /// descriptors, the manifest entry, the central directory and the end records. It only appends,
 /// so the archive is one forward stream (see ``ArchiveSink``).

@@ -1,4 +1,5 @@
 import PacaSystem
+
 /// How an entry's bytes are encoded, chosen per entry by ``CompressibilityProbe``.
 enum Encoding: Sendable {
     /// Stored as is: the data does not compress.

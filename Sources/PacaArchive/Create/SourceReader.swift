@@ -1,5 +1,4 @@
 import Crypto
-
 import PacaSystem
 
 /// The reader side of the pipeline: walks the sources, reads each file once (hashing it with

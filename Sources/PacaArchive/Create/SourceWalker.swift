@@ -1,5 +1,4 @@
 import PacaCore
-
 import PacaSystem
 
 /// One filesystem object found under a source root, with the name it gets in the archive.

@@ -1,4 +1,5 @@
 import PacaSystem
+
 /// The hand-off between the reader, the compressor threads and the writer.
 ///
 /// Units get sequence numbers as the reader submits them; compressors take any unit that needs

@@ -1,5 +1,4 @@
 public import PacaCore
-
 import PacaSystem
 
 /// Settings for extracting an archive.

@@ -44,7 +44,7 @@ final class DestinationGuard: @unchecked Sendable {
         do {
             info = try Syscall.lstat(path)
         } catch  where error.isNotFound {
-            do { try Syscall.mkdir(path, permissions: 0o700) } catch where error.isAlreadyExisting {
+            do { try Syscall.mkdir(path, permissions: 0o700) } catch  where error.isAlreadyExisting {
                 // Another thread made it; check what is there now.
                 return try ensureDirectory(relative, entry: entry)
             } catch {
@@ -80,7 +80,7 @@ final class DestinationGuard: @unchecked Sendable {
         var prefix = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             prefix += "/" + component
-            do { try Syscall.mkdir(prefix, permissions: 0o755) } catch where error.isAlreadyExisting {}
+            do { try Syscall.mkdir(prefix, permissions: 0o755) } catch  where error.isAlreadyExisting {}
         }
     }
 }

@@ -164,7 +164,9 @@ public final class ArchiveReader: Sendable {
     private static func read(_ source: any ArchiveByteSource, at offset: UInt64, count: Int) throws(ArchiveError) -> [UInt8] {
         var failure: ArchiveError?
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            switch Result(catching: { () throws(ArchiveError) -> Int in try source.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset) }) {
+            switch Result(catching: { () throws(ArchiveError) -> Int in
+                try source.read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            }) {
             case .success(let n): initialized = n
             case .failure(let error):
                 failure = error

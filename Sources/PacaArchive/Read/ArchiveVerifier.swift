@@ -1,5 +1,4 @@
 import Crypto
-
 import PacaSystem
 
 /// One thing wrong with an archive or one entry, as found by ``ArchiveVerifier`` or ``ArchiveExtractor``.

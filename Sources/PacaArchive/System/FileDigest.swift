@@ -1,5 +1,4 @@
 import Crypto
-
 import PacaSystem
 
 /// Reads a file front to back in blocks, handing each to a consumer and hashing it: copying an
@@ -26,4 +25,3 @@ public enum FileDigest {
         return hasher.finalize().hexString
     }
 }
-

@@ -1,5 +1,4 @@
 import Crypto
-
 import PacaSystem
 
 /// Where the bytes of an archive go, front to back, as they are written: a file

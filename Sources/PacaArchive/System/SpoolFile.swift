@@ -1,4 +1,3 @@
-
 import PacaSystem
 
 /// An anonymous temporary file for data that grows with the number of entries (the central

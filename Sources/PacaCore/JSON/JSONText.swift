@@ -27,6 +27,47 @@ enum JSONText {
         return output
     }
 
+    /// Keys sorted, two spaces of indent per level, a space after each colon, a final newline:
+    /// for files people read and diff.
+    static func prettyPrint(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(4096)
+        write(value, to: &output, indent: 0)
+        output.append(UInt8(ascii: "\n"))
+        return output
+    }
+
+    private static func write(_ value: JSONValue, to output: inout [UInt8], indent: Int) {
+        func newline(_ level: Int) {
+            output.append(UInt8(ascii: "\n"))
+            output += [UInt8](repeating: UInt8(ascii: " "), count: level * 2)
+        }
+        switch value {
+        case .array(let items) where !items.isEmpty:
+            output.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                write(item, to: &output, indent: indent + 1)
+            }
+            newline(indent)
+            output.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            output.append(UInt8(ascii: "{"))
+            for (index, key) in members.keys.sorted().enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                writeString(key, to: &output)
+                output += [UInt8(ascii: ":"), UInt8(ascii: " ")]
+                write(members[key]!, to: &output, indent: indent + 1)
+            }
+            newline(indent)
+            output.append(UInt8(ascii: "}"))
+        default:
+            write(value, to: &output)
+        }
+    }
+
     private static func write(_ value: JSONValue, to output: inout [UInt8]) {
         switch value {
         case .null: output += Array("null".utf8)

@@ -67,4 +67,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// Compact JSON text with sorted keys, so the same value always has the same bytes.
     public var serialized: [UInt8] { JSONText.serialize(self) }
+
+    /// The JSON text indented for people to read (keys sorted, two spaces a level, a final newline).
+    public var prettyPrinted: [UInt8] { JSONText.prettyPrint(self) }
 }

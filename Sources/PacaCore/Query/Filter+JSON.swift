@@ -50,7 +50,8 @@ extension Filter {
             throw QueryError("\"field\" is a dotted name (\"user.city\") or a list of names", location: location + ".field")
         }
         guard case .string(let opName)? = members["op"] else {
-            throw QueryError("missing \"op\" (one of \(FilterOperator.allCases.map(\.rawValue).joined(separator: ", ")))", location: location)
+            throw QueryError(
+                "missing \"op\" (one of \(FilterOperator.allCases.map(\.rawValue).joined(separator: ", ")))", location: location)
         }
         guard let op = FilterOperator(rawValue: opName) else {
             throw QueryError(

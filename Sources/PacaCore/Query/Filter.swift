@@ -25,7 +25,8 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     /// Dotted, with components that need it in backticks: `a.b`, `` `a.b`.c ``.
     public var description: String {
         components.map { component in
-            QueryText.isPlainName(component) ? component : "`" + component.split(separator: "`", omittingEmptySubsequences: false).joined(separator: "``") + "`"
+            QueryText.isPlainName(component)
+                ? component : "`" + component.split(separator: "`", omittingEmptySubsequences: false).joined(separator: "``") + "`"
         }.joined(separator: ".")
     }
 }
@@ -75,7 +76,7 @@ public indirect enum Filter: Sendable, Hashable {
 }
 
 /// The order of query results.
-public enum SortOrder: String, Sendable, Hashable {
+public enum SortOrder: String, Sendable, Hashable, CaseIterable {
     case asc, desc
 }
 

@@ -219,8 +219,9 @@ public enum QueryText {
                 }
                 return .string(time.rfc3339)
             }
-            while index < scalars.count, "0123456789.eE".unicodeScalars.contains(scalars[index])
-                || ((scalars[index] == "+" || scalars[index] == "-") && (scalars[index - 1] == "e" || scalars[index - 1] == "E"))
+            while index < scalars.count,
+                "0123456789.eE".unicodeScalars.contains(scalars[index])
+                    || ((scalars[index] == "+" || scalars[index] == "-") && (scalars[index - 1] == "e" || scalars[index - 1] == "E"))
             {
                 index += 1
             }

@@ -49,18 +49,13 @@ public actor ConfigurationStore {
     }
 
     /// What a reload changed.
-    public struct Outcome: Sendable, Equatable, Encodable {
+    public struct Outcome: Sendable, Equatable {
         public var file: String
         /// Settings that changed in the file but take effect only after a restart.
         public var restartRequired: [String]
         public var sets: [String]
         public var targets: [String]
         public var jobs: [String]
-
-        enum CodingKeys: String, CodingKey {
-            case file, sets, targets, jobs
-            case restartRequired = "restart_required"
-        }
     }
 
     /// Re-reads the file and applies it, after any reload already under way. Throws the loader's

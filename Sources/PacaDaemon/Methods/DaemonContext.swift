@@ -22,7 +22,8 @@ public struct DaemonContext: Sendable {
     public let logger: Logger
 
     public init(
-        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, data: DataManager, configuration: ConfigurationStore, clock: ServiceClock,
+        engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, data: DataManager,
+        configuration: ConfigurationStore, clock: ServiceClock,
         startedAt: Double,
         socketPath: String, logger: Logger
     ) {
@@ -41,5 +42,5 @@ public struct DaemonContext: Sendable {
 
 /// pacad's version, reported by `daemon.status` and `pacad --version`.
 public enum PacaVersion {
-    public static let current = "0.5.0"
+    public static let current = "0.6.0"
 }

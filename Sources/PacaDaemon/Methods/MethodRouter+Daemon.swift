@@ -3,12 +3,12 @@ import PacaCore
 import PacaEngine
 import PacaProtocol
 import PacaSystem
+import PacaTargets
 
 extension MethodRouter {
-    /// `daemon.status {}`: what the daemon is doing, each set's last backup, and where things are.
-    /// Reads only in-memory state, so it answers in well under a millisecond even mid-backup.
-    func status(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
-        _ = try Params(request, allowed: [])
+    /// `daemon.status`: reads only in-memory state, so it answers in well under a millisecond
+    /// even mid-backup.
+    func status() async -> DaemonStatus {
         let snapshot = await context.engine.snapshot()
         let (latest, count) = await context.catalog.summary()
         let nextRuns = await context.scheduler.nextRuns()
@@ -16,82 +16,73 @@ extension MethodRouter {
         let targetStates = await context.engine.targetStatus()
         let config = await context.configuration.config
         let now = context.clock.now()
-        let newest = latest.values.max { $0.id < $1.id }
-        let activities: [JSONValue] = snapshot.activities.map { activity in
-            var members: [String: JSONValue] = [
-                "kind": .string(activity.kind.rawValue), "set": .string(activity.set),
-                "started_at": .string(CivilTime(unixSeconds: activity.startedAt).rfc3339),
-            ]
-            if case .object(let progress) = ProgressReporter.json(activity.progress, id: activity.backupID, phase: activity.kind.rawValue) {
-                members.merge(progress) { _, new in new }
-            }
-            return .object(members)
+        var status = DaemonStatus()
+        status.version = PacaVersion.current
+        status.pid = Int64(ProcessFacts.pid)
+        status.state = snapshot.isStopping ? .stopping : snapshot.activities.isEmpty ? .idle : .busy
+        status.statusLine = StatusLine.text(snapshot: snapshot, latest: latest.values.max { $0.id < $1.id }, now: now)
+        status.startedAt = Timestamp(unixSeconds: Int64(context.startedAt))
+        status.uptimeSeconds = Int64(now - context.startedAt)
+        status.config = context.configuration.file ?? "embedded default"
+        status.socket = context.socketPath
+        status.stateDirectory = config.stateDirectory
+        status.activities = snapshot.activities.map { activity in
+            var item = Activity()
+            item.kind = ActivityKind(rawValue: activity.kind.rawValue) ?? .backup
+            item.set = activity.set
+            item.startedAt = Timestamp(unixSeconds: activity.startedAt)
+            item.progress = Progress(
+                activity.progress, backup: activity.backupID, phase: ProgressPhase(rawValue: activity.kind.rawValue) ?? .backup)
+            return item
         }
-        let sets: [JSONValue] = config.sets.map { set in
-            var last: JSONValue = .null
-            if let record = latest[set.name] {
-                last = .object([
-                    "id": .string(record.id), "status": .string(record.status.rawValue),
-                    "finished_at": record.finishedAt.map { .string(CivilTime(unixSeconds: $0).rfc3339) } ?? .null,
-                ])
+        status.queued = snapshot.queuedSets
+        status.sets = config.sets.map { set in
+            var item = SetStatus()
+            item.name = set.name
+            item.paths = set.paths
+            item.targets = set.targets
+            item.lastBackup = latest[set.name].map { record in
+                var last = LastBackup()
+                last.id = record.id
+                last.status = BackupStatus(rawValue: record.status.rawValue) ?? .failed
+                last.finishedAt = record.finishedAt.map(Timestamp.init)
+                return last
             }
-            var watch: JSONValue = .null
-            if let view = watching.first(where: { $0.set == set.name }) {
-                watch = .object([
-                    "paths": .array(view.watch.map(JSONValue.string)), "debounce_seconds": .int(view.debounce),
-                    "due_in_seconds": view.dueIn.map { .double(($0 * 10).rounded() / 10) } ?? .null,
-                    "last_change": view.lastChange.map(JSONValue.string) ?? .null,
-                ])
+            item.queued = snapshot.queuedSets.contains(set.name)
+            item.triggers = set.triggers.map(\.rawValue)
+            item.watch = watching.first { $0.set == set.name }.map { view in
+                var watch = WatchStatus()
+                watch.paths = view.watch
+                watch.debounceSeconds = view.debounce
+                watch.dueInSeconds = view.dueIn.map { ($0 * 10).rounded() / 10 }
+                watch.lastChange = view.lastChange
+                return watch
             }
-            return .object([
-                "name": .string(set.name), "paths": .array(set.paths.map(JSONValue.string)),
-                "targets": .array(set.targets.map(JSONValue.string)), "last_backup": last,
-                "queued": .bool(snapshot.queuedSets.contains(set.name)),
-                "triggers": .array(set.triggers.map { .string($0.rawValue) }), "watch": watch,
-            ])
+            return item
         }
-        let state = snapshot.isStopping ? "stopping" : snapshot.activities.isEmpty ? "idle" : "busy"
-        return .object([
-            "version": .string(PacaVersion.current),
-            "pid": .int(Int64(ProcessFacts.pid)),
-            "state": .string(state),
-            "status_line": .string(StatusLine.text(snapshot: snapshot, latest: newest, now: now)),
-            "started_at": .string(CivilTime(unixSeconds: Int64(context.startedAt)).rfc3339),
-            "uptime_seconds": .int(Int64(now - context.startedAt)),
-            "config": context.configuration.file.map(JSONValue.string) ?? .string("embedded default"),
-            "socket": .string(context.socketPath),
-            "state_dir": .string(config.stateDirectory),
-            "activities": .array(activities),
-            "queued": .array(snapshot.queuedSets.map(JSONValue.string)),
-            "sets": .array(sets),
-            "targets": .array(targetStates.map(Self.json)),
-            "catalog": .object(["backups": .int(Int64(count))]),
-            "jobs": .array(
-                config.jobs.map(\.name).sorted().map { name in
-                    .object([
-                        "name": .string(name),
-                        "next_due": nextRuns[name].map { .string(CivilTime(unixSeconds: $0).rfc3339) } ?? .null,
-                    ])
-                }),
-        ])
+        status.targets = targetStates.map(Self.targetStatus)
+        status.catalog.backups = count
+        status.jobs = config.jobs.map(\.name).sorted().map { JobDue(name: $0, nextDue: nextRuns[$0].map(Timestamp.init)) }
+        return status
     }
 
     /// A target in `status`: where it is, whether its last check passed, free space, last delivery.
-    static func json(_ target: TargetState) -> JSONValue {
-        func time(_ seconds: Int64?) -> JSONValue { seconds.map { .string(CivilTime(unixSeconds: $0).rfc3339) } ?? .null }
-        return .object([
-            "name": .string(target.name), "type": .string(target.type), "location": .string(target.location),
-            "healthy": target.checkedAt == nil && target.problem == nil ? .null : .bool(target.problem == nil),
-            "problem": target.problem.map(JSONValue.string) ?? .null,
-            "free_bytes": target.freeBytes.map { .int(Int64(clamping: $0)) } ?? .null,
-            "checked_at": time(target.checkedAt), "last_delivery_at": time(target.lastDeliveryAt),
-            "failed_deliveries": .int(Int64(target.failedDeliveries)),
-        ])
+    static func targetStatus(_ target: TargetState) -> TargetStatus {
+        var status = TargetStatus()
+        status.name = target.name
+        status.type = target.type
+        status.location = target.location
+        status.healthy = target.checkedAt == nil && target.problem == nil ? nil : target.problem == nil
+        status.problem = target.problem
+        status.freeBytes = target.freeBytes.map { Int64(clamping: $0) }
+        status.checkedAt = target.checkedAt.map(Timestamp.init)
+        status.lastDeliveryAt = target.lastDeliveryAt.map(Timestamp.init)
+        status.failedDeliveries = target.failedDeliveries
+        return status
     }
 
-    /// `daemon.reload {}`: re-reads the config file; a bad file changes nothing.
-    func reload(_ request: RPCRequest) async throws(RPCError) -> JSONValue {
-        _ = try Params(request, allowed: [])
+    /// `daemon.reload`: re-reads the config file; a bad file changes nothing.
+    func reload() async throws(RPCError) -> ReloadResult {
         let outcome: ConfigurationStore.Outcome
         do throws(ConfigurationStore.ReloadError) {
             outcome = try await context.configuration.reload()
@@ -102,9 +93,15 @@ extension MethodRouter {
             case .invalid(let problem):
                 throw RPCError(
                     .validationError, "the configuration was not reloaded: \(problem)",
-                    data: .object(["problems": .array(problem.problems.map { .string($0.description) })]))
+                    data: ["problems": .array(problem.problems.map { .string($0.description) })])
             }
         }
-        return try encode(outcome)
+        var result = ReloadResult()
+        result.file = outcome.file
+        result.restartRequired = outcome.restartRequired
+        result.sets = outcome.sets
+        result.targets = outcome.targets
+        result.jobs = outcome.jobs
+        return result
     }
 }

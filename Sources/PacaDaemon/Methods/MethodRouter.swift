@@ -3,8 +3,10 @@ import PacaEngine
 public import PacaProtocol
 
 /// Dispatches a request to its method and turns every outcome into a reply: a result, or an error
-/// with a stable code (docs/protocol.md). Never throws, so one bad request cannot hurt the
-/// connection it came on.
+/// with a stable code (docs/protocol.md). Methods are the contract's (``Methods``): each is read
+/// into its params type, handled, and its result written from its result type, so what the
+/// daemon accepts and answers is what the published schema says. Never throws, so one bad
+/// request cannot hurt the connection it came on.
 public struct MethodRouter: Sendable {
     /// Sends a progress notification for the request being handled.
     public typealias ProgressSink = @Sendable (JSONValue) async -> Void
@@ -15,14 +17,6 @@ public struct MethodRouter: Sendable {
         self.context = context
     }
 
-    /// Every method this daemon answers, in the order docs/protocol.md lists them.
-    public static let methods = [
-        "daemon.status", "daemon.reload", "backup.create", "backup.list", "backup.show", "backup.verify", "backup.delete", "backup.pin",
-        "backup.prune", "catalog.rebuild", "restore.run",
-        "job.list", "job.add", "job.remove", "job.pause", "job.resume", "job.run", "events.list", "trigger.fire", "data.put", "data.get",
-        "data.update", "data.delete", "data.query",
-    ]
-
     public func reply(to request: RPCRequest, progress: @escaping ProgressSink) async -> RPCResponse {
         let id = request.id ?? .null
         do {
@@ -32,39 +26,66 @@ public struct MethodRouter: Sendable {
         }
     }
 
-    private func dispatch(_ request: RPCRequest, progress: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
+    private func dispatch(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
+        let report: ProgressSink = send
         switch request.method {
-        case "daemon.status": return try await status(request)
-        case "daemon.reload": return try await reload(request)
-        case "backup.create": return try await createBackup(request, progress: progress)
-        case "backup.list": return try await listBackups(request)
-        case "backup.show": return try await showBackup(request)
-        case "backup.verify": return try await verifyBackup(request, progress: progress)
-        case "backup.delete": return try await deleteBackup(request)
-        case "backup.pin": return try await pinBackup(request)
-        case "backup.prune": return try await pruneBackups(request)
-        case "catalog.rebuild": return try await rebuildCatalog(request)
-        case "restore.run": return try await restore(request, progress: progress)
-        case "job.list": return try await listJobs(request)
-        case "job.add": return try await addJob(request)
-        case "job.remove", "job.pause", "job.resume": return try await changeJob(request)
-        case "job.run": return try await runJob(request, progress: progress)
-        case "events.list": return try await listEvents(request)
-        case "trigger.fire": return try await fireTrigger(request, progress: progress)
-        case "data.put": return try await putRecord(request)
-        case "data.get": return try await getRecord(request)
-        case "data.update": return try await updateRecord(request)
-        case "data.delete": return try await deleteRecord(request)
-        case "data.query": return try await queryRecords(request)
+        case Methods.daemonStatus.name: return try await answer(Methods.daemonStatus, request) { _ throws(RPCError) in await status() }
+        case Methods.daemonReload.name: return try await answer(Methods.daemonReload, request) { _ throws(RPCError) in try await reload() }
+        case Methods.backupCreate.name:
+            return try await answer(Methods.backupCreate, request) { (params) throws(RPCError) in try await createBackup(params, report) }
+        case Methods.backupList.name:
+            return try await answer(Methods.backupList, request) { (params) throws(RPCError) in try await listBackups(params) }
+        case Methods.backupShow.name:
+            return try await answer(Methods.backupShow, request) { (params) throws(RPCError) in try await showBackup(params) }
+        case Methods.backupVerify.name:
+            return try await answer(Methods.backupVerify, request) { (params) throws(RPCError) in try await verifyBackup(params, report) }
+        case Methods.backupDelete.name:
+            return try await answer(Methods.backupDelete, request) { (params) throws(RPCError) in try await deleteBackup(params) }
+        case Methods.backupPin.name:
+            return try await answer(Methods.backupPin, request) { (params) throws(RPCError) in try await pinBackup(params) }
+        case Methods.backupPrune.name:
+            return try await answer(Methods.backupPrune, request) { (params) throws(RPCError) in try await pruneBackups(params) }
+        case Methods.catalogRebuild.name:
+            return try await answer(Methods.catalogRebuild, request) { (params) throws(RPCError) in try await rebuildCatalog(params) }
+        case Methods.restoreRun.name:
+            return try await answer(Methods.restoreRun, request) { (params) throws(RPCError) in try await restore(params, report) }
+        case Methods.jobList.name: return try await answer(Methods.jobList, request) { _ throws(RPCError) in await listJobs() }
+        case Methods.jobAdd.name: return try await answer(Methods.jobAdd, request) { (params) throws(RPCError) in try await addJob(params) }
+        case Methods.jobRemove.name:
+            return try await answer(Methods.jobRemove, request) { (params) throws(RPCError) in try await changeJob(params, .remove) }
+        case Methods.jobPause.name:
+            return try await answer(Methods.jobPause, request) { (params) throws(RPCError) in try await changeJob(params, .pause) }
+        case Methods.jobResume.name:
+            return try await answer(Methods.jobResume, request) { (params) throws(RPCError) in try await changeJob(params, .resume) }
+        case Methods.jobRun.name:
+            return try await answer(Methods.jobRun, request) { (params) throws(RPCError) in try await runJob(params, report) }
+        case Methods.eventsList.name:
+            return try await answer(Methods.eventsList, request) { (params) throws(RPCError) in await listEvents(params) }
+        case Methods.triggerFire.name:
+            return try await answer(Methods.triggerFire, request) { (params) throws(RPCError) in try await fireTrigger(params, report) }
+        case Methods.dataPut.name:
+            return try await answer(Methods.dataPut, request) { (params) throws(RPCError) in try await putRecord(params) }
+        case Methods.dataGet.name:
+            return try await answer(Methods.dataGet, request) { (params) throws(RPCError) in try await getRecord(params) }
+        case Methods.dataUpdate.name:
+            return try await answer(Methods.dataUpdate, request) { (params) throws(RPCError) in try await updateRecord(params) }
+        case Methods.dataDelete.name:
+            return try await answer(Methods.dataDelete, request) { (params) throws(RPCError) in try await deleteRecord(params) }
+        case Methods.dataQuery.name:
+            return try await answer(Methods.dataQuery, request) { (params) throws(RPCError) in try await queryRecords(params) }
+        case Methods.discover.name: return try await answer(Methods.discover, request) { _ throws(RPCError) in OpenRPCDocument.document }
         default:
             throw RPCError(
-                .methodNotFound, "no method \"\(request.method)\"", data: .object(["methods": .array(Self.methods.map(JSONValue.string))]))
+                .methodNotFound, "no method \"\(request.method)\"", data: ["methods": .array(Methods.all.map { .string($0.name) })])
         }
     }
 
-    /// The JSON form of a result value; a failure here is a bug, reported as an internal error.
-    func encode(_ value: some Encodable) throws(RPCError) -> JSONValue {
-        do { return try JSONValue(encoding: value) } catch { throw RPCError(.internalError, "cannot encode the result: \(error)") }
+    /// Reads the request's params as `method` declares them, runs `body`, writes its result.
+    private func answer<Params, Result>(
+        _ method: RPCMethod<Params, Result>, _ request: RPCRequest, _ body: (Params) async throws(RPCError) -> Result
+    ) async throws(RPCError) -> JSONValue {
+        let params = try Params.decode(request.params, method: method.name)
+        return try await body(params).wire
     }
 }
 

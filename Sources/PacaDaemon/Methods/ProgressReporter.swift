@@ -10,18 +10,18 @@ enum ProgressReporter {
     static let interval = Duration.milliseconds(250)
 
     static func run<T: Sendable>(
-        enabled: Bool, clock: ServiceClock, read: @escaping @Sendable () async -> JSONValue?, send: @escaping MethodRouter.ProgressSink,
+        enabled: Bool, clock: ServiceClock, read: @escaping @Sendable () async -> Progress?, send: @escaping MethodRouter.ProgressSink,
         _ body: @Sendable () async throws(RPCError) -> T
     ) async throws(RPCError) -> T {
         guard enabled else { return try await body() }
         let result = await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                var last: JSONValue?
+                var last: Progress?
                 // The first report goes out at once, so even a short operation shows where it starts.
                 while !Task.isCancelled {
                     if let value = await read(), value != last {
                         last = value
-                        await send(value)
+                        await send(value.wire)
                     }
                     try? await clock.sleep(for: interval)
                 }
@@ -32,16 +32,5 @@ enum ProgressReporter {
             return result
         }
         return try result.get()
-    }
-
-    /// The progress object of docs/protocol.md.
-    static func json(_ snapshot: RunProgress.Snapshot, id: String?, phase: String) -> JSONValue {
-        var members: [String: JSONValue] = [
-            "phase": .string(phase), "files": .int(Int64(snapshot.files)), "bytes": .int(Int64(snapshot.bytes)),
-            "total_bytes": .int(Int64(snapshot.totalBytes)), "total_files": .int(Int64(snapshot.totalFiles)),
-        ]
-        members["percent"] = snapshot.percent.map { .int(Int64($0)) } ?? .null
-        if let id { members["backup"] = .string(id) }
-        return .object(members)
     }
 }

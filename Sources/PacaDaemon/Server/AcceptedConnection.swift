@@ -6,11 +6,14 @@ import Synchronization
 /// NIO traps when a wrapped channel is dropped without that.
 final class AcceptedConnection: Sendable {
     let peer: PeerCredentials
+    /// The stall timing its frame handler feeds.
+    let stall: StallWatch
     private let channel: Mutex<NIOAsyncChannel<[UInt8], ByteBuffer>?>
 
-    init(_ channel: NIOAsyncChannel<[UInt8], ByteBuffer>, peer: PeerCredentials) {
+    init(_ channel: NIOAsyncChannel<[UInt8], ByteBuffer>, peer: PeerCredentials, stall: StallWatch) {
         self.channel = Mutex(channel)
         self.peer = peer
+        self.stall = stall
     }
 
     /// The channel, once; the caller must run `executeThenClose` on it.

@@ -9,6 +9,7 @@ import ServiceLifecycle
 struct Connection {
     let channel: NIOAsyncChannel<[UInt8], ByteBuffer>
     let peer: PeerCredentials
+    let stall: StallWatch
     let settings: ControlServer.Settings
     let router: MethodRouter
     let logger: Logger
@@ -17,22 +18,31 @@ struct Connection {
         var logger = self.logger
         logger[metadataKey: "peer.uid"] = "\(peer.uid)"
         logger[metadataKey: "peer.pid"] = "\(peer.pid)"
+        let underlying = channel.channel
         do {
             try await channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(outbound: outbound, limit: settings.requestsPerConnection)
                 let isAllowed =
                     settings.policy.allows(uid: peer.uid, gid: peer.gid, groups: [])
                     || settings.policy.allows(uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups)
-                do {
-                    if isAllowed {
-                        try await serveRequests(inbound, writer: writer)
-                    } else {
-                        logger.warning("refused a client without permission")
-                        try await refuse(inbound, writer: writer)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // A partial frame that stalls ends the connection, whatever the requests are doing.
+                    group.addTask {
+                        await stall.waitForStall()
+                        if !Task.isCancelled { underlying.close(promise: nil) }
                     }
-                } catch let error as FrameError {
-                    logger.debug("closing a connection after a bad frame", metadata: ["error": "\(error)"])
-                    await writer.send(.error(id: .null, RPCError(.frameTooLarge, "\(error); closing the connection")))
+                    defer { group.cancelAll() }
+                    do {
+                        if isAllowed {
+                            try await serveRequests(inbound, writer: writer)
+                        } else {
+                            logger.warning("refused a client without permission")
+                            try await refuse(inbound, writer: writer)
+                        }
+                    } catch let error as FrameError {
+                        logger.debug("closing a connection after a bad frame", metadata: ["error": "\(error)"])
+                        await writer.send(.error(id: .null, RPCError(.frameTooLarge, "\(error); closing the connection")))
+                    }
                 }
             }
         } catch {

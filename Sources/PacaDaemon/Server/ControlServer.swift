@@ -55,15 +55,16 @@ public struct ControlServer: Service {
         // client ever sees the socket with the wrong permissions.
         let staging = SocketFile.stagingPath(for: settings.socketPath)
         let maximumSize = settings.maximumFrameSize
-        let stall = TimeAmount.nanoseconds(Int64(settings.stallTimeout / .nanoseconds(1)))
+        let (clock, stallTimeout) = (settings.clock, settings.stallTimeout)
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 512)
             .bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: true) { channel in
                 PeerCredentials.of(channel).flatMap { peer in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(FrameHandler(maximumSize: maximumSize, stallTimeout: stall))
+                        let stall = StallWatch(clock: clock, timeout: stallTimeout)
+                        try channel.pipeline.syncOperations.addHandler(FrameHandler(maximumSize: maximumSize, watch: stall))
                         let wrapped = try NIOAsyncChannel<[UInt8], ByteBuffer>(wrappingChannelSynchronously: channel)
-                        return AcceptedConnection(wrapped, peer: peer)
+                        return AcceptedConnection(wrapped, peer: peer, stall: stall)
                     }
                 }
             }
@@ -77,9 +78,10 @@ public struct ControlServer: Service {
             try await server.executeThenClose { connections in
                 for try await accepted in connections.cancelOnGracefulShutdown() {
                     guard let connection = accepted.take() else { continue }
-                    let peer = accepted.peer
+                    let (peer, stall) = (accepted.peer, accepted.stall)
                     group.addTask {
-                        await Connection(channel: connection, peer: peer, settings: settings, router: router, logger: logger).serve()
+                        await Connection(channel: connection, peer: peer, stall: stall, settings: settings, router: router, logger: logger)
+                            .serve()
                     }
                 }
             }

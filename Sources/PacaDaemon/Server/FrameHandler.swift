@@ -1,21 +1,22 @@
 import NIOCore
 import PacaProtocol
+import PacaSystem
+import Synchronization
 
 /// Splits a connection's bytes into frame payloads with ``FrameDecoder`` (so the server and the
 /// client share one framing implementation), refuses a frame over the limit as soon as its length
-/// prefix arrives, and closes a connection whose partial frame makes no progress for `stallTimeout`.
+/// prefix arrives, and tells the connection's ``StallWatch`` when a partial frame is waiting.
 final class FrameHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = [UInt8]
 
     private var decoder: FrameDecoder
-    private let stallTimeout: TimeAmount
-    private var stallTimer: Scheduled<Void>?
+    private let watch: StallWatch
     private var isFailed = false
 
-    init(maximumSize: Int, stallTimeout: TimeAmount) {
+    init(maximumSize: Int, watch: StallWatch) {
         decoder = FrameDecoder(maximumSize: maximumSize)
-        self.stallTimeout = stallTimeout
+        self.watch = watch
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -28,23 +29,44 @@ final class FrameHandler: ChannelInboundHandler {
             }
         } catch {
             isFailed = true
-            stallTimer?.cancel()
+            watch.bytesArrived(partialFrame: false)
             context.fireErrorCaught(error)
             return
         }
-        stallTimer?.cancel()
-        stallTimer = nil
-        if decoder.pendingByteCount > 0 {
-            let channel = context.channel
-            stallTimer = context.eventLoop.scheduleTask(in: stallTimeout) {
-                channel.close(promise: nil)
-            }
-        }
+        watch.bytesArrived(partialFrame: decoder.pendingByteCount > 0)
+    }
+}
+
+/// Times a connection's partial frames on the server's clock: one that gets no new bytes for the
+/// stall timeout ends the connection. A connection idle between whole frames is not stalled.
+final class StallWatch: Sendable {
+    private let clock: ServiceClock
+    private let timeout: Duration
+    /// When the bytes of the partial frame waiting last arrived (clock uptime), or nil.
+    private let partialSince = Mutex<Duration?>(nil)
+    private let alarm = Alarm()
+
+    init(clock: ServiceClock, timeout: Duration) {
+        self.clock = clock
+        self.timeout = timeout
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        stallTimer?.cancel()
-        stallTimer = nil
-        context.fireChannelInactive()
+    /// Bytes came in; `partialFrame` says whether part of a frame is left waiting.
+    func bytesArrived(partialFrame: Bool) {
+        let now = clock.uptime
+        partialSince.withLock { $0 = partialFrame ? now : nil }
+        alarm.wake()
+    }
+
+    /// Returns when a partial frame has waited the whole timeout (or when cancelled).
+    func waitForStall() async {
+        while !Task.isCancelled {
+            guard let since = partialSince.withLock({ $0 }) else {
+                await alarm.sleep(for: .seconds(86_400), on: clock)
+                continue
+            }
+            if clock.uptime >= since + timeout { return }
+            await alarm.sleep(until: since + timeout, on: clock)
+        }
     }
 }

@@ -1,7 +1,7 @@
 public import PacaCatalog
 public import PacaConfig
-public import PacaData
 import PacaCore
+public import PacaData
 public import PacaSystem
 
 extension DataManager {
@@ -45,4 +45,3 @@ extension DataManager {
         }
     }
 }
-

@@ -55,7 +55,8 @@ public struct JournalLogHandler: LogHandler {
     public static var stderrIsJournal: Bool {
         guard let value = ProcessFacts.environment("JOURNAL_STREAM") else { return false }
         let parts = value.split(separator: ":")
-        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]), let stream = StandardStreams.identity(of: 2) else {
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]), let stream = StandardStreams.identity(of: 2)
+        else {
             return false
         }
         return stream.device == device && stream.inode == inode

@@ -65,12 +65,15 @@ struct RecordTable: Sendable {
             switch value {
             case .int(let number):
                 let key = Double(number)
-                return numbers.ids(from: hasLower ? key : nil, inclusive: lowerInclusive, to: hasUpper ? key : nil, inclusive: upperInclusive)
+                return numbers.ids(
+                    from: hasLower ? key : nil, inclusive: lowerInclusive, to: hasUpper ? key : nil, inclusive: upperInclusive)
             case .double(let key):
-                return numbers.ids(from: hasLower ? key : nil, inclusive: lowerInclusive, to: hasUpper ? key : nil, inclusive: upperInclusive)
+                return numbers.ids(
+                    from: hasLower ? key : nil, inclusive: lowerInclusive, to: hasUpper ? key : nil, inclusive: upperInclusive)
             case .string(let text):
                 let key = ByteOrderedString(text: text)
-                return strings.ids(from: hasLower ? key : nil, inclusive: lowerInclusive, to: hasUpper ? key : nil, inclusive: upperInclusive)
+                return strings.ids(
+                    from: hasLower ? key : nil, inclusive: lowerInclusive, to: hasUpper ? key : nil, inclusive: upperInclusive)
             default:
                 return nil  // null matches missing fields, which no index lists
             }

@@ -69,7 +69,8 @@ struct SQLTranslator: Sendable {
         // A name with a double quote, which SQLite's JSON paths cannot spell: pacad's own functions.
         let components = JSONValue.array(path.components.map(JSONValue.string)).serialized
         let argument = String(decoding: components, as: UTF8.self).databaseValue
-        return Access(type: SQLFragment("paca_json_type(data, ?)", [argument]), value: SQLFragment("paca_json_extract(data, ?)", [argument]))
+        return Access(
+            type: SQLFragment("paca_json_type(data, ?)", [argument]), value: SQLFragment("paca_json_extract(data, ?)", [argument]))
     }
 
     func condition(_ filter: Filter) -> SQLFragment {
@@ -163,9 +164,11 @@ struct SQLTranslator: Sendable {
         }
         let rank =
             SQLFragment("CASE WHEN ") + field.type + SQLFragment(" IS NULL OR ") + field.type + SQLFragment(" = 'null' THEN 0 WHEN ")
-            + field.type + SQLFragment(" IN ('true', 'false') THEN 1 WHEN ") + field.type + SQLFragment(" IN ('integer', 'real') THEN 2 WHEN ")
+            + field.type + SQLFragment(" IN ('true', 'false') THEN 1 WHEN ") + field.type
+            + SQLFragment(" IN ('integer', 'real') THEN 2 WHEN ")
             + field.type + SQLFragment(" = 'text' THEN 3 ELSE 4 END")
-        let value = SQLFragment("CASE WHEN ") + field.type + SQLFragment(" IN ('array', 'object') THEN NULL ELSE ") + field.value
+        let value =
+            SQLFragment("CASE WHEN ") + field.type + SQLFragment(" IN ('array', 'object') THEN NULL ELSE ") + field.value
             + SQLFragment(" END")
         return SQLFragment(" ORDER BY ") + rank + SQLFragment(direction + ", ") + value + SQLFragment(direction + ", id" + direction)
     }

@@ -58,7 +58,9 @@ public final class SQLiteStore: DataStore {
                     for path in dataPaths {
                         let literal = SQLTranslator.literal(path)!
                         try db.execute(
-                            sql: "CREATE INDEX IF NOT EXISTS \"records_by_\(Self.indexName(path))\" ON records (json_extract(data, \(literal)), id)")
+                            sql:
+                                "CREATE INDEX IF NOT EXISTS \"records_by_\(Self.indexName(path))\" ON records (json_extract(data, \(literal)), id)"
+                        )
                     }
                 }
                 return .success(pool)
@@ -80,7 +82,9 @@ public final class SQLiteStore: DataStore {
         return try await committer.submit(.put(data, type, id)).get()
     }
 
-    public func update(_ id: String, data: JSONValue, type: PacaCore.Record.DataType?, ifVersion: Int64?) async throws(DataError) -> PacaCore.Record {
+    public func update(_ id: String, data: JSONValue, type: PacaCore.Record.DataType?, ifVersion: Int64?) async throws(DataError)
+        -> PacaCore.Record
+    {
         _ = try RecordRules.type(of: data, declared: type)
         return try await committer.submit(.update(id, data, type, ifVersion)).get()
     }
@@ -101,7 +105,8 @@ public final class SQLiteStore: DataStore {
         try RecordRules.check(query)
         var statement = select(query)
         if query.limit != nil || query.offset > 0 {
-            statement = statement + SQLFragment(" LIMIT ? OFFSET ?", [Int64(query.limit ?? -1).databaseValue, Int64(query.offset).databaseValue])
+            statement =
+                statement + SQLFragment(" LIMIT ? OFFSET ?", [Int64(query.limit ?? -1).databaseValue, Int64(query.offset).databaseValue])
         }
         let final = statement
         let rows = try await read { db in
@@ -174,7 +179,10 @@ public final class SQLiteStore: DataStore {
             let record = PacaCore.Record(id: id, data: data, type: resolved, createdAt: Int64(now), updatedAt: Int64(now))
             try db.execute(
                 sql: "INSERT INTO records (\(columns)) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [record.id, record.type.rawValue, String(decoding: data.serialized, as: UTF8.self), record.createdAt, record.updatedAt, 1])
+                arguments: [
+                    record.id, record.type.rawValue, String(decoding: data.serialized, as: UTF8.self), record.createdAt, record.updatedAt,
+                    1,
+                ])
             return record
         case .update(let id, let data, let type, let ifVersion):
             guard var record = try existing(id, db: db) else { throw RecordRules.notFound(id) }
@@ -205,7 +213,8 @@ public final class SQLiteStore: DataStore {
         guard let data = try? JSONValue.parse(Array(text.utf8)), let type = PacaCore.Record.DataType(rawValue: typeName) else {
             throw DataError(.storage, "record \"\(row["id"] as String)\" in the database is not readable")
         }
-        return PacaCore.Record(id: row["id"], data: data, type: type, createdAt: row["created_at"], updatedAt: row["updated_at"], version: row["version"])
+        return PacaCore.Record(
+            id: row["id"], data: data, type: type, createdAt: row["created_at"], updatedAt: row["updated_at"], version: row["version"])
     }
 
     static func indexName(_ path: FieldPath) -> String {

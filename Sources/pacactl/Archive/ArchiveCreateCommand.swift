@@ -1,10 +1,7 @@
 import ArgumentParser
 import PacaArchive
 import PacaCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 struct ArchiveCreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,9 +41,9 @@ struct ArchiveCreateCommand: ParsableCommand {
         let patterns = try excludes.map { try PathPattern($0) }
         var name = output.split(separator: "/").last.map(String.init) ?? output
         if name.hasSuffix(".zip") { name.removeLast(4) }
-        let header = ManifestHeader(backupID: name, createdAt: Int64(time(nil)))
+        let header = ManifestHeader(backupID: name, createdAt: Int64(SystemTime.realtime()))
         let options = CreationOptions(level: level, threads: threads, excludes: patterns)
-        let expected = isatty(STDERR_FILENO) == 1 ? (try? ArchiveCreator.estimate(sources: paths, excludes: patterns).bytes) ?? 0 : 0
+        let expected = StandardStreams.isTerminal(2) ? (try? ArchiveCreator.estimate(sources: paths, excludes: patterns).bytes) ?? 0 : 0
         let result = try runArchiveOperation("backing up") { (bar) throws(ArchiveError) in
             try ArchiveCreator.create(sources: paths, at: output, header: header, options: options) { progress in
                 bar.update(done: progress.bytes, total: expected)

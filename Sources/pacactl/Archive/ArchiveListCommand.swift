@@ -1,5 +1,6 @@
 import ArgumentParser
 import PacaArchive
+import PacaClient
 import PacaCore
 
 struct ArchiveListCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PacaArchive
+import PacaClient
 
 struct ArchiveVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

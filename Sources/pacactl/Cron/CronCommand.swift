@@ -1,11 +1,7 @@
 import ArgumentParser
 import PacaConfig
 import PacaCore
-import PacaProtocol
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 struct CronCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -58,7 +54,7 @@ struct CronNextCommand: ParsableCommand {
         } catch {
             throw fail(error.description, .usage)
         }
-        let start = from.flatMap(RFC3339.parse) ?? Int64(time(nil))
+        let start = from.flatMap(RFC3339.parse) ?? Int64(SystemTime.realtime())
         let fires = cron.nextFires(after: start, count: count, in: zone)
         let formatted = fires.map { RFC3339.format($0, offset: zone.offset(at: $0)) }
         if json {

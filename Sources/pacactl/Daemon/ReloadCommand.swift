@@ -1,4 +1,3 @@
-import PacaCore
 import ArgumentParser
 import PacaProtocol
 
@@ -10,14 +9,15 @@ struct ReloadCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let result = try daemon.call("daemon.reload")
-        if daemon.json { return daemon.printResult(result) }
-        let names = { (key: String) in (result[key]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ") }
-        print("reloaded \(result.text("file"))")
-        print("  sets: \(names("sets"))")
-        print("  targets: \(names("targets"))")
-        if !names("jobs").isEmpty { print("  jobs: \(names("jobs"))") }
-        let restart = names("restart_required")
-        if !restart.isEmpty { print("  changed but needs a restart to take effect: \(restart)") }
+        let reply = try daemon.call(Methods.daemonReload)
+        if daemon.json { return daemon.printResult(reply) }
+        let result = reply.result
+        print("reloaded \(result.file)")
+        print("  sets: \(result.sets.joined(separator: ", "))")
+        print("  targets: \(result.targets.joined(separator: ", "))")
+        if !result.jobs.isEmpty { print("  jobs: \(result.jobs.joined(separator: ", "))") }
+        if !result.restartRequired.isEmpty {
+            print("  changed but needs a restart to take effect: \(result.restartRequired.joined(separator: ", "))")
+        }
     }
 }

@@ -1,10 +1,6 @@
-import PacaCore
 import ArgumentParser
 import PacaProtocol
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import PacaSystem
 
 struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,19 +24,12 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let destination = Self.absolute(to ?? "restore-\(id)")
-        var params: [String: JSONValue] = ["id": .string(id), "to": .string(destination), "overwrite": .bool(overwrite)]
-        if !includes.isEmpty { params["include"] = .array(includes.map(JSONValue.string)) }
-        let result = try daemon.call("restore.run", params, progressLabel: "restoring")
-        if daemon.json { return daemon.printResult(result) }
-        print("restored \(result.text("files")) files (\(result.bytes("bytes"))) from \(id) into \(result.text("destination"))")
-    }
-
-    /// The daemon resolves nothing against its own working directory: paths go out absolute.
-    static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return path }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/" + path
+        // The daemon resolves nothing against its own working directory: paths go out absolute.
+        let destination = PathText.absolute(to ?? "restore-\(id)", in: ProcessFacts.currentDirectory)
+        let params = RestoreParams(id: id, to: destination, include: includes, overwrite: overwrite, progress: daemon.showsProgress)
+        let reply = try daemon.call(Methods.restoreRun, params, progressLabel: "restoring")
+        if daemon.json { return daemon.printResult(reply) }
+        let result = reply.result
+        print("restored \(result.files) files (\(ByteCount.format(result.bytes))) from \(id) into \(result.destination)")
     }
 }

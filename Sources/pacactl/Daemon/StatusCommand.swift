@@ -10,50 +10,45 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let status = try daemon.call("daemon.status")
-        if daemon.json { return daemon.printResult(status) }
-        print(
-            "pacad \(status.text("version")) (pid \(status.text("pid"))), up \(Self.duration(status["uptime_seconds"]?.intValue ?? 0)); config: \(status.text("config"))"
-        )
-        print(status.text("status_line"))
-        for activity in status["activities"]?.arrayValue ?? [] {
-            let percent = activity["percent"]?.intValue.map { " \($0)%" } ?? ""
+        let reply = try daemon.call(Methods.daemonStatus)
+        if daemon.json { return daemon.printResult(reply) }
+        let status = reply.result
+        print("pacad \(status.version) (pid \(status.pid)), up \(Self.duration(status.uptimeSeconds)); config: \(status.config)")
+        print(status.statusLine)
+        for activity in status.activities {
+            let percent = activity.progress.percent.map { " \($0)%" } ?? ""
             print(
-                "  \(activity.text("kind")) \(activity["backup"]?.stringValue ?? activity.text("set"))\(percent): \(activity.bytes("bytes")) of \(activity.bytes("total_bytes"))"
+                "  \(activity.kind.rawValue) \(activity.progress.backup ?? activity.set)\(percent): \(ByteCount.format(activity.progress.bytes)) of \(ByteCount.format(activity.progress.totalBytes))"
             )
         }
         var table = Table("SET", "LAST BACKUP", "STATUS", "FINISHED", "QUEUED", "TRIGGERS")
-        for set in status["sets"]?.arrayValue ?? [] {
-            let last = set["last_backup"] ?? .null
-            var triggers = (set["triggers"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-            if let due = set["watch"]?["due_in_seconds"]?.doubleValue {
-                triggers += " (changes seen; backup in \(Int(due.rounded(.up))) s)"
-            }
+        for set in status.sets {
+            var triggers = set.triggers.joined(separator: ",")
+            if let due = set.watch?.dueInSeconds { triggers += " (changes seen; backup in \(Int(due.rounded(.up))) s)" }
             table.add(
-                set.text("name"), last.text("id"), last.text("status"), last.text("finished_at"), set["queued"] == .bool(true) ? "yes" : "",
-                triggers)
+                set.name, set.lastBackup?.id ?? "-", set.lastBackup?.status.rawValue ?? "-", set.lastBackup?.finishedAt?.text ?? "-",
+                set.queued ? "yes" : "", triggers)
         }
         print(table.render())
         var targets = Table("TARGET", "TYPE", "HEALTH", "FREE", "LAST DELIVERY", "FAILED", "LOCATION")
-        for target in status["targets"]?.arrayValue ?? [] {
-            let health: String
-            switch target["healthy"] {
-            case .bool(true): health = "ok"
-            case .bool(false): health = "FAILING: " + target.text("problem")
-            default: health = "not checked yet"
-            }
+        for target in status.targets {
+            let health =
+                switch target.healthy {
+                case true?: "ok"
+                case false?: "FAILING: " + (target.problem ?? "-")
+                case nil: "not checked yet"
+                }
             targets.add(
-                target.text("name"), target.text("type"), health, target.bytes("free_bytes"),
-                target["last_delivery_at"]?.stringValue ?? "never", target.text("failed_deliveries"), target.text("location"))
+                target.name, target.type, health, ByteCount.format(target.freeBytes), target.lastDeliveryAt?.text ?? "never",
+                String(target.failedDeliveries), target.location)
         }
         print(targets.render())
-        let jobs = status["jobs"]?.arrayValue ?? []
-        if !jobs.isEmpty {
+        if !status.jobs.isEmpty {
             var next = Table("JOB", "NEXT RUN")
-            for job in jobs { next.add(job.text("name"), job["next_due"]?.stringValue ?? "paused or never") }
+            for job in status.jobs { next.add(job.name, job.nextDue?.text ?? "paused or never") }
             print(next.render())
         }
-        print("socket \(status.text("socket")); \(status["catalog"]?.text("backups") ?? "0") backup(s) in the catalog")
+        print("socket \(status.socket); \(status.catalog.backups) backup(s) in the catalog")
     }
 
     static func duration(_ seconds: Int64) -> String {

@@ -1,12 +1,10 @@
-import PacaCore
 import ArgumentParser
+import PacaClient
+import PacaCore
 import PacaProtocol
+import PacaSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// The options every command that talks to the daemon takes.
+/// The options every command that talks to the daemon takes, and the call they all make.
 struct DaemonOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
@@ -17,69 +15,57 @@ struct DaemonOptions: ParsableArguments {
     @Flag(help: "Print the result object as one line of JSON on standard output, for scripts.")
     var json = false
 
-    /// The paths to try, in order.
-    var socketPaths: [String] {
-        if let socket { return [socket] }
-        if let variable = getenv("PACA_SOCKET"), variable.pointee != 0 { return [String(cString: variable)] }
-        var paths: [String] = []
-        if access(".paca/pacad.sock", F_OK) == 0 { paths.append(".paca/pacad.sock") }
-        paths.append("/run/paca/pacad.sock")
-        return paths
-    }
+    /// Whether a long operation should ask for progress: standard error is a terminal to draw on.
+    var showsProgress: Bool { StandardStreams.isTerminal(2) }
 
     /// Calls `method`, drawing a progress bar on a terminal when `progressLabel` is given, and
     /// turns a failure into a message and the documented exit status (3 unreachable, 4 not found).
-    func call(_ method: String, _ params: [String: JSONValue] = [:], progressLabel: String? = nil) throws -> JSONValue {
+    func call<Params, Result>(_ method: RPCMethod<Params, Result>, _ params: Params = Params(), progressLabel: String? = nil) throws
+        -> Connection.Reply<Result>
+    {
         let bar = progressLabel.map { ProgressBar(label: $0) }
         defer { bar?.finish() }
-        var params = params
-        if bar != nil && isatty(STDERR_FILENO) == 1 { params["progress"] = .bool(true) }
         do {
-            let client = try ControlClient(connectingTo: socketPaths)
-            return try client.call(method, params) { value in
-                guard case .object(let members) = value else { return }
-                if case .int(let done)? = members["bytes"], case .int(let total)? = members["total_bytes"] {
-                    bar?.update(done: UInt64(max(0, done)), total: UInt64(max(0, total)))
-                }
-            }
+            let connection = try Connection(paths: SocketLocation.candidates(named: socket))
+            return try connection.call(method, params) { progress in bar?.update(done: progress.bytes, total: progress.totalBytes) }
         } catch {
             bar?.finish()
-            switch error {
-            case .unreachable(let message): throw fail(message, .unreachable)
-            case .broken(let message): throw fail(message, .failed)
-            case .rpc(let rpcError):
-                if json {
-                    var object: [String: JSONValue] = ["code": .int(Int64(rpcError.code)), "message": .string(rpcError.message)]
-                    if let data = rpcError.data { object["data"] = data }
-                    print(String(decoding: JSONValue.object(["error": .object(object)]).serialized, as: UTF8.self))
+            if let rpcError = error.rpcError { report(rpcError) }
+            throw fail(error.message, error.exitStatus)
+        }
+    }
+
+    /// Prints what an error reply carries besides its message: `--json` prints the error object;
+    /// problems and failed backups get a line each on standard error.
+    private func report(_ error: RPCError) {
+        if json {
+            var object: [String: JSONValue] = ["code": .int(Int64(error.code)), "message": .string(error.message)]
+            if let data = error.data { object["data"] = data }
+            print(String(decoding: JSONValue.object(["error": .object(object)]).serialized, as: UTF8.self))
+        }
+        if case .array(let problems)? = error.data?["problems"] {
+            for problem in problems {
+                if case .string(let text) = problem {
+                    StandardStreams.writeError("  \(text)\n")
+                } else if let issue = try? ArchiveIssue(wire: problem) {
+                    StandardStreams.writeError("  " + (issue.entry.map { "\($0): " } ?? "") + issue.message + "\n")
                 }
-                for problem in rpcError.data?["problems"]?.arrayValue ?? [] {
-                    writeToStandardError(
-                        "  " + (problem.stringValue ?? ((problem["entry"]?.stringValue.map { "\($0): " } ?? "") + problem.text("message")))
-                            + "\n")
+            }
+        }
+        if let result = error.data.flatMap({ try? TriggerResult(wire: $0) }) {
+            for backup in result.backups {
+                switch backup {
+                case .finished(let record):
+                    StandardStreams.writeError("  \(record.set): \(record.status.rawValue)\(record.error.map { ": \($0)" } ?? "")\n")
+                case .failed(let set, let message): StandardStreams.writeError("  \(set): failed: \(message)\n")
+                case .admitted(let set, let status): StandardStreams.writeError("  \(set): \(status.rawValue)\n")
                 }
-                for backup in rpcError.data?["backups"]?.arrayValue ?? [] {
-                    let detail = backup["error"]?.stringValue.map { ": \($0)" } ?? ""
-                    writeToStandardError("  \(backup.text("set")): \(backup.text("status"))\(detail)\n")
-                }
-                throw fail(rpcError.message, ExitStatus(rpcError))
             }
         }
     }
 
-    /// Prints `value` exactly, as compact JSON with sorted keys.
-    func printResult(_ value: JSONValue) {
-        print(String(decoding: value.serialized, as: UTF8.self))
-    }
-}
-
-extension ExitStatus {
-    /// The exit status for a daemon error: 4 for not found, 2 for bad params, 1 otherwise.
-    init(_ error: RPCError) {
-        switch error.code {
-        case RPCErrorCode.notFound.rawValue: self = .notFound
-        case RPCErrorCode.invalidParams.rawValue: self = .usage
-        default: self = .failed
-        }
+    /// Prints a reply's result exactly as the daemon sent it, as compact JSON with sorted keys.
+    func printResult<Result>(_ reply: Connection.Reply<Result>) {
+        print(String(decoding: reply.json.serialized, as: UTF8.self))
     }
 }

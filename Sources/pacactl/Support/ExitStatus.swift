@@ -1,14 +1,9 @@
 import ArgumentParser
 import PacaArchive
+import PacaClient
+import PacaSystem
 
-/// The exit statuses `pacactl` promises (docs/protocol.md, "pacactl").
-enum ExitStatus: Int32 {
-    case success = 0
-    case failed = 1
-    case usage = 2
-    case unreachable = 3
-    case notFound = 4
-
+extension ExitStatus {
     var exitCode: ExitCode { ExitCode(rawValue) }
 
     /// The status for an archive error: "not found" when the archive or a source is missing.
@@ -23,8 +18,7 @@ enum ExitStatus: Int32 {
 
 /// Prints `pacactl: <message>` to standard error and returns the exit code to throw.
 func fail(_ message: String, _ status: ExitStatus) -> ExitCode {
-    var standardError = StandardError()
-    print("pacactl: \(message)", to: &standardError)
+    StandardStreams.writeError("pacactl: \(message)\n")
     return status.exitCode
 }
 

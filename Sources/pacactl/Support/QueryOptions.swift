@@ -24,23 +24,21 @@ struct QueryOptions: ParsableArguments {
         if let filter { _ = try Self.parse(filter) }
     }
 
-    /// The params `backup.list` and `data.query` take.
-    func params() throws -> [String: JSONValue] {
-        var params: [String: JSONValue] = [:]
-        if let filter { params["filter"] = try Self.parse(filter).json }
+    /// The query `backup.list` and `data.query` take: the filter in its structured form, the
+    /// sort field and order, the page.
+    func query() throws -> (filter: Filter?, sortBy: String?, order: SortOrder?, limit: Int64?, offset: Int64?) {
+        var sortBy: String?
+        var order: SortOrder?
         if let sort {
             var field = Substring(sort)
-            var order = "asc"
+            order = .asc
             for suffix in [":desc", ":asc"] where field.hasSuffix(suffix) {
                 field = field.dropLast(suffix.count)
-                order = String(suffix.dropFirst())
+                order = suffix == ":desc" ? .desc : .asc
             }
-            params["sort_by"] = .string(String(field))
-            params["sort_order"] = .string(order)
+            sortBy = String(field)
         }
-        if let limit { params["limit"] = .int(Int64(limit)) }
-        if let offset { params["offset"] = .int(Int64(offset)) }
-        return params
+        return (try filter.map(Self.parse), sortBy, order, limit.map(Int64.init), offset.map(Int64.init))
     }
 
     /// The text form parsed, or a usage error that shows where it went wrong.

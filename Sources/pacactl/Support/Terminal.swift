@@ -1,47 +1,31 @@
+import PacaSystem
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Standard error as a `TextOutputStream`.
 struct StandardError: TextOutputStream {
     mutating func write(_ string: String) {
-        writeToStandardError(string)
-    }
-}
-
-/// Writes `text` to file descriptor 2 unbuffered.
-func writeToStandardError(_ text: String) {
-    var text = text
-    text.withUTF8 { bytes in
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(STDERR_FILENO, bytes.baseAddress! + done, bytes.count - done)
-            if n <= 0 { return }
-            done += n
-        }
+        StandardStreams.writeError(string)
     }
 }
 
 /// A one-line progress bar on standard error, drawn only when standard error is a terminal, so
 /// that piped and logged output stays clean.
-final class ProgressBar: @unchecked Sendable {
+final class ProgressBar: Sendable {
     private let label: String
     private let isEnabled: Bool
-    private let started = ProgressBar.now()
+    private let started = SystemTime.monotonic()
     private let lock = Mutex(())
 
     init(label: String) {
         self.label = label
-        isEnabled = isatty(STDERR_FILENO) == 1
+        isEnabled = StandardStreams.isTerminal(2)
     }
 
     /// Redraws the bar for `done` of `total` bytes (`total` 0 when unknown).
     func update(done: UInt64, total: UInt64) {
         guard isEnabled else { return }
         lock.withLock { _ in
-            let elapsed = max(Self.now() - started, 0.001)
+            let elapsed = max(SystemTime.monotonic() - started, 0.001)
             let rate = ByteCount.format(UInt64(Double(done) / elapsed)) + "/s"
             var line = "\r\(label) "
             if total > 0 {
@@ -54,20 +38,14 @@ final class ProgressBar: @unchecked Sendable {
                 line += ByteCount.format(done)
             }
             line += "  \(rate)\u{1B}[K"
-            writeToStandardError(line)
+            StandardStreams.writeError(line)
         }
     }
 
     /// Clears the bar's line.
     func finish() {
         guard isEnabled else { return }
-        writeToStandardError("\r\u{1B}[K")
-    }
-
-    private static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        StandardStreams.writeError("\r\u{1B}[K")
     }
 }
 
@@ -85,4 +63,12 @@ enum ByteCount {
         let rounded = (value * 10).rounded() / 10
         return "\(rounded) \(units[unit])"
     }
+
+    /// `bytes` formatted, or `-` when there is no count.
+    static func format(_ bytes: Int64?) -> String { bytes.map { format(UInt64(max(0, $0))) } ?? "-" }
+}
+
+extension Optional where Wrapped: CustomStringConvertible {
+    /// The value as text, or `-` for none: for table cells.
+    var text: String { map(\.description) ?? "-" }
 }

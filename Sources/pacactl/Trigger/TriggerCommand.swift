@@ -1,4 +1,3 @@
-import PacaCore
 import ArgumentParser
 import PacaProtocol
 
@@ -10,19 +9,15 @@ struct TriggerCommand: ParsableCommand {
     )
 
     /// Fires `kind` and prints what it did: one summary per backup, or what started with `--no-wait`.
-    static func fire(
-        _ kind: String, set: String?, reason: String?, noWait: Bool, daemon: DaemonOptions
-    ) throws {
-        var params: [String: JSONValue] = ["kind": .string(kind), "wait": .bool(!noWait)]
-        if let set { params["set"] = .string(set) }
-        if let reason { params["reason"] = .string(reason) }
-        let result = try daemon.call("trigger.fire", params, progressLabel: noWait ? nil : "backing up")
-        if daemon.json { return daemon.printResult(result) }
-        for backup in result["backups"]?.arrayValue ?? [] {
-            if noWait {
-                print("backup of \(backup.text("set")) \(backup.text("status"))")
-            } else {
-                BackupShowCommand.summary(backup)
+    static func fire(_ kind: TriggerKind, set: String?, reason: String?, noWait: Bool, daemon: DaemonOptions) throws {
+        let params = TriggerFireParams(kind: kind, set: set, reason: reason, wait: !noWait, progress: !noWait && daemon.showsProgress)
+        let reply = try daemon.call(Methods.triggerFire, params, progressLabel: noWait ? nil : "backing up")
+        if daemon.json { return daemon.printResult(reply) }
+        for backup in reply.result.backups {
+            switch backup {
+            case .finished(let record): BackupSummary.print(record)
+            case .admitted(let set, let status): print("backup of \(set) \(status.rawValue)")
+            case .failed(let set, let error): print("backup of \(set) failed: \(error)")
             }
         }
     }
@@ -42,7 +37,7 @@ struct SetTriggerOptions: ParsableArguments {
 
 /// A trigger that backs up the sets listing it: each command only names its kind.
 protocol SetTriggerCommand: ParsableCommand {
-    static var kind: String { get }
+    static var kind: TriggerKind { get }
     var options: SetTriggerOptions { get }
     var daemon: DaemonOptions { get }
 }
@@ -50,56 +45,5 @@ protocol SetTriggerCommand: ParsableCommand {
 extension SetTriggerCommand {
     func run() throws {
         try TriggerCommand.fire(Self.kind, set: options.set, reason: options.reason, noWait: options.noWait, daemon: daemon)
-    }
-}
-
-struct TrainingStartCommand: SetTriggerCommand {
-    static let kind = "training_start"
-    static let configuration = CommandConfiguration(
-        commandName: "training-start",
-        abstract: "Announce a training run: the sets that take training_start are backed up, and this waits until that is done.",
-        discussion:
-            "Call it from a training script before it starts writing, e.g. `pacactl trigger training-start --set training --reason \"run 42\" && python train.py`."
-    )
-
-    @OptionGroup var options: SetTriggerOptions
-    @OptionGroup var daemon: DaemonOptions
-}
-
-struct ConfigChangeCommand: SetTriggerCommand {
-    static let kind = "config_change"
-    static let configuration = CommandConfiguration(
-        commandName: "config-change",
-        abstract: "Back up the sets that take config_change now, as if their watched files had changed and gone quiet.")
-
-    @OptionGroup var options: SetTriggerOptions
-    @OptionGroup var daemon: DaemonOptions
-}
-
-struct ShutdownTriggerCommand: SetTriggerCommand {
-    static let kind = "shutdown"
-    static let configuration = CommandConfiguration(
-        commandName: "shutdown",
-        abstract: "Back up the sets that take shutdown now, as a stop would, without stopping the daemon.",
-        discussion: "For a hook that runs before the machine powers off by a path systemd does not see.")
-
-    @OptionGroup var options: SetTriggerOptions
-    @OptionGroup var daemon: DaemonOptions
-}
-
-struct EmergencyCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "emergency", abstract: "Back up every set now, in parallel, ahead of waiting work, and report each.")
-
-    @Option(help: "Why, recorded in the catalog.")
-    var reason: String
-
-    @Flag(name: .customLong("no-wait"), help: "Return once the backups have started.")
-    var noWait = false
-
-    @OptionGroup var daemon: DaemonOptions
-
-    func run() throws {
-        try TriggerCommand.fire("emergency", set: nil, reason: reason, noWait: noWait, daemon: daemon)
     }
 }

@@ -42,3 +42,26 @@ public enum RPCErrorCode: Int, Sendable, CaseIterable {
     /// The record changed since the caller read it (`if_version` did not match): read it again.
     case conflict = -32007
 }
+
+extension RPCErrorCode {
+    /// The code's name: `notFound`, `invalidParams`.
+    public var name: String { "\(self)" }
+
+    /// When a reply carries the code, in words (docs/protocol.md's table).
+    public var meaning: String {
+        switch self {
+        case .parseError: "the frame is not valid UTF-8 JSON (reply id null)"
+        case .invalidRequest: "JSON that is not a request: not an object, jsonrpc not \"2.0\", no method, a bad id"
+        case .methodNotFound: "no method of that name (data.methods lists them)"
+        case .invalidParams: "params not an object, or a param missing, mistyped, out of range or not taken (data.param names it)"
+        case .internalError: "a bug or an unexpected failure inside the daemon"
+        case .notFound: "the backup, set, target, job, store or record named does not exist"
+        case .busy: "the operation conflicts with one already running"
+        case .storageError: "reading or writing a target or the state directory failed"
+        case .validationError: "a well-formed request with values that cannot be used"
+        case .permissionDenied: "the caller may not use this daemon"
+        case .frameTooLarge: "a frame over the size limit; the connection is then closed"
+        case .conflict: "the record changed since it was read (if_version did not match)"
+        }
+    }
+}

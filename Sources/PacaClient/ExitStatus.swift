@@ -1,0 +1,20 @@
+public import PacaProtocol
+
+/// The exit statuses `pacactl` promises (docs/protocol.md), and any client that wants to be as
+/// clear: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found.
+public enum ExitStatus: Int32, Sendable {
+    case success = 0
+    case failed = 1
+    case usage = 2
+    case unreachable = 3
+    case notFound = 4
+
+    /// The status for a daemon's error reply: 4 for not found, 2 for bad params, 1 otherwise.
+    public init(_ error: RPCError) {
+        switch error.code {
+        case RPCErrorCode.notFound.rawValue: self = .notFound
+        case RPCErrorCode.invalidParams.rawValue: self = .usage
+        default: self = .failed
+        }
+    }
+}

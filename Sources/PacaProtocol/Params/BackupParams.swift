@@ -1,0 +1,131 @@
+public import PacaCore
+
+/// `backup.create`.
+public struct BackupCreateParams: WireParams, Equatable {
+    public var set: String?
+    public var reason: String?
+    public var wait = true
+    public var progress = false
+    public init() {}
+    public init(set: String?, reason: String?, wait: Bool = true, progress: Bool = false) {
+        self.set = set
+        self.reason = reason
+        self.wait = wait
+        self.progress = progress
+    }
+    public static let fields: [WireField<BackupCreateParams>] = [
+        .optional("set", \.set, "The set to back up; needed when several are configured."),
+        .optional("reason", \.reason, "Why, recorded in the catalog."),
+        .defaulted("wait", \.wait, default: true, "Reply when the backup has ended; false: as soon as it is admitted."),
+        .defaulted("progress", \.progress, default: false, "Send progress notifications before the reply."),
+    ]
+}
+
+/// `backup.list`: the catalog, or a query over it.
+public struct BackupListParams: WireParams, Equatable {
+    public var set: String?
+    public var status: BackupStatus?
+    public var limit: Int64?
+    public var filter: Filter?
+    public var sortBy: String?
+    public var sortOrder: SortOrder?
+    public var offset: Int64?
+    public init() {}
+    public static let fields: [WireField<BackupListParams>] = [
+        .optional("set", \.set, "Only backups of this set."),
+        .optional("status", \.status, "Only backups with this status."),
+        .optional("limit", \.limit, in: 1...1_000_000, "Without a query: the newest N. With one: at most N, from offset."),
+        .optional("filter", \.filter, "A filter over the record's fields (docs/data.md)."),
+        .optional("sort_by", \.sortBy, "A record field to sort by (default: id, oldest first)."),
+        .optional("sort_order", \.sortOrder, "asc or desc."),
+        .optional("offset", \.offset, in: 0...Int64(Int32.max), "Skip the first N of the query's results."),
+    ]
+
+    /// Whether the params ask for a query (a filter, an order or an offset) rather than the plain list.
+    public var isQuery: Bool { filter != nil || sortBy != nil || sortOrder != nil || offset != nil }
+}
+
+/// Methods that name one backup.
+public struct BackupIDParams: WireParams, Equatable {
+    public var id = ""
+    public init() {}
+    public init(id: String) { self.id = id }
+    public static let fields: [WireField<BackupIDParams>] = [.name("id", \.id, "The backup id.")]
+}
+
+/// `backup.verify`.
+public struct BackupVerifyParams: WireParams, Equatable {
+    public var id = ""
+    public var progress = false
+    public init() {}
+    public init(id: String, progress: Bool = false) {
+        self.id = id
+        self.progress = progress
+    }
+    public static let fields: [WireField<BackupVerifyParams>] = [
+        .name("id", \.id, "The backup id."),
+        .defaulted("progress", \.progress, default: false, "Send progress notifications before the reply."),
+    ]
+}
+
+/// `backup.pin`.
+public struct BackupPinParams: WireParams, Equatable {
+    public var id = ""
+    public var pinned = true
+    public init() {}
+    public init(id: String, pinned: Bool) {
+        self.id = id
+        self.pinned = pinned
+    }
+    public static let fields: [WireField<BackupPinParams>] = [
+        .name("id", \.id, "The backup id."),
+        .defaulted("pinned", \.pinned, default: true, "false unpins."),
+    ]
+}
+
+/// `backup.prune`.
+public struct BackupPruneParams: WireParams, Equatable {
+    public var set: String?
+    public var dryRun = false
+    public init() {}
+    public init(set: String?, dryRun: Bool) {
+        self.set = set
+        self.dryRun = dryRun
+    }
+    public static let fields: [WireField<BackupPruneParams>] = [
+        .optional("set", \.set, "Only this set."),
+        .defaulted("dry_run", \.dryRun, default: false, "Report what would go; remove nothing."),
+    ]
+}
+
+/// `catalog.rebuild`.
+public struct CatalogRebuildParams: WireParams, Equatable {
+    public var target = ""
+    public init() {}
+    public init(target: String) { self.target = target }
+    public static let fields: [WireField<CatalogRebuildParams>] = [.name("target", \.target, "The target to read.")]
+}
+
+/// `restore.run`.
+public struct RestoreParams: WireParams, Equatable {
+    public var id = ""
+    public var to = ""
+    public var include: [String] = []
+    public var overwrite = false
+    public var progress = false
+    public init() {}
+    public init(id: String, to: String, include: [String] = [], overwrite: Bool = false, progress: Bool = false) {
+        self.id = id
+        self.to = to
+        self.include = include
+        self.overwrite = overwrite
+        self.progress = progress
+    }
+    public static let fields: [WireField<RestoreParams>] = [
+        .name("id", \.id, "The backup id."),
+        .name("to", \.to, "An absolute path to restore into, created when missing."),
+        .defaulted("include", \.include, default: [], "Restore only entries matching one of these patterns."),
+        .defaulted("overwrite", \.overwrite, default: false, "Replace files that exist."),
+        .defaulted("progress", \.progress, default: false, "Send progress notifications before the reply."),
+    ]
+}

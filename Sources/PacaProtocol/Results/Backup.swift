@@ -1,0 +1,160 @@
+public import PacaCore
+
+/// A backup as the catalog knows it (`backup.show`, and every method that returns one).
+public struct Backup: WireObject, Equatable {
+    public static let schemaName: String? = "Backup"
+    public static let summary = "One backup: what was backed up, why, when, how it went and where the archive is."
+
+    public var id = ""
+    public var set = ""
+    public var type = BackupType.full
+    /// `manual`, `job:<name>`, `training_start`, `config_change`, `shutdown`, `emergency` or `rebuilt`.
+    public var trigger = ""
+    public var reason: String?
+    public var status = BackupStatus.running
+    public var startedAt = Timestamp(unixSeconds: 0)
+    public var finishedAt: Timestamp?
+    public var files = 0
+    public var bytesIn: UInt64 = 0
+    public var bytesStored: UInt64 = 0
+    public var ratio: Double?
+    public var sha256: String?
+    public var target = ""
+    public var path = ""
+    public var deliveries: [Delivery] = []
+    public var error: String?
+    public var unreadable: [String] = []
+    public var changed = 0
+    public var coalesced = 0
+    public var pinned = false
+    public var verified: Bool?
+    public var verifiedAt: Timestamp?
+
+    public init() {}
+
+    public static let fields: [WireField<Backup>] = [
+        .required("id", \.id, "The backup id: `<UTC time>-<set>-<4 hex digits>`, sorting by time."),
+        .required("set", \.set, "The backup set."),
+        .required("type", \.type, "What the archive holds: `full`, every file of the set."),
+        .required(
+            "trigger", \.trigger, "What asked for it: manual, job:<name>, training_start, config_change, shutdown, emergency, rebuilt."),
+        .optional("reason", \.reason, "Free text from whoever asked; for config_change, the first changed path."),
+        .required("status", \.status, "Where the backup is in its life; only complete backups restore."),
+        .required("started_at", \.startedAt, "When it started."),
+        .optional("finished_at", \.finishedAt, "When it ended."),
+        .required("files", \.files, "Files in the archive."),
+        .required("bytes_in", \.bytesIn, "Bytes read from the set's files."),
+        .required("bytes_stored", \.bytesStored, "Size of the archive file."),
+        .optional("ratio", \.ratio, "Stored over read, for a complete backup."),
+        .optional("sha256", \.sha256, "SHA-256 of the archive file, as in its sidecar."),
+        .required("target", \.target, "The first target that has the archive."),
+        .required("path", \.path, "Where the archive is on that target: a path, or s3://bucket/key."),
+        .required("deliveries", \.deliveries, "One per target the archive goes to, each tracked on its own."),
+        .optional("error", \.error, "Why it failed, for a backup that did not complete."),
+        .required("unreadable", \.unreadable, "Files that could not be read in full, with the reason."),
+        .required("changed", \.changed, "Files that changed while they were read."),
+        .required("coalesced", \.coalesced, "Requests folded into this backup because one for the set was waiting."),
+        .required("pinned", \.pinned, "Kept whatever retention says, while the policy keeps tagged backups."),
+        .optional("verified", \.verified, "How the last verification went."),
+        .optional("verified_at", \.verifiedAt, "When it was last verified."),
+    ]
+}
+
+/// What a backup's archive holds.
+public enum BackupType: String, WireEnum {
+    case full
+}
+
+/// Where a backup is in its life.
+public enum BackupStatus: String, WireEnum {
+    case running, complete, failed, interrupted, cancelled
+}
+
+/// The archive of one backup on one target.
+public struct Delivery: WireObject, Equatable {
+    public static let schemaName: String? = "Delivery"
+    public static let summary = "The archive of one backup on one target."
+
+    public var target = ""
+    public var status = DeliveryStatus.pending
+    public var location = ""
+    public var error: String?
+    public var attempts = 0
+    public var deliveredAt: Timestamp?
+    public var nextAttemptAt: Timestamp?
+
+    public init() {}
+
+    public static let fields: [WireField<Delivery>] = [
+        .required("target", \.target, "The target's name."),
+        .required("status", \.status, "pending, ok, failed (retried at next_attempt_at) or deleting."),
+        .required("location", \.location, "Where the archive is (or goes) on the target."),
+        .optional("error", \.error, "Why the last attempt failed."),
+        .required("attempts", \.attempts, "Attempts made so far."),
+        .optional("delivered_at", \.deliveredAt, "When the archive arrived."),
+        .optional("next_attempt_at", \.nextAttemptAt, "When a failed delivery is tried again."),
+    ]
+}
+
+public enum DeliveryStatus: String, WireEnum {
+    case pending, ok, failed, deleting
+}
+
+/// `{backups: [...]}`.
+public struct BackupList: WireObject, Equatable {
+    public var backups: [Backup] = []
+    public init() {}
+    public init(backups: [Backup]) { self.backups = backups }
+    public static let fields: [WireField<BackupList>] = [.required("backups", \.backups, "The backups, in the order asked for.")]
+}
+
+/// A backup request that was admitted and not waited for (`"wait": false`).
+public struct BackupAdmission: WireObject, Equatable {
+    public static let schemaName: String? = "BackupAdmission"
+    public var set = ""
+    public var status = AdmissionStatus.running
+    /// The backup's id, once it has one (a queued backup has none yet).
+    public var id: String?
+    public init() {}
+    public static let fields: [WireField<BackupAdmission>] = [
+        .required("set", \.set, "The set being backed up."),
+        .required("status", \.status, "running, or queued behind a running backup of the set."),
+        .optional("id", \.id, "The backup's id, once it has started."),
+    ]
+}
+
+public enum AdmissionStatus: String, WireEnum {
+    case running, queued
+}
+
+/// What `backup.create` answers: the backup once it ended, or, with `"wait": false`, that it started.
+public enum BackupCreateResult: WireValue, Equatable {
+    case finished(Backup)
+    case admitted(BackupAdmission)
+
+    public static var wireSchema: JSONValue { ["anyOf": [Backup.wireSchema, BackupAdmission.wireSchema]] }
+    public static var wireExpectation: String { "a backup or an admission" }
+    public static func registerSchemas(in schemas: inout [String: JSONValue]) {
+        Backup.registerSchemas(in: &schemas)
+        BackupAdmission.registerSchemas(in: &schemas)
+    }
+
+    public init(wire: JSONValue) throws(WireProblem) {
+        self = wire["files"] != nil ? .finished(try Backup(wire: wire)) : .admitted(try BackupAdmission(wire: wire))
+    }
+
+    public var wire: JSONValue {
+        switch self {
+        case .finished(let backup): backup.wire
+        case .admitted(let admission): admission.wire
+        }
+    }
+}
+
+/// `{deleted: backup}`: the record as it was.
+public struct DeletedBackup: WireObject, Equatable {
+    public var deleted = Backup()
+    public init() {}
+    public init(deleted: Backup) { self.deleted = deleted }
+    public static let fields: [WireField<DeletedBackup>] = [.required("deleted", \.deleted, "The backup's record as it was.")]
+}

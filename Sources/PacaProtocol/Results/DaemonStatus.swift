@@ -1,0 +1,155 @@
+/// What `daemon.status` answers: what the daemon is doing, each set's last backup, the targets'
+/// health and where things are. Read from memory only.
+public struct DaemonStatus: WireObject, Equatable {
+    public var version = ""
+    public var pid: Int64 = 0
+    public var state = DaemonState.idle
+    public var statusLine = ""
+    public var startedAt = Timestamp(unixSeconds: 0)
+    public var uptimeSeconds: Int64 = 0
+    public var config = ""
+    public var socket = ""
+    public var stateDirectory = ""
+    public var activities: [Activity] = []
+    public var queued: [String] = []
+    public var sets: [SetStatus] = []
+    public var targets: [TargetStatus] = []
+    public var catalog = CatalogSummary()
+    public var jobs: [JobDue] = []
+    public init() {}
+    public static let fields: [WireField<DaemonStatus>] = [
+        .required("version", \.version, "pacad's version."),
+        .required("pid", \.pid, "The daemon's process id."),
+        .required("state", \.state, "idle, busy or stopping."),
+        .required("status_line", \.statusLine, "The line systemd shows."),
+        .required("started_at", \.startedAt, "When the daemon started."),
+        .required("uptime_seconds", \.uptimeSeconds, "Seconds since then."),
+        .required("config", \.config, "The configuration file, or `embedded default`."),
+        .required("socket", \.socket, "The control socket."),
+        .required("state_dir", \.stateDirectory, "The state directory."),
+        .required("activities", \.activities, "Each running backup, restore or verify with its progress."),
+        .required("queued", \.queued, "Sets with a follow-up backup waiting."),
+        .required("sets", \.sets, "Each configured set."),
+        .required("targets", \.targets, "Each configured target."),
+        .required("catalog", \.catalog, "The catalog's size."),
+        .required("jobs", \.jobs, "Each job and when it runs next."),
+    ]
+}
+
+public enum DaemonState: String, WireEnum {
+    case idle, busy, stopping
+}
+
+/// An operation in progress, with its counters.
+public struct Activity: WireObject, Equatable {
+    public var kind = ActivityKind.backup
+    public var set = ""
+    public var startedAt = Timestamp(unixSeconds: 0)
+    public var progress = Progress()
+    public init() {}
+    public static let fields: [WireField<Activity>] =
+        [
+            .required("kind", \.kind, "backup, restore or verify."),
+            .required("set", \.set, "The set."),
+            .required("started_at", \.startedAt, "When it started."),
+        ] + Progress.fields.map { $0.nested(in: \.progress) }
+}
+
+public enum ActivityKind: String, WireEnum {
+    case backup, restore, verify
+}
+
+/// A set in `status`.
+public struct SetStatus: WireObject, Equatable {
+    public var name = ""
+    public var paths: [String] = []
+    public var targets: [String] = []
+    public var lastBackup: LastBackup?
+    public var queued = false
+    public var triggers: [String] = []
+    public var watch: WatchStatus?
+    public init() {}
+    public static let fields: [WireField<SetStatus>] = [
+        .required("name", \.name, "The set."),
+        .required("paths", \.paths, "What it backs up."),
+        .required("targets", \.targets, "Where its archives go."),
+        .optional("last_backup", \.lastBackup, "Its newest backup."),
+        .required("queued", \.queued, "A follow-up backup waits behind a running one."),
+        .required("triggers", \.triggers, "The events it is backed up on."),
+        .optional("watch", \.watch, "For a set that takes config_change: what it watches and whether changes wait."),
+    ]
+}
+
+/// A set's newest backup, in `status`.
+public struct LastBackup: WireObject, Equatable {
+    public var id = ""
+    public var status = BackupStatus.complete
+    public var finishedAt: Timestamp?
+    public init() {}
+    public static let fields: [WireField<LastBackup>] = [
+        .required("id", \.id, "The backup."),
+        .required("status", \.status, "How it went."),
+        .optional("finished_at", \.finishedAt, "When it ended."),
+    ]
+}
+
+/// The config_change trigger of one set, in `status`.
+public struct WatchStatus: WireObject, Equatable {
+    public var paths: [String] = []
+    public var debounceSeconds: Int64 = 0
+    public var dueInSeconds: Double?
+    public var lastChange: String?
+    public init() {}
+    public static let fields: [WireField<WatchStatus>] = [
+        .required("paths", \.paths, "The watched paths."),
+        .required("debounce_seconds", \.debounceSeconds, "The quiet period."),
+        .optional("due_in_seconds", \.dueInSeconds, "Seconds until the pending backup starts, when changes wait for their quiet period."),
+        .optional("last_change", \.lastChange, "The last path that changed."),
+    ]
+}
+
+/// A target in `status`.
+public struct TargetStatus: WireObject, Equatable {
+    public var name = ""
+    public var type = ""
+    public var location = ""
+    public var healthy: Bool?
+    public var problem: String?
+    public var freeBytes: Int64?
+    public var checkedAt: Timestamp?
+    public var lastDeliveryAt: Timestamp?
+    public var failedDeliveries = 0
+    public init() {}
+    public static let fields: [WireField<TargetStatus>] = [
+        .required("name", \.name, "The target."),
+        .required("type", \.type, "directory or s3."),
+        .required("location", \.location, "A path, or http(s)://host/bucket/prefix; never credentials."),
+        .optional("healthy", \.healthy, "The last check passed; null before the first."),
+        .optional("problem", \.problem, "Why it cannot be used now."),
+        .optional("free_bytes", \.freeBytes, "Free space, for directory targets."),
+        .optional("checked_at", \.checkedAt, "When it was last checked."),
+        .optional("last_delivery_at", \.lastDeliveryAt, "When an archive last arrived."),
+        .required("failed_deliveries", \.failedDeliveries, "Deliveries that failed and wait for a retry."),
+    ]
+}
+
+public struct CatalogSummary: WireObject, Equatable {
+    public var backups = 0
+    public init() {}
+    public static let fields: [WireField<CatalogSummary>] = [.required("backups", \.backups, "Backups in the catalog.")]
+}
+
+/// A job and when it runs next, in `status`.
+public struct JobDue: WireObject, Equatable {
+    public var name = ""
+    public var nextDue: Timestamp?
+    public init() {}
+    public init(name: String, nextDue: Timestamp?) {
+        self.name = name
+        self.nextDue = nextDue
+    }
+    public static let fields: [WireField<JobDue>] = [
+        .required("name", \.name, "The job."),
+        .optional("next_due", \.nextDue, "When it runs next; null when paused or never."),
+    ]
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import PacaProtocol
+
+struct BackupListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List the backups in the catalog, oldest first, or as a query orders them.",
+        discussion: """
+            Without --where, --sort or --offset, --limit keeps the newest N. With them the catalog is queried: \
+            pacactl backup list --where 'set = "training" and bytes_in > 1GB' --sort finished_at:desc --limit 10
+            """)
+
+    @Option(help: "Only backups of this set.")
+    var set: String?
+
+    @Option(help: "Only backups with this status: running, complete, failed, interrupted or cancelled.")
+    var status: String?
+
+    @OptionGroup var query: QueryOptions
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func validate() throws {
+        if let status, BackupStatus(rawValue: status) == nil {
+            throw ValidationError("--status \"\(status)\" is not one of \(BackupStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        var params = BackupListParams()
+        (params.filter, params.sortBy, params.sortOrder, params.limit, params.offset) = try query.query()
+        params.set = set
+        params.status = status.flatMap(BackupStatus.init)
+        let reply = try daemon.call(Methods.backupList, params)
+        if daemon.json { return daemon.printResult(reply) }
+        var table = Table("ID", "STATUS", "FILES", "SIZE", "STORED", "TRIGGER", "REASON")
+        for backup in reply.result.backups {
+            table.add(
+                backup.id, backup.status.rawValue, String(backup.files), ByteCount.format(backup.bytesIn),
+                ByteCount.format(backup.bytesStored),
+                backup.trigger, backup.reason ?? "")
+        }
+        print(table.render())
+    }
+}

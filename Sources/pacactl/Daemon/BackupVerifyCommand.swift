@@ -1,0 +1,29 @@
+import ArgumentParser
+import PacaClient
+import PacaProtocol
+
+struct BackupVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Check a backup's archive end to end (CRC-32, SHA-256 manifest, sidecar).",
+        discussion: "Exits 0 when everything matches and 1 when anything does not.")
+
+    @Argument(help: "The backup id.")
+    var id: String
+
+    @OptionGroup var daemon: DaemonOptions
+
+    func run() throws {
+        let reply = try daemon.call(
+            Methods.backupVerify, BackupVerifyParams(id: id, progress: daemon.showsProgress), progressLabel: "verifying")
+        let result = reply.result
+        if daemon.json {
+            daemon.printResult(reply)
+        } else {
+            for problem in result.problems { print("BAD  " + (problem.entry.map { "\($0): " } ?? "") + problem.message) }
+            print(
+                "\(result.ok ? "OK" : "FAILED")  \(id): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar)"
+            )
+        }
+        if !result.ok { throw ExitStatus.failed.exitCode }
+    }
+}
