@@ -33,8 +33,12 @@ build: deps
 RELEASE_FLAGS := --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld \
 	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic
 
+# Product by product: a plain `build -c release` would also build PacaTestSupport, which needs the
+# Testing module that a static-stdlib build does not have.
+RELEASE_PRODUCTS := pacad pacactl pacabench
+
 release: deps
-	$(SWIFT) build -c release $(RELEASE_FLAGS)
+	for product in $(RELEASE_PRODUCTS); do $(SWIFT) build -c release $(RELEASE_FLAGS) --product $$product || exit 1; done
 
 # Every test: unit, round-trip, corruption, zip-slip, ZIP64 and conformance with unzip/7z/bsdtar/Python,
 # and the S3 target against a real SeaweedFS (installed from PyPI, started on a free loopback port,

@@ -15,6 +15,10 @@ struct DaemonBench {
         /// CPU seconds pacad used while idle with 1,000 jobs, over `idleSeconds`.
         var idleCPUSeconds: Double = .nan
         var idleSeconds: Double = 10
+        /// The readahead of the disk pacad's binary is on, in KiB (nil when /sys does not say):
+        /// the kernel maps the binary in folios as large as its readahead, so the idle RSS moves
+        /// with it by megabytes (docs/performance.md).
+        var readaheadKiB: Int?
     }
 
     let pacad: String
@@ -42,8 +46,25 @@ struct DaemonBench {
             waitpid(daemon.pid, &status, 0)
         }
         results.idleCPUSeconds = idleSchedulerCPU(jobs: 1000, seconds: results.idleSeconds)
+        results.readaheadKiB = readahead(of: pacad)
         try? FileManager.default.removeItem(atPath: directory)
         return results
+    }
+
+    /// `read_ahead_kb` of the block device holding `path` (for a partition, its disk's).
+    private func readahead(of path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        // glibc's major()/minor() are macros Swift cannot see; this is their Linux encoding.
+        let dev = UInt64(info.st_dev)
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))
+        let minor = (dev & 0xff) | ((dev >> 12) & ~UInt64(0xff))
+        let device = "/sys/dev/block/\(major):\(minor)"
+        for candidate in [device + "/queue/read_ahead_kb", device + "/../queue/read_ahead_kb"] {
+            guard let text = try? String(contentsOfFile: candidate, encoding: .utf8) else { continue }
+            if let value = text.split(whereSeparator: \.isWhitespace).first.flatMap({ Int($0) }) { return value }
+        }
+        return nil
     }
 
     /// Starts pacad with `jobs` jobs none of which is due soon, lets it settle, and measures the

@@ -75,6 +75,7 @@ func printDaemonTable() {
     row("daemon.status round trip, p99 ms", d.statusMilliseconds.percentile(0.99), 2)
     row("idle RSS, MiB (median of \(d.idleRSSMiB.count) starts)", d.idleRSSMiB.median, 20)
     print("| of which anonymous (heap, stacks), MiB | \(String(format: "%.3f", d.idleAnonMiB.median)) | | |")
+    print("| readahead of the disk pacad is on, KiB (the idle RSS grows with it) | \(d.readaheadKiB.map(String.init) ?? "unknown") | | |")
     row("start to READY=1, median ms (\(d.readyMilliseconds.count) starts)", d.readyMilliseconds.median, 100)
 }
 log("cron: next-fire computations")

@@ -185,13 +185,11 @@ import Testing
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"))
         let unitSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("systemd/pacad.service").path
-        let dir = NSTemporaryDirectory() + "pacad-unit-\(UUID().uuidString.prefix(6))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let folder = TemporaryFolder()
         let unit = try String(contentsOfFile: unitSource, encoding: .utf8).replacingOccurrences(
             of: "/usr/local/bin/pacad", with: Binaries.pacad)
-        try unit.write(toFile: dir + "/pacad.service", atomically: true, encoding: .utf8)
-        let verified = try run(["/usr/bin/systemd-analyze", "verify", dir + "/pacad.service"])
+        try unit.write(toFile: folder.sub("pacad.service"), atomically: true, encoding: .utf8)
+        let verified = try run(["/usr/bin/systemd-analyze", "verify", folder.sub("pacad.service")])
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(unit.contains("Type=notify") && unit.contains("WatchdogSec=") && unit.contains("ProtectSystem=strict"))
     }
@@ -199,7 +197,8 @@ import Testing
 
 @Suite struct UnreachableDaemonTests {
     @Test func pacactlSaysWhereItLookedAndExitsThree() async throws {
-        let missing = NSTemporaryDirectory() + "no-such-pacad-\(UUID().uuidString.prefix(6)).sock"
+        let folder = TemporaryFolder()
+        let missing = folder.sub("no-such-pacad.sock")
         let flagged = try run([Binaries.pacactl, "status", "--socket", missing])
         #expect(flagged.status == 3)
         #expect(flagged.stderr.contains(missing) && flagged.stderr.contains("No such file"))

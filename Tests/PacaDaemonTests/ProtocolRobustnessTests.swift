@@ -102,7 +102,9 @@ import Testing
         }
     }
 
-    /// Every byte of a partial frame restarts its timeout, and a whole frame ends it.
+    /// Every byte of a partial frame restarts its timeout, and a whole frame ends it. Only the
+    /// start of a partial frame wakes the watcher: whole frames, every request's case, start no
+    /// timer.
     @Test func aStallWatchCountsFromTheLastByte() async throws {
         let clock = ManualClock()
         let watch = StallWatch(clock: clock.serviceClock, timeout: .seconds(10))
@@ -113,17 +115,23 @@ import Testing
         }) {
             await clock.waitForSleepCalls(1)  // nothing pending: it waits for bytes
             watch.bytesArrived(partialFrame: true)
-            await clock.waitForSleepCalls(2)  // timing the partial frame
+            await clock.waitForSleepCalls(2)  // timing the partial frame, until 10 s
             clock.advance(by: .seconds(9))
             watch.bytesArrived(partialFrame: true)
-            await clock.waitForSleepCalls(3)  // timing it again from this byte
-            clock.advance(by: .seconds(9))
+            clock.advance(by: .seconds(1))
+            await clock.waitForSleepCalls(3)  // at 10 s it finds a newer byte: timing until 19 s
             #expect(!stalled.isSet)
+            clock.advance(by: .seconds(8))
             watch.bytesArrived(partialFrame: false)
-            await clock.waitForSleepCalls(4)  // the frame is whole: nothing to time
+            clock.advance(by: .seconds(1))
+            await clock.waitForSleepCalls(4)  // at 19 s the frame is whole: nothing to time
             clock.advance(by: .seconds(60))
             #expect(!stalled.isSet)
+            #expect(watch.countdownsStarted == 1)
+            for _ in 0..<100 { watch.bytesArrived(partialFrame: false) }
+            #expect(watch.countdownsStarted == 1, "whole frames woke the watcher")
             watch.bytesArrived(partialFrame: true)
+            #expect(watch.countdownsStarted == 2)
             await clock.waitForSleepCalls(5)
             clock.advance(by: .seconds(10))
             await eventually("the stall to be reported") { stalled.isSet }

@@ -1,15 +1,17 @@
 import Foundation
 import PacaDaemon
+import PacaTestSupport
 import Testing
 
 /// Points NOTIFY_SOCKET at a datagram socket the test owns, as systemd would, and reads what arrives.
 @Suite(.serialized) struct SystemdNotifierTests {
     final class NotifySocket {
+        let folder = TemporaryFolder()
         let path: String
         let fd: Int32
 
         init() throws {
-            path = NSTemporaryDirectory() + "paca-notify-\(UUID().uuidString.prefix(8)).sock"
+            path = folder.sub("notify.sock")
             fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
             var address = sockaddr_un()
             address.sun_family = sa_family_t(AF_UNIX)
@@ -28,7 +30,6 @@ import Testing
 
         deinit {
             close(fd)
-            unlink(path)
         }
 
         func receive() -> String? {

@@ -127,17 +127,7 @@ extension MethodRouter {
         ) { () throws(RPCError) in
             do throws(EngineError) { return try await engine.verify(id, progress: counters) } catch { throw RPCError(error) }
         }
-        var result = VerifyResult()
-        result.id = id
-        result.ok = verified.isValid
-        result.entries = verified.entries
-        result.bytes = verified.bytes
-        result.sidecar = verified.sidecar
-        result.hasManifest = verified.hasManifest
-        result.problems = verified.problems.map(ArchiveIssue.init)
-        result.archive = verified.archive
-        result.seconds = verified.seconds
-        return result
+        return VerifyResult(id: id, verified)
     }
 
     /// `backup.delete`: removes the archive, its sidecar and the record; returns the record.
@@ -158,16 +148,7 @@ extension MethodRouter {
                 throw RPCError(error)
             }
         }
-        var result = RestoreResult()
-        result.id = id
-        result.destination = restored.destination
-        result.files = restored.files
-        result.directories = restored.directories
-        result.symlinks = restored.symlinks
-        result.bytes = restored.bytes
-        result.problems = restored.problems.map(ArchiveIssue.init)
-        result.archive = restored.archive
-        result.seconds = restored.seconds
+        let result = RestoreResult(id: id, restored)
         if !result.problems.isEmpty {
             throw RPCError(.storageError, "restore of \(id) finished with \(result.problems.count) problem(s)", data: result.wire)
         }

@@ -55,6 +55,36 @@ extension ArchiveIssue {
     }
 }
 
+extension VerifyResult {
+    init(id: String, _ verified: VerificationResult) {
+        self.init()
+        self.id = id
+        ok = verified.isValid
+        entries = verified.entries
+        bytes = verified.bytes
+        sidecar = verified.sidecar
+        hasManifest = verified.hasManifest
+        problems = verified.problems.map(ArchiveIssue.init)
+        archive = verified.archive
+        seconds = verified.seconds
+    }
+}
+
+extension RestoreResult {
+    init(id: String, _ restored: ExtractionResult) {
+        self.init()
+        self.id = id
+        destination = restored.destination
+        files = restored.files
+        directories = restored.directories
+        symlinks = restored.symlinks
+        bytes = restored.bytes
+        problems = restored.problems.map(ArchiveIssue.init)
+        archive = restored.archive
+        seconds = restored.seconds
+    }
+}
+
 extension PacaProtocol.PruneItem {
     init(_ item: PacaEngine.PruneItem) {
         self.init(id: item.id, set: item.set, target: item.target, reasons: item.reasons, problem: item.problem)

@@ -45,6 +45,10 @@ final class StallWatch: Sendable {
     /// When the bytes of the partial frame waiting last arrived (clock uptime), or nil.
     private let partialSince = Mutex<Duration?>(nil)
     private let alarm = Alarm()
+    private let countdowns = Atomic(0)
+
+    /// How many partial frames started a countdown (each woke the watcher once).
+    var countdownsStarted: Int { countdowns.load(ordering: .relaxed) }
 
     init(clock: ServiceClock, timeout: Duration) {
         self.clock = clock
@@ -52,17 +56,28 @@ final class StallWatch: Sendable {
     }
 
     /// Bytes came in; `partialFrame` says whether part of a frame is left waiting.
+    ///
+    /// Only a partial frame where there was none wakes the watcher, to start its countdown. A
+    /// frame completed needs no wake-up (the watcher finds nothing waiting when its countdown
+    /// ends), nor do more bytes of the same frame (it counts again from the newer time then), so
+    /// whole frames, the usual case, cost no timer at all.
     func bytesArrived(partialFrame: Bool) {
-        let now = clock.uptime
-        partialSince.withLock { $0 = partialFrame ? now : nil }
-        alarm.wake()
+        let now = partialFrame ? clock.uptime : nil
+        let starts = partialSince.withLock { since -> Bool in
+            defer { since = now }
+            return since == nil && now != nil
+        }
+        if starts {
+            countdowns.add(1, ordering: .relaxed)
+            alarm.wake()
+        }
     }
 
     /// Returns when a partial frame has waited the whole timeout (or when cancelled).
     func waitForStall() async {
         while !Task.isCancelled {
             guard let since = partialSince.withLock({ $0 }) else {
-                await alarm.sleep(for: .seconds(86_400), on: clock)
+                await alarm.sleep(for: .seconds(86_400), on: clock)  // until a partial frame wakes it
                 continue
             }
             if clock.uptime >= since + timeout { return }

@@ -56,8 +56,10 @@ extension WireObject {
     }
 
     public var wire: JSONValue {
+        let fields = Self.fields
         var members: [String: JSONValue] = [:]
-        for field in Self.fields {
+        members.reserveCapacity(fields.count)
+        for field in fields {
             if let value = field.write(self) { members[field.name] = value }
         }
         return .object(members)

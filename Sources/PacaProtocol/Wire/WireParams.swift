@@ -9,9 +9,11 @@ public protocol WireParams: WireObject {}
 extension WireParams {
     /// Reads a request's `params` for `method`.
     public static func decode(_ members: [String: JSONValue], method: String) throws(RPCError) -> Self {
-        let known = Set(fields.map(\.name))
-        if let unknown = members.keys.filter({ !known.contains($0) }).sorted().first {
-            let takes = known.isEmpty ? "it takes no params" : "it takes: \(known.sorted().joined(separator: ", "))"
+        let fields = Self.fields
+        // A linear look-up: methods take a handful of params, and this is every request's path.
+        if let unknown = members.keys.filter({ name in !fields.contains { $0.name == name } }).min() {
+            let known = fields.map(\.name).sorted()
+            let takes = known.isEmpty ? "it takes no params" : "it takes: \(known.joined(separator: ", "))"
             throw RPCError(.invalidParams, "\(method): unknown param \"\(unknown)\"; \(takes)", data: ["param": .string(unknown)])
         }
         do { return try Self(wire: .object(members)) } catch { throw invalidParams(error, method: method) }
