@@ -33,6 +33,9 @@ public struct FileTime: Sendable, Hashable, Comparable {
     init(_ spec: timespec) { self.init(seconds: Int64(spec.tv_sec), nanoseconds: Int64(spec.tv_nsec)) }
 
     public static func < (a: FileTime, b: FileTime) -> Bool { (a.seconds, a.nanoseconds) < (b.seconds, b.nanoseconds) }
+
+    /// Nanoseconds since the epoch (good until the year 2262).
+    public var totalNanoseconds: Int64 { seconds &* 1_000_000_000 &+ nanoseconds }
 }
 
 /// The facts `stat(2)` gives about a file, in Swift types.

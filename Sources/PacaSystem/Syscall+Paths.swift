@@ -44,6 +44,13 @@ extension Syscall {
         _ = try path.withCPath { (cPath) throws(SystemError) in try retrying("mkdir", path) { Glibc.mkdir(cPath, mode_t(permissions)) } }
     }
 
+    /// Makes `path` another name of the file at `existing` (a hard link; `path` must not exist).
+    public static func link(_ existing: some SystemPathConvertible, at path: some SystemPathConvertible) throws(SystemError) {
+        _ = try existing.withCPath { (cExisting) throws(SystemError) in
+            try path.withCPath { (cPath) throws(SystemError) in try retrying("link", path) { Glibc.link(cExisting, cPath) } }
+        }
+    }
+
     /// Creates a symbolic link at `path` holding `target`'s bytes.
     public static func symlink(target: [UInt8], at path: some SystemPathConvertible) throws(SystemError) {
         _ = try SystemPath(bytes: target).withCPath { (cTarget) throws(SystemError) in
@@ -83,9 +90,12 @@ extension Syscall {
         }
     }
 
-    /// Sets an open file's access and modification time to `seconds`.
-    public static func setModificationTime(_ fd: Int32, seconds: Int64, path: some SystemPathConvertible) throws(SystemError) {
-        var times = [timespec(tv_sec: Int(seconds), tv_nsec: 0), timespec(tv_sec: Int(seconds), tv_nsec: 0)]
+    /// Sets an open file's access and modification time to `seconds` and `nanoseconds`.
+    public static func setModificationTime(_ fd: Int32, seconds: Int64, nanoseconds: Int64 = 0, path: some SystemPathConvertible)
+        throws(SystemError)
+    {
+        let time = timespec(tv_sec: Int(seconds), tv_nsec: Int(nanoseconds))
+        var times = [time, time]
         _ = try retrying("futimens", path) { Glibc.futimens(fd, &times) }
     }
 

@@ -76,6 +76,19 @@ public enum Syscall {
         }
     }
 
+    /// Reads until `buffer` is full or the file ends; returns the count read.
+    public static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, path: some SystemPathConvertible)
+        throws(SystemError) -> Int
+    {
+        var done = 0
+        while done < buffer.count {
+            let n = try read(fd, UnsafeMutableRawBufferPointer(rebasing: buffer[done...]), path: path)
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
     public static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, offset: Int64, path: some SystemPathConvertible)
         throws(SystemError) -> Int
     {

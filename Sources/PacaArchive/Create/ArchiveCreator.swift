@@ -45,6 +45,8 @@ public struct CreationProgress: Sendable, Equatable {
 /// What an archive written into an ``ArchiveSink`` holds. Encoded with the snake_case keys of
 /// `pacactl archive create --json`.
 public struct StreamedArchive: Sendable, Equatable, Codable {
+    /// Every file of the tree: held in this archive, held in another backup's, or another name
+    /// of a hard-linked file.
     public var files: Int
     public var directories: Int
     public var symlinks: Int
@@ -61,11 +63,39 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
     public var errors: [SourceProblem]
     /// Files that changed while they were read; each is stored as it was read, consistently.
     public var changed: [String]
+    /// Files whose bytes another backup's archive holds (unchanged since the base), and their bytes.
+    public var filesReferenced: Int = 0
+    public var bytesReferenced: UInt64 = 0
+    /// Second and later names of hard-linked files (stored once, restored as links).
+    public var links: Int = 0
+    /// The backups whose archives hold the referenced files, sorted.
+    public var references: [String] = []
+    /// Files read only to compare them with the base, and found unchanged.
+    public var rehashed: Int = 0
 
     enum CodingKeys: String, CodingKey {
-        case files, directories, symlinks, sha256, seconds, warnings, errors, changed
+        case files, directories, symlinks, sha256, seconds, warnings, errors, changed, links, references, rehashed
         case bytesIn = "bytes_in"
         case bytesStored = "bytes_stored"
+        case filesReferenced = "files_referenced"
+        case bytesReferenced = "bytes_referenced"
+    }
+}
+
+/// What an incremental backup compares its tree with, and where it writes its own change index.
+public struct ChangeTracking: Sendable, Equatable {
+    /// The change index of the backup to compare with (see ``ChangeIndex``); nil writes every
+    /// file's bytes (a full archive) and still writes this backup's index.
+    public var base: String?
+    public var detection: ChangeDetection
+    /// Where this backup's change index goes. It is written to `indexPath + ".new"` and synced;
+    /// ``ChangeIndex/commit(_:)`` puts it in place once the backup is safe.
+    public var indexPath: String
+
+    public init(base: String?, detection: ChangeDetection = ChangeDetection(), indexPath: String) {
+        self.base = base
+        self.detection = detection
+        self.indexPath = indexPath
     }
 }
 
@@ -125,13 +155,14 @@ public enum ArchiveCreator {
         at destination: String,
         header: ManifestHeader,
         options: CreationOptions = CreationOptions(),
+        tracking: ChangeTracking? = nil,
         progress: ((CreationProgress) -> Void)? = nil,
         isCancelled: @escaping @Sendable () -> Bool = { false }
     ) throws(ArchiveError) -> CreationResult {
         let file = try PartialArchiveFile(destination: destination)
         let contents = try stream(
             sources: sources, into: file, spoolDirectory: PathText.directory(of: destination), header: header, options: options,
-            skipping: [file.partialPath], progress: progress, isCancelled: isCancelled)
+            skipping: [file.partialPath], tracking: tracking, progress: progress, isCancelled: isCancelled)
         try file.commit(sha256: contents.sha256)
         return CreationResult(archive: destination, sidecar: file.sidecarPath, contents: contents)
     }
@@ -149,6 +180,7 @@ public enum ArchiveCreator {
         header: ManifestHeader,
         options: CreationOptions = CreationOptions(),
         skipping: [String] = [],
+        tracking: ChangeTracking? = nil,
         progress: ((CreationProgress) -> Void)? = nil,
         isCancelled: @escaping @Sendable () -> Bool = { false }
     ) throws(ArchiveError) -> StreamedArchive {
@@ -158,13 +190,24 @@ public enum ArchiveCreator {
         let identities = skipping.compactMap { try? Syscall.lstat($0) }
         let output = ArchiveOutput(sink: sink)
 
+        // A base index that cannot be opened makes a full archive, never a failed backup.
+        let base = tracking?.base.flatMap { try? ChangeIndexReader(path: $0) }.map {
+            ChangeIndexCursor(reader: $0, roots: walker.rootNames)
+        }
+        let index = try tracking.map { (tracking) throws(ArchiveError) in
+            try ChangeIndexWriter(path: tracking.indexPath, backupID: header.backupID, roots: walker.rootNames)
+        }
+        var isIndexKept = false
+        defer { if !isIndexKept { index?.abandon() } }
         let queue = WorkQueue(capacity: 64 * options.threads, byteLimit: 3 * options.threads * options.pieceSize)
         let reader = try SourceReader(
             walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identities,
-            isCancelled: isCancelled)
+            base: base, change: tracking?.detection ?? ChangeDetection(), isCancelled: isCancelled)
         let writer: ArchiveStreamWriter
-        do { writer = try ArchiveStreamWriter(output: output, spoolDirectory: spoolDirectory, header: header, level: options.level) } catch
-        {
+        do {
+            writer = try ArchiveStreamWriter(
+                output: output, spoolDirectory: spoolDirectory, header: header, level: options.level, index: index)
+        } catch {
             throw ArchiveError(error)
         }
         let threads = ThreadGroup()
@@ -187,6 +230,9 @@ public enum ArchiveCreator {
             }
             size = try writer.finish(createdAt: header.createdAt)
             digest = try output.finish()
+            try index?.finish()
+            index?.close()
+            isIndexKept = true
         } catch {
             queue.fail(error)
             threads.joinAll()
@@ -196,9 +242,11 @@ public enum ArchiveCreator {
         let totals = writer.totals
         progress?(CreationProgress(files: totals.files, bytes: totals.bytesIn, archiveBytes: size))
         return StreamedArchive(
-            files: totals.files, directories: totals.directories, symlinks: totals.symlinks, bytesIn: totals.bytesIn,
-            bytesStored: size, sha256: digest, seconds: SystemTime.monotonic() - started, warnings: reader.warnings,
-            errors: reader.errors, changed: reader.changed)
+            files: totals.files + totals.referenced + totals.links, directories: totals.directories, symlinks: totals.symlinks,
+            bytesIn: totals.bytesIn, bytesStored: size, sha256: digest, seconds: SystemTime.monotonic() - started,
+            warnings: reader.warnings, errors: reader.errors, changed: reader.changed, filesReferenced: totals.referenced,
+            bytesReferenced: totals.bytesReferenced, links: totals.links, references: writer.references.sorted(),
+            rehashed: reader.rehashed)
     }
 
     /// Counts the files and bytes `create` would read, by walking the sources without reading

@@ -14,11 +14,21 @@ final class ArchiveStreamWriter {
     private let level: Int
     private var entryCount: UInt64 = 0
     private var streaming: (record: EntryRecord, crc: CRC32)?
+    private let backupID: String
+    private let index: ChangeIndexWriter?
+    /// Digests of the first names of hard-linked files, for their other names' manifest lines.
+    private var linkedDigests: [String: String] = [:]
     private(set) var totals = CreationTotals()
+    /// The other backups whose archives hold bytes this one's files need.
+    private(set) var references = Set<String>()
 
-    init(output: ArchiveOutput, spoolDirectory: String, header: ManifestHeader, level: Int) throws(SystemError) {
+    init(output: ArchiveOutput, spoolDirectory: String, header: ManifestHeader, level: Int, index: ChangeIndexWriter?)
+        throws(SystemError)
+    {
         self.output = output
         self.level = level
+        self.index = index
+        backupID = header.backupID
         directory = try SpoolFile(in: spoolDirectory, label: "central directory spool")
         manifestSpool = try SpoolFile(in: spoolDirectory, label: "manifest spool")
         manifest = try ManifestWriter(spool: manifestSpool, header: header)
@@ -60,24 +70,61 @@ final class ArchiveStreamWriter {
                 streaming = nil
                 try complete(record, entry: unit.entry, content: nil)
             }
+        case .manifestOnly:
+            try describe(unit.entry.record, entry: unit.entry, content: nil)
         }
     }
 
     private func complete(_ record: EntryRecord, entry: PendingEntry, content: [UInt8]?) throws(ArchiveError) {
         try mappingSystemErrors { () throws(SystemError) in try directory.append(record.centralHeader()) }
         entryCount += 1
+        try describe(record, entry: entry, content: content)
+    }
+
+    /// Adds the entry's manifest line and change index record, and counts it.
+    private func describe(_ record: EntryRecord, entry: PendingEntry, content: [UInt8]?) throws(ArchiveError) {
         var path = String(decoding: record.name, as: UTF8.self)
         if record.kind == .directory { path.removeLast() }
-        let target = record.kind == .symlink ? content.map { String(decoding: $0, as: UTF8.self) } : nil
-        try mappingSystemErrors { () throws(SystemError) in
-            try manifest.add(
-                path: path, kind: record.kind, size: record.size, mode: record.mode, mtime: record.modificationTime,
-                sha256: record.kind == .file ? entry.sha256 : nil, target: target, isPartial: entry.problem != nil)
+        var line = Manifest.Entry(path: path, type: record.kind, size: record.size, mode: record.mode, mtime: record.modificationTime)
+        line.mtimeNanoseconds = entry.info.modified.totalNanoseconds
+        line.ctimeNanoseconds = entry.info.changed.totalNanoseconds
+        line.uid = record.uid
+        line.gid = record.gid
+        if record.kind == .symlink { line.target = content.map { String(decoding: $0, as: UTF8.self) } }
+        if record.kind == .file {
+            line.device = entry.info.device
+            line.inode = entry.info.inode
+            if let first = entry.linkTarget {
+                line.link = first
+                line.sha256 = linkedDigests[first]
+                totals.links += 1
+            } else {
+                line.sha256 = entry.sha256
+                line.holder = entry.holder
+                if entry.problem != nil { line.partial = true }
+                if entry.info.linkCount > 1 { linkedDigests[path] = entry.sha256 }
+                if let holder = entry.holder {
+                    references.insert(holder)
+                    totals.referenced += 1
+                    totals.bytesReferenced += record.size
+                } else {
+                    totals.files += 1
+                    totals.bytesIn += record.size
+                }
+                if let index {
+                    // A file that changed while it was read, or was cut short, is compared by reading next time.
+                    let isExact = entry.problem == nil && !entry.changedWhileReading
+                    try index.add(
+                        IndexedFile(
+                            path: path, size: record.size, mtimeNanoseconds: entry.info.modified.totalNanoseconds,
+                            ctimeNanoseconds: isExact ? entry.info.changed.totalNanoseconds : 0, device: entry.info.device,
+                            inode: entry.info.inode, sha256: entry.sha256, holder: entry.holder ?? backupID))
+                }
+            }
         }
+        try mappingSystemErrors { () throws(SystemError) in try manifest.add(line) }
         switch record.kind {
-        case .file:
-            totals.files += 1
-            totals.bytesIn += record.size
+        case .file: break
         case .directory: totals.directories += 1
         case .symlink: totals.symlinks += 1
         }
@@ -86,7 +133,7 @@ final class ArchiveStreamWriter {
     /// Writes the manifest entry, the central directory and the end records; returns the archive's
     /// size. The output still has to be finished (flushed and synced) by the caller.
     func finish(createdAt: Int64) throws(ArchiveError) -> UInt64 {
-        try mappingSystemErrors { () throws(SystemError) in try manifest.finish() }
+        try mappingSystemErrors { () throws(SystemError) in try manifest.finish(references: references.sorted()) }
         try writeManifestEntry(createdAt: createdAt)
         let directoryOffset = output.position
         try directory.forEachBlock { (block, _) throws(ArchiveError) in
@@ -134,7 +181,13 @@ final class ArchiveStreamWriter {
 
 /// Counts kept while an archive is written.
 struct CreationTotals {
+    /// Files whose bytes this archive holds.
     var files = 0
+    /// Files whose bytes another backup's archive holds, and their bytes.
+    var referenced = 0
+    var bytesReferenced: UInt64 = 0
+    /// Second and later names of hard-linked files.
+    var links = 0
     var directories = 0
     var symlinks = 0
     /// Bytes of file contents stored.

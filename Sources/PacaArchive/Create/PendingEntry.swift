@@ -1,4 +1,5 @@
 import Crypto
+import PacaSystem
 
 /// What the writer needs to know about a file whose pieces are in flight, shared by its pieces.
 ///
@@ -9,14 +10,22 @@ import Crypto
 final class PendingEntry: @unchecked Sendable {
     var record: EntryRecord
     let sourcePath: String
+    /// What `lstat` (or, for a file, `fstat` once opened) said of it: the manifest keeps its
+    /// nanosecond times and identity, and the change index all of it.
+    let info: FileInfo
     var sha256 = ""
+    /// The backup whose archive holds the bytes of an unchanged file (``WorkUnit/Shape/manifestOnly``).
+    var holder: String?
+    /// The first name of a hard-linked file this entry is another name of.
+    var linkTarget: String?
     var problem: SourceProblem?
     /// The file changed size or time while it was read (what was stored is still self-consistent).
     var changedWhileReading = false
 
-    init(record: EntryRecord, sourcePath: String) {
+    init(record: EntryRecord, sourcePath: String, info: FileInfo) {
         self.record = record
         self.sourcePath = sourcePath
+        self.info = info
     }
 }
 
@@ -27,6 +36,9 @@ final class WorkUnit: @unchecked Sendable {
         case whole
         /// Piece `index` of a large file; the method was chosen by the reader.
         case piece(index: Int, isLast: Bool)
+        /// An entry of the manifest only: a file whose bytes another backup's archive holds, or
+        /// another name of a hard-linked file. Nothing goes into the archive's entries.
+        case manifestOnly
     }
 
     let entry: PendingEntry

@@ -16,19 +16,27 @@ final class SourceReader {
     private let probe: CompressibilityProbe
     private let skipIdentities: [FileInfo]
     private let isCancelled: @Sendable () -> Bool
+    private let base: ChangeIndexCursor?
+    private let change: ChangeDetection
+    /// First names of the files with more than one link met so far, by device and inode.
+    private var linked: [FileIdentity: String] = [:]
     private(set) var problems: [SourceProblem] = []
     private(set) var changed: [String] = []
+    /// Files that were read to compare them with the base and turned out to be unchanged.
+    private(set) var rehashed = 0
     static let windowSize = 32 << 10
 
     init(
         walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identities: [FileInfo],
-        isCancelled: @escaping @Sendable () -> Bool
+        base: ChangeIndexCursor?, change: ChangeDetection, isCancelled: @escaping @Sendable () -> Bool
     ) throws(ArchiveError) {
         self.walker = walker
         self.queue = queue
         self.pieceSize = pieceSize
         self.level = level
         self.skipIdentities = identities
+        self.base = base
+        self.change = change
         self.isCancelled = isCancelled
         probe = try CompressibilityProbe()
     }
@@ -69,7 +77,7 @@ final class SourceReader {
     private func submit(_ item: SourceItem) throws(ArchiveError) {
         switch item.kind {
         case .directory:
-            let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath)
+            let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
             try queue.submit(WorkUnit(entry: entry, shape: .whole, input: [], needsWork: false))
         case .symlink:
             let target: [UInt8]
@@ -77,11 +85,65 @@ final class SourceReader {
                 problems.append(SourceProblem(path: item.sourcePath, message: error.description))
                 return
             }
-            let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath)
+            let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
             try queue.submit(WorkUnit(entry: entry, shape: .whole, input: target, needsWork: true))
         case .file:
+            if item.info.linkCount > 1 {
+                let identity = FileIdentity(device: item.info.device, inode: item.info.inode)
+                if let first = linked[identity] {
+                    let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
+                    entry.linkTarget = first
+                    try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
+                    return
+                }
+                linked[identity] = item.archivePath
+            }
+            if let previous = base?.lookup(item.archivePath), !change.retiring.contains(previous.holder),
+                let holder = unchangedHolder(item, previous)
+            {
+                let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
+                entry.record.size = previous.size
+                entry.sha256 = previous.sha256
+                entry.holder = holder
+                try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
+                return
+            }
             try submitFile(item)
         }
+    }
+
+    /// The holder of `item`'s bytes when it is the file `previous` records: unchanged by its
+    /// identity and times, or (when those moved, or with `rehash`) read and found to have the
+    /// same SHA-256. Nil when it must be stored.
+    private func unchangedHolder(_ item: SourceItem, _ previous: IndexedFile) -> String? {
+        guard previous.size == UInt64(item.info.size) else { return nil }
+        if !change.rehash && previous.isUnchanged(item.info) { return previous.holder }
+        guard let digest = Self.digest(of: item.sourcePath, expecting: item.info) else { return nil }
+        guard digest == previous.sha256 else { return nil }
+        rehashed += 1
+        return previous.holder
+    }
+
+    /// The SHA-256 of the file at `path`, when it still is the file `info` describes before and
+    /// after the read (otherwise nil: the caller reads it again to store it).
+    static func digest(of path: String, expecting info: FileInfo) -> String? {
+        guard let fd = try? Syscall.openForReading(path) else { return nil }
+        defer { Syscall.close(fd) }
+        guard let before = try? Syscall.fstat(fd, path: path), before.isSameFile(as: info), before.size == info.size else { return nil }
+        var hasher = SHA256()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var total: Int64 = 0
+        while true {
+            guard let n = try? Syscall.read(fd, buffer, path: path) else { return nil }
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            total += Int64(n)
+        }
+        guard total == info.size, let after = try? Syscall.fstat(fd, path: path), after.modified == before.modified,
+            after.changed == before.changed, after.size == before.size
+        else { return nil }
+        return hasher.finalize().hexString
     }
 
     private func submitFile(_ item: SourceItem) throws(ArchiveError) {
@@ -99,7 +161,7 @@ final class SourceReader {
             return
         }
         let expected = info.size
-        let entry = PendingEntry(record: record(for: item, info: info), sourcePath: item.sourcePath)
+        let entry = PendingEntry(record: record(for: item, info: info), sourcePath: item.sourcePath, info: info)
         var hasher = SHA256()
         var bytesRead: Int64 = 0
 
@@ -188,5 +250,26 @@ final class SourceReader {
     }
     private static func tail(of bytes: [UInt8]) -> [UInt8] {
         Array(bytes.suffix(windowSize))
+    }
+}
+
+/// A file's identity on this machine: hard links share it.
+struct FileIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+}
+
+/// How a backup compares its tree with the base's change index.
+public struct ChangeDetection: Sendable, Equatable {
+    /// Read every file whose size matches the base's record and compare digests, instead of
+    /// trusting an unchanged identity and times (`--rehash`).
+    public var rehash: Bool
+    /// Backups whose archives this backup must not reference: their files are stored again
+    /// (bounding how many archives a restore needs, and letting thinly used archives go).
+    public var retiring: Set<String>
+
+    public init(rehash: Bool = false, retiring: Set<String> = []) {
+        self.rehash = rehash
+        self.retiring = retiring
     }
 }

@@ -29,6 +29,8 @@ struct SourceWalker {
     private let excludes: [PathPattern]
     private var stack: [Frame] = []
     private var roots: [(path: String, name: String)]
+    /// The names the roots are stored under, in walk order.
+    let rootNames: [String]
     private(set) var warnings: [SourceProblem] = []
     private(set) var errors: [SourceProblem] = []
 
@@ -65,6 +67,7 @@ struct SourceWalker {
             named.append((resolved, name))
         }
         self.roots = named.reversed()
+        rootNames = named.map(\.1)
         self.excludes = excludes
     }
 

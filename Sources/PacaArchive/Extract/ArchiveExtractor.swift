@@ -31,6 +31,96 @@ public struct ExtractionResult: Sendable, Equatable, Codable {
     public var seconds: Double
     /// Entries that were not extracted, and why (already exists, unsafe symlink, bad data).
     public var problems: [ArchiveProblem]
+    /// Backups whose archives hold files of this one and were not available: the files they
+    /// hold were not restored (each is also a problem).
+    public var missingBackups: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case archive, destination, files, directories, symlinks, bytes, seconds, problems
+        case missingBackups = "missing_backups"
+    }
+}
+
+/// Which archive and entry each restored file's bytes come from, worked out before writing.
+struct FilePlan {
+    struct Job {
+        let archive: ArchiveReader
+        let entry: ArchiveEntry
+        let placement: Placement
+    }
+
+    var jobs: [Job] = []
+    /// Hard links to make once the files are written: (the link, its first name).
+    var links: [(Placement, String)] = []
+    var problems: [ArchiveError] = []
+    var missingBackups: [String] = []
+
+    init(
+        archive: ArchiveReader, selected: [ArchiveEntry], lines: [String: Manifest.Entry], elsewhere: [Manifest.Entry],
+        references: [String: any ArchiveByteSource]
+    ) throws(ArchiveError) {
+        let own = Dictionary(archive.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last })
+        for entry in selected where entry.kind == .file {
+            jobs.append(
+                Job(archive: archive, entry: entry, placement: lines[entry.path].map { Placement($0, fallback: entry) } ?? Placement(entry))
+            )
+        }
+        let restoredHere = Set(jobs.map(\.placement.path))
+        var holders: [String: (reader: ArchiveReader, entries: [String: ArchiveEntry])] = [:]
+        var unavailable: [String: String] = [:]
+        func source(of line: Manifest.Entry) -> (ArchiveReader, ArchiveEntry)? {
+            guard let holder = line.holder else {
+                return own[line.path].map { (archive, $0) }
+            }
+            if unavailable[holder] != nil { return nil }
+            if holders[holder] == nil {
+                guard let bytes = references[holder] else {
+                    unavailable[holder] = "the archive of backup \(holder) was not given"
+                    return nil
+                }
+                do {
+                    let reader = try ArchiveReader(source: bytes)
+                    holders[holder] = (reader, Dictionary(reader.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last }))
+                } catch {
+                    unavailable[holder] = "the archive of backup \(holder) cannot be read: \(error.description)"
+                    return nil
+                }
+            }
+            guard let held = holders[holder], let entry = held.entries[line.path] else { return nil }
+            return (held.reader, entry)
+        }
+        let restoredElsewhere = Set(elsewhere.filter { $0.link == nil }.map(\.path))
+        for line in elsewhere {
+            if let first = line.link {
+                if restoredHere.contains(first) || restoredElsewhere.contains(first) {
+                    links.append((Placement(line, fallback: nil), first))
+                    continue
+                }
+                // The first name is not being restored: this name gets the bytes itself.
+                guard let firstLine = lines[first], let (reader, entry) = source(of: firstLine) else {
+                    problems.append(ArchiveError(.notFound, "its first name \(first) cannot be found to restore it from", entry: line.path))
+                    continue
+                }
+                var placement = Placement(line, fallback: nil)
+                placement.sha256 = firstLine.sha256
+                jobs.append(Job(archive: reader, entry: entry, placement: placement))
+                continue
+            }
+            guard let (reader, entry) = source(of: line) else {
+                let holder = line.holder ?? ""
+                let why = unavailable[holder] ?? "the archive of backup \(holder) has no entry for it"
+                problems.append(ArchiveError(.notFound, "not restored: \(why)", entry: line.path))
+                continue
+            }
+            guard entry.kind == .file else {
+                problems.append(
+                    ArchiveError(.corrupt, "backup \(line.holder ?? "") holds a \(entry.kind.rawValue) here, not a file", entry: line.path))
+                continue
+            }
+            jobs.append(Job(archive: reader, entry: entry, placement: Placement(line, fallback: entry)))
+        }
+        missingBackups = unavailable.keys.sorted()
+    }
 }
 
 /// Restores files from an archive into a directory.
@@ -40,35 +130,59 @@ public struct ExtractionResult: Sendable, Equatable, Codable {
 /// destination. Each file is written to a temporary name and renamed into place, so an interrupted
 /// restore never leaves a half-written file under the real name. Modes, mtimes and symlinks are
 /// restored; directory modes and times are set last, deepest first. Files decompress in parallel.
+///
+/// When the archive has a manifest, every file's SHA-256 is checked before it takes its name, and
+/// the manifest's entries that this archive does not hold are restored too: a file whose bytes are
+/// in another backup's archive is read from `references` (by backup id), and another name of a
+/// hard-linked file becomes a hard link. A referenced archive that is not given is named in the
+/// result's ``ExtractionResult/missingBackups``; the rest is still restored.
 public enum ArchiveExtractor {
     public static func extract(
         _ archivePath: String,
         to destination: String,
         options: ExtractionOptions = ExtractionOptions(),
+        references: [String: any ArchiveByteSource] = [:],
         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) throws(ArchiveError) -> ExtractionResult {
         let started = SystemTime.monotonic()
         let archive = try ArchiveReader(path: archivePath)
-        let selected = try select(archive.entries, includes: options.includes)
+        let manifest = archive.entries.contains { $0.path == Manifest.entryPath } ? try? archive.manifest() : nil
+        let lines = Dictionary(manifest?.entries.map { ($0.path, $0) } ?? [], uniquingKeysWith: { _, last in last })
+        let elsewhere = try manifestOnlyFiles(manifest, includes: options.includes)
+        let selected = try select(archive.entries, includes: options.includes, alsoUnder: elsewhere.map(\.path))
         let guardian = try DestinationGuard(destination: destination)
-        let state = ExtractionState(total: selected.reduce(0) { $0 + ($1.kind == .file ? $1.size : 0) }, progress: progress)
+        let plan = try FilePlan(archive: archive, selected: selected, lines: lines, elsewhere: elsewhere, references: references)
+        let state = ExtractionState(total: plan.jobs.reduce(0) { $0 + $1.entry.size }, progress: progress)
+        for problem in plan.problems { state.report(problem) }
         let writer = EntryWriter(guardian: guardian, options: options)
 
         for entry in selected where entry.kind == .directory {
             do { try guardian.ensureDirectory(entry.path, entry: entry.path) } catch { state.report(error) }
         }
-        let files = selected.filter { $0.kind == .file }.sorted { $0.compressedSize > $1.compressedSize }
+        let files = plan.jobs.sorted { $0.entry.compressedSize > $1.entry.compressedSize }
         parallelLoop(count: files.count, threads: options.threads, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) {
             streamer, index in
-            let entry = files[index]
+            let job = files[index]
             do {
-                try writer.writeFile(entry, from: archive, streamer: try streamer.get()) { state.bytes.add(UInt64($0)) }
-                state.count(entry)
+                try writer.writeFile(job.entry, from: job.archive, as: job.placement, streamer: try streamer.get()) {
+                    state.bytes.add(UInt64($0))
+                }
+                state.countFile(restored: job.placement.path)
             } catch let error as ArchiveError {
-                state.report(error.at(entry: entry.path))
+                state.report(error.at(entry: job.placement.path))
             } catch {
-                state.report(ArchiveError(.io, "\(error)", entry: entry.path))
+                state.report(ArchiveError(.io, "\(error)", entry: job.placement.path))
             }
+        }
+        for (placement, first) in plan.links {
+            guard state.wasRestored(first) else {
+                state.report(ArchiveError(.notFound, "not linked: its first name \(first) was not restored", entry: placement.path))
+                continue
+            }
+            do {
+                try writer.writeLink(placement, to: first)
+                state.countFile(restored: placement.path)
+            } catch { state.report(error.at(entry: placement.path)) }
         }
         for entry in selected where entry.kind == .symlink {
             do {
@@ -85,17 +199,43 @@ public enum ArchiveExtractor {
         return ExtractionResult(
             archive: archivePath, destination: guardian.root, files: state.files, directories: state.directories,
             symlinks: state.symlinks, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
-            problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") })
+            problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") }, missingBackups: plan.missingBackups)
+    }
+
+    /// The manifest's files this archive does not hold (bytes in another backup's archive, or
+    /// another name of a hard link) that `includes` selects, with their paths checked.
+    static func manifestOnlyFiles(_ manifest: Manifest?, includes: [PathPattern]) throws(ArchiveError) -> [Manifest.Entry] {
+        guard let manifest else { return [] }
+        var chosen: [Manifest.Entry] = []
+        for line in manifest.entries where line.type == .file && !line.isHeldHere {
+            if !includes.isEmpty && !includes.contains(where: { $0.matchesSelfOrAncestor(path: line.path, isDirectory: false) }) {
+                continue
+            }
+            try EntryPathCheck.validate(path: line.path)
+            if let first = line.link { try EntryPathCheck.validate(path: first) }
+            chosen.append(line)
+        }
+        return chosen
     }
 
     /// The entries to extract: those matching `includes` (all when empty) and the directories
     /// above them (so parents get their own modes and times back), the last of any duplicates,
     /// without pacad's own `.paca/` metadata unless asked for by name. Throws if any selected
     /// entry has an unsafe path.
-    static func select(_ entries: [ArchiveEntry], includes: [PathPattern]) throws(ArchiveError) -> [ArchiveEntry] {
+    static func select(_ entries: [ArchiveEntry], includes: [PathPattern], alsoUnder extra: [String] = []) throws(ArchiveError)
+        -> [ArchiveEntry]
+    {
         var lastIndex: [String: Int] = [:]
         for (index, entry) in entries.enumerated() { lastIndex[entry.path] = index }
         var chosen = Set<Int>()
+        // The folders above files restored from elsewhere come back with their own modes and times.
+        for path in extra {
+            var parent = Substring(path)
+            while let slash = parent.lastIndex(of: "/") {
+                parent = parent[..<slash]
+                if let directory = lastIndex[String(parent)], entries[directory].kind == .directory { chosen.insert(directory) }
+            }
+        }
         for (index, entry) in entries.enumerated() where lastIndex[entry.path] == index {
             let isDirectory = entry.kind == .directory
             let isMetadata = entry.path == ".paca" || entry.path.hasPrefix(".paca/")
@@ -136,6 +276,17 @@ private final class ExtractionState: @unchecked Sendable {
         if let progress { report = { done in progress(done, total) } }
         bytes = ByteProgress(report: report)
     }
+
+    private var restored = Set<String>()
+
+    func countFile(restored path: String) {
+        lock.withLock {
+            files += 1
+            restored.insert(path)
+        }
+    }
+
+    func wasRestored(_ path: String) -> Bool { lock.withLock { restored.contains(path) } }
 
     func count(_ entry: ArchiveEntry) {
         lock.withLock {

@@ -3,9 +3,13 @@ enum EntryPathCheck {
     /// Throws ``ArchiveError/Code/unsafePath`` naming the entry when its path is absolute, has a
     /// `..`, `.` or empty component, or contains a NUL or backslash-drive form like `C:`.
     static func validate(_ entry: ArchiveEntry) throws(ArchiveError) {
-        let path = entry.path
+        try validate(path: entry.path, offset: Int64(entry.localHeaderOffset))
+    }
+
+    /// The same check for a path a manifest names (a file another archive holds, a hard link).
+    static func validate(path: String, offset: Int64? = nil) throws(ArchiveError) {
         func refuse(_ why: String) -> ArchiveError {
-            ArchiveError(.unsafePath, "refusing to extract: the entry's path \(why)", entry: path, offset: Int64(entry.localHeaderOffset))
+            ArchiveError(.unsafePath, "refusing to extract: the entry's path \(why)", entry: path, offset: offset)
         }
         guard !path.isEmpty else { throw refuse("is empty") }
         guard !path.hasPrefix("/") else { throw refuse("is absolute") }

@@ -15,17 +15,26 @@ public struct Manifest: Sendable, Codable, Equatable {
     public static let formatName = "paca.manifest"
 
     public var format: String
+    /// 1: every file's bytes are in the archive. 2 (pacad 0.7): entries may name the backup whose
+    /// archive holds their bytes (``Entry/holder``), times carry nanoseconds, and files carry the
+    /// identity change detection compares (device, inode, ctime). A version 2 reader reads both.
     public var version: Int
     public var backupID: String
     public var setName: String?
     /// Creation time, RFC 3339 UTC.
     public var createdAt: String
-    /// The backup this one is incremental to, if any.
+    /// The backup whose tree this one was compared with (its base), if any.
     public var parent: String?
+    /// `full` (every file's bytes are in this archive) or `incremental`; nil in version 1 (full).
+    public var kind: String?
+    /// The other backups whose archives hold bytes this backup's files need, sorted.
+    public var references: [String]?
     public var entries: [Entry]
     public var entryCount: Int
-    /// Total bytes of file contents.
+    /// Total bytes of file contents, held here or referenced.
     public var bytes: UInt64
+
+    public static let currentVersion = 2
 
     public struct Entry: Sendable, Codable, Equatable {
         public var path: String
@@ -41,10 +50,51 @@ public struct Manifest: Sendable, Codable, Equatable {
         public var target: String?
         /// Present and true when a read error cut the file short; the archive holds what was read.
         public var partial: Bool?
+        /// Modification and inode-change times in nanoseconds since the epoch (version 2).
+        public var mtimeNanoseconds: Int64?
+        public var ctimeNanoseconds: Int64?
+        public var uid: UInt32?
+        public var gid: UInt32?
+        /// The device and inode the file had when it was backed up (version 2, files).
+        public var device: UInt64?
+        public var inode: UInt64?
+        /// The backup whose archive holds this file's bytes, when it is not this one (version 2).
+        public var holder: String?
+        /// For the second and later names of a hard-linked file: the path of its first name in
+        /// this manifest, whose bytes it shares (version 2). The archive holds no entry for it.
+        public var link: String?
+
+        public init(path: String, type: ArchiveEntry.Kind, size: UInt64, mode: UInt32, mtime: Int64) {
+            self.path = path
+            self.type = type
+            self.size = size
+            self.mode = Self.octal(mode)
+            self.mtime = mtime
+        }
+
+        /// The permission bits `mode` spells, or nil when it is not octal.
+        public var permissions: UInt32? { UInt32(mode, radix: 8).map { $0 & 0o7777 } }
+
+        /// True when this archive holds the entry's bytes (a file not held elsewhere and not a link).
+        public var isHeldHere: Bool { holder == nil && link == nil }
+
+        static func octal(_ mode: UInt32) -> String {
+            let digits = String(mode & 0o7777, radix: 8)
+            return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case path, type, size, mode, mtime, sha256, target, partial, uid, gid, link
+            case mtimeNanoseconds = "mtime_ns"
+            case ctimeNanoseconds = "ctime_ns"
+            case device = "dev"
+            case inode = "ino"
+            case holder = "in"
+        }
     }
 
     enum CodingKeys: String, CodingKey {
-        case format, version, parent, entries, bytes
+        case format, version, parent, kind, references, entries, bytes
         case backupID = "backup_id"
         case setName = "set"
         case createdAt = "created_at"
@@ -61,6 +111,11 @@ public struct Manifest: Sendable, Codable, Equatable {
         }
         guard manifest.format == formatName else {
             throw ArchiveError(.corrupt, "the manifest's format is \"\(manifest.format)\", expected \"\(formatName)\"", entry: entryPath)
+        }
+        guard (1...currentVersion).contains(manifest.version) else {
+            throw ArchiveError(
+                .corrupt, "the manifest is version \(manifest.version); this pacad reads versions 1 to \(currentVersion)",
+                entry: entryPath)
         }
         guard manifest.entries.count == manifest.entryCount else {
             throw ArchiveError(
@@ -83,5 +138,13 @@ public struct ManifestHeader: Sendable, Equatable {
         self.setName = setName
         self.createdAt = createdAt
         self.parent = parent
+    }
+}
+
+extension Manifest {
+    /// The backups whose archives this one needs besides its own, from the entries (the
+    /// `references` field says the same; this also serves a manifest that lacks it).
+    public var referencedBackups: [String] {
+        Array(Set(entries.compactMap(\.holder)).union(references ?? [])).sorted()
     }
 }

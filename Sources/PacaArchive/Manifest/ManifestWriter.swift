@@ -11,7 +11,7 @@ final class ManifestWriter {
 
     init(spool: SpoolFile, header: ManifestHeader) throws(SystemError) {
         self.spool = spool
-        var line = "{\"format\":\"\(Manifest.formatName)\",\"version\":1"
+        var line = "{\"format\":\"\(Manifest.formatName)\",\"version\":\(Manifest.currentVersion)"
         line += ",\"backup_id\":" + JSONText.quoted(header.backupID)
         line += ",\"set\":" + (header.setName.map(JSONText.quoted) ?? "null")
         line += ",\"created_at\":" + JSONText.quoted(CivilTime(unixSeconds: header.createdAt).rfc3339)
@@ -20,30 +20,34 @@ final class ManifestWriter {
         try spool.append(Array(line.utf8))
     }
 
-    /// Adds one entry; `sha256` for files, `target` for symlinks.
-    func add(
-        path: String, kind: ArchiveEntry.Kind, size: UInt64, mode: UInt32, mtime: Int64, sha256: String?, target: String?, isPartial: Bool
-    ) throws(SystemError) {
+    /// Adds one entry, on a line of its own.
+    func add(_ entry: Manifest.Entry) throws(SystemError) {
         var line = count == 0 ? "" : ",\n"
-        line += "{\"path\":" + JSONText.quoted(path)
-        line += ",\"type\":\"\(kind.rawValue)\",\"size\":\(size),\"mode\":\"\(Self.octal(mode))\",\"mtime\":\(mtime)"
-        if let sha256 { line += ",\"sha256\":\"\(sha256)\"" }
-        if let target { line += ",\"target\":" + JSONText.quoted(target) }
-        if isPartial { line += ",\"partial\":true" }
+        line += "{\"path\":" + JSONText.quoted(entry.path)
+        line += ",\"type\":\"\(entry.type.rawValue)\",\"size\":\(entry.size),\"mode\":\"\(entry.mode)\",\"mtime\":\(entry.mtime)"
+        if let value = entry.mtimeNanoseconds { line += ",\"mtime_ns\":\(value)" }
+        if let value = entry.ctimeNanoseconds { line += ",\"ctime_ns\":\(value)" }
+        if let value = entry.uid { line += ",\"uid\":\(value)" }
+        if let value = entry.gid { line += ",\"gid\":\(value)" }
+        if let value = entry.device { line += ",\"dev\":\(value)" }
+        if let value = entry.inode { line += ",\"ino\":\(value)" }
+        if let sha256 = entry.sha256 { line += ",\"sha256\":\"\(sha256)\"" }
+        if let target = entry.target { line += ",\"target\":" + JSONText.quoted(target) }
+        if let holder = entry.holder { line += ",\"in\":" + JSONText.quoted(holder) }
+        if let link = entry.link { line += ",\"link\":" + JSONText.quoted(link) }
+        if entry.partial == true { line += ",\"partial\":true" }
         line += "}"
         try spool.append(Array(line.utf8))
         count += 1
-        if kind == .file { bytes += size }
+        if entry.type == .file { bytes += entry.size }
     }
 
     /// Closes the JSON document; the spool then holds the whole manifest.
-    func finish() throws(SystemError) {
-        try spool.append(Array("\n],\"entry_count\":\(count),\"bytes\":\(bytes)}\n".utf8))
-    }
-
-    static func octal(_ mode: UInt32) -> String {
-        let digits = String(mode & 0o7777, radix: 8)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    func finish(references: [String]) throws(SystemError) {
+        var line = "\n],\"kind\":\"\(references.isEmpty ? "full" : "incremental")\""
+        line += ",\"references\":[" + references.map(JSONText.quoted).joined(separator: ",") + "]"
+        line += ",\"entry_count\":\(count),\"bytes\":\(bytes)}\n"
+        try spool.append(Array(line.utf8))
     }
 }
 

@@ -160,7 +160,8 @@ public enum ArchiveVerifier {
                             entry: entry.path)))
             }
         }
-        for path in manifest.keys.sorted() where !seen.contains(path) {
+        // Files another backup's archive holds, and other names of hard links, have no entry here.
+        for path in manifest.keys.sorted() where !seen.contains(path) && manifest[path]?.isHeldHere != false {
             problems.append(
                 ArchiveProblem(ArchiveError(.corrupt, "the manifest lists this entry but the archive does not contain it", entry: path)))
         }
