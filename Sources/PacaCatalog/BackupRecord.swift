@@ -19,8 +19,19 @@ public struct BackupRecord: Sendable, Equatable, Codable {
 
     public var id: String
     public var set: String
-    /// What the archive holds: `full` for now; incremental backups will name their parent.
+    /// What the archive holds: every file's bytes (`full`), or the changed files' (`incremental`).
     public var type: BackupKind
+    /// The backup this one was compared with (its base), if any.
+    public var base: String?
+    /// The other backups whose archives hold bytes of this backup's files: a restore needs
+    /// them, so retention keeps them while this backup is kept.
+    public var references: [String]
+    /// Files whose bytes are in the referenced archives, and their bytes (``files`` counts them too).
+    public var filesReferenced: Int
+    public var bytesReferenced: UInt64
+    /// No longer a restore point: retention let it go, but its archive stays while kept backups
+    /// reference it (it may need archives that are gone). Removed once none does.
+    public var retired: Bool
     /// What asked for the backup.
     public var trigger: BackupTrigger
     /// Free text from whoever asked ("before lr sweep").
@@ -29,8 +40,12 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     /// Unix seconds.
     public var startedAt: Int64
     public var finishedAt: Int64?
+    /// Files of the set this backup covers: held in its archive or referenced.
     public var files: Int
+    /// Bytes of those files (what the backup protects).
     public var bytesIn: UInt64
+    /// Bytes of the files this backup's archive holds (read and stored by it).
+    public var bytesWritten: UInt64
     /// Size of the archive file.
     public var bytesStored: UInt64
     /// SHA-256 of the archive file, hex; also in its `.sha256` sidecar.
@@ -59,12 +74,17 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         self.id = id
         self.set = set
         self.type = .full
+        self.references = []
+        self.filesReferenced = 0
+        self.bytesReferenced = 0
+        self.retired = false
         self.trigger = trigger
         self.reason = reason
         self.status = .running
         self.startedAt = startedAt
         self.files = 0
         self.bytesIn = 0
+        self.bytesWritten = 0
         self.bytesStored = 0
         self.target = target
         self.path = path
@@ -84,10 +104,13 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced,
             verified
-        case ratio, pinned
+        case ratio, pinned, base, references, retired
+        case filesReferenced = "files_referenced"
+        case bytesReferenced = "bytes_referenced"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case bytesIn = "bytes_in"
+        case bytesWritten = "bytes_written"
         case bytesStored = "bytes_stored"
         case verifiedAt = "verified_at"
     }
@@ -97,6 +120,12 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         id = try c.decode(String.self, forKey: .id)
         set = try c.decode(String.self, forKey: .set)
         type = try c.decode(BackupKind.self, forKey: .type)
+        // Catalogs from before incremental backups (0.6 and older) hold full backups only.
+        base = try c.decodeIfPresent(String.self, forKey: .base)
+        references = try c.decodeIfPresent([String].self, forKey: .references) ?? []
+        filesReferenced = try c.decodeIfPresent(Int.self, forKey: .filesReferenced) ?? 0
+        bytesReferenced = try c.decodeIfPresent(UInt64.self, forKey: .bytesReferenced) ?? 0
+        retired = try c.decodeIfPresent(Bool.self, forKey: .retired) ?? false
         trigger = try c.decode(BackupTrigger.self, forKey: .trigger)
         reason = try c.decodeIfPresent(String.self, forKey: .reason)
         status = try c.decode(Status.self, forKey: .status)
@@ -104,6 +133,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         finishedAt = try Self.time(c, .finishedAt)
         files = try c.decode(Int.self, forKey: .files)
         bytesIn = try c.decode(UInt64.self, forKey: .bytesIn)
+        bytesWritten = try c.decodeIfPresent(UInt64.self, forKey: .bytesWritten) ?? bytesIn
         bytesStored = try c.decode(UInt64.self, forKey: .bytesStored)
         sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
         target = try c.decode(String.self, forKey: .target)
@@ -126,6 +156,11 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(id, forKey: .id)
         try c.encode(set, forKey: .set)
         try c.encode(type, forKey: .type)
+        try c.encode(base, forKey: .base)
+        try c.encode(references, forKey: .references)
+        try c.encode(filesReferenced, forKey: .filesReferenced)
+        try c.encode(bytesReferenced, forKey: .bytesReferenced)
+        try c.encode(retired, forKey: .retired)
         try c.encode(trigger, forKey: .trigger)
         try c.encode(reason, forKey: .reason)
         try c.encode(status, forKey: .status)
@@ -133,6 +168,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(finishedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .finishedAt)
         try c.encode(files, forKey: .files)
         try c.encode(bytesIn, forKey: .bytesIn)
+        try c.encode(bytesWritten, forKey: .bytesWritten)
         try c.encode(bytesStored, forKey: .bytesStored)
         try c.encode(ratio, forKey: .ratio)
         try c.encode(sha256, forKey: .sha256)
@@ -152,9 +188,15 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     /// deliveries, error), keeping what others may have changed meanwhile (a pin).
     public mutating func adoptOutcome(of written: BackupRecord) {
         status = written.status
+        type = written.type
+        base = written.base
+        references = written.references
+        filesReferenced = written.filesReferenced
+        bytesReferenced = written.bytesReferenced
         finishedAt = written.finishedAt
         files = written.files
         bytesIn = written.bytesIn
+        bytesWritten = written.bytesWritten
         bytesStored = written.bytesStored
         sha256 = written.sha256
         target = written.target

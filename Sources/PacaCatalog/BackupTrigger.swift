@@ -63,5 +63,9 @@ public enum BackupTrigger: Sendable, Hashable, Codable, CustomStringConvertible 
 /// What an archive holds: every file of the set (`full`). Incremental backups will add a kind
 /// that holds only what changed.
 public enum BackupKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The archive holds every file's bytes.
     case full
+    /// The archive holds the files that changed since the set's previous backup; the others'
+    /// bytes are in the archives of the backups ``BackupRecord/references`` names.
+    case incremental
 }

@@ -166,7 +166,10 @@ struct NodeReader {
             let key = "sets.\(name)"
             guard self.name(name, at: key, value),
                 let fields = mapping(
-                    value, at: key, allowed: ["paths", "exclude", "targets", "triggers", "watch", "debounce", "retention"])
+                    value, at: key,
+                    allowed: [
+                        "paths", "exclude", "targets", "triggers", "watch", "debounce", "retention", "incremental", "full_every",
+                    ])
             else {
                 continue
             }
@@ -213,6 +216,7 @@ struct NodeReader {
                 }
             }
             watchSettings(values, of: value, at: key, into: &set)
+            incrementalSettings(values, at: key, into: &set)
             sets.append(set)
         }
         return sets

@@ -116,6 +116,28 @@ public struct DaemonConfig: Sendable, Equatable {
         public var debounce: Int64
         /// What to keep of this set on every target (`retention`); wins over the target's own.
         public var retention: RetentionPolicy?
+        /// Whether backups store only what changed, and how far they may reach (`incremental`).
+        public var incremental = Incremental()
+        /// Write a full archive every this many backups (`full_every`); nil: never needed.
+        public var fullEvery: Int?
+
+        /// `incremental:` of a set: `false` makes every backup full; otherwise each backup stores
+        /// the files that changed since the set's previous backup and names the archives that hold
+        /// the rest.
+        public struct Incremental: Sendable, Equatable {
+            public var isEnabled = true
+            /// At most this many other archives a backup may need for a restore (`max_sources`).
+            public var maxSources = 8
+            /// An archive whose bytes still in use fall under this share of what it holds is
+            /// retired: its files are stored again so it can go (`min_live`).
+            public var minLive = 0.5
+
+            public init(isEnabled: Bool = true, maxSources: Int = 8, minLive: Double = 0.5) {
+                self.isEnabled = isEnabled
+                self.maxSources = maxSources
+                self.minLive = minLive
+            }
+        }
 
         public init(
             name: String, paths: [String], excludes: [PathPattern] = [], targets: [String], triggers: [Trigger] = [],

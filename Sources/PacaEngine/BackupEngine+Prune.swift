@@ -8,10 +8,14 @@ public struct PruneItem: Sendable, Equatable {
     public var id: String
     public var set: String
     public var target: String
-    /// Why it is kept (`newest`, `last`, `daily`, `pinned`, ...); empty for a backup that goes.
+    /// Why it is kept (`newest`, `last`, `daily`, `pinned`, ..., `referenced`); empty for a backup that goes.
     public var reasons: [String]
     /// Why a backup that should go is still there (being read, a target that refused), if so.
     public var problem: String?
+    /// For a copy kept only because kept backups need its archive: those backups.
+    public var referencedBy: [String] = []
+    /// The archive's size, for a copy kept only for references (what keeping it costs).
+    public var bytes: UInt64?
 }
 
 /// The outcome of ``BackupEngine/prune(set:dryRun:)``.
@@ -60,18 +64,36 @@ extension BackupEngine {
         for name in setNames {
             let ofSet = records.filter { $0.set == name }
             let targetNames = Swift.Set(ofSet.flatMap { $0.deliveries.map(\.target) }).sorted()
+            // Per backup: on how many targets it is kept only because kept backups reference it.
+            var onlyReferenced: [String: Int] = [:]
+            var keptAsRestorePoint = Swift.Set<String>()
             for targetName in targetNames {
                 guard let policy = config.retention(set: name, target: targetName) else { continue }
                 let holding = ofSet.filter { record in
                     record.status == .complete
                         && record.deliveries.contains { $0.target == targetName && ($0.status == .ok || $0.status == .failed) }
                 }
-                let decisions = policy.apply(
-                    to: holding.map { RetentionPolicy.Item(id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned) },
+                // Retired backups are no restore points: the policy does not see them, they stay
+                // only while a kept backup references them.
+                var decisions = policy.apply(
+                    to: holding.filter { !$0.retired }.map {
+                        RetentionPolicy.Item(id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned)
+                    },
                     zone: zone)
+                decisions += holding.filter(\.retired).map { RetentionPolicy.Decision(id: $0.id, reasons: []) }
+                let neededBy = Self.referencedByKept(decisions.filter(\.keep).map(\.id), records: ofSet)
+                let sizes = Dictionary(ofSet.map { ($0.id, $0.bytesStored) }, uniquingKeysWith: { first, _ in first })
                 for decision in decisions {
                     var item = PruneItem(id: decision.id, set: name, target: targetName, reasons: decision.reasons.map(\.rawValue))
-                    if decision.keep {
+                    if !decision.keep, let users = neededBy[decision.id] {
+                        // Its archive holds files of backups that are kept: it stays while they do.
+                        item.reasons = ["referenced"]
+                        item.referencedBy = users
+                        item.bytes = sizes[decision.id]
+                        report.kept.append(item)
+                        onlyReferenced[decision.id, default: 0] += 1
+                    } else if decision.keep {
+                        keptAsRestorePoint.insert(decision.id)
                         report.kept.append(item)
                     } else if let busy = busyReason(decision.id) {
                         item.problem = busy
@@ -89,6 +111,21 @@ extension BackupEngine {
                     }
                 }
             }
+            // Kept nowhere as a restore point, only for references: it is one no more.
+            for id in onlyReferenced.keys.sorted() where !dryRun && !keptAsRestorePoint.contains(id) {
+                let changed: Bool?
+                do {
+                    changed = try await catalog.update(id) { record -> Bool in
+                        defer { record.retired = true }
+                        return !record.retired
+                    }
+                } catch {
+                    throw EngineError(error)
+                }
+                if changed == true {
+                    logger.info("backup retired: its archive stays only for backups that reference it", metadata: ["backup.id": "\(id)"])
+                }
+            }
         }
         if !dryRun && (!report.removed.isEmpty || !report.failed.isEmpty) {
             logger.info(
@@ -99,6 +136,19 @@ extension BackupEngine {
                 ])
         }
         return report
+    }
+
+    /// The backups whose archives the `kept` ones need, each with the kept backups that need it.
+    /// Only direct references count: a backup's references list every archive its files are in,
+    /// so what a kept backup needs is exactly its own list.
+    static func referencedByKept(_ kept: [String], records: [BackupRecord]) -> [String: [String]] {
+        let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let keptSet = Swift.Set(kept)
+        var users: [String: Swift.Set<String>] = [:]
+        for id in kept {
+            for reference in byID[id]?.references ?? [] where !keptSet.contains(reference) { users[reference, default: []].insert(id) }
+        }
+        return users.mapValues { $0.sorted() }
     }
 
     /// Why backup `id` cannot be removed right now, if it cannot.

@@ -22,16 +22,28 @@ extension BackupEngine {
         let reader = beginReading(.restore, record, progress)
         defer { readers[reader] = nil }
         let local = try await localArchive(record)
+        var referenced: [String: LocalArchive] = [:]
+        do {
+            for id in record.references { referenced[id] = try await referencedArchive(id, of: record) }
+        } catch {
+            await release(local)
+            for copy in referenced.values { await release(copy) }
+            throw error
+        }
         let options = ExtractionOptions(includes: patterns, overwrite: overwrite)
+        let paths = referenced.mapValues(\.path)
         let outcome = await SystemThread.run { () -> Result<ExtractionResult, ArchiveError> in
             Result { () throws(ArchiveError) in
-                try ArchiveExtractor.extract(local.path, to: destination, options: options) { done, total in
+                var sources: [String: any ArchiveByteSource] = [:]
+                for (id, path) in paths { sources[id] = try FileByteSource(path: path) }
+                return try ArchiveExtractor.extract(local.path, to: destination, options: options, references: sources) { done, total in
                     progress.setTotals(files: 0, bytes: total)
                     progress.update(files: 0, bytes: done)
                 }
             }
         }
         await release(local)
+        for copy in referenced.values { await release(copy) }
         switch outcome {
         case .success(let result):
             logger.info(
@@ -56,11 +68,12 @@ extension BackupEngine {
             Result { () throws(ArchiveError) in try ArchiveVerifier.verify(path) { progress.update(files: 0, bytes: $0) } }
         }
         await release(local)
-        let result: VerificationResult
+        var result: VerificationResult
         switch outcome {
         case .success(let verified): result = verified
         case .failure(let error): throw Self.engineError(error, record)
         }
+        result.problems += await referenceProblems(of: record)
         let checkedAt = Int64(clock.now())
         do {
             try await catalog.update(id) { current in
@@ -88,6 +101,13 @@ extension BackupEngine {
             throw EngineError(.busy, "backup \(id) is being read (\(reader.kind.rawValue)); try again when that ends")
         }
         if copying.contains(id) { throw EngineError(.busy, "backup \(id) is being copied to a target; try again when that ends") }
+        let dependents = await catalog.list(set: record.set).filter { $0.references.contains(id) }.map(\.id)
+        if !dependents.isEmpty {
+            throw EngineError(
+                .validation,
+                "backup \(id) holds files that backup\(dependents.count == 1 ? "" : "s") \(dependents.joined(separator: ", ")) need\(dependents.count == 1 ? "s" : ""); delete \(dependents.count == 1 ? "that" : "those") first, or let retention remove it when nothing kept needs it"
+            )
+        }
         let key = archiveKey(set: record.set, id: id)
         var problems: [String] = []
         var kept: [Delivery] = []
@@ -143,6 +163,49 @@ extension BackupEngine {
         throw EngineError(.storage, "the archive of backup \(record.id) cannot be read: " + problems.joined(separator: "; "))
     }
 
+    /// The archive of backup `id`, which `record` references, as a local file.
+    func referencedArchive(_ id: String, of record: BackupRecord) async throws(EngineError) -> LocalArchive {
+        guard let referenced = await catalog.record(id), referenced.status == .complete else {
+            throw EngineError(
+                .storage, "backup \(record.id) needs the archive of backup \(id), which the catalog does not list as complete")
+        }
+        return try await localArchive(referenced)
+    }
+
+    /// What is wrong with the archives `record` references: each must be cataloged and on every
+    /// target that holds `record`, with the SHA-256 the catalog recorded (its sidecar says so).
+    func referenceProblems(of record: BackupRecord) async -> [ArchiveProblem] {
+        var problems: [ArchiveProblem] = []
+        for id in record.references {
+            guard let referenced = await catalog.record(id), referenced.status == .complete, let sha256 = referenced.sha256 else {
+                problems.append(
+                    ArchiveProblem(.notFound, "backup \(id), whose archive holds some of this backup's files, is not in the catalog"))
+                continue
+            }
+            let key = archiveKey(set: referenced.set, id: id)
+            for delivery in record.delivered {
+                guard referenced.delivered.contains(where: { $0.target == delivery.target }) else {
+                    problems.append(
+                        ArchiveProblem(.notFound, "target \"\(delivery.target)\" does not hold backup \(id), which this backup needs"))
+                    continue
+                }
+                guard case .success(let target) = await target(delivery.target) else { continue }
+                let sidecar = try? await target.read(key + ".sha256", range: 0...199)
+                let recorded = sidecar.flatMap { String(decoding: $0, as: UTF8.self).split(separator: " ").first.map(String.init) }
+                if recorded?.lowercased() != sha256 {
+                    problems.append(
+                        ArchiveProblem(
+                            .checksumMismatch,
+                            recorded == nil
+                                ? "the archive of backup \(id) is missing from target \"\(delivery.target)\""
+                                : "the archive of backup \(id) on target \"\(delivery.target)\" is not the one cataloged (SHA-256 differs)")
+                    )
+                }
+            }
+        }
+        return problems
+    }
+
     /// Removes a downloaded copy (and its sidecar, when one came along).
     func release(_ local: LocalArchive) async {
         guard local.isTemporary else { return }
@@ -158,6 +221,13 @@ extension BackupEngine {
         guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
         guard record.status == .complete else {
             throw EngineError(.validation, "backup \(id) is \(record.status.rawValue); only complete backups can be read")
+        }
+        if record.retired {
+            let users = await catalog.list(set: record.set).filter { $0.references.contains(id) }.map(\.id)
+            throw EngineError(
+                .validation,
+                "backup \(id) was retired by retention: its archive stays only because \(users.joined(separator: ", ")) reference\(users.count == 1 ? "s" : "") it, and it no longer restores on its own; restore one of those, or take files from its archive with pacactl archive extract"
+            )
         }
         return record
     }

@@ -4,6 +4,23 @@ import PacaCore
 import PacaSystem
 import PacaTargets
 
+extension BackupRecord {
+    /// Takes what the manifest says of the backup's contents: its files, the bytes its archive
+    /// holds, and the backups whose archives hold the rest.
+    mutating func describe(_ manifest: Manifest) {
+        let files = manifest.entries.filter { $0.type == .file }
+        self.files = files.count
+        bytesIn = manifest.bytes
+        bytesWritten = files.filter(\.isHeldHere).reduce(0) { $0 + $1.size }
+        let referenced = files.filter { $0.holder != nil }
+        filesReferenced = referenced.count
+        bytesReferenced = referenced.reduce(0) { $0 + $1.size }
+        references = manifest.referencedBackups
+        type = references.isEmpty ? .full : .incremental
+        base = manifest.parent
+    }
+}
+
 /// What ``BackupEngine/rebuildCatalog(from:)`` did.
 public struct RebuildReport: Sendable, Equatable {
     public var target: String
@@ -92,8 +109,7 @@ extension BackupEngine {
                         target: name, path: delivery.location)
                     record.status = .complete
                     record.finishedAt = started
-                    record.files = manifest.entries.filter { $0.type == .file }.count
-                    record.bytesIn = manifest.bytes
+                    record.describe(manifest)
                     record.bytesStored = object.size
                     record.sha256 = sidecar
                     record.deliveries = [delivery]

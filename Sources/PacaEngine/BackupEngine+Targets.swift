@@ -220,6 +220,30 @@ extension BackupEngine {
         let destination = await target(name)
         var source: LocalArchive?
         do throws(EngineError) {
+            // A backup is whole on a target only with every archive it references there too.
+            for reference in record.references {
+                guard let missing = await catalog.record(reference) else {
+                    throw EngineError(.storage, "backup \(reference), whose archive this backup needs, is not in the catalog")
+                }
+                guard !missing.deliveries.contains(where: { $0.target == name && $0.status == .ok }) else { continue }
+                if !missing.deliveries.contains(where: { $0.target == name }) {
+                    let location = (try? destination.get().location(of: archiveKey(set: missing.set, id: reference))) ?? name
+                    do {
+                        try await catalog.update(reference) { current in
+                            current.deliveries.append(Delivery(target: name, status: .failed, location: location))
+                        }
+                    } catch {
+                        throw EngineError(error)
+                    }
+                }
+                if !copying.contains(reference) { await copy(reference, to: name) }
+                guard
+                    await catalog.record(reference)?.deliveries.contains(where: { $0.target == name && $0.status == .ok }) == true
+                else {
+                    throw EngineError(
+                        .storage, "backup \(reference), whose archive this backup needs, could not be copied to \"\(name)\" yet")
+                }
+            }
             let target = try destination.get()
             guard let from = record.delivered.first(where: { if case .success = targets[$0.target] { true } else { false } }),
                 case .success(let origin) = targets[from.target]

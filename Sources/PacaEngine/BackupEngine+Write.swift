@@ -29,6 +29,8 @@ extension BackupEngine {
             path: locations[0])
         record.deliveries = zip(targetNames, locations).map { Delivery(target: $0, status: .pending, location: $1) }
         record.coalesced = job.requests - 1
+        let plan = await changePlan(for: set, mode: job.mode, targets: targetNames)
+        record.base = plan.base
         jobs[number]?.recordID = id
         jobs[number]?.startedAt = Int64(started)
         do { try await catalog.insert(record) } catch {
@@ -39,7 +41,8 @@ extension BackupEngine {
             "backup started",
             metadata: [
                 "backup.id": "\(id)", "backup.set": "\(set.name)", "backup.trigger": "\(job.trigger)",
-                "backup.targets": "\(targetNames.joined(separator: ","))",
+                "backup.targets": "\(targetNames.joined(separator: ","))", "backup.base": "\(plan.base ?? "-")",
+                "backup.full_because": "\(plan.whyFull ?? "-")",
             ])
 
         var failures: [Int: String] = [:]
@@ -59,7 +62,8 @@ extension BackupEngine {
                     .storage,
                     "no target could take the archive: " + failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; ")))
         } else {
-            let (written, streamFailures) = await stream(set: set, id: id, started: started, uploads: uploads, progress: job.progress)
+            let (written, streamFailures) = await stream(
+                set: set, id: id, started: started, plan: plan, uploads: uploads, progress: job.progress)
             outcome = written
             failures.merge(streamFailures) { first, _ in first }
         }
@@ -70,11 +74,16 @@ extension BackupEngine {
         case .success(let (contents, committed)):
             record.status = .complete
             record.files = contents.files
-            record.bytesIn = contents.bytesIn
+            record.bytesIn = contents.bytesTotal
+            record.bytesWritten = contents.bytesIn
             record.bytesStored = contents.bytesStored
             record.sha256 = contents.sha256
             record.unreadable = contents.errors.prefix(100).map { "\($0.path): \($0.message)" }
             record.changed = contents.changed.count
+            record.references = contents.references
+            record.type = contents.references.isEmpty ? .full : .incremental
+            record.filesReferenced = contents.filesReferenced
+            record.bytesReferenced = contents.bytesReferenced
             for index in record.deliveries.indices {
                 record.deliveries[index].attempts = 1
                 if committed.contains(index) {
@@ -100,6 +109,24 @@ extension BackupEngine {
             for index in record.deliveries.indices {
                 record.deliveries[index].status = .failed
                 record.deliveries[index].error = failures[index] ?? error.message
+            }
+        }
+        if let tracking = plan.tracking {
+            // The next backup is compared with this one only once it is safe somewhere.
+            let indexPath = tracking.indexPath
+            let isComplete = record.status == .complete
+            let committed = await BlockingPool.shared.run { () -> ArchiveError? in
+                guard isComplete else {
+                    ChangeIndex.discard(indexPath)
+                    return nil
+                }
+                do throws(ArchiveError) { try ChangeIndex.commit(indexPath) } catch { return error }
+                return nil
+            }
+            if let committed {
+                logger.warning(
+                    "the change index could not be kept; the next backup rebuilds it from the manifest",
+                    metadata: ["backup.id": "\(id)", "error": "\(committed)"])
             }
         }
         let ended = record
@@ -136,11 +163,12 @@ extension BackupEngine {
     /// Streams the archive into `uploads` on a thread of its own and commits each. Returns the
     /// archive and the indexes that committed, and why the others failed.
     private func stream(
-        set: DaemonConfig.BackupSet, id: String, started: Double, uploads: [(index: Int, upload: any ArchiveUpload)],
+        set: DaemonConfig.BackupSet, id: String, started: Double, plan: ChangePlan, uploads: [(index: Int, upload: any ArchiveUpload)],
         progress: RunProgress
     ) async -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) {
         let options = CreationOptions(level: config.compressionLevel, threads: config.compressionThreads, excludes: set.excludes)
-        let header = ManifestHeader(backupID: id, setName: set.name, createdAt: Int64(started))
+        let header = ManifestHeader(backupID: id, setName: set.name, createdAt: Int64(started), parent: plan.base)
+        let tracking = plan.tracking
         let spool = config.stateDirectory + "/spool"
         let handOver = UploadList(uploads)
         return await SystemThread.run { () -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) in
@@ -155,7 +183,7 @@ extension BackupEngine {
             do throws(ArchiveError) {
                 let contents = try ArchiveCreator.stream(
                     sources: set.paths, into: sink, spoolDirectory: spool, header: header, options: options,
-                    skipping: handOver.uploads.compactMap(\.upload.localPartialPath),
+                    skipping: handOver.uploads.compactMap(\.upload.localPartialPath), tracking: tracking,
                     progress: { progress.update(files: $0.files, bytes: $0.bytes) },
                     isCancelled: { progress.isCancelled })
                 let committed = sink.commitAll(sha256: contents.sha256)

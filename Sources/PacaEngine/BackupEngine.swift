@@ -11,6 +11,18 @@ public import PacaTargets
 /// ``run()``, which the daemon's engine service owns; the archive work itself runs on threads of
 /// its own, so the actor only keeps the books and always answers quickly.
 public actor BackupEngine {
+    /// How a backup compares the set with the previous backup.
+    public enum BackupMode: Int, Sendable, Comparable {
+        /// Store what changed since the previous backup (when the set is incremental).
+        case changes
+        /// Read every file whose size did not change and compare digests (`--rehash`).
+        case rehash
+        /// Store every file's bytes (`--full`).
+        case full
+
+        public static func < (a: BackupMode, b: BackupMode) -> Bool { a.rawValue < b.rawValue }
+    }
+
     /// A backup request as it was admitted.
     public struct Ticket: Sendable, Equatable {
         public var number: Int
@@ -23,6 +35,7 @@ public actor BackupEngine {
         var set: String
         var trigger: BackupTrigger
         var reason: String?
+        var mode: BackupMode
         var requests = 1
         let progress = RunProgress()
         var recordID: String?
@@ -126,16 +139,20 @@ public actor BackupEngine {
     /// Asks for a backup of `set` (or of the only set, when nil). Returns at once; wait for the
     /// outcome with ``outcome(of:)``. An `emergency` request that joins a waiting backup takes it
     /// over: the backup is recorded with the emergency's trigger and reason.
-    public func requestBackup(set: String?, trigger: BackupTrigger, reason: String?) throws(EngineError) -> Ticket {
+    public func requestBackup(set: String?, trigger: BackupTrigger, reason: String?, mode: BackupMode = .changes) throws(EngineError)
+        -> Ticket
+    {
         guard !isStopping else { throw EngineError(.cancelled, "the daemon is stopping; no new backups start") }
         let name = try resolveSet(set)
         let admission = queue.admit(set: name)
         switch admission {
         case .start(let number), .queued(let number):
-            jobs[number] = Job(set: name, trigger: trigger, reason: reason)
+            jobs[number] = Job(set: name, trigger: trigger, reason: reason, mode: mode)
             if case .start = admission { start(number) }
         case .joined(let number):
             jobs[number]?.requests += 1
+            // A shared backup does what the most thorough request asked for.
+            if let current = jobs[number]?.mode, mode > current { jobs[number]?.mode = mode }
             if trigger == .emergency {
                 // The waiting backup starts the moment the running one ends; it now answers the emergency.
                 jobs[number]?.trigger = trigger

@@ -52,6 +52,11 @@ public struct TargetObject: Sendable, Equatable {
     /// `<set>/<backup-id>.zip`.
     public var key: String
     public var size: UInt64
+
+    public init(key: String, size: UInt64) {
+        self.key = key
+        self.size = size
+    }
 }
 
 /// An archive readable as a local file.

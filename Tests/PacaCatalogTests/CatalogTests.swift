@@ -116,8 +116,8 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record("20261127T020000Z-data-0001"))) as! [String: Any]
         #expect(
             Set(json.keys) == [
-                "id", "set", "type", "trigger", "reason", "status", "started_at", "finished_at", "files", "bytes_in", "bytes_stored",
-                "ratio",
+                "id", "set", "type", "base", "references", "files_referenced", "bytes_referenced", "retired", "trigger", "reason", "status",
+                "started_at", "finished_at", "files", "bytes_in", "bytes_written", "bytes_stored", "ratio",
                 "sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "pinned", "verified",
                 "verified_at",
             ])

@@ -13,7 +13,7 @@ import Testing
     static let runDependent: Set<String> = [
         "pid", "started_at", "finished_at", "uptime_seconds", "seconds", "sha256", "path", "paths", "archive", "destination", "socket",
         "state_dir", "config", "file", "message", "bytes_stored", "ratio", "bytes", "verified_at", "next_due", "last_run", "time",
-        "backup", "last_backup", "created_at", "updated_at", "location", "delivered_at", "free_bytes", "checked_at",
+        "backup", "last_backup", "created_at", "updated_at", "location", "delivered_at", "free_bytes", "checked_at", "base", "references",
     ]
     static let documentedRecordID = "019ac7c27fa0003e56e8f865"
 

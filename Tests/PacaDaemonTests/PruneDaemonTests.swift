@@ -5,11 +5,12 @@ import Testing
 
 @Suite struct PruneDaemonTests {
     /// Retention, pinning and prune through pacactl, on a daemon whose clock the test moves a
-    /// second between backups (backup ids order by the second).
+    /// second between backups (backup ids order by the second). Full backups, so each stands alone.
     @Test func retentionPinAndPruneThroughPacactl() async throws {
         let daemon = try InProcessDaemon()
         daemon.write("a.txt", Array("hello".utf8))
-        try daemon.writeConfig(sets: "  data:\n    paths: [\(daemon.source)]\n    targets: [local]\n    retention: {keep_last: 1}")
+        try daemon.writeConfig(
+            sets: "  data:\n    paths: [\(daemon.source)]\n    targets: [local]\n    incremental: false\n    retention: {keep_last: 1}")
         try await daemon.run { _ in
             func backup() async throws -> String {
                 let made = try await daemon.pacactl(["backup", "now", "--json"])

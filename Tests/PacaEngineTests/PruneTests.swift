@@ -17,6 +17,9 @@ import Testing
         ]
         config.sets[0].targets = ["a", "b"]
         config.sets[0].retention = setRetention
+        // These test the policies on backups that stand alone; IncrementalEngineTests has the
+        // retention of backups that reference each other.
+        config.sets[0].incremental.isEnabled = false
         return config
     }
 

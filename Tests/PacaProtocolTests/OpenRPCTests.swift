@@ -26,7 +26,7 @@ import Testing
         #expect(create["x-role"] == "operate")
         #expect(create["x-progress"] == true)
         guard case .array(let params)? = create["params"] else { Issue.record("no params"); return }
-        #expect(params.compactMap { $0["name"] } == ["set", "reason", "wait", "progress"])
+        #expect(params.compactMap { $0["name"] } == ["set", "reason", "wait", "progress", "full", "rehash"])
         #expect(params.first { $0["name"] == "wait" }?["schema"]?["default"] == true)
         #expect(create["result"]?["schema"]?["anyOf"] != nil)
         guard case .array(let errors)? = create["errors"] else { Issue.record("no errors"); return }

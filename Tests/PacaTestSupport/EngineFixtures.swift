@@ -11,14 +11,17 @@ extension TemporaryFolder {
             sets: [DaemonConfig.BackupSet(name: "data", paths: [sub("source")], targets: ["local"])])
     }
 
-    /// A source that takes seconds to back up at level 9 on one thread: one noisy MiB hard-linked
-    /// `blocks` times (the archive stores links as copies). Tests that must stop a backup before it
+    /// A source that takes seconds to back up at level 9 on one thread: one noisy MiB and a sparse
+    /// file of `2 × (blocks - 1)` MiB (holes read as zeros, which compress about twice as fast as
+    /// the noise: together about as long as `blocks` MiB of noise, on no disk). Hard links would
+    /// not do: they are stored once. Tests that must stop a backup before it
     /// ends use thousands of blocks: in a loaded test run, synchronous tests of other suites can hold
     /// every thread of the cooperative pool for over a minute (seen in CI: 80 s), starving the
     /// test's own task while the backup's threads keep going. A prompt cancel costs nothing extra.
     public func writeSlowSource(blocks: Int = 64, folder: String = "source") {
         write("\(folder)/block-0", noise(1 << 20))
-        for index in 1..<blocks { link(sub("\(folder)/block-0"), sub("\(folder)/block-\(index)")) }
+        write("\(folder)/sparse", [])
+        truncate(sub("\(folder)/sparse"), off_t(blocks - 1) << 21)
     }
 
     /// Files under `folder` whose name ends in `.partial`.

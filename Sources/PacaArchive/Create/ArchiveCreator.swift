@@ -72,6 +72,8 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
     public var references: [String] = []
     /// Files read only to compare them with the base, and found unchanged.
     public var rehashed: Int = 0
+    /// Bytes of every file of the tree (held here, referenced, or another name of a hard link).
+    public var bytesTotal: UInt64 = 0
 
     enum CodingKeys: String, CodingKey {
         case files, directories, symlinks, sha256, seconds, warnings, errors, changed, links, references, rehashed
@@ -79,6 +81,7 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
         case bytesStored = "bytes_stored"
         case filesReferenced = "files_referenced"
         case bytesReferenced = "bytes_referenced"
+        case bytesTotal = "bytes_total"
     }
 }
 
@@ -246,7 +249,7 @@ public enum ArchiveCreator {
             bytesIn: totals.bytesIn, bytesStored: size, sha256: digest, seconds: SystemTime.monotonic() - started,
             warnings: reader.warnings, errors: reader.errors, changed: reader.changed, filesReferenced: totals.referenced,
             bytesReferenced: totals.bytesReferenced, links: totals.links, references: writer.references.sorted(),
-            rehashed: reader.rehashed)
+            rehashed: reader.rehashed, bytesTotal: totals.bytesIn + totals.bytesReferenced + totals.bytesLinked)
     }
 
     /// Counts the files and bytes `create` would read, by walking the sources without reading

@@ -98,6 +98,7 @@ final class ArchiveStreamWriter {
                 line.link = first
                 line.sha256 = linkedDigests[first]
                 totals.links += 1
+                totals.bytesLinked += record.size
             } else {
                 line.sha256 = entry.sha256
                 line.holder = entry.holder
@@ -186,8 +187,9 @@ struct CreationTotals {
     /// Files whose bytes another backup's archive holds, and their bytes.
     var referenced = 0
     var bytesReferenced: UInt64 = 0
-    /// Second and later names of hard-linked files.
+    /// Second and later names of hard-linked files, and their bytes.
     var links = 0
+    var bytesLinked: UInt64 = 0
     var directories = 0
     var symlinks = 0
     /// Bytes of file contents stored.

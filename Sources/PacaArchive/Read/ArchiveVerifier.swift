@@ -9,6 +9,10 @@ public struct ArchiveProblem: Sendable, Equatable, Codable {
     public var offset: Int64?
     public var message: String
 
+    public init(_ code: ArchiveError.Code, _ message: String, entry: String? = nil) {
+        self.init(ArchiveError(code, message, entry: entry))
+    }
+
     init(_ error: ArchiveError) {
         code = error.code
         entry = error.entry

@@ -83,6 +83,11 @@ public struct RetentionPolicy: Sendable, Equatable {
         /// Why it is kept; empty when it goes.
         public var reasons: [Reason]
         public var keep: Bool { !reasons.isEmpty }
+
+        public init(id: String, reasons: [Reason]) {
+            self.id = id
+            self.reasons = reasons
+        }
     }
 
     /// The decision for each item, newest first.

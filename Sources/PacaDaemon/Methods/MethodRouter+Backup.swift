@@ -11,7 +11,8 @@ extension MethodRouter {
     func createBackup(_ params: BackupCreateParams, _ send: @escaping ProgressSink) async throws(RPCError) -> BackupCreateResult {
         let engine = context.engine
         let ticket: BackupEngine.Ticket
-        do { ticket = try await engine.requestBackup(set: params.set, trigger: .manual, reason: params.reason) } catch {
+        let mode: BackupEngine.BackupMode = params.full ? .full : params.rehash ? .rehash : .changes
+        do { ticket = try await engine.requestBackup(set: params.set, trigger: .manual, reason: params.reason, mode: mode) } catch {
             throw RPCError(error)
         }
         guard params.wait else {

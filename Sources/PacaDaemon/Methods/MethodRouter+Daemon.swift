@@ -45,6 +45,7 @@ extension MethodRouter {
                 var last = LastBackup()
                 last.id = record.id
                 last.status = BackupStatus(rawValue: record.status.rawValue) ?? .failed
+                last.type = BackupType(rawValue: record.type.rawValue) ?? .full
                 last.finishedAt = record.finishedAt.map(Timestamp.init)
                 return last
             }

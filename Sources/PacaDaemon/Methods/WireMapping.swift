@@ -13,6 +13,11 @@ extension PacaProtocol.Backup {
         id = record.id
         set = record.set
         type = BackupType(rawValue: record.type.rawValue) ?? .full
+        base = record.base
+        references = record.references
+        filesReferenced = record.filesReferenced
+        bytesReferenced = record.bytesReferenced
+        retired = record.retired
         trigger = record.trigger.rawValue
         reason = record.reason
         status = BackupStatus(rawValue: record.status.rawValue) ?? .failed
@@ -20,6 +25,7 @@ extension PacaProtocol.Backup {
         finishedAt = record.finishedAt.map(Timestamp.init)
         files = record.files
         bytesIn = record.bytesIn
+        bytesWritten = record.bytesWritten
         bytesStored = record.bytesStored
         ratio = record.ratio
         sha256 = record.sha256
@@ -88,6 +94,8 @@ extension RestoreResult {
 extension PacaProtocol.PruneItem {
     init(_ item: PacaEngine.PruneItem) {
         self.init(id: item.id, set: item.set, target: item.target, reasons: item.reasons, problem: item.problem)
+        referencedBy = item.referencedBy
+        bytes = item.bytes
     }
 }
 

@@ -6,6 +6,8 @@ public struct BackupCreateParams: WireParams, Equatable {
     public var reason: String?
     public var wait = true
     public var progress = false
+    public var full = false
+    public var rehash = false
     public init() {}
     public init(set: String?, reason: String?, wait: Bool = true, progress: Bool = false) {
         self.set = set
@@ -18,6 +20,9 @@ public struct BackupCreateParams: WireParams, Equatable {
         .optional("reason", \.reason, "Why, recorded in the catalog."),
         .defaulted("wait", \.wait, default: true, "Reply when the backup has ended; false: as soon as it is admitted."),
         .defaulted("progress", \.progress, default: false, "Send progress notifications before the reply."),
+        .defaulted("full", \.full, default: false, "Store every file's bytes in this backup's archive, whatever changed."),
+        .defaulted(
+            "rehash", \.rehash, default: false, "Read every file whose size did not change and compare digests instead of trusting times."),
     ]
 }
 

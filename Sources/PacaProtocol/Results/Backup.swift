@@ -8,6 +8,11 @@ public struct Backup: WireObject, Equatable {
     public var id = ""
     public var set = ""
     public var type = BackupType.full
+    public var base: String?
+    public var references: [String] = []
+    public var filesReferenced = 0
+    public var bytesReferenced: UInt64 = 0
+    public var retired = false
     /// `manual`, `job:<name>`, `training_start`, `config_change`, `shutdown`, `emergency` or `rebuilt`.
     public var trigger = ""
     public var reason: String?
@@ -16,6 +21,7 @@ public struct Backup: WireObject, Equatable {
     public var finishedAt: Timestamp?
     public var files = 0
     public var bytesIn: UInt64 = 0
+    public var bytesWritten: UInt64 = 0
     public var bytesStored: UInt64 = 0
     public var ratio: Double?
     public var sha256: String?
@@ -35,15 +41,27 @@ public struct Backup: WireObject, Equatable {
     public static let fields: [WireField<Backup>] = [
         .required("id", \.id, "The backup id: `<UTC time>-<set>-<4 hex digits>`, sorting by time."),
         .required("set", \.set, "The backup set."),
-        .required("type", \.type, "What the archive holds: `full`, every file of the set."),
+        .required(
+            "type", \.type,
+            "What the archive holds: `full`, every file's bytes; `incremental`, the files that changed since its base."),
+        .optional("base", \.base, "The backup this one was compared with, if any."),
+        .defaulted(
+            "references", \.references, default: [],
+            "The other backups whose archives hold bytes of this one's files; a restore needs them and retention keeps them."),
+        .defaulted("files_referenced", \.filesReferenced, default: 0, "Files whose bytes are in the referenced archives."),
+        .defaulted("bytes_referenced", \.bytesReferenced, default: 0, "Their bytes."),
+        .defaulted(
+            "retired", \.retired, default: false,
+            "No longer a restore point: retention let it go, but its archive stays while kept backups reference it."),
         .required(
             "trigger", \.trigger, "What asked for it: manual, job:<name>, training_start, config_change, shutdown, emergency, rebuilt."),
         .optional("reason", \.reason, "Free text from whoever asked; for config_change, the first changed path."),
         .required("status", \.status, "Where the backup is in its life; only complete backups restore."),
         .required("started_at", \.startedAt, "When it started."),
         .optional("finished_at", \.finishedAt, "When it ended."),
-        .required("files", \.files, "Files in the archive."),
-        .required("bytes_in", \.bytesIn, "Bytes read from the set's files."),
+        .required("files", \.files, "Files of the set in this backup, held in its archive or referenced."),
+        .required("bytes_in", \.bytesIn, "Bytes of those files: what the backup protects."),
+        .defaulted("bytes_written", \.bytesWritten, default: 0, "Bytes of the files this backup's archive holds (read and stored by it)."),
         .required("bytes_stored", \.bytesStored, "Size of the archive file."),
         .optional("ratio", \.ratio, "Stored over read, for a complete backup."),
         .optional("sha256", \.sha256, "SHA-256 of the archive file, as in its sidecar."),
@@ -62,7 +80,7 @@ public struct Backup: WireObject, Equatable {
 
 /// What a backup's archive holds.
 public enum BackupType: String, WireEnum {
-    case full
+    case full, incremental
 }
 
 /// Where a backup is in its life.

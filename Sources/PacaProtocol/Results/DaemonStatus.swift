@@ -84,11 +84,13 @@ public struct SetStatus: WireObject, Equatable {
 public struct LastBackup: WireObject, Equatable {
     public var id = ""
     public var status = BackupStatus.complete
+    public var type = BackupType.full
     public var finishedAt: Timestamp?
     public init() {}
     public static let fields: [WireField<LastBackup>] = [
         .required("id", \.id, "The backup."),
         .required("status", \.status, "How it went."),
+        .defaulted("type", \.type, default: .full, "full or incremental."),
         .optional("finished_at", \.finishedAt, "When it ended."),
     ]
 }

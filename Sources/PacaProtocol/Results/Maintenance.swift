@@ -6,6 +6,8 @@ public struct PruneItem: WireObject, Equatable {
     public var target = ""
     public var reasons: [String] = []
     public var problem: String?
+    public var referencedBy: [String] = []
+    public var bytes: UInt64?
     public init() {}
     public init(id: String, set: String, target: String, reasons: [String], problem: String?) {
         self.id = id
@@ -18,8 +20,13 @@ public struct PruneItem: WireObject, Equatable {
         .required("id", \.id, "The backup."),
         .required("set", \.set, "Its set."),
         .required("target", \.target, "The target its copy is on."),
-        .required("reasons", \.reasons, "Why the copy is kept: newest, last, hourly, daily, weekly, monthly, yearly, within, pinned."),
+        .required(
+            "reasons", \.reasons,
+            "Why the copy is kept: newest, last, hourly, daily, weekly, monthly, yearly, within, pinned, or referenced (kept backups need its archive)."
+        ),
         .optional("problem", \.problem, "Why a copy that should go is still there."),
+        .defaulted("referenced_by", \.referencedBy, default: [], "For a copy kept only for references: the kept backups that need it."),
+        .optional("bytes", \.bytes, "For a copy kept only for references: the size of its archive."),
     ]
 }
 

@@ -32,10 +32,10 @@ struct BackupListCommand: ParsableCommand {
         params.status = status.flatMap(BackupStatus.init)
         let reply = try daemon.call(Methods.backupList, params)
         if daemon.json { return daemon.printResult(reply) }
-        var table = Table("ID", "STATUS", "FILES", "SIZE", "STORED", "TRIGGER", "REASON")
+        var table = Table("ID", "STATUS", "KIND", "FILES", "SIZE", "STORED", "TRIGGER", "REASON")
         for backup in reply.result.backups {
             table.add(
-                backup.id, backup.status.rawValue, String(backup.files), ByteCount.format(backup.bytesIn),
+                backup.id, backup.status.rawValue, backup.type.rawValue, String(backup.files), ByteCount.format(backup.bytesIn),
                 ByteCount.format(backup.bytesStored),
                 backup.trigger, backup.reason ?? "")
         }

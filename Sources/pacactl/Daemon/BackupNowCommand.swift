@@ -17,10 +17,18 @@ struct BackupNowCommand: ParsableCommand {
     @Flag(name: .customLong("no-wait"), help: "Return once the backup has started or been queued.")
     var noWait = false
 
+    @Flag(help: "Store every file's bytes in this backup's archive, whatever changed (the set's later backups build on it).")
+    var full = false
+
+    @Flag(help: "Read every file whose size did not change and compare its SHA-256, instead of trusting unchanged times.")
+    var rehash = false
+
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let params = BackupCreateParams(set: set, reason: reason, wait: !noWait, progress: !noWait && daemon.showsProgress)
+        var params = BackupCreateParams(set: set, reason: reason, wait: !noWait, progress: !noWait && daemon.showsProgress)
+        params.full = full
+        params.rehash = rehash
         let reply = try daemon.call(Methods.backupCreate, params, progressLabel: noWait ? nil : "backing up")
         if daemon.json { return daemon.printResult(reply) }
         switch reply.result {
@@ -38,6 +46,12 @@ enum BackupSummary {
         Swift.print(
             "backup \(backup.id) \(backup.status.rawValue): \(backup.files) files, \(ByteCount.format(backup.bytesIn)) -> \(ByteCount.format(backup.bytesStored))\(ratio)"
         )
+        if backup.type == .incremental {
+            let archives = backup.references.count == 1 ? "1 earlier archive" : "\(backup.references.count) earlier archives"
+            Swift.print(
+                "  incremental: \(backup.files - backup.filesReferenced) files written (\(ByteCount.format(backup.bytesWritten))), \(backup.filesReferenced) unchanged (\(ByteCount.format(backup.bytesReferenced))) in \(archives)"
+            )
+        }
         if backup.deliveries.count > 1 || backup.deliveries.contains(where: { $0.status != .ok }) {
             for delivery in backup.deliveries { Swift.print("  " + describe(delivery)) }
         } else {

@@ -16,8 +16,19 @@ struct BackupShowCommand: ParsableCommand {
         func bytes(_ count: UInt64) -> String { "\(ByteCount.format(count)) (\(count))" }
         let lines: [(String, String?)] = [
             ("id", backup.id), ("set", backup.set), ("status", backup.status.rawValue), ("type", backup.type.rawValue),
-            ("trigger", backup.trigger), ("reason", backup.reason), ("started_at", backup.startedAt.text),
-            ("finished_at", backup.finishedAt?.text), ("files", String(backup.files)), ("bytes_in", bytes(backup.bytesIn)),
+            ("base", backup.base), ("trigger", backup.trigger), ("reason", backup.reason), ("started_at", backup.startedAt.text),
+            ("finished_at", backup.finishedAt?.text), ("files", String(backup.files)),
+            (
+                "wrote",
+                "\(backup.files - backup.filesReferenced) files, \(bytes(backup.bytesWritten)) into \(bytes(backup.bytesStored)) of archive"
+            ),
+            (
+                "references",
+                backup.references.isEmpty
+                    ? nil
+                    : "\(backup.filesReferenced) files, \(bytes(backup.bytesReferenced)) in \(backup.references.joined(separator: ", "))"
+            ),
+            ("bytes_in", bytes(backup.bytesIn)),
             ("bytes_stored", bytes(backup.bytesStored)), ("ratio", backup.ratio.map { String($0) }), ("sha256", backup.sha256),
             ("target", backup.target), ("path", backup.path), ("error", backup.error), ("changed", String(backup.changed)),
             ("coalesced", String(backup.coalesced)), ("verified", backup.verified.map { String($0) }),

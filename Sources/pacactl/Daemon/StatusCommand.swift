@@ -21,12 +21,13 @@ struct StatusCommand: ParsableCommand {
                 "  \(activity.kind.rawValue) \(activity.progress.backup ?? activity.set)\(percent): \(ByteCount.format(activity.progress.bytes)) of \(ByteCount.format(activity.progress.totalBytes))"
             )
         }
-        var table = Table("SET", "LAST BACKUP", "STATUS", "FINISHED", "QUEUED", "TRIGGERS")
+        var table = Table("SET", "LAST BACKUP", "KIND", "STATUS", "FINISHED", "QUEUED", "TRIGGERS")
         for set in status.sets {
             var triggers = set.triggers.joined(separator: ",")
             if let due = set.watch?.dueInSeconds { triggers += " (changes seen; backup in \(Int(due.rounded(.up))) s)" }
             table.add(
-                set.name, set.lastBackup?.id ?? "-", set.lastBackup?.status.rawValue ?? "-", set.lastBackup?.finishedAt?.text ?? "-",
+                set.name, set.lastBackup?.id ?? "-", set.lastBackup?.type.rawValue ?? "-", set.lastBackup?.status.rawValue ?? "-",
+                set.lastBackup?.finishedAt?.text ?? "-",
                 set.queued ? "yes" : "", triggers)
         }
         print(table.render())

@@ -1,0 +1,141 @@
+import PacaArchive
+import PacaCatalog
+import PacaConfig
+import PacaSystem
+import PacaTargets
+
+/// What a backup is compared with: the base backup, the change index that describes it, and the
+/// archives it must no longer reference.
+struct ChangePlan: Sendable {
+    /// The backup this one is compared with; nil writes a full archive.
+    var base: String?
+    /// Nil for a set that is not incremental (no index is kept for it).
+    var tracking: ChangeTracking?
+    /// Why the backup is full although the set is incremental, for the log.
+    var whyFull: String?
+}
+
+extension BackupEngine {
+    /// The change index of `set` under the state directory.
+    func indexPath(of set: String) -> String { config.stateDirectory + "/index/" + set + ".idx" }
+
+    /// Decides what the next backup of `set` is compared with.
+    ///
+    /// The base is the set's newest complete backup, when it and every archive it references are
+    /// on each target this backup goes to (so the new backup is whole wherever it lands). Its
+    /// change index is rebuilt from its manifest when the one under the state directory describes
+    /// another backup. Archives are retired (their files stored again) when the bytes still used
+    /// from them fall under `min_live` of what they hold, or to keep at most `max_sources`.
+    func changePlan(for set: DaemonConfig.BackupSet, mode: BackupMode, targets: [String]) async -> ChangePlan {
+        guard set.incremental.isEnabled else { return ChangePlan(tracking: nil) }
+        let indexPath = indexPath(of: set.name)
+        var plan = ChangePlan(tracking: ChangeTracking(base: nil, indexPath: indexPath))
+        let directory = PathText.directory(of: indexPath)
+        let prepared = await BlockingPool.shared.run { Result { () throws(SystemError) in try DurableFile.makeDirectories(directory) } }
+        if case .failure(let error) = prepared {
+            plan.tracking = nil
+            plan.whyFull = "the change index folder cannot be made: \(error)"
+            return plan
+        }
+        guard mode != .full else {
+            plan.whyFull = "a full backup was asked for"
+            return plan
+        }
+        let records = await catalog.list(set: set.name)
+        let complete = records.filter { $0.status == .complete }.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+        // The backup the index describes is the set's previous one in the order backups ended
+        // (two may start in the same second); the newest by time serves when it is gone.
+        let indexed = await BlockingPool.shared.run { ChangeIndex.backupID(at: indexPath) }
+        guard let base = complete.last(where: { $0.id == indexed }) ?? complete.last else {
+            plan.whyFull = "the set has no complete backup yet"
+            return plan
+        }
+        if let every = set.fullEvery {
+            let sinceFull = complete.reversed().prefix { $0.type != .full }.count
+            if sinceFull + 1 >= every {
+                plan.whyFull = "full_every: \(every)"
+                return plan
+            }
+        }
+        let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for id in [base.id] + base.references {
+            guard let record = byID[id], record.status == .complete else {
+                plan.whyFull = "backup \(id), which the base needs, is not in the catalog"
+                return plan
+            }
+            for target in targets where !record.deliveries.contains(where: { $0.target == target && $0.status == .ok }) {
+                plan.whyFull = "target \"\(target)\" does not hold backup \(id), which the base needs"
+                return plan
+            }
+        }
+        if indexed != base.id {
+            if let problem = await rebuildIndex(of: base, at: indexPath) {
+                plan.whyFull = "the change index of \(base.id) cannot be made again: \(problem)"
+                return plan
+            }
+        }
+        let live = await BlockingPool.shared.run { () -> [String: UInt64]? in
+            guard let reader = try? ChangeIndexReader(path: indexPath) else { return nil }
+            var bytes: [String: UInt64] = [:]
+            do throws(ArchiveError) {
+                while let file = try reader.next() { bytes[file.holder, default: 0] += file.size }
+            } catch {
+                return nil
+            }
+            return bytes
+        }
+        guard let live else {
+            plan.whyFull = "the change index of \(base.id) cannot be read"
+            return plan
+        }
+        plan.base = base.id
+        plan.tracking?.base = indexPath
+        plan.tracking?.detection = ChangeDetection(
+            rehash: mode == .rehash,
+            retiring: Self.retiring(live: live, held: byID.mapValues(\.bytesWritten), settings: set.incremental))
+        return plan
+    }
+
+    /// The archives a backup stops referencing: those unknown to the catalog, those whose bytes
+    /// still in use fall under `min_live` of what they hold, then the least used ones until at most
+    /// `max_sources` remain.
+    static func retiring(live: [String: UInt64], held: [String: UInt64], settings: DaemonConfig.BackupSet.Incremental) -> Set<String> {
+        var retired = Set<String>()
+        for (holder, bytes) in live {
+            guard let stored = held[holder] else {
+                retired.insert(holder)
+                continue
+            }
+            if stored > 0 && Double(bytes) < settings.minLive * Double(stored) { retired.insert(holder) }
+        }
+        let kept = live.filter { !retired.contains($0.key) }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+        if kept.count > settings.maxSources {
+            for (holder, _) in kept.prefix(kept.count - settings.maxSources) { retired.insert(holder) }
+        }
+        return retired
+    }
+
+    /// Writes the change index of `record` from its manifest (read with ranged reads from a target
+    /// that has it). Returns why it could not, or nil.
+    func rebuildIndex(of record: BackupRecord, at path: String) async -> String? {
+        let key = archiveKey(set: record.set, id: record.id)
+        var problems: [String] = []
+        for delivery in record.delivered {
+            guard case .success(let target) = await target(delivery.target) else { continue }
+            switch await Self.describe(TargetObject(key: key, size: record.bytesStored), on: target) {
+            case .failure(let error): problems.append(error.message)
+            case .success(let (manifest, _)):
+                let written = await BlockingPool.shared.run {
+                    Result { () throws(ArchiveError) in try ChangeIndex.write(from: manifest, to: path) }
+                }
+                switch written {
+                case .success:
+                    logger.info("change index made again from a manifest", metadata: ["backup.id": "\(record.id)"])
+                    return nil
+                case .failure(let error): problems.append(error.description)
+                }
+            }
+        }
+        return problems.isEmpty ? "no target holds it" : problems.joined(separator: "; ")
+    }
+}

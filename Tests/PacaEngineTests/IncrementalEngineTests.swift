@@ -1,0 +1,287 @@
+import Foundation
+import PacaArchive
+import PacaCatalog
+import PacaConfig
+import PacaCore
+import PacaSystem
+import PacaTargets
+import PacaTestSupport
+import Testing
+
+@testable import PacaEngine
+
+/// Incremental backups through the engine: what each backup writes and references, restores of
+/// every backup after pruning, the fan-in bound and min_live, the change index lost and made
+/// again, and references across verify, delete and catalog rebuild.
+@Suite struct IncrementalEngineTests {
+    /// A run of the engine on `ws` with a manual clock, one set `data` over `source`, one
+    /// directory target `local`.
+    final class Run: @unchecked Sendable {
+        let ws: TemporaryFolder
+        let clock = ManualClock(wall: "2026-11-01T02:00:00Z")
+        let catalog: Catalog
+        var engine: BackupEngine
+
+        init(_ ws: TemporaryFolder, _ adjust: (inout DaemonConfig) -> Void = { _ in }) async throws {
+            self.ws = ws
+            (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: clock.wall)
+            var config = ws.config()
+            adjust(&config)
+            engine = BackupEngine(
+                config: config, catalog: catalog, clock: clock.serviceClock, logger: quietLogger,
+                factory: TargetFactory(environment: [:], hostName: "h"))
+        }
+
+        func backup(_ mode: BackupEngine.BackupMode = .changes) async throws -> BackupRecord {
+            clock.advance(by: .seconds(60))
+            let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil, mode: mode))
+            #expect(record.status == .complete, "\(record.error ?? "")")
+            return record
+        }
+
+        var restores = 0
+
+        func restored(_ id: String) async throws -> [String: String] {
+            restores += 1
+            let folder = ws.sub("restore-\(restores)")
+            let result = try await engine.restore(id, to: folder, includes: [], overwrite: false)
+            #expect(result.problems.isEmpty, "\(result.problems)")
+            return treeSnapshot(folder + "/source")
+        }
+
+        func archives() -> [String] { Files.names(in: ws.sub("backups/data")).filter { $0.hasSuffix(".zip") }.sorted() }
+    }
+
+    func workspace(_ ws: TemporaryFolder) {
+        ws.write("source/a.txt", Array("alpha\n".utf8), mtime: 1_700_000_000)
+        ws.write("source/big.bin", noise(200_000), mtime: 1_700_000_000)
+        ws.write("source/c/config.yaml", Array("lr: 0.1\n".utf8), mtime: 1_700_000_000)
+    }
+
+    /// Each backup writes what changed and references the rest; every one restores whole, also
+    /// after retention with keep_last: 1 removed what no kept backup needs.
+    @Test func everyBackupRestoresWholeAfterPruning() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws)
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            #expect(b1.type == .full && b1.references.isEmpty && b1.base == nil)
+            let tree1 = treeSnapshot(ws.sub("source"))
+
+            ws.write("source/a.txt", Array("alpha, second\n".utf8))
+            let b2 = try await run.backup()
+            #expect(b2.type == .incremental)
+            #expect(b2.base == b1.id)
+            #expect(b2.references == [b1.id])
+            #expect(b2.files == 3 && b2.filesReferenced == 2)
+            #expect(b2.bytesWritten == 14)
+            #expect(b2.bytesIn == 200_000 + 14 + 8)
+            #expect(b2.bytesStored < b1.bytesStored / 10)
+            let tree2 = treeSnapshot(ws.sub("source"))
+
+            ws.write("source/a.txt", Array("alpha, third\n".utf8))
+            ws.write("source/new/fresh.txt", Array("new\n".utf8))
+            let b3 = try await run.backup()
+            #expect(b3.references == [b1.id], "b2's only file changed again: b3 does not need it")
+            let tree3 = treeSnapshot(ws.sub("source"))
+
+            #expect(try await run.restored(b1.id) == tree1)
+            #expect(try await run.restored(b2.id) == tree2)
+            #expect(try await run.restored(b3.id) == tree3)
+
+            var config = ws.config()
+            config.sets[0].retention = RetentionPolicy(keepLast: 1)
+            await run.engine.apply(config)
+            let dry = try await run.engine.prune(dryRun: true)
+            #expect(dry.removed.map(\.id) == [b2.id])
+            let kept = try #require(dry.kept.first { $0.id == b1.id })
+            #expect(kept.reasons == ["referenced"] && kept.referencedBy == [b3.id] && kept.bytes == b1.bytesStored)
+            let report = try await run.engine.prune(dryRun: false)
+            #expect(report.removed.map(\.id) == [b2.id])
+            #expect(run.archives() == [b1.id + ".zip", b3.id + ".zip"])
+            #expect(try await run.restored(b3.id) == tree3)
+            // b1 is no restore point any more, only b3's source of bytes.
+            #expect(await run.catalog.record(b1.id)?.retired == true)
+            await #expect {
+                _ = try await run.engine.restore(b1.id, to: ws.sub("nope"), includes: [], overwrite: false)
+            } throws: { error in
+                (error as? EngineError)?.message.contains("retired") == true
+            }
+            // Once b3 no longer needs it (a full backup and a prune later), b1 goes.
+            _ = try await run.backup(.full)
+            _ = try await run.engine.prune(dryRun: false)
+            #expect(run.archives().count == 1)
+        }
+    }
+
+    /// A referenced backup cannot be deleted on its own; the backup that needs it can, and then it can.
+    @Test func aReferencedBackupIsNotDeletedFromUnderAnother() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws)
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            ws.write("source/a.txt", Array("changed\n".utf8))
+            let b2 = try await run.backup()
+            await #expect {
+                _ = try await run.engine.delete(b1.id)
+            } throws: { error in
+                (error as? EngineError)?.message.contains(b2.id) == true
+            }
+            #expect(run.archives().contains(b1.id + ".zip"))
+            _ = try await run.engine.delete(b2.id)
+            _ = try await run.engine.delete(b1.id)
+            #expect(run.archives().isEmpty)
+        }
+    }
+
+    /// `--full`, `--rehash`, `full_every` and `incremental: false`.
+    @Test func modesAndSettingsChooseWhatIsWritten() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws) { $0.sets[0].fullEvery = 3 }
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            let b2 = try await run.backup()
+            #expect(b2.type == .incremental && b2.bytesWritten == 0)
+            let b3 = try await run.backup()
+            #expect(b3.type == .incremental)
+            let b4 = try await run.backup()
+            #expect(b4.type == .full && b4.bytesWritten == b1.bytesWritten, "full_every: 3 makes every third backup full")
+            let b5 = try await run.backup(.full)
+            #expect(b5.type == .full && b5.base == nil)
+            // The file is written again with the same bytes and times: --rehash reads and references it.
+            ws.write("source/a.txt", Array("alpha\n".utf8), mtime: 1_700_000_000)
+            let rehashed = try await run.backup(.rehash)
+            #expect(rehashed.type == .incremental && rehashed.references == [b5.id] && rehashed.bytesWritten == 0)
+
+            var config = ws.config()
+            config.sets[0].incremental.isEnabled = false
+            await run.engine.apply(config)
+            let b6 = try await run.backup()
+            #expect(b6.type == .full && b6.base == nil)
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("state/index/data.idx.new")))
+        }
+    }
+
+    /// With `max_sources: 1`, a backup that would need two archives stores the files of the less
+    /// used one again; that archive then goes with retention, and the newest restores whole.
+    @Test func theFanInBoundCarriesFilesForward() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws) { $0.sets[0].incremental.maxSources = 1 }
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            ws.write("source/a.txt", Array("alpha, second\n".utf8))
+            let b2 = try await run.backup()
+            #expect(b2.references == [b1.id])
+            ws.write("source/c/config.yaml", Array("lr: 0.2\n".utf8))
+            let b3 = try await run.backup()
+            // b1 (big.bin) and b2 (a.txt) would both be needed: b2, the less used, is retired.
+            #expect(b3.references == [b1.id])
+            #expect(b3.bytesWritten == 14 + 8)
+            let tree = treeSnapshot(ws.sub("source"))
+            var config = ws.config()
+            config.sets[0].incremental.maxSources = 1
+            config.sets[0].retention = RetentionPolicy(keepLast: 1)
+            await run.engine.apply(config)
+            _ = try await run.engine.prune(dryRun: false)
+            #expect(run.archives() == [b1.id + ".zip", b3.id + ".zip"])
+            #expect(try await run.restored(b3.id) == tree)
+        }
+    }
+
+    /// When the bytes still used from an archive fall under `min_live` of what it holds, the next
+    /// backup stores them again, so the archive can go.
+    @Test func minLiveRetiresAThinlyUsedArchive() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws)
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            ws.write("source/big.bin", noise(200_000, seed: 9))
+            let b2 = try await run.backup()
+            #expect(b2.references == [b1.id])
+            // b1 now serves 14 of its 200,014 bytes: under min_live, so b3 holds them itself.
+            let b3 = try await run.backup()
+            #expect(b3.references == [b2.id])
+            #expect(b3.bytesWritten == 6 + 8)
+            var config = ws.config()
+            config.sets[0].retention = RetentionPolicy(keepLast: 1)
+            await run.engine.apply(config)
+            _ = try await run.engine.prune(dryRun: false)
+            #expect(run.archives() == [b2.id + ".zip", b3.id + ".zip"])
+            #expect(try await run.restored(b3.id) == treeSnapshot(ws.sub("source")))
+        }
+    }
+
+    /// A lost change index is made again from the base's manifest: the next backup still writes
+    /// only what changed.
+    @Test func aLostChangeIndexIsMadeAgainFromTheManifest() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws)
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            #expect(FileManager.default.fileExists(atPath: ws.sub("state/index/data.idx")))
+            try FileManager.default.removeItem(atPath: ws.sub("state/index/data.idx"))
+            ws.write("source/a.txt", Array("alpha, second\n".utf8))
+            let b2 = try await run.backup()
+            #expect(b2.references == [b1.id] && b2.bytesWritten == 14)
+        }
+    }
+
+    /// Verify checks the referenced archives too: one removed from the target is a problem.
+    @Test func verifyChecksTheReferencedArchives() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws)
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            ws.write("source/a.txt", Array("changed\n".utf8))
+            let b2 = try await run.backup()
+            #expect(try await run.engine.verify(b2.id).isValid)
+            try FileManager.default.removeItem(atPath: ws.sub("backups/data/\(b1.id).zip.sha256"))
+            try FileManager.default.removeItem(atPath: ws.sub("backups/data/\(b1.id).zip"))
+            let result = try await run.engine.verify(b2.id)
+            #expect(!result.isValid)
+            #expect(result.problems.contains { $0.message.contains(b1.id) })
+        }
+    }
+
+    /// Catalog rebuild restores the chain's references from the manifests, and the newest
+    /// backup restores whole from the rebuilt catalog.
+    @Test func catalogRebuildRestoresTheReferences() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        var ids: [String] = []
+        do {
+            let run = try await Run(ws)
+            try await withRunning(run.engine) {
+                ids.append(try await run.backup().id)
+                ws.write("source/a.txt", Array("changed\n".utf8))
+                ids.append(try await run.backup().id)
+            }
+        }
+        try FileManager.default.removeItem(atPath: ws.sub("state"))
+        let run = try await Run(ws)
+        try await withRunning(run.engine) {
+            let report = try await run.engine.rebuildCatalog(from: "local")
+            #expect(report.added.sorted() == ids)
+            let second = try #require(await run.catalog.record(ids[1]))
+            #expect(second.type == .incremental && second.references == [ids[0]] && second.base == ids[0])
+            #expect(second.bytesWritten == 8 && second.filesReferenced == 2)
+            #expect(try await run.restored(ids[1]) == treeSnapshot(ws.sub("source")))
+        }
+    }
+
+    @Test func retirementPicksThinAndLeastUsedArchives() {
+        typealias Settings = DaemonConfig.BackupSet.Incremental
+        let live: [String: UInt64] = ["a": 10, "b": 900, "c": 500, "gone": 5]
+        let held: [String: UInt64] = ["a": 1000, "b": 1000, "c": 600]
+        #expect(BackupEngine.retiring(live: live, held: held, settings: Settings()) == ["a", "gone"])
+        #expect(BackupEngine.retiring(live: live, held: held, settings: Settings(maxSources: 1)) == ["a", "gone", "c"])
+        #expect(BackupEngine.retiring(live: live, held: held, settings: Settings(minLive: 0)) == ["gone"])
+    }
+}
