@@ -21,6 +21,10 @@ extension BackupEngine {
         let record = try await readable(id)
         let reader = beginReading(.restore, record, progress)
         defer { readers[reader] = nil }
+        let options = ExtractionOptions(includes: patterns, overwrite: overwrite)
+        if !patterns.isEmpty, let sources = await rangedSources(for: record) {
+            return try await restoreInRanges(record, sources, to: destination, options: options, progress: progress)
+        }
         let local = try await localArchive(record)
         var referenced: [String: LocalArchive] = [:]
         do {
@@ -30,7 +34,6 @@ extension BackupEngine {
             for copy in referenced.values { await release(copy) }
             throw error
         }
-        let options = ExtractionOptions(includes: patterns, overwrite: overwrite)
         let paths = referenced.mapValues(\.path)
         let outcome = await SystemThread.run { () -> Result<ExtractionResult, ArchiveError> in
             Result { () throws(ArchiveError) in
@@ -161,6 +164,57 @@ extension BackupEngine {
         }
         if problems.isEmpty { throw EngineError(.storage, "backup \(record.id) is on no target") }
         throw EngineError(.storage, "the archive of backup \(record.id) cannot be read: " + problems.joined(separator: "; "))
+    }
+
+    /// The archives of `record` and of the backups it references, read in ranges from one target
+    /// that holds them all, when the first such target is not a directory (a bucket: a partial
+    /// restore then fetches what it needs instead of downloading whole archives). Nil otherwise.
+    func rangedSources(for record: BackupRecord) async -> [String: TargetByteSource]? {
+        var needed = [record]
+        for id in record.references {
+            guard let referenced = await catalog.record(id), referenced.status == .complete else { return nil }
+            needed.append(referenced)
+        }
+        for delivery in record.delivered {
+            guard needed.allSatisfy({ $0.delivered.contains { $0.target == delivery.target } }),
+                case .success(let target) = await target(delivery.target)
+            else { continue }
+            if target is DirectoryTarget { return nil }
+            var sources: [String: TargetByteSource] = [:]
+            for item in needed {
+                sources[item.id] = TargetByteSource(target: target, key: archiveKey(set: item.set, id: item.id), size: item.bytesStored)
+            }
+            return sources
+        }
+        return nil
+    }
+
+    private func restoreInRanges(
+        _ record: BackupRecord, _ sources: [String: TargetByteSource], to destination: String, options: ExtractionOptions,
+        progress: RunProgress
+    ) async throws(EngineError) -> ExtractionResult {
+        guard let own = sources[record.id] else { throw EngineError(.storage, "backup \(record.id) is on no target") }
+        let references = sources.filter { $0.key != record.id }
+        let outcome = await SystemThread.run { () -> Result<ExtractionResult, ArchiveError> in
+            Result { () throws(ArchiveError) in
+                try ArchiveExtractor.extract(from: own, to: destination, options: options, references: references) { done, total in
+                    progress.setTotals(files: 0, bytes: total)
+                    progress.update(files: 0, bytes: done)
+                }
+            }
+        }
+        switch outcome {
+        case .success(var result):
+            result.bytesFetched = sources.values.reduce(0) { $0 + $1.bytesFetched }
+            logger.info(
+                "backup restored in part, reading archives in ranges",
+                metadata: [
+                    "backup.id": "\(record.id)", "restore.files": "\(result.files)", "restore.bytes_fetched": "\(result.bytesFetched ?? 0)",
+                ])
+            return result
+        case .failure(let error):
+            throw Self.engineError(error, record)
+        }
     }
 
     /// The archive of backup `id`, which `record` references, as a local file.

@@ -12,6 +12,10 @@ public final class TargetByteSource: ArchiveByteSource {
     private let key: String
     private static let blockSize: UInt64 = 1 << 20
     private let cache = Mutex<[UInt64: [UInt8]]>([:])
+    private let fetched = Atomic<UInt64>(0)
+
+    /// Bytes fetched from the target so far.
+    public var bytesFetched: UInt64 { fetched.load(ordering: .relaxed) }
 
     public init(target: any ArchiveTarget, key: String, size: UInt64) {
         self.target = target
@@ -50,6 +54,7 @@ public final class TargetByteSource: ArchiveByteSource {
         } catch {
             throw ArchiveError(.io, error.message, underlying: error.underlying as? SystemError)
         }
+        fetched.add(UInt64(bytes.count), ordering: .relaxed)
         cache.withLock { cache in
             if cache.count >= 16, let oldest = cache.keys.min() { cache[oldest] = nil }
             cache[index] = bytes

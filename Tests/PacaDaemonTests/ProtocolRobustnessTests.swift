@@ -172,19 +172,24 @@ import Testing
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
         daemon.writeSlowSource(blocks: 64, seed: 3)
         try await daemon.start(["--stop-timeout", "0"])
-        _ = try await daemon.pacactl(["backup", "now", "--no-wait"])
         let probe = try RawClient(daemon.socket)
         var busy = 0
-        var timings: [Double] = []
-        for id in 0..<40 {
-            let began = DispatchTime.now().uptimeNanoseconds
-            let reply = try probe.call("daemon.status", id: id)
-            timings.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6)
-            if (reply["result"] as? [String: Any])?["state"] as? String == "busy" { busy += 1 }
+        func medianStatusMilliseconds(from first: Int) throws -> Double {
+            var timings: [Double] = []
+            for id in first..<first + 40 {
+                let began = DispatchTime.now().uptimeNanoseconds
+                let reply = try probe.call("daemon.status", id: id)
+                timings.append(Double(DispatchTime.now().uptimeNanoseconds - began) / 1e6)
+                if (reply["result"] as? [String: Any])?["state"] as? String == "busy" { busy += 1 }
+            }
+            return timings.sorted()[timings.count / 2]
         }
-        timings.sort()
+        // Beside the same run's own baseline: a loaded test machine slows both alike.
+        let idle = try medianStatusMilliseconds(from: 0)
+        _ = try await daemon.pacactl(["backup", "now", "--no-wait"])
+        let during = try medianStatusMilliseconds(from: 100)
         #expect(busy > 30)
-        #expect(timings[timings.count / 2] < 10, "median \(timings[timings.count / 2]) ms during a backup")
+        #expect(during < max(10, 3 * idle), "median \(during) ms during a backup, \(idle) ms idle")
         await daemon.stop()
     }
 

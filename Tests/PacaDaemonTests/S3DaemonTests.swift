@@ -35,6 +35,8 @@ struct S3DaemonTests {
         // polls the daemon over its socket (blocking), not S3 through async calls, so a test
         // task starved of the cooperative pool by other suites cannot miss the window.
         daemon.writeSlowSource(blocks: 4096)
+        // 12 MiB that do not compress, walked before the slow part: archive bytes for the upload's parts.
+        daemon.write("noise-big", randomBytes(12 << 20))
         try await daemon.start(environment: Self.keys)
         let started = try await daemon.pacactl(["backup", "now", "--no-wait", "--json"])
         #expect(started.status == 0)

@@ -34,10 +34,14 @@ public struct ExtractionResult: Sendable, Equatable, Codable {
     /// Backups whose archives hold files of this one and were not available: the files they
     /// hold were not restored (each is also a problem).
     public var missingBackups: [String] = []
+    /// Bytes read from a target in ranges (a partial restore from a bucket), when that is how
+    /// the archives were read; nil for local files.
+    public var bytesFetched: UInt64?
 
     enum CodingKeys: String, CodingKey {
         case archive, destination, files, directories, symlinks, bytes, seconds, problems
         case missingBackups = "missing_backups"
+        case bytesFetched = "bytes_fetched"
     }
 }
 
@@ -144,8 +148,22 @@ public enum ArchiveExtractor {
         references: [String: any ArchiveByteSource] = [:],
         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) throws(ArchiveError) -> ExtractionResult {
+        try extract(
+            from: try FileByteSource(path: archivePath), to: destination, options: options, references: references, progress: progress)
+    }
+
+    /// The same from any byte source: an archive on a target read in ranges, so a partial
+    /// restore fetches the entries it needs and the directory, not the whole archive.
+    public static func extract(
+        from source: any ArchiveByteSource,
+        to destination: String,
+        options: ExtractionOptions = ExtractionOptions(),
+        references: [String: any ArchiveByteSource] = [:],
+        progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
+    ) throws(ArchiveError) -> ExtractionResult {
         let started = SystemTime.monotonic()
-        let archive = try ArchiveReader(path: archivePath)
+        let archivePath = source.name
+        let archive = try ArchiveReader(source: source)
         let manifest = archive.entries.contains { $0.path == Manifest.entryPath } ? try? archive.manifest() : nil
         let lines = Dictionary(manifest?.entries.map { ($0.path, $0) } ?? [], uniquingKeysWith: { _, last in last })
         let elsewhere = try manifestOnlyFiles(manifest, includes: options.includes)

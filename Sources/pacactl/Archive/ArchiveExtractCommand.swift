@@ -1,6 +1,7 @@
 import ArgumentParser
 import PacaArchive
 import PacaCore
+import PacaSystem
 
 struct ArchiveExtractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +24,12 @@ struct ArchiveExtractCommand: ParsableCommand {
     @Option(help: "Threads to decompress with (default: all cores).")
     var threads: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "A folder holding the archives an incremental backup references (<backup-id>.zip, as on a directory target).",
+            valueName: "folder"))
+    var archives: String?
+
     @OptionGroup var outputOptions: ArchiveOutputOptions
 
     func validate() throws {
@@ -35,8 +42,18 @@ struct ArchiveExtractCommand: ParsableCommand {
     func run() throws {
         let patterns = try includes.map { try PathPattern($0) }
         let options = ExtractionOptions(includes: patterns, overwrite: overwrite, threads: threads)
+        let folder = archives
         let result = try runArchiveOperation("restoring") { (bar) throws(ArchiveError) in
-            try ArchiveExtractor.extract(file, to: to, options: options) { bar.update(done: $0, total: $1) }
+            var references: [String: any ArchiveByteSource] = [:]
+            if let folder {
+                for id in try ArchiveReader(path: file).manifest().referencedBackups {
+                    let path = folder + "/" + id + ".zip"
+                    if Syscall.exists(path) { references[id] = try FileByteSource(path: path) }
+                }
+            }
+            return try ArchiveExtractor.extract(file, to: to, options: options, references: references) {
+                bar.update(done: $0, total: $1)
+            }
         }
         if outputOptions.json {
             try printJSON(result)
@@ -49,6 +66,12 @@ struct ArchiveExtractCommand: ParsableCommand {
             var standardError = StandardError()
             for problem in result.problems {
                 print("pacactl: \(problem.entry ?? result.archive): \(problem.message)", to: &standardError)
+            }
+            if !result.missingBackups.isEmpty {
+                let where_ = archives.map { "; \($0) does not hold them" } ?? "; give the folder that holds them with --archives"
+                print(
+                    "pacactl: the files this archive does not hold are in the archives of \(result.missingBackups.joined(separator: ", "))\(where_)",
+                    to: &standardError)
             }
             throw fail("\(result.problems.count) entr\(result.problems.count == 1 ? "y was" : "ies were") not restored", .failed)
         }

@@ -30,9 +30,14 @@ struct ArchiveListCommand: ParsableCommand {
             var mtime: Int64
             var method: String
             var crc32: UInt32
+            /// For an incremental backup's file whose bytes another archive holds: that backup.
+            var holder: String?
+            /// For another name of a hard-linked file: its first name.
+            var link: String?
             enum CodingKeys: String, CodingKey {
-                case path, type, size, mode, mtime, method, crc32
+                case path, type, size, mode, mtime, method, crc32, link
                 case compressedSize = "compressed_size"
+                case holder = "in"
             }
         }
         enum CodingKeys: String, CodingKey {
@@ -45,11 +50,20 @@ struct ArchiveListCommand: ParsableCommand {
         let reader: ArchiveReader
         do { reader = try ArchiveReader(path: file) } catch { throw fail(error.description, ExitStatus(error)) }
         let entries = reader.entries
+        // The manifest's files this archive does not hold: referenced, or other names of hard links.
+        let elsewhere =
+            entries.contains { $0.path == Manifest.entryPath }
+            ? ((try? reader.manifest())?.entries.filter { $0.type == .file && !$0.isHeldHere } ?? []) : []
         if outputOptions.json {
-            let listed = entries.map {
+            var listed = entries.map {
                 Listing.Entry(
                     path: $0.path, type: $0.kind.rawValue, size: $0.size, compressedSize: $0.compressedSize,
                     mode: octal($0.mode), mtime: $0.modificationTime, method: $0.method.description, crc32: $0.crc32)
+            }
+            listed += elsewhere.map {
+                Listing.Entry(
+                    path: $0.path, type: $0.type.rawValue, size: $0.size, compressedSize: 0, mode: $0.mode, mtime: $0.mtime,
+                    method: "none", crc32: 0, holder: $0.holder, link: $0.link)
             }
             let files = entries.filter { $0.kind == .file }
             try printJSON(
@@ -66,6 +80,20 @@ struct ArchiveListCommand: ParsableCommand {
                 "\(permissions(entry)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(entry.path)\(entry.kind == .directory ? "/" : "")"
             )
         }
+        for line in elsewhere {
+            let time = CivilTime(unixSeconds: line.mtime)
+            let when = "\(time.rfc3339.prefix(10)) \(time.rfc3339.dropFirst(11).prefix(5))"
+            let size = String(line.size)
+            let mark = line.link.map { "(hard link to \($0))" } ?? "(in \(line.holder ?? "?"))"
+            print(
+                "-\(rwx(line.permissions ?? 0)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(line.path)  \(mark)"
+            )
+        }
+        if !elsewhere.isEmpty {
+            print(
+                "\(elsewhere.count) file(s) marked (in ...) or (hard link ...) are in the manifest only: this archive does not hold their bytes"
+            )
+        }
     }
 
     private func octal(_ mode: UInt32) -> String {
@@ -75,11 +103,15 @@ struct ArchiveListCommand: ParsableCommand {
 
     private func permissions(_ entry: ArchiveEntry) -> String {
         let type: Character = entry.kind == .directory ? "d" : entry.kind == .symlink ? "l" : "-"
-        var text = String(type)
+        return String(type) + rwx(entry.mode)
+    }
+
+    private func rwx(_ mode: UInt32) -> String {
+        var text = ""
         let letters: [Character] = ["r", "w", "x"]
         for shift in stride(from: 6, through: 0, by: -3) {
             for (i, letter) in letters.enumerated() {
-                text.append(entry.mode >> UInt32(shift + 2 - i) & 1 == 1 ? letter : "-")
+                text.append(mode >> UInt32(shift + 2 - i) & 1 == 1 ? letter : "-")
             }
         }
         return text

@@ -39,6 +39,9 @@ struct BackupNowCommand: ParsableCommand {
     }
 }
 
+/// "1 file", "2 files".
+func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
 /// A finished backup in a few lines: its outcome, where it went, what could not be read.
 enum BackupSummary {
     static func print(_ backup: Backup) {
@@ -49,7 +52,7 @@ enum BackupSummary {
         if backup.type == .incremental {
             let archives = backup.references.count == 1 ? "1 earlier archive" : "\(backup.references.count) earlier archives"
             Swift.print(
-                "  incremental: \(backup.files - backup.filesReferenced) files written (\(ByteCount.format(backup.bytesWritten))), \(backup.filesReferenced) unchanged (\(ByteCount.format(backup.bytesReferenced))) in \(archives)"
+                "  incremental: \(count(backup.files - backup.filesReferenced, "file")) written (\(ByteCount.format(backup.bytesWritten))), \(backup.filesReferenced) unchanged (\(ByteCount.format(backup.bytesReferenced))) in \(archives)"
             )
         }
         if backup.deliveries.count > 1 || backup.deliveries.contains(where: { $0.status != .ok }) {

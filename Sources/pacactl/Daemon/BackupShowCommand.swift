@@ -20,13 +20,13 @@ struct BackupShowCommand: ParsableCommand {
             ("finished_at", backup.finishedAt?.text), ("files", String(backup.files)),
             (
                 "wrote",
-                "\(backup.files - backup.filesReferenced) files, \(bytes(backup.bytesWritten)) into \(bytes(backup.bytesStored)) of archive"
+                "\(count(backup.files - backup.filesReferenced, "file")), \(bytes(backup.bytesWritten)) into \(bytes(backup.bytesStored)) of archive"
             ),
             (
                 "references",
                 backup.references.isEmpty
                     ? nil
-                    : "\(backup.filesReferenced) files, \(bytes(backup.bytesReferenced)) in \(backup.references.joined(separator: ", "))"
+                    : "\(count(backup.filesReferenced, "file")), \(bytes(backup.bytesReferenced)) in \(backup.references.joined(separator: ", "))"
             ),
             ("bytes_in", bytes(backup.bytesIn)),
             ("bytes_stored", bytes(backup.bytesStored)), ("ratio", backup.ratio.map { String($0) }), ("sha256", backup.sha256),

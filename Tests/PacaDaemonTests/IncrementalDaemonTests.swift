@@ -1,0 +1,92 @@
+import Foundation
+import PacaProtocol
+import PacaTestSupport
+import Testing
+
+/// Incremental backups as an operator meets them: a real pacad, real pacactl, real unzip.
+@Suite struct IncrementalDaemonTests {
+    static func writeTree(_ daemon: DaemonFolder) {
+        daemon.write("configs/train.yaml", Array("lr: 0.001\n".utf8))
+        daemon.write("data/part-0.jsonl", (0..<5000).flatMap { Array("{\"n\": \($0)}\n".utf8) })
+        daemon.write("ckpt/model.pt", noise(300_000))
+    }
+
+    /// A second backup writes the changed file only; status, list and show say so; pacactl
+    /// restores it whole; the archive alone extracts what it holds and names what it needs, and
+    /// with the target's folder given, extracts whole; stock unzip tests it clean.
+    @Test func aChainThroughPacactlAndStockTools() async throws {
+        let daemon = try DaemonHarness()
+        Self.writeTree(daemon)
+        try await daemon.start()
+        let first = try await daemon.pacactl(["backup", "now", "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let b1 = try #require(first.json["id"] as? String)
+        daemon.write("configs/train.yaml", Array("lr: 0.002\n".utf8))
+        let second = try await daemon.pacactl(["backup", "now"])
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("incremental: 1 file written"), "\(second.stdout)")
+        let b2 = try #require(try await daemon.call(Methods.backupList).backups.map(\.id).first { $0 != b1 })
+
+        let shown = try await daemon.pacactl(["backup", "show", b2])
+        #expect(shown.stdout.contains("type:          incremental"), "\(shown.stdout)")
+        #expect(shown.stdout.contains("references:") && shown.stdout.contains(b1), "\(shown.stdout)")
+        let listed = try await daemon.pacactl(["backup", "list"])
+        #expect(listed.stdout.contains("KIND") && listed.stdout.contains("incremental"), "\(listed.stdout)")
+        let status = try await daemon.pacactl(["status"])
+        #expect(status.stdout.contains("incremental"), "\(status.stdout)")
+
+        let restored = try await daemon.pacactl(["restore", b2, "--to", daemon.root + "/restored"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(treeSnapshot(daemon.root + "/restored/source") == treeSnapshot(daemon.source))
+
+        let archive = daemon.target + "/data/\(b2).zip"
+        let ls = try run([Binaries.pacactl, "archive", "ls", archive])
+        #expect(ls.stdout.contains("source/ckpt/model.pt  (in \(b1))"), "\(ls.stdout)")
+        let alone = try run([Binaries.pacactl, "archive", "extract", archive, "--to", daemon.root + "/alone"])
+        #expect(alone.status == 1)
+        #expect(alone.stderr.contains(b1) && alone.stderr.contains("--archives"), "\(alone.stderr)")
+        #expect(FileManager.default.fileExists(atPath: daemon.root + "/alone/source/configs/train.yaml"))
+        let whole = try run([
+            Binaries.pacactl, "archive", "extract", archive, "--to", daemon.root + "/whole", "--archives", daemon.target + "/data",
+        ])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(treeSnapshot(daemon.root + "/whole/source") == treeSnapshot(daemon.source))
+
+        let unzip = try run(["/usr/bin/unzip", "-t", archive])
+        #expect(unzip.status == 0 && unzip.stdout.contains("No errors detected"), "\(unzip.stdout)")
+        await daemon.stop()
+    }
+
+    /// pacad killed in the middle of an incremental backup: after a restart the backup is
+    /// interrupted, the change index still describes the last complete backup, and the next
+    /// backup is incremental to it and restores whole.
+    @Test func aKillDuringAnIncrementalBackupLeavesTheChainWhole() async throws {
+        let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
+        Self.writeTree(daemon)
+        try await daemon.start()
+        let first = try await daemon.pacactl(["backup", "now", "--json"])
+        let b1 = try #require(first.json["id"] as? String)
+        daemon.writeSlowSource(blocks: 4096)
+        _ = try await daemon.pacactl(["backup", "now", "--no-wait"])
+        var killed: String?
+        await eventually("the incremental backup writing bytes") {
+            let activity = (try? await daemon.call(Methods.daemonStatus))?.activities.first
+            killed = activity?.progress.bytes ?? 0 > 0 ? activity?.progress.backup : nil
+            return killed != nil
+        }
+        await daemon.stop(SIGKILL)
+        try FileManager.default.removeItem(atPath: daemon.source + "/sparse")
+        try await daemon.start()
+        let interrupted = try await daemon.pacactl(["backup", "show", try #require(killed), "--json"]).json
+        #expect(interrupted["status"] as? String == "interrupted")
+        let next = try await daemon.pacactl(["backup", "now", "--json"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.json["type"] as? String == "incremental")
+        #expect(next.json["base"] as? String == b1)
+        let id = try #require(next.json["id"] as? String)
+        let restored = try await daemon.pacactl(["restore", id, "--to", daemon.root + "/restored"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(treeSnapshot(daemon.root + "/restored/source") == treeSnapshot(daemon.source))
+        await daemon.stop()
+    }
+}
