@@ -90,10 +90,32 @@ extension BackupEngine {
         }
         plan.base = base.id
         plan.tracking?.base = indexPath
-        plan.tracking?.detection = ChangeDetection(
-            rehash: mode == .rehash,
-            retiring: Self.retiring(live: live, held: byID.mapValues(\.bytesWritten), settings: set.incremental))
+        let retiring = Self.retiring(live: live, held: byID.mapValues(\.bytesWritten), settings: set.incremental)
+        plan.tracking?.detection = ChangeDetection(rehash: mode == .rehash, retiring: retiring)
+        var sources: [String: any ArchiveByteSource] = [:]
+        for id in retiring.sorted() {
+            guard let record = byID[id], record.status == .complete else { continue }
+            if let source = await carrySource(record) { sources[id] = source }
+        }
+        plan.tracking?.carrySources = sources
         return plan
+    }
+
+    /// Where the compressed bytes of a retiring backup's files are copied from: its archive on a
+    /// directory target that holds it (read in place), else on a bucket (read in ranges).
+    func carrySource(_ record: BackupRecord) async -> (any ArchiveByteSource)? {
+        let key = archiveKey(set: record.set, id: record.id)
+        var remote: (any ArchiveByteSource)?
+        for delivery in record.delivered {
+            guard case .success(let target) = await target(delivery.target) else { continue }
+            if target is DirectoryTarget {
+                let path = target.location(of: key)
+                if let file = await BlockingPool.shared.run({ try? FileByteSource(path: path) }) { return file }
+            } else if remote == nil {
+                remote = TargetByteSource(target: target, key: key, size: record.bytesStored)
+            }
+        }
+        return remote
     }
 
     /// The archives a backup stops referencing: those unknown to the catalog, those whose bytes

@@ -17,6 +17,8 @@ struct Options {
     /// tool comes next), which would measure the order of the tools rather than the tools.
     var restoreDirectory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/pacabench-restore" : ""
     var seaweedScript = "packaging/testing/seaweedfs.sh"
+    /// Files in the many-small-files rows of the incremental table.
+    var smallFiles = 1_000_000
 
     init(_ arguments: [String]) {
         var i = 1
@@ -36,6 +38,7 @@ struct Options {
             case "--only": only = Set(value().split(separator: ",").map(String.init))
             case "--restore-dir": restoreDirectory = value()
             case "--seaweedfs-script": seaweedScript = value()
+            case "--small-files": smallFiles = max(1000, Int(value()) ?? 1_000_000)
             default:
                 FileHandle.standardError.write(
                     Data(
@@ -159,6 +162,20 @@ func prepareStep(warming input: String) {
     Runner.setup("sh -c \"find '\(input)' -type f -print0 | xargs -0 -r cat > /dev/null\"", in: work)
 }
 
+/// The incremental rows (incremental issue).
+func runIncrementalBench() throws -> IncrementalBench.Results {
+    try IncrementalBench(
+        work: work, corpus: work + "/corpus", corpusScript: URL(fileURLWithPath: options.corpusScript).standardizedFileURL.path,
+        pacad: URL(fileURLWithPath: options.pacad).standardizedFileURL.path,
+        pacactl: URL(fileURLWithPath: options.pacactl).standardizedFileURL.path, restoreDirectory: restore, runs: options.runs,
+        smallFiles: options.smallFiles
+    ).run()
+}
+if options.only == ["incremental"] {
+    IncrementalBench.printTable(try runIncrementalBench())
+    exit(0)
+}
+
 // 2. Warm the page cache and take the floor rows: reading everything, and one-core compression.
 log("warming the page cache")
 var rows: [(String, [String])] = []
@@ -229,7 +246,13 @@ if options.only.isEmpty || options.only.contains("s3") {
     ).run()
 }
 
-// 5. The table.
+// 5. The incremental rows (incremental issue): pacad against restic, second and unchanged backups.
+var incrementalResults: IncrementalBench.Results?
+if options.only.isEmpty || options.only.contains("incremental") {
+    incrementalResults = try runIncrementalBench()
+}
+
+// 6. The table.
 func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 print("Corpus: \(corpus) (scale \(options.scale), \(f(corpusBytes / 1e6, 0)) MB), \(options.runs) runs each, medians; page cache warm;")
 print(
@@ -250,7 +273,7 @@ for name in order {
     print("| \(name) | " + row.joined(separator: " | ") + " |")
 }
 
-// 6. The targets from the archive-engine issue, as ratios taken in this run.
+// 7. The targets from the archive-engine issue, as ratios taken in this run.
 let finalResults = results
 func wall(_ name: String, _ keyPath: KeyPath<Result, [Measurement]>) -> Double? {
     finalResults[name].map { $0[keyPath: keyPath].map(\.wall).median }
@@ -280,3 +303,4 @@ printDaemonTable()
 printCronTable()
 if !dataResults.isEmpty { DataBench.printTable(dataResults) }
 if let s3Results { S3Bench.printTable(s3Results) }
+if let incrementalResults { IncrementalBench.printTable(incrementalResults) }

@@ -25,15 +25,16 @@ import Testing
         try Tree.symlink(temp.sub("ws/latest"), to: "ckpt/model.pt")
     }
 
-    static func backup(_ temp: TemporaryFolder, id: String, base: String?, rehash: Bool = false, retiring: Set<String> = [])
-        throws -> CreationResult
-    {
+    static func backup(
+        _ temp: TemporaryFolder, id: String, base: String?, rehash: Bool = false, retiring: Set<String> = [],
+        carrySources: [String: any ArchiveByteSource] = [:], level: Int = 3
+    ) throws -> CreationResult {
         let result = try ArchiveCreator.create(
             sources: [temp.sub("ws")], at: temp.sub("\(id).zip"), header: ManifestHeader(backupID: id, createdAt: 1_700_000_000),
-            options: CreationOptions(level: 3, threads: 2, pieceSize: 64 << 10),
+            options: CreationOptions(level: level, threads: 2, pieceSize: 64 << 10),
             tracking: ChangeTracking(
                 base: base.map { _ in temp.sub("index") }, detection: ChangeDetection(rehash: rehash, retiring: retiring),
-                indexPath: temp.sub("index")))
+                indexPath: temp.sub("index"), carrySources: carrySources))
         try ChangeIndex.commit(temp.sub("index"))
         return result
     }
@@ -169,11 +170,44 @@ import Testing
         let manifest = try Self.manifest(third.archive)
         #expect(manifest.references == ["b2"])
         #expect(!manifest.entries.contains { $0.holder == "b1" })
+        #expect(third.carried == 0, "without b1's archive its files are read from the source")
         let restored = try ArchiveExtractor.extract(
             third.archive, to: temp.sub("out"), options: ExtractionOptions(restoresOwnership: false),
             references: ["b2": try FileByteSource(path: temp.sub("b2.zip"))])
         #expect(restored.problems.isEmpty, "\(restored.problems)")
         #expect(try Tree.snapshot(temp.sub("out/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+    }
+
+    /// Given the retiring archive, its unchanged files' compressed bytes are copied as they are
+    /// (b3 is written at level 0, so anything recompressed would be stored, not deflated), with
+    /// this backup's metadata, and the new archive is still one stock tools test clean.
+    @Test func carryForwardCopiesCompressedBytes() throws {
+        let temp = TemporaryFolder()
+        try Self.workspace(temp)
+        let first = try Self.backup(temp, id: "b1", base: nil)
+        try Tree.write(temp.sub("ws/notes.txt"), "changed\n")
+        _ = try Self.backup(temp, id: "b2", base: "b1")
+        chmod(temp.sub("ws/data/train.jsonl"), 0o640)  // metadata only: carried with the new mode
+        let third = try Self.backup(
+            temp, id: "b3", base: "b2", retiring: ["b1"], carrySources: ["b1": try FileByteSource(path: first.archive)], level: 0)
+        #expect(third.errors.isEmpty, "\(third.errors)")
+        #expect(third.carried == 8, "every file b1 held and b3 still has")
+        let manifest = try Self.manifest(third.archive)
+        #expect(manifest.references == ["b2"])
+        #expect(Self.line(manifest, "ws/data/train.jsonl")?.mode == "0640")
+        let old = try ArchiveReader(path: first.archive).entries.first { $0.path == "ws/data/train.jsonl" }
+        let new = try ArchiveReader(path: third.archive).entries.first { $0.path == "ws/data/train.jsonl" }
+        #expect(new?.method == .deflated && old?.compressedSize == new?.compressedSize && old?.crc32 == new?.crc32)
+        #expect(new?.mode == 0o640)
+        let restored = try ArchiveExtractor.extract(
+            third.archive, to: temp.sub("out"), options: ExtractionOptions(restoresOwnership: false),
+            references: ["b2": try FileByteSource(path: temp.sub("b2.zip"))])
+        #expect(restored.problems.isEmpty, "\(restored.problems)")
+        #expect(try Tree.snapshot(temp.sub("out/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+        #expect(try ArchiveVerifier.verify(third.archive).isValid)
+        guard let unzip = Tool.require("unzip", package: "unzip") else { return }
+        let tested = try Tool.run(unzip, ["-t", third.archive])
+        #expect(tested.status == 0 && tested.stdout.contains("No errors detected"), "\(tested.stdout)")
     }
 
     /// The change index made from a manifest equals the one the backup wrote (so a lost index

@@ -72,11 +72,13 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
     public var references: [String] = []
     /// Files read only to compare them with the base, and found unchanged.
     public var rehashed: Int = 0
+    /// Unchanged files whose compressed bytes were copied from a retiring backup's archive.
+    public var carried: Int = 0
     /// Bytes of every file of the tree (held here, referenced, or another name of a hard link).
     public var bytesTotal: UInt64 = 0
 
     enum CodingKeys: String, CodingKey {
-        case files, directories, symlinks, sha256, seconds, warnings, errors, changed, links, references, rehashed
+        case files, directories, symlinks, sha256, seconds, warnings, errors, changed, links, references, rehashed, carried
         case bytesIn = "bytes_in"
         case bytesStored = "bytes_stored"
         case filesReferenced = "files_referenced"
@@ -86,7 +88,7 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
 }
 
 /// What an incremental backup compares its tree with, and where it writes its own change index.
-public struct ChangeTracking: Sendable, Equatable {
+public struct ChangeTracking: Sendable {
     /// The change index of the backup to compare with (see ``ChangeIndex``); nil writes every
     /// file's bytes (a full archive) and still writes this backup's index.
     public var base: String?
@@ -94,11 +96,19 @@ public struct ChangeTracking: Sendable, Equatable {
     /// Where this backup's change index goes. It is written to `indexPath + ".new"` and synced;
     /// ``ChangeIndex/commit(_:)`` puts it in place once the backup is safe.
     public var indexPath: String
+    /// The archives of retiring backups (``ChangeDetection/retiring``), by backup id: their
+    /// unchanged files' compressed bytes are copied from them. A retiring backup without one
+    /// has its files read from the source again.
+    public var carrySources: [String: any ArchiveByteSource]
 
-    public init(base: String?, detection: ChangeDetection = ChangeDetection(), indexPath: String) {
+    public init(
+        base: String?, detection: ChangeDetection = ChangeDetection(), indexPath: String,
+        carrySources: [String: any ArchiveByteSource] = [:]
+    ) {
         self.base = base
         self.detection = detection
         self.indexPath = indexPath
+        self.carrySources = carrySources
     }
 }
 
@@ -205,7 +215,8 @@ public enum ArchiveCreator {
         let queue = WorkQueue(capacity: 64 * options.threads, byteLimit: 3 * options.threads * options.pieceSize)
         let reader = try SourceReader(
             walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identities,
-            base: base, change: tracking?.detection ?? ChangeDetection(), isCancelled: isCancelled)
+            base: base, change: tracking?.detection ?? ChangeDetection(), carriers: CarrySources(tracking?.carrySources ?? [:]),
+            isCancelled: isCancelled)
         let writer: ArchiveStreamWriter
         do {
             writer = try ArchiveStreamWriter(
@@ -249,7 +260,7 @@ public enum ArchiveCreator {
             bytesIn: totals.bytesIn, bytesStored: size, sha256: digest, seconds: SystemTime.monotonic() - started,
             warnings: reader.warnings, errors: reader.errors, changed: reader.changed, filesReferenced: totals.referenced,
             bytesReferenced: totals.bytesReferenced, links: totals.links, references: writer.references.sorted(),
-            rehashed: reader.rehashed, bytesTotal: totals.bytesIn + totals.bytesReferenced + totals.bytesLinked)
+            rehashed: reader.rehashed, carried: totals.carried, bytesTotal: totals.bytesIn + totals.bytesReferenced + totals.bytesLinked)
     }
 
     /// Counts the files and bytes `create` would read, by walking the sources without reading

@@ -72,6 +72,31 @@ final class ArchiveStreamWriter {
             }
         case .manifestOnly:
             try describe(unit.entry.record, entry: unit.entry, content: nil)
+        case .carried:
+            guard let (archive, old) = unit.carried else { preconditionFailure("a carried unit without its source") }
+            var record = unit.entry.record
+            record.method = old.method
+            record.crc32 = old.crc32
+            record.size = old.size
+            record.compressedSize = old.compressedSize
+            record.usesDataDescriptor = false
+            record.hasLocalZip64 = old.size >= UInt64(Zip.overflow32) || old.compressedSize >= UInt64(Zip.overflow32)
+            record.localHeaderOffset = output.position
+            try output.write(record.localHeader())
+            let start = try archive.dataOffset(of: old)
+            var copied: UInt64 = 0
+            while copied < old.compressedSize {
+                let want = Int(min(UInt64(1 << 20), old.compressedSize - copied))
+                let block = try archive.read(at: start + copied, count: want)
+                guard block.count == want else {
+                    throw ArchiveError(.truncated, "the entry's data ends early in the archive it is copied from", entry: old.path)
+                }
+                try output.write(block)
+                copied += UInt64(want)
+            }
+            totals.bytesProcessed += record.size
+            totals.carried += 1
+            try complete(record, entry: unit.entry, content: nil)
         }
     }
 
@@ -187,6 +212,8 @@ struct CreationTotals {
     /// Files whose bytes another backup's archive holds, and their bytes.
     var referenced = 0
     var bytesReferenced: UInt64 = 0
+    /// Files whose compressed bytes were copied from a retiring archive.
+    var carried = 0
     /// Second and later names of hard-linked files, and their bytes.
     var links = 0
     var bytesLinked: UInt64 = 0

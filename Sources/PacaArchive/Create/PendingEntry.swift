@@ -39,6 +39,9 @@ final class WorkUnit: @unchecked Sendable {
         /// An entry of the manifest only: a file whose bytes another backup's archive holds, or
         /// another name of a hard-linked file. Nothing goes into the archive's entries.
         case manifestOnly
+        /// An unchanged file whose compressed bytes are copied from an archive being retired
+        /// (``WorkUnit/carried``): no reading of the source, no recompression.
+        case carried
     }
 
     let entry: PendingEntry
@@ -53,6 +56,8 @@ final class WorkUnit: @unchecked Sendable {
     var output: [UInt8]?
     var crc32: UInt32 = 0
     var needsWork: Bool
+    /// For ``Shape/carried``: the archive and entry whose compressed bytes are copied.
+    var carried: (archive: ArchiveReader, entry: ArchiveEntry)?
 
     init(entry: PendingEntry, shape: Shape, input: [UInt8], dictionary: [UInt8] = [], encoding: Encoding = .store, needsWork: Bool) {
         self.entry = entry

@@ -67,7 +67,7 @@ final class PieceCompressor {
             stream.reset()
             let dictionary = index > 0 && unit.encoding == .deflate ? unit.dictionary : []
             unit.output = try compress(unit.input, dictionary: dictionary, with: stream, finish: isLast)
-        case .manifestOnly:
+        case .manifestOnly, .carried:
             return
         }
     }

@@ -18,6 +18,7 @@ final class SourceReader {
     private let isCancelled: @Sendable () -> Bool
     private let base: ChangeIndexCursor?
     private let change: ChangeDetection
+    private let carriers: CarrySources
     /// First names of the files with more than one link met so far, by device and inode.
     private var linked: [FileIdentity: String] = [:]
     private(set) var problems: [SourceProblem] = []
@@ -28,8 +29,9 @@ final class SourceReader {
 
     init(
         walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identities: [FileInfo],
-        base: ChangeIndexCursor?, change: ChangeDetection, isCancelled: @escaping @Sendable () -> Bool
+        base: ChangeIndexCursor?, change: ChangeDetection, carriers: CarrySources, isCancelled: @escaping @Sendable () -> Bool
     ) throws(ArchiveError) {
+        self.carriers = carriers
         self.walker = walker
         self.queue = queue
         self.pieceSize = pieceSize
@@ -98,15 +100,22 @@ final class SourceReader {
                 }
                 linked[identity] = item.archivePath
             }
-            if let previous = base?.lookup(item.archivePath), !change.retiring.contains(previous.holder),
-                let holder = unchangedHolder(item, previous)
-            {
+            if let previous = base?.lookup(item.archivePath), let holder = unchangedHolder(item, previous) {
                 let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
                 entry.record.size = previous.size
                 entry.sha256 = previous.sha256
-                entry.holder = holder
-                try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
-                return
+                guard change.retiring.contains(holder) else {
+                    entry.holder = holder
+                    try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
+                    return
+                }
+                // Its archive is being retired: copy the compressed bytes from it when it can be read.
+                if let carried = carriers.entry(item.archivePath, in: holder), carried.entry.size == previous.size {
+                    let unit = WorkUnit(entry: entry, shape: .carried, input: [], needsWork: false)
+                    unit.carried = carried
+                    try queue.submit(unit)
+                    return
+                }
             }
             try submitFile(item)
         }
@@ -250,6 +259,27 @@ final class SourceReader {
     }
     private static func tail(of bytes: [UInt8]) -> [UInt8] {
         Array(bytes.suffix(windowSize))
+    }
+}
+
+/// The central directories of the archives being retired, opened on first use.
+final class CarrySources {
+    private let sources: [String: any ArchiveByteSource]
+    private var opened: [String: (archive: ArchiveReader, entries: [String: ArchiveEntry])?] = [:]
+
+    init(_ sources: [String: any ArchiveByteSource]) { self.sources = sources }
+
+    /// The entry at `path` in the archive of backup `holder`, when that archive can be read.
+    func entry(_ path: String, in holder: String) -> (archive: ArchiveReader, entry: ArchiveEntry)? {
+        if opened[holder] == nil {
+            opened[holder] = sources[holder].flatMap { source in
+                (try? ArchiveReader(source: source)).map { reader in
+                    (reader, Dictionary(reader.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last }))
+                }
+            }
+        }
+        guard let open = opened[holder] ?? nil, let entry = open.entries[path], entry.kind == .file, !entry.isEncrypted else { return nil }
+        return (open.archive, entry)
     }
 }
 

@@ -73,8 +73,8 @@ struct EntryRecord {
             w.u32(hasLocalZip64 ? Zip.overflow32 : 0)
         } else {
             w.u32(crc32)
-            w.u32(UInt32(compressedSize))
-            w.u32(UInt32(size))
+            w.u32(hasLocalZip64 ? Zip.overflow32 : UInt32(compressedSize))
+            w.u32(hasLocalZip64 ? Zip.overflow32 : UInt32(size))
         }
         w.u16(UInt16(name.count))
         w.u16(UInt16((hasLocalZip64 ? 20 : 0) + 9 + 15))
