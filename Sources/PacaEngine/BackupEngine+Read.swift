@@ -60,7 +60,11 @@ extension BackupEngine {
 
     /// Checks every entry of backup `id` against its CRC-32, the manifest's SHA-256 and the
     /// sidecar, and records the outcome in the catalog.
-    public func verify(_ id: String, progress: RunProgress = RunProgress()) async throws(EngineError) -> VerificationResult {
+    /// With `deep`, also reads every file an incremental backup takes from other archives and
+    /// checks it against the manifest's SHA-256.
+    public func verify(_ id: String, deep: Bool = false, progress: RunProgress = RunProgress()) async throws(EngineError)
+        -> VerificationResult
+    {
         let record = try await readable(id)
         let reader = beginReading(.verify, record, progress)
         defer { readers[reader] = nil }
@@ -76,7 +80,11 @@ extension BackupEngine {
         case .success(let verified): result = verified
         case .failure(let error): throw Self.engineError(error, record)
         }
-        result.problems += await referenceProblems(of: record)
+        let referenceProblems = await referenceProblems(of: record)
+        result.problems += referenceProblems
+        if deep && referenceProblems.isEmpty && !record.references.isEmpty {
+            result.problems += try await deepReferenceProblems(of: record, progress: progress)
+        }
         let checkedAt = Int64(clock.now())
         do {
             try await catalog.update(id) { current in
@@ -258,6 +266,35 @@ extension BackupEngine {
             }
         }
         return problems
+    }
+
+    /// Reads every file `record` takes from other archives, from those archives, and checks each
+    /// against the manifest's SHA-256 (and its CRC-32 as it decompresses).
+    func deepReferenceProblems(of record: BackupRecord, progress: RunProgress) async throws(EngineError) -> [ArchiveProblem] {
+        let own = try await localArchive(record)
+        var referenced: [String: LocalArchive] = [:]
+        var problems: [ArchiveProblem] = []
+        for id in record.references {
+            do { referenced[id] = try await referencedArchive(id, of: record) } catch {
+                problems.append(ArchiveProblem(.notFound, error.message))
+            }
+        }
+        let ownPath = own.path
+        let paths = referenced.mapValues(\.path)
+        let outcome = await SystemThread.run { () -> Result<[ArchiveProblem], ArchiveError> in
+            Result { () throws(ArchiveError) in
+                var sources: [String: any ArchiveByteSource] = [:]
+                for (id, path) in paths { sources[id] = try FileByteSource(path: path) }
+                let manifest = try ArchiveReader(path: ownPath).manifest()
+                return ArchiveVerifier.verifyReferencedFiles(manifest, references: sources) { progress.update(files: 0, bytes: $0) }
+            }
+        }
+        await release(own)
+        for copy in referenced.values { await release(copy) }
+        switch outcome {
+        case .success(let found): return problems + found
+        case .failure(let error): throw Self.engineError(error, record)
+        }
     }
 
     /// Removes a downloaded copy (and its sidecar, when one came along).

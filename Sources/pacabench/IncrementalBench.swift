@@ -197,7 +197,8 @@ struct ResticRepository {
     func backup(_ tree: String) throws -> Double { try measuredBackup(tree).wall }
 }
 
-/// pacad with one directory target and one set over `source`.
+/// A pacad child process on a folder of its own, with a config the caller writes, waited for
+/// until it answers on its socket; backups through pacactl.
 struct BenchDaemon {
     let directory: String
     let pacactl: String
@@ -206,7 +207,20 @@ struct BenchDaemon {
     var socket: String { directory + "/pacad.sock" }
     var target: String { directory + "/backups" }
 
+    /// pacad with one directory target `local` under `directory` and one set over `source`.
     init(directory: String, pacad: String, pacactl: String, source: String, work: String) throws {
+        try self.init(
+            directory: directory, pacad: pacad, pacactl: pacactl, work: work,
+            targets: "  local: {type: directory, path: \(directory)/backups}", source: source)
+    }
+
+    /// pacad with the `targets:` given (YAML lines) and one set `corpus` over `source`.
+    init(
+        directory: String, pacad: String, pacactl: String, work: String, targets: String, source: String,
+        environment: [String: String] = [:]
+    )
+        throws
+    {
         self.directory = directory
         self.pacactl = pacactl
         self.work = work
@@ -215,7 +229,7 @@ struct BenchDaemon {
             state_dir: \(directory)/state
             socket: \(directory)/pacad.sock
             targets:
-              local: {type: directory, path: \(directory)/backups}
+            \(targets)
             sets:
               corpus: {paths: [\(source)]}
             """
@@ -223,6 +237,7 @@ struct BenchDaemon {
         process = Process()
         process.executableURL = URL(fileURLWithPath: pacad)
         process.arguments = ["--config", directory + "/pacad.yaml", "--log-level", "warning"]
+        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
         _ = FileManager.default.createFile(atPath: directory + "/pacad.log", contents: nil)
         let log = FileHandle(forWritingAtPath: directory + "/pacad.log")
         log?.seekToEndOfFile()

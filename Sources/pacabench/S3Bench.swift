@@ -75,7 +75,7 @@ struct S3Bench {
 
     func pacadBackup(_ server: Server, bucket: String, run: Int) async throws -> Double {
         try await createBucket(server, bucket)
-        let daemon = try Daemon(directory: work + "/s3/pacad-\(run)", bench: self, server: server, bucket: bucket, source: corpus)
+        let daemon = try self.daemon(directory: work + "/s3/pacad-\(run)", server: server, bucket: bucket, source: corpus)
         defer { daemon.stop() }
         let measured = Runner.measure("\(pacactl) backup now --socket \(daemon.socket)", in: work)
         guard measured.status == 0 else { throw BenchError("pacad backup to SeaweedFS failed; see \(daemon.directory)/pacad.log") }
@@ -88,7 +88,7 @@ struct S3Bench {
         try FileManager.default.createDirectory(atPath: directory + "/source", withIntermediateDirectories: true)
         try "small file\n".write(toFile: directory + "/source/a.txt", atomically: false, encoding: .utf8)
         try await createBucket(server, "rebuild")
-        var daemon = try Daemon(directory: directory, bench: self, server: server, bucket: "rebuild", source: directory + "/source")
+        var daemon = try self.daemon(directory: directory, server: server, bucket: "rebuild", source: directory + "/source")
         for index in 0..<count {
             let made = Runner.measure("\(pacactl) backup now --socket \(daemon.socket)", in: work)
             guard made.status == 0 else { throw BenchError("backup \(index) for the rebuild rows failed") }
@@ -97,7 +97,7 @@ struct S3Bench {
         var timings: [Double] = []
         for _ in 0..<runs {
             try FileManager.default.removeItem(atPath: directory + "/state")
-            daemon = try Daemon(directory: directory, bench: self, server: server, bucket: "rebuild", source: directory + "/source")
+            daemon = try self.daemon(directory: directory, server: server, bucket: "rebuild", source: directory + "/source")
             let measured = Runner.measure("\(pacactl) catalog rebuild --target remote --socket \(daemon.socket)", in: work)
             let listed = Self.capture(pacactl, ["backup", "list", "--json", "--socket", daemon.socket])
             let backups = ((try? JSONSerialization.jsonObject(with: Data(listed.utf8))) as? [String: Any])?["backups"] as? [Any]
@@ -118,47 +118,12 @@ struct S3Bench {
         try await client.createBucket()
     }
 
-    /// pacad on a config with one S3 target `remote` and one set over `source`.
-    struct Daemon {
-        let directory: String
-        let process: Process
-        var socket: String { directory + "/pacad.sock" }
-
-        init(directory: String, bench: S3Bench, server: Server, bucket: String, source: String) throws {
-            self.directory = directory
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let config = """
-                state_dir: \(directory)/state
-                socket: \(directory)/pacad.sock
-                targets:
-                  remote: {type: s3, endpoint: "\(server.endpoint)", bucket: \(bucket), prefix: bench}
-                sets:
-                  corpus: {paths: [\(source)]}
-                """
-            try config.write(toFile: directory + "/pacad.yaml", atomically: true, encoding: .utf8)
-            process = Process()
-            process.executableURL = URL(fileURLWithPath: bench.pacad)
-            process.arguments = ["--config", directory + "/pacad.yaml", "--log-level", "warning"]
-            process.environment = ["PATH": "/usr/bin:/bin"].merging(server.keys) { _, new in new }
-            _ = FileManager.default.createFile(atPath: directory + "/pacad.log", contents: nil)
-            let log = FileHandle(forWritingAtPath: directory + "/pacad.log")
-            log?.seekToEndOfFile()
-            process.standardError = log
-            process.standardOutput = log
-            try process.run()
-            for _ in 0..<200 {
-                if Runner.measure("\(bench.pacactl) status --socket \(directory)/pacad.sock", in: bench.work).status == 0 { return }
-                usleep(50_000)
-            }
-            process.terminate()
-            throw BenchError("pacad did not start; see \(directory)/pacad.log")
-        }
-
-        func stop() {
-            guard process.isRunning else { return }
-            process.terminate()
-            process.waitUntilExit()
-        }
+    /// pacad with one S3 target `remote` and one set over `source`.
+    func daemon(directory: String, server: Server, bucket: String, source: String) throws -> BenchDaemon {
+        try BenchDaemon(
+            directory: directory, pacad: pacad, pacactl: pacactl, work: work,
+            targets: "  remote: {type: s3, endpoint: \"\(server.endpoint)\", bucket: \(bucket), prefix: bench}", source: source,
+            environment: server.keys)
     }
 
     /// Standard output of a command.

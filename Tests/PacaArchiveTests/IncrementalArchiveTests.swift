@@ -234,6 +234,38 @@ import Testing
         #expect(second.bytesIn == 0)
     }
 
+    /// A backup written by pacad 0.6 (manifest version 1: no ctime, inode or `in`) serves as a
+    /// base: its index is made from the manifest, the next backup reads each same-size file once
+    /// to compare digests, and stores nothing that did not change.
+    @Test func aVersion1BackupIsTheBaseOfAVersion2One() throws {
+        let temp = TemporaryFolder()
+        try Self.workspace(temp)
+        let first = try Self.backup(temp, id: "b1", base: nil)
+        var old = try Self.manifest(first.archive)
+        old.version = 1
+        old.kind = nil
+        old.references = nil
+        for index in old.entries.indices {
+            old.entries[index].mtimeNanoseconds = nil
+            old.entries[index].ctimeNanoseconds = nil
+            old.entries[index].device = nil
+            old.entries[index].inode = nil
+            old.entries[index].uid = nil
+            old.entries[index].gid = nil
+            old.entries[index].link = nil
+        }
+        // A version 1 manifest decodes, and its index says "read to compare".
+        let text = try JSONEncoder().encode(old)
+        let decoded = try Manifest.decode(Array(text))
+        #expect(decoded.version == 1 && decoded.referencedBackups.isEmpty)
+        try FileManager.default.removeItem(atPath: temp.sub("index"))
+        try ChangeIndex.write(from: decoded, to: temp.sub("index"))
+        let second = try Self.backup(temp, id: "b2", base: "b1")
+        #expect(second.bytesIn == 0, "nothing changed, nothing stored")
+        #expect(second.rehashed == second.filesReferenced && second.filesReferenced > 0)
+        #expect(try Self.manifest(second.archive).references == ["b1"])
+    }
+
     /// A truncated index is an error when read, never a silent partial comparison.
     @Test func aDamagedIndexIsRefused() throws {
         let temp = TemporaryFolder()

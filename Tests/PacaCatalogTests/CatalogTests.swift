@@ -112,6 +112,20 @@ import Testing
         #expect(try await catalog.query(all).map(\.id) == [other.id, big.id])
     }
 
+    /// A record written by pacad 0.6 (no incremental fields) reads as the full backup it was.
+    @Test func aRecordFromBeforeIncrementalBackupsReadsAsFull() throws {
+        let text = """
+            {"id":"20261127T020000Z-data-0001","set":"data","type":"full","trigger":"manual","reason":null,"status":"complete",
+             "started_at":"2026-11-27T02:00:00Z","finished_at":"2026-11-27T02:00:05Z","files":3,"bytes_in":3000,"bytes_stored":1000,
+             "ratio":0.3333,"sha256":null,"target":"local","path":"/b/data/x.zip","deliveries":[],"error":null,"unreadable":[],
+             "changed":0,"coalesced":0,"pinned":false,"verified":null,"verified_at":null}
+            """
+        let record = try JSONDecoder().decode(BackupRecord.self, from: Data(text.utf8))
+        #expect(record.type == .full && record.references.isEmpty && record.base == nil && !record.retired)
+        #expect(record.bytesWritten == 3000, "a full backup wrote everything it covers")
+        #expect(record.filesReferenced == 0 && record.bytesReferenced == 0)
+    }
+
     @Test func recordsEncodeWithTheDocumentedKeys() throws {
         let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(record("20261127T020000Z-data-0001"))) as! [String: Any]
         #expect(

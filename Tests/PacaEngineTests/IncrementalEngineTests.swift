@@ -250,6 +250,33 @@ import Testing
         }
     }
 
+    /// A referenced archive replaced consistently (content, CRC, sidecar and catalog digest all
+    /// agree) passes the shallow check; --deep reads the referenced files and catches it.
+    @Test func deepVerifyReadsTheReferencedFiles() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws)
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            ws.write("source/a.txt", Array("changed\n".utf8))
+            let b2 = try await run.backup()
+            #expect(try await run.engine.verify(b2.id, deep: true).isValid)
+            // Forge b1: the same names, other bytes, everything consistent with itself.
+            ws.write("forged/source/big.bin", noise(200_000, seed: 99))
+            ws.write("forged/source/c/config.yaml", Array("lr: 9.9\n".utf8))
+            let archive = ws.sub("backups/data/\(b1.id).zip")
+            try FileManager.default.removeItem(atPath: archive)
+            try FileManager.default.removeItem(atPath: archive + ".sha256")
+            let forged = try ArchiveCreator.create(
+                sources: [ws.sub("forged/source")], at: archive, header: ManifestHeader(backupID: b1.id, createdAt: 0))
+            try await run.catalog.update(b1.id) { $0.sha256 = forged.sha256 }
+            #expect(try await run.engine.verify(b2.id).isValid, "the shallow check sees a consistent archive")
+            let deep = try await run.engine.verify(b2.id, deep: true)
+            #expect(!deep.isValid)
+            #expect(deep.problems.contains { $0.entry == "source/big.bin" && $0.code == .checksumMismatch })
+        }
+    }
+
     /// Catalog rebuild restores the chain's references from the manifests, and the newest
     /// backup restores whole from the rebuilt catalog.
     @Test func catalogRebuildRestoresTheReferences() async throws {

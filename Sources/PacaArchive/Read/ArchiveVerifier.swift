@@ -129,6 +129,65 @@ public enum ArchiveVerifier {
             sidecar: sidecarStatus, hasManifest: manifest != nil, problems: problems)
     }
 
+    /// Reads every file of `manifest` whose bytes another backup's archive holds, from that archive
+    /// in `references`, checking its CRC-32 and the manifest's SHA-256. Returns what is wrong.
+    public static func verifyReferencedFiles(
+        _ manifest: Manifest, references: [String: any ArchiveByteSource], threads: Int? = nil,
+        progress: (@Sendable (UInt64) -> Void)? = nil
+    ) -> [ArchiveProblem] {
+        var problems: [ArchiveProblem] = []
+        var jobs: [(ArchiveReader, ArchiveEntry, Manifest.Entry)] = []
+        var readers: [String: (ArchiveReader, [String: ArchiveEntry])] = [:]
+        for line in manifest.entries where line.type == .file {
+            guard let holder = line.holder else { continue }
+            if readers[holder] == nil, let source = references[holder] {
+                do {
+                    let reader = try ArchiveReader(source: source)
+                    readers[holder] = (reader, Dictionary(reader.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last }))
+                } catch {
+                    problems.append(ArchiveProblem(error.at(entry: line.path)))
+                    continue
+                }
+            }
+            guard let (reader, entries) = readers[holder] else {
+                problems.append(
+                    ArchiveProblem(.notFound, "the archive of backup \(holder), which holds it, was not given", entry: line.path))
+                continue
+            }
+            guard let entry = entries[line.path], entry.kind == .file else {
+                problems.append(ArchiveProblem(.notFound, "backup \(holder)'s archive has no entry for it", entry: line.path))
+                continue
+            }
+            jobs.append((reader, entry, line))
+        }
+        let state = VerificationState(progress: progress)
+        parallelLoop(
+            count: jobs.count, threads: threads ?? SystemThread.processorCount,
+            context: { Result { () throws(ArchiveError) in try EntryStreamer() } }
+        ) { streamer, index in
+            let (reader, entry, line) = jobs[index]
+            var hasher = SHA256()
+            do {
+                try streamer.get().stream(entry, from: reader) { block in
+                    hasher.update(bufferPointer: block)
+                    state.bytes.add(UInt64(block.count))
+                }
+                let actual = hasher.finalize().hexString
+                if actual != line.sha256 {
+                    throw ArchiveError(
+                        .checksumMismatch,
+                        "SHA-256 mismatch in backup \(line.holder ?? "")'s archive: the data gives \(actual), the manifest says \(line.sha256 ?? "-")",
+                        entry: line.path)
+                }
+            } catch let error as ArchiveError {
+                state.report(ArchiveProblem(error.at(entry: line.path)))
+            } catch {
+                state.report(ArchiveProblem(ArchiveError(.io, "\(error)", entry: line.path)))
+            }
+        }
+        return problems + state.problems.sorted { ($0.entry ?? "", $0.message) < ($1.entry ?? "", $1.message) }
+    }
+
     /// Reads and decodes the manifest entry; a missing or broken manifest becomes a problem.
     static func loadManifest(_ archive: ArchiveReader, problems: inout [ArchiveProblem]) -> Manifest? {
         guard let entry = archive.entries.last(where: { $0.path == Manifest.entryPath }) else {

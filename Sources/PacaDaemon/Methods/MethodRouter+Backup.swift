@@ -126,7 +126,9 @@ extension MethodRouter {
         let verified = try await ProgressReporter.run(
             enabled: params.progress, clock: context.clock, read: { Progress(counters.snapshot, backup: id, phase: .verify) }, send: send
         ) { () throws(RPCError) in
-            do throws(EngineError) { return try await engine.verify(id, progress: counters) } catch { throw RPCError(error) }
+            do throws(EngineError) { return try await engine.verify(id, deep: params.deep, progress: counters) } catch {
+                throw RPCError(error)
+            }
         }
         return VerifyResult(id: id, verified)
     }

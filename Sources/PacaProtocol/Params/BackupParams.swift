@@ -62,14 +62,19 @@ public struct BackupIDParams: WireParams, Equatable {
 public struct BackupVerifyParams: WireParams, Equatable {
     public var id = ""
     public var progress = false
+    public var deep = false
     public init() {}
-    public init(id: String, progress: Bool = false) {
+    public init(id: String, progress: Bool = false, deep: Bool = false) {
         self.id = id
         self.progress = progress
+        self.deep = deep
     }
     public static let fields: [WireField<BackupVerifyParams>] = [
         .name("id", \.id, "The backup id."),
         .defaulted("progress", \.progress, default: false, "Send progress notifications before the reply."),
+        .defaulted(
+            "deep", \.deep, default: false,
+            "Also read every file an incremental backup takes from other archives and check it against the manifest's SHA-256."),
     ]
 }
 

@@ -10,11 +10,14 @@ struct BackupVerifyCommand: ParsableCommand {
     @Argument(help: "The backup id.")
     var id: String
 
+    @Flag(help: "For an incremental backup, also read the files it takes from other archives and check their SHA-256.")
+    var deep = false
+
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
         let reply = try daemon.call(
-            Methods.backupVerify, BackupVerifyParams(id: id, progress: daemon.showsProgress), progressLabel: "verifying")
+            Methods.backupVerify, BackupVerifyParams(id: id, progress: daemon.showsProgress, deep: deep), progressLabel: "verifying")
         let result = reply.result
         if daemon.json {
             daemon.printResult(reply)
