@@ -156,6 +156,11 @@ import Testing
         #expect(third.rehashed == 2)
         #expect(third.filesReferenced == 2)
         #expect(try Self.manifest(third.archive).references == ["b1", "b2"])
+        // The clock set back: new bytes, same size, an mtime older than the recorded one.
+        try Tree.write(temp.sub("ws/b.bin"), Array(repeating: 5, count: 10_000), mtime: 1_600_000_000)
+        let fourth = try Self.backup(temp, id: "b4", base: "b3")
+        #expect(Self.line(try Self.manifest(fourth.archive), "ws/b.bin")?.holder == nil)
+        #expect(Self.line(try Self.manifest(fourth.archive), "ws/a.bin")?.holder == "b2")
     }
 
     /// A backup told to retire an archive stores that archive's files again instead of
