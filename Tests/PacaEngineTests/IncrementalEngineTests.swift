@@ -303,6 +303,52 @@ import Testing
         }
     }
 
+    /// A backup is whole on a target only with the archives it references: a retry to a target
+    /// that lacks one copies that archive first. And a backup whose base is not on every target it
+    /// goes to (an emergency goes to all of them) is written full.
+    @Test func targetsGetTheReferencedArchivesToo() async throws {
+        let ws = TemporaryFolder()
+        workspace(ws)
+        let run = try await Run(ws) { config in
+            config.targets.append(DaemonConfig.Target(name: "spare", kind: .directory(path: ws.sub("spare"))))
+            config.sets[0].targets = ["local", "spare"]
+        }
+        _ = await run.engine.prepare()
+        try await withRunning(run.engine) {
+            let b1 = try await run.backup()
+            ws.write("source/a.txt", Array("changed\n".utf8))
+            let b2 = try await run.backup()
+            #expect(b2.references == [b1.id])
+            // As if "spare" had never received b1, and b2's copy there had failed.
+            try FileManager.default.removeItem(atPath: ws.sub("spare/data/\(b1.id).zip"))
+            try FileManager.default.removeItem(atPath: ws.sub("spare/data/\(b2.id).zip"))
+            try await run.catalog.update(b1.id) { $0.deliveries.removeAll { $0.target == "spare" } }
+            try await run.catalog.update(b2.id) { record in
+                if let index = record.deliveries.firstIndex(where: { $0.target == "spare" }) {
+                    record.deliveries[index].status = .failed
+                    record.deliveries[index].nextAttemptAt = 0
+                }
+            }
+            await run.engine.retryDueDeliveries()
+            #expect(FileManager.default.fileExists(atPath: ws.sub("spare/data/\(b1.id).zip")), "the referenced archive came first")
+            #expect(FileManager.default.fileExists(atPath: ws.sub("spare/data/\(b2.id).zip")))
+            #expect(await run.catalog.record(b1.id)?.deliveries.contains { $0.target == "spare" && $0.status == .ok } == true)
+            #expect(await run.catalog.record(b2.id)?.deliveries.allSatisfy { $0.status == .ok } == true)
+
+            // A third target that holds nothing: an emergency goes there too, so it is written full.
+            var config = ws.config()
+            config.targets.append(DaemonConfig.Target(name: "spare", kind: .directory(path: ws.sub("spare"))))
+            config.targets.append(DaemonConfig.Target(name: "usb", kind: .directory(path: ws.sub("usb"))))
+            config.sets[0].targets = ["local", "spare"]
+            await run.engine.apply(config)
+            _ = await run.engine.prepare()
+            run.clock.advance(by: .seconds(60))
+            let emergency = try await run.engine.outcome(
+                of: try await run.engine.requestBackup(set: nil, trigger: .emergency, reason: "disk failing"))
+            #expect(emergency.status == .complete && emergency.type == .full && emergency.deliveries.count == 3)
+        }
+    }
+
     @Test func retirementPicksThinAndLeastUsedArchives() {
         typealias Settings = DaemonConfig.BackupSet.Incremental
         let live: [String: UInt64] = ["a": 10, "b": 900, "c": 500, "gone": 5]
