@@ -57,6 +57,32 @@ import Testing
         await daemon.stop()
     }
 
+    /// Retention with keep_last: 1 after an incremental backup: the old backup is kept for its
+    /// archive and retired, and pacactl says so everywhere an operator looks.
+    @Test func aRetiredBackupIsShownAsSuch() async throws {
+        let daemon = try DaemonHarness()
+        Self.writeTree(daemon)
+        try daemon.writeConfig(
+            sets: "  data:\n    paths: [\(daemon.source)]\n    targets: [local]\n    retention: {keep_last: 1}")
+        try await daemon.start()
+        let first = try await daemon.pacactl(["backup", "now", "--json"])
+        let b1 = try #require(first.json["id"] as? String)
+        daemon.write("configs/train.yaml", Array("lr: 0.002\n".utf8))
+        #expect(try await daemon.pacactl(["backup", "now"]).status == 0)
+        await eventually("the prune after the backup to retire \(b1)") {
+            (try? await daemon.call(Methods.backupShow, BackupIDParams(id: b1)))?.retired == true
+        }
+        let listed = try await daemon.pacactl(["backup", "list"])
+        #expect(listed.stdout.contains("full (retired)"), "\(listed.stdout)")
+        let shown = try await daemon.pacactl(["backup", "show", b1])
+        #expect(shown.stdout.contains("retired:"), "\(shown.stdout)")
+        let dry = try await daemon.pacactl(["prune", "--dry-run"])
+        #expect(dry.stdout.contains("referenced by") && dry.stdout.contains("kept only because kept backups need"), "\(dry.stdout)")
+        let refused = try await daemon.pacactl(["restore", b1, "--to", daemon.root + "/r"])
+        #expect(refused.status != 0 && refused.stderr.contains("retired"), "\(refused.stderr)")
+        await daemon.stop()
+    }
+
     /// pacad killed in the middle of an incremental backup: after a restart the backup is
     /// interrupted, the change index still describes the last complete backup, and the next
     /// backup is incremental to it and restores whole.

@@ -35,7 +35,8 @@ struct BackupListCommand: ParsableCommand {
         var table = Table("ID", "STATUS", "KIND", "FILES", "SIZE", "STORED", "TRIGGER", "REASON")
         for backup in reply.result.backups {
             table.add(
-                backup.id, backup.status.rawValue, backup.type.rawValue, String(backup.files), ByteCount.format(backup.bytesIn),
+                backup.id, backup.status.rawValue, backup.type.rawValue + (backup.retired ? " (retired)" : ""), String(backup.files),
+                ByteCount.format(backup.bytesIn),
                 ByteCount.format(backup.bytesStored),
                 backup.trigger, backup.reason ?? "")
         }

@@ -28,6 +28,7 @@ struct BackupShowCommand: ParsableCommand {
                     ? nil
                     : "\(count(backup.filesReferenced, "file")), \(bytes(backup.bytesReferenced)) in \(backup.references.joined(separator: ", "))"
             ),
+            ("retired", backup.retired ? "yes: no restore point; its archive stays for backups that reference it" : nil),
             ("bytes_in", bytes(backup.bytesIn)),
             ("bytes_stored", bytes(backup.bytesStored)), ("ratio", backup.ratio.map { String($0) }), ("sha256", backup.sha256),
             ("target", backup.target), ("path", backup.path), ("error", backup.error), ("changed", String(backup.changed)),
