@@ -83,6 +83,48 @@ import Testing
         await daemon.stop()
     }
 
+    /// pacad killed in the middle of a backup that carries files forward from an archive it
+    /// retires (max_sources: 1): the backup is interrupted, nothing half-written is left, the
+    /// retired archive is still there, and the next backup carries forward again and restores whole.
+    @Test func aKillDuringACarryForwardLosesNothing() async throws {
+        let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
+        try daemon.writeConfig(
+            compression: "{level: 9, threads: 1}",
+            sets: "  data:\n    paths: [\(daemon.source)]\n    targets: [local]\n    incremental: {max_sources: 1}")
+        daemon.write("a1.txt", Array("kept from the first backup\n".utf8))
+        daemon.write("c.txt", Array("first\n".utf8))
+        try await daemon.start()
+        let b1 = try #require(try await daemon.pacactl(["backup", "now", "--json"]).json["id"] as? String)
+        daemon.write("c.txt", noise(100_000))
+        let b2 = try #require(try await daemon.pacactl(["backup", "now", "--json"]).json["id"] as? String)
+        // The next backup needs b1 (a1.txt) and b2 (c.txt): b1, the less used, is retired and
+        // a1.txt, first in the walk, is carried; the slow source after it keeps the backup going.
+        daemon.writeSlowSource(blocks: 4096)
+        _ = try await daemon.pacactl(["backup", "now", "--no-wait"])
+        var killed: String?
+        await eventually("the carrying backup writing bytes") {
+            let activity = (try? await daemon.call(Methods.daemonStatus))?.activities.first
+            killed = activity?.progress.bytes ?? 0 > 0 ? activity?.progress.backup : nil
+            return killed != nil
+        }
+        await daemon.stop(SIGKILL)
+        try FileManager.default.removeItem(atPath: daemon.source + "/sparse")
+        try FileManager.default.removeItem(atPath: daemon.source + "/block-0")
+        try await daemon.start()
+        #expect(daemon.partialFiles.isEmpty)
+        let interrupted = try await daemon.pacactl(["backup", "show", try #require(killed), "--json"]).json
+        #expect(interrupted["status"] as? String == "interrupted")
+        #expect(FileManager.default.fileExists(atPath: daemon.target + "/data/\(b1).zip"))
+        let next = try await daemon.pacactl(["backup", "now", "--json"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(next.json["references"] as? [String] == [b2], "b1 is retired: its file is carried, not referenced")
+        let id = try #require(next.json["id"] as? String)
+        let restored = try await daemon.pacactl(["restore", id, "--to", daemon.root + "/restored"])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(treeSnapshot(daemon.root + "/restored/source") == treeSnapshot(daemon.source))
+        await daemon.stop()
+    }
+
     /// pacad killed in the middle of an incremental backup: after a restart the backup is
     /// interrupted, the change index still describes the last complete backup, and the next
     /// backup is incremental to it and restores whole.
