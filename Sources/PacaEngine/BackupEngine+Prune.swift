@@ -64,8 +64,8 @@ extension BackupEngine {
         for name in setNames {
             let ofSet = records.filter { $0.set == name }
             let targetNames = Swift.Set(ofSet.flatMap { $0.deliveries.map(\.target) }).sorted()
-            // Per backup: on how many targets it is kept only because kept backups reference it.
-            var onlyReferenced: [String: Int] = [:]
+            // Backups kept on some target only because kept backups there reference them.
+            var onlyReferenced = Swift.Set<String>()
             var keptAsRestorePoint = Swift.Set<String>()
             for targetName in targetNames {
                 guard let policy = config.retention(set: name, target: targetName) else { continue }
@@ -91,7 +91,7 @@ extension BackupEngine {
                         item.referencedBy = users
                         item.bytes = sizes[decision.id]
                         report.kept.append(item)
-                        onlyReferenced[decision.id, default: 0] += 1
+                        onlyReferenced.insert(decision.id)
                     } else if decision.keep {
                         keptAsRestorePoint.insert(decision.id)
                         report.kept.append(item)
@@ -112,7 +112,7 @@ extension BackupEngine {
                 }
             }
             // Kept nowhere as a restore point, only for references: it is one no more.
-            for id in onlyReferenced.keys.sorted() where !dryRun && !keptAsRestorePoint.contains(id) {
+            for id in onlyReferenced.sorted() where !dryRun && !keptAsRestorePoint.contains(id) {
                 let changed: Bool?
                 do {
                     changed = try await catalog.update(id) { record -> Bool in

@@ -26,27 +26,22 @@ extension BackupEngine {
             return try await restoreInRanges(record, sources, to: destination, options: options, progress: progress)
         }
         let local = try await localArchive(record)
-        var referenced: [String: LocalArchive] = [:]
-        do {
-            for id in record.references { referenced[id] = try await referencedArchive(id, of: record) }
-        } catch {
-            await release(local)
-            for copy in referenced.values { await release(copy) }
-            throw error
+        let (referenced, missing) = await referencedArchives(of: record)
+        if let problem = missing.first {
+            await release([local] + referenced.values)
+            throw EngineError(.storage, problem)
         }
         let paths = referenced.mapValues(\.path)
         let outcome = await SystemThread.run { () -> Result<ExtractionResult, ArchiveError> in
             Result { () throws(ArchiveError) in
-                var sources: [String: any ArchiveByteSource] = [:]
-                for (id, path) in paths { sources[id] = try FileByteSource(path: path) }
+                let sources = try Self.fileSources(paths)
                 return try ArchiveExtractor.extract(local.path, to: destination, options: options, references: sources) { done, total in
                     progress.setTotals(files: 0, bytes: total)
                     progress.update(files: 0, bytes: done)
                 }
             }
         }
-        await release(local)
-        for copy in referenced.values { await release(copy) }
+        await release([local] + referenced.values)
         switch outcome {
         case .success(let result):
             logger.info(
@@ -74,16 +69,22 @@ extension BackupEngine {
         let outcome = await SystemThread.run { () -> Result<VerificationResult, ArchiveError> in
             Result { () throws(ArchiveError) in try ArchiveVerifier.verify(path) { progress.update(files: 0, bytes: $0) } }
         }
-        await release(local)
         var result: VerificationResult
         switch outcome {
         case .success(let verified): result = verified
-        case .failure(let error): throw Self.engineError(error, record)
+        case .failure(let error):
+            await release(local)
+            throw Self.engineError(error, record)
         }
         let referenceProblems = await referenceProblems(of: record)
         result.problems += referenceProblems
         if deep && referenceProblems.isEmpty && !record.references.isEmpty {
-            result.problems += try await deepReferenceProblems(of: record, progress: progress)
+            // The archive already here serves the deep check too: no second download.
+            let deepProblems = await deepReferenceProblems(of: record, manifestFrom: local, progress: progress)
+            await release(local)
+            result.problems += try deepProblems.get()
+        } else {
+            await release(local)
         }
         let checkedAt = Int64(clock.now())
         do {
@@ -269,32 +270,46 @@ extension BackupEngine {
     }
 
     /// Reads every file `record` takes from other archives, from those archives, and checks each
-    /// against the manifest's SHA-256 (and its CRC-32 as it decompresses).
-    func deepReferenceProblems(of record: BackupRecord, progress: RunProgress) async throws(EngineError) -> [ArchiveProblem] {
-        let own = try await localArchive(record)
-        var referenced: [String: LocalArchive] = [:]
-        var problems: [ArchiveProblem] = []
-        for id in record.references {
-            do { referenced[id] = try await referencedArchive(id, of: record) } catch {
-                problems.append(ArchiveProblem(.notFound, error.message))
-            }
-        }
+    /// against the manifest's SHA-256 (and its CRC-32 as it decompresses). `own` is the backup's
+    /// archive, already local, whose manifest lists those files.
+    func deepReferenceProblems(of record: BackupRecord, manifestFrom own: LocalArchive, progress: RunProgress) async
+        -> Result<[ArchiveProblem], EngineError>
+    {
+        let (referenced, missing) = await referencedArchives(of: record)
         let ownPath = own.path
         let paths = referenced.mapValues(\.path)
         let outcome = await SystemThread.run { () -> Result<[ArchiveProblem], ArchiveError> in
             Result { () throws(ArchiveError) in
-                var sources: [String: any ArchiveByteSource] = [:]
-                for (id, path) in paths { sources[id] = try FileByteSource(path: path) }
+                let sources = try Self.fileSources(paths)
                 let manifest = try ArchiveReader(path: ownPath).manifest()
                 return ArchiveVerifier.verifyReferencedFiles(manifest, references: sources) { progress.update(files: 0, bytes: $0) }
             }
         }
-        await release(own)
-        for copy in referenced.values { await release(copy) }
-        switch outcome {
-        case .success(let found): return problems + found
-        case .failure(let error): throw Self.engineError(error, record)
+        await release(Array(referenced.values))
+        return outcome.map { missing.map { ArchiveProblem(.notFound, $0) } + $0 }.mapError { Self.engineError($0, record) }
+    }
+
+    /// Local copies of the archives `record` references (downloaded from a bucket when no
+    /// directory target has them), and why each one that could not be had is missing.
+    func referencedArchives(of record: BackupRecord) async -> (copies: [String: LocalArchive], missing: [String]) {
+        var copies: [String: LocalArchive] = [:]
+        var missing: [String] = []
+        for id in record.references {
+            do { copies[id] = try await referencedArchive(id, of: record) } catch { missing.append(error.message) }
         }
+        return (copies, missing)
+    }
+
+    /// The local archives at `paths` (by backup id), opened for reading.
+    nonisolated static func fileSources(_ paths: [String: String]) throws(ArchiveError) -> [String: any ArchiveByteSource] {
+        var sources: [String: any ArchiveByteSource] = [:]
+        for (id, path) in paths { sources[id] = try FileByteSource(path: path) }
+        return sources
+    }
+
+    /// Removes the downloaded copies among `locals`.
+    func release(_ locals: [LocalArchive]) async {
+        for local in locals { await release(local) }
     }
 
     /// Removes a downloaded copy (and its sidecar, when one came along).

@@ -215,7 +215,7 @@ public enum ArchiveCreator {
         let queue = WorkQueue(capacity: 64 * options.threads, byteLimit: 3 * options.threads * options.pieceSize)
         let reader = try SourceReader(
             walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identities,
-            base: base, change: tracking?.detection ?? ChangeDetection(), carriers: CarrySources(tracking?.carrySources ?? [:]),
+            base: base, change: tracking?.detection ?? ChangeDetection(), carriers: HolderArchives(tracking?.carrySources ?? [:]),
             isCancelled: isCancelled)
         let writer: ArchiveStreamWriter
         do {

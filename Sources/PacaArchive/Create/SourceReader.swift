@@ -18,7 +18,8 @@ final class SourceReader {
     private let isCancelled: @Sendable () -> Bool
     private let base: ChangeIndexCursor?
     private let change: ChangeDetection
-    private let carriers: CarrySources
+    /// The archives of retiring backups, whose unchanged files' compressed bytes are copied.
+    private let carriers: HolderArchives
     /// First names of the files with more than one link met so far, by device and inode.
     private var linked: [FileIdentity: String] = [:]
     private(set) var problems: [SourceProblem] = []
@@ -29,7 +30,7 @@ final class SourceReader {
 
     init(
         walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identities: [FileInfo],
-        base: ChangeIndexCursor?, change: ChangeDetection, carriers: CarrySources, isCancelled: @escaping @Sendable () -> Bool
+        base: ChangeIndexCursor?, change: ChangeDetection, carriers: HolderArchives, isCancelled: @escaping @Sendable () -> Bool
     ) throws(ArchiveError) {
         self.carriers = carriers
         self.walker = walker
@@ -110,9 +111,11 @@ final class SourceReader {
                     return
                 }
                 // Its archive is being retired: copy the compressed bytes from it when it can be read.
-                if let carried = carriers.entry(item.archivePath, in: holder), carried.entry.size == previous.size {
+                if case .found(let archive, let old) = carriers.lookup(item.archivePath, in: holder), old.kind == .file,
+                    !old.isEncrypted, old.size == previous.size
+                {
                     let unit = WorkUnit(entry: entry, shape: .carried, input: [], needsWork: false)
-                    unit.carried = carried
+                    unit.carried = (archive, old)
                     try queue.submit(unit)
                     return
                 }
@@ -139,20 +142,12 @@ final class SourceReader {
         guard let fd = try? Syscall.openForReading(path) else { return nil }
         defer { Syscall.close(fd) }
         guard let before = try? Syscall.fstat(fd, path: path), before.isSameFile(as: info), before.size == info.size else { return nil }
-        var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { buffer.deallocate() }
         var total: Int64 = 0
-        while true {
-            guard let n = try? Syscall.read(fd, buffer, path: path) else { return nil }
-            if n == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            total += Int64(n)
-        }
-        guard total == info.size, let after = try? Syscall.fstat(fd, path: path), after.modified == before.modified,
+        guard let digest = try? FileDigest.stream(descriptor: fd, path: path, { total += Int64($0.count) }),
+            total == info.size, let after = try? Syscall.fstat(fd, path: path), after.modified == before.modified,
             after.changed == before.changed, after.size == before.size
         else { return nil }
-        return hasher.finalize().hexString
+        return digest
     }
 
     private func submitFile(_ item: SourceItem) throws(ArchiveError) {
@@ -259,27 +254,6 @@ final class SourceReader {
     }
     private static func tail(of bytes: [UInt8]) -> [UInt8] {
         Array(bytes.suffix(windowSize))
-    }
-}
-
-/// The central directories of the archives being retired, opened on first use.
-final class CarrySources {
-    private let sources: [String: any ArchiveByteSource]
-    private var opened: [String: (archive: ArchiveReader, entries: [String: ArchiveEntry])?] = [:]
-
-    init(_ sources: [String: any ArchiveByteSource]) { self.sources = sources }
-
-    /// The entry at `path` in the archive of backup `holder`, when that archive can be read.
-    func entry(_ path: String, in holder: String) -> (archive: ArchiveReader, entry: ArchiveEntry)? {
-        if opened[holder] == nil {
-            opened[holder] = sources[holder].flatMap { source in
-                (try? ArchiveReader(source: source)).map { reader in
-                    (reader, Dictionary(reader.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last }))
-                }
-            }
-        }
-        guard let open = opened[holder] ?? nil, let entry = open.entries[path], entry.kind == .file, !entry.isEncrypted else { return nil }
-        return (open.archive, entry)
     }
 }
 

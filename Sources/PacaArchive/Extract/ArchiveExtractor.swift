@@ -70,28 +70,19 @@ struct FilePlan {
             )
         }
         let restoredHere = Set(jobs.map(\.placement.path))
-        var holders: [String: (reader: ArchiveReader, entries: [String: ArchiveEntry])] = [:]
+        let holders = HolderArchives(references)
         var unavailable: [String: String] = [:]
         func source(of line: Manifest.Entry) -> (ArchiveReader, ArchiveEntry)? {
             guard let holder = line.holder else {
                 return own[line.path].map { (archive, $0) }
             }
-            if unavailable[holder] != nil { return nil }
-            if holders[holder] == nil {
-                guard let bytes = references[holder] else {
-                    unavailable[holder] = "the archive of backup \(holder) was not given"
-                    return nil
-                }
-                do {
-                    let reader = try ArchiveReader(source: bytes)
-                    holders[holder] = (reader, Dictionary(reader.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last }))
-                } catch {
-                    unavailable[holder] = "the archive of backup \(holder) cannot be read: \(error.description)"
-                    return nil
-                }
+            switch holders.lookup(line.path, in: holder) {
+            case .found(let reader, let entry): return (reader, entry)
+            case .unavailable(let why):
+                unavailable[holder] = why
+                return nil
+            case .missing: return nil
             }
-            guard let held = holders[holder], let entry = held.entries[line.path] else { return nil }
-            return (held.reader, entry)
         }
         let restoredElsewhere = Set(elsewhere.filter { $0.link == nil }.map(\.path))
         for line in elsewhere {

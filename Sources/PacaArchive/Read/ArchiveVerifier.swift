@@ -137,28 +137,15 @@ public enum ArchiveVerifier {
     ) -> [ArchiveProblem] {
         var problems: [ArchiveProblem] = []
         var jobs: [(ArchiveReader, ArchiveEntry, Manifest.Entry)] = []
-        var readers: [String: (ArchiveReader, [String: ArchiveEntry])] = [:]
+        let holders = HolderArchives(references)
         for line in manifest.entries where line.type == .file {
             guard let holder = line.holder else { continue }
-            if readers[holder] == nil, let source = references[holder] {
-                do {
-                    let reader = try ArchiveReader(source: source)
-                    readers[holder] = (reader, Dictionary(reader.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last }))
-                } catch {
-                    problems.append(ArchiveProblem(error.at(entry: line.path)))
-                    continue
-                }
-            }
-            guard let (reader, entries) = readers[holder] else {
-                problems.append(
-                    ArchiveProblem(.notFound, "the archive of backup \(holder), which holds it, was not given", entry: line.path))
-                continue
-            }
-            guard let entry = entries[line.path], entry.kind == .file else {
+            switch holders.lookup(line.path, in: holder) {
+            case .found(let reader, let entry) where entry.kind == .file: jobs.append((reader, entry, line))
+            case .unavailable(let why): problems.append(ArchiveProblem(.notFound, why, entry: line.path))
+            case .found, .missing:
                 problems.append(ArchiveProblem(.notFound, "backup \(holder)'s archive has no entry for it", entry: line.path))
-                continue
             }
-            jobs.append((reader, entry, line))
         }
         let state = VerificationState(progress: progress)
         parallelLoop(

@@ -11,6 +11,13 @@ public enum FileDigest {
         let fd: Int32
         do { fd = try Syscall.open(path, .readOnly) } catch { throw ArchiveError(error) }
         defer { Syscall.close(fd) }
+        return try stream(descriptor: fd, path: path, blockSize: blockSize, body)
+    }
+
+    /// The same from an open descriptor, from its current offset to the end (`path` names it in errors).
+    public static func stream(
+        descriptor fd: Int32, path: String, blockSize: Int = 1 << 20, _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void
+    ) throws(ArchiveError) -> String {
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
         defer { buffer.deallocate() }
