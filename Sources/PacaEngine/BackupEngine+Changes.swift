@@ -78,7 +78,9 @@ extension BackupEngine {
             guard let reader = try? ChangeIndexReader(path: indexPath) else { return nil }
             var bytes: [String: UInt64] = [:]
             do throws(ArchiveError) {
-                while let file = try reader.next() { bytes[file.holder, default: 0] += file.size }
+                while let file = try reader.next() {
+                    for (holder, held) in file.holdings { bytes[holder, default: 0] += held }
+                }
             } catch {
                 return nil
             }

@@ -281,8 +281,11 @@ extension BackupEngine {
         let outcome = await SystemThread.run { () -> Result<[ArchiveProblem], ArchiveError> in
             Result { () throws(ArchiveError) in
                 let sources = try Self.fileSources(paths)
-                let manifest = try ArchiveReader(path: ownPath).manifest()
-                return ArchiveVerifier.verifyReferencedFiles(manifest, references: sources) { progress.update(files: 0, bytes: $0) }
+                let ownSource = try FileByteSource(path: ownPath)
+                let manifest = try ArchiveReader(source: ownSource).manifest()
+                return ArchiveVerifier.verifyReferencedFiles(manifest, own: ownSource, references: sources) {
+                    progress.update(files: 0, bytes: $0)
+                }
             }
         }
         await release(Array(referenced.values))

@@ -8,13 +8,16 @@ extension BackupRecord {
     /// Takes what the manifest says of the backup's contents: its files, the bytes its archive
     /// holds, and the backups whose archives hold the rest.
     mutating func describe(_ manifest: Manifest) {
-        let files = manifest.entries.filter { $0.type == .file }
+        let files = manifest.entries.filter { $0.type == .file && !$0.isPart }
         self.files = files.count
         bytesIn = manifest.bytes
-        bytesWritten = files.filter(\.isHeldHere).reduce(0) { $0 + $1.size }
-        let referenced = files.filter { $0.holder != nil }
+        bytesWritten = manifest.entries.filter { $0.type == .file && $0.isHeldHere }.reduce(0) { $0 + $1.size }
+        let referenced = files.filter { $0.holder != nil || $0.segments?.allSatisfy { $0.holder != nil } == true }
         filesReferenced = referenced.count
-        bytesReferenced = referenced.reduce(0) { $0 + $1.size }
+        bytesReferenced = files.reduce(0) { total, file in
+            if let segments = file.segments { return total + segments.filter { $0.holder != nil }.reduce(0) { $0 + $1.size } }
+            return total + (file.holder != nil ? file.size : 0)
+        }
         references = manifest.referencedBackups
         type = references.isEmpty ? .full : .incremental
         base = manifest.parent

@@ -67,7 +67,7 @@ import Testing
 
         let second = try Self.backup(temp, id: "b2", base: "b1")
         let manifest = try Self.manifest(second.archive)
-        #expect(manifest.version == 2)
+        #expect(manifest.version == 3)
         #expect(manifest.kind == "incremental")
         #expect(manifest.references == ["b1"])
         #expect(Self.line(manifest, "ws/data/train.jsonl")?.holder == "b1")

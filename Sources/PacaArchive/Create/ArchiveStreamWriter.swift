@@ -116,9 +116,13 @@ final class ArchiveStreamWriter {
         line.uid = record.uid
         line.gid = record.gid
         if record.kind == .symlink { line.target = content.map { String(decoding: $0, as: UTF8.self) } }
-        if record.kind == .file {
+        if record.kind == .file && PartLayout.isPartPath(path) {
+            // A run of a changed file's bytes: listed with its digest, counted with its file.
+            line.sha256 = entry.sha256
+        } else if record.kind == .file {
             line.device = entry.info.device
             line.inode = entry.info.inode
+            if !entry.parts.isEmpty { line.parts = stride(from: 0, to: entry.parts.count, by: 32).map { HexDigest.text(entry.parts[$0..<$0 + 32]) } }
             if let first = entry.linkTarget {
                 line.link = first
                 line.sha256 = linkedDigests[first]
@@ -129,7 +133,18 @@ final class ArchiveStreamWriter {
                 line.holder = entry.holder
                 if entry.problem != nil { line.partial = true }
                 if entry.info.linkCount > 1 { linkedDigests[path] = entry.sha256 }
-                if let holder = entry.holder {
+                if let segments = entry.segments {
+                    line.segments = segments
+                    let here = segments.filter { $0.holder == nil }.reduce(0) { $0 + $1.size }
+                    references.formUnion(segments.compactMap(\.holder))
+                    if here > 0 {
+                        totals.files += 1
+                        totals.bytesIn += here
+                    } else {
+                        totals.referenced += 1
+                    }
+                    totals.bytesReferenced += record.size - here
+                } else if let holder = entry.holder {
                     references.insert(holder)
                     totals.referenced += 1
                     totals.bytesReferenced += record.size
@@ -144,7 +159,10 @@ final class ArchiveStreamWriter {
                         IndexedFile(
                             path: path, size: record.size, mtimeNanoseconds: entry.info.modified.totalNanoseconds,
                             ctimeNanoseconds: isExact ? entry.info.changed.totalNanoseconds : 0, device: entry.info.device,
-                            inode: entry.info.inode, sha256: entry.sha256, holder: entry.holder ?? backupID))
+                            inode: entry.info.inode, sha256: entry.sha256, holder: entry.holder ?? backupID, parts: entry.parts,
+                            segments: (entry.segments ?? []).map {
+                                Manifest.Segment(holder: $0.holder ?? backupID, entry: $0.entry, offset: $0.offset, size: $0.size)
+                            }))
                 }
             }
         }

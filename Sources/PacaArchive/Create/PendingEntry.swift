@@ -18,6 +18,10 @@ final class PendingEntry: @unchecked Sendable {
     var holder: String?
     /// The first name of a hard-linked file this entry is another name of.
     var linkTarget: String?
+    /// SHA-256 of each ``PartLayout/size`` part (32 bytes each) of a file of more than one part.
+    var parts: [UInt8] = []
+    /// Where the bytes of a file changed in part are (own part entries have no holder).
+    var segments: [Manifest.Segment]?
     var problem: SourceProblem?
     /// The file changed size or time while it was read (what was stored is still self-consistent).
     var changedWhileReading = false

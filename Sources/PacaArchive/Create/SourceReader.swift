@@ -101,22 +101,15 @@ final class SourceReader {
                 }
                 linked[identity] = item.archivePath
             }
-            if let previous = base?.lookup(item.archivePath), let holder = unchangedHolder(item, previous) {
-                let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
-                entry.record.size = previous.size
-                entry.sha256 = previous.sha256
-                guard change.retiring.contains(holder) else {
-                    entry.holder = holder
-                    try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
+            if let previous = base?.lookup(item.archivePath) {
+                if !change.rehash && previous.isUnchanged(item.info) {
+                    if try reference(item, previous) { return }
+                } else if try storeChangedParts(item, previous) {
                     return
-                }
-                // Its archive is being retired: copy the compressed bytes from it when it can be read.
-                if case .found(let archive, let old) = carriers.lookup(item.archivePath, in: holder), old.kind == .file,
-                    !old.isEncrypted, old.size == previous.size
+                } else if previous.size == UInt64(item.info.size), previous.parts.isEmpty || previous.size <= PartLayout.size,
+                    Self.digest(of: item.sourcePath, expecting: item.info) == previous.sha256, try reference(item, previous)
                 {
-                    let unit = WorkUnit(entry: entry, shape: .carried, input: [], needsWork: false)
-                    unit.carried = (archive, old)
-                    try queue.submit(unit)
+                    rehashed += 1
                     return
                 }
             }
@@ -124,16 +117,166 @@ final class SourceReader {
         }
     }
 
-    /// The holder of `item`'s bytes when it is the file `previous` records: unchanged by its
-    /// identity and times, or (when those moved, or with `rehash`) read and found to have the
-    /// same SHA-256. Nil when it must be stored.
-    private func unchangedHolder(_ item: SourceItem, _ previous: IndexedFile) -> String? {
-        guard previous.size == UInt64(item.info.size) else { return nil }
-        if !change.rehash && previous.isUnchanged(item.info) { return previous.holder }
-        guard let digest = Self.digest(of: item.sourcePath, expecting: item.info) else { return nil }
-        guard digest == previous.sha256 else { return nil }
-        rehashed += 1
-        return previous.holder
+    /// Records `item` as the file `previous` describes, its bytes where they already are. Copies
+    /// them from an archive being retired when it can; false when the file must be stored again.
+    private func reference(_ item: SourceItem, _ previous: IndexedFile) throws(ArchiveError) -> Bool {
+        let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
+        entry.record.size = previous.size
+        entry.sha256 = previous.sha256
+        entry.parts = previous.parts
+        if !previous.segments.isEmpty {
+            // A file put together from several archives is stored whole again when one of them retires.
+            guard !previous.segments.contains(where: { change.retiring.contains($0.holder ?? previous.holder) }) else { return false }
+            entry.segments = previous.segments
+            try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
+            return true
+        }
+        guard change.retiring.contains(previous.holder) else {
+            entry.holder = previous.holder
+            try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
+            return true
+        }
+        // Its archive is being retired: copy the compressed bytes from it when it can be read.
+        guard case .found(let archive, let old) = carriers.lookup(item.archivePath, in: previous.holder), old.kind == .file,
+            !old.isEncrypted, old.size == previous.size
+        else { return false }
+        let unit = WorkUnit(entry: entry, shape: .carried, input: [], needsWork: false)
+        unit.carried = (archive, old)
+        try queue.submit(unit)
+        return true
+    }
+
+    /// Stores only the parts of a file of several parts that differ from `previous`'s, when at
+    /// most half of it changed: the file is read once to digest its parts, then each run of
+    /// changed parts is read again and stored as a part entry, and the file's manifest line lists
+    /// where each of its bytes is. Returns false (nothing recorded for the file) when the file
+    /// must be stored whole: no part digests to compare with, most of it changed, or it changed
+    /// while it was read. A file found identical is referenced as it was.
+    private func storeChangedParts(_ item: SourceItem, _ previous: IndexedFile) throws(ArchiveError) -> Bool {
+        let size = UInt64(item.info.size)
+        guard size > PartLayout.size, !previous.parts.isEmpty, previous.parts.count == 32 * PartLayout.count(of: previous.size) else {
+            return false
+        }
+        guard let fd = try? Syscall.openForReading(item.sourcePath) else { return false }
+        defer { Syscall.close(fd) }
+        guard let before = try? Syscall.fstat(fd, path: item.sourcePath), before.isSameFile(as: item.info), before.size == item.info.size
+        else { return false }
+        var hasher = PartHasher()
+        var total: UInt64 = 0
+        guard let digest = try? FileDigest.stream(descriptor: fd, path: item.sourcePath, { hasher.update($0); total += UInt64($0.count) }),
+            total == size, Self.isSame(before, fd: fd, path: item.sourcePath)
+        else { return false }
+        let digests = hasher.finish()
+        if digest == previous.sha256 && size == previous.size {
+            guard try reference(item, previous) else { return false }
+            rehashed += 1
+            return true
+        }
+
+        // Which parts can be taken from where they are, and the runs of parts to store.
+        var layout = SegmentLayout(previous.layout)
+        var segments: [Manifest.Segment] = []
+        var runs: [(start: UInt64, end: UInt64)] = []
+        var changedBytes: UInt64 = 0
+        let oldCount = previous.parts.count / 32
+        for part in 0..<PartLayout.count(of: size) {
+            let start = UInt64(part) * PartLayout.size
+            let end = min(start + PartLayout.size, size)
+            let same = part < oldCount && min(start + PartLayout.size, previous.size) == end
+                && digests[32 * part..<32 * part + 32].elementsEqual(previous.parts[32 * part..<32 * part + 32])
+            let kept = same ? layout.slice(start, end) : nil
+            if let kept, !kept.contains(where: { change.retiring.contains($0.holder ?? previous.holder) }) {
+                segments.append(contentsOf: kept)
+                continue
+            }
+            changedBytes += end - start
+            if let last = runs.last, last.end == start {
+                runs[runs.count - 1].end = end
+            } else {
+                runs.append((start, end))
+            }
+            let runStart = runs[runs.count - 1].start
+            segments.append(
+                Manifest.Segment(
+                    holder: nil, entry: PartLayout.entryName(for: item.archivePath, at: runStart), offset: start - runStart, size: end - start))
+        }
+        guard changedBytes * 2 <= size else { return false }
+
+        for run in runs {
+            let expected = digests[Int(run.start / PartLayout.size) * 32..<Int((run.end + PartLayout.size - 1) / PartLayout.size) * 32]
+            let record = EntryRecord(
+                name: Array(PartLayout.entryName(for: item.archivePath, at: run.start).utf8), kind: .file, mode: before.permissions,
+                modificationTime: before.modified.seconds, uid: before.uid, gid: before.gid, method: .stored, usesDataDescriptor: false,
+                hasLocalZip64: false)
+            let entry = PendingEntry(record: record, sourcePath: item.sourcePath, info: before)
+            let stored = try storeRange(of: fd, path: item.sourcePath, from: run.start, count: run.end - run.start, as: entry)
+            guard stored.elementsEqual(expected) else {
+                // The file changed between the two reads: store it whole (the part entries stay unused).
+                return false
+            }
+        }
+        guard Self.isSame(before, fd: fd, path: item.sourcePath) else { return false }
+        let entry = PendingEntry(record: record(for: item, info: before), sourcePath: item.sourcePath, info: before)
+        entry.record.size = size
+        entry.sha256 = digest
+        entry.parts = digests
+        entry.segments = SegmentLayout.merged(segments)
+        try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
+        return true
+    }
+
+    /// True when the open file still has the size and times `before` recorded.
+    private static func isSame(_ before: FileInfo, fd: Int32, path: String) -> Bool {
+        guard let after = try? Syscall.fstat(fd, path: path) else { return false }
+        return after.size == before.size && after.modified == before.modified && after.changed == before.changed
+    }
+
+    /// Submits the `count` bytes of `fd` from `offset` as the data of `entry` (a part entry) and
+    /// returns their part digests. Throws when the pipeline stops; a read error fails the file
+    /// (the digests then do not match, and the caller stores the file whole).
+    private func storeRange(of fd: Int32, path: String, from offset: UInt64, count: UInt64, as entry: PendingEntry) throws(ArchiveError)
+        -> [UInt8]
+    {
+        var parts = PartHasher()
+        var whole = SHA256()
+        var done: UInt64 = 0
+        let pieceSize = UInt64(self.pieceSize)
+        let encoding = count > pieceSize && level > 0 ? probe.encoding(fileDescriptor: fd, size: Int64(count), path: path) : .store
+        if count > pieceSize {
+            entry.record.usesDataDescriptor = true
+            entry.record.hasLocalZip64 = count >= 0xF000_0000
+            entry.record.method = encoding.method
+        }
+        var index = 0
+        var previous: [UInt8] = []
+        while done < count {
+            let want = Int(min(pieceSize, count - done))
+            var failed = false
+            let piece = [UInt8](unsafeUninitializedCapacity: want) { buffer, filled in
+                let target = UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<want]))
+                filled = (try? Syscall.preadFully(fd, target, offset: Int64(offset + done), path: path)) ?? 0
+                failed = filled != want
+            }
+            piece.withUnsafeBytes {
+                parts.update($0)
+                whole.update(bufferPointer: $0)
+            }
+            done += UInt64(piece.count)
+            let isLast = done == count || failed
+            if isLast { entry.sha256 = whole.finalize().hexString }
+            if count <= pieceSize {
+                try queue.submit(WorkUnit(entry: entry, shape: .whole, input: piece, needsWork: true))
+            } else {
+                try queue.submit(
+                    WorkUnit(
+                        entry: entry, shape: .piece(index: index, isLast: isLast), input: piece,
+                        dictionary: encoding == .deflate ? Self.tail(of: previous) : [], encoding: encoding, needsWork: true))
+            }
+            if failed { return [] }
+            previous = piece
+            index += 1
+        }
+        return parts.finish()
     }
 
     /// The SHA-256 of the file at `path`, when it still is the file `info` describes before and
@@ -167,6 +310,7 @@ final class SourceReader {
         let expected = info.size
         let entry = PendingEntry(record: record(for: item, info: info), sourcePath: item.sourcePath, info: info)
         var hasher = SHA256()
+        var partHasher = expected > Int64(PartLayout.size) ? PartHasher() : nil
         var bytesRead: Int64 = 0
 
         /// The next piece (at most `pieceSize` bytes, never past the size the file had when opened),
@@ -189,13 +333,17 @@ final class SourceReader {
                     break
                 }
             }
-            piece.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            piece.withUnsafeBytes {
+                hasher.update(bufferPointer: $0)
+                partHasher?.update($0)
+            }
             bytesRead += Int64(piece.count)
             return (piece, failure)
         }
 
         func finishEntry(readError: SystemError?) {
             entry.sha256 = hasher.finalize().hexString
+            if readError == nil && bytesRead == expected, let parts = partHasher?.finish() { entry.parts = parts }
             if let readError {
                 entry.problem = SourceProblem(
                     path: item.sourcePath, message: "\(readError); the archive holds the first \(bytesRead) bytes")

@@ -48,9 +48,49 @@ public struct ExtractionResult: Sendable, Equatable, Codable {
 /// Which archive and entry each restored file's bytes come from, worked out before writing.
 struct FilePlan {
     struct Job {
-        let archive: ArchiveReader
-        let entry: ArchiveEntry
-        let placement: Placement
+        enum Source {
+            /// One entry holds the whole file.
+            case entry(ArchiveReader, ArchiveEntry)
+            /// The file is put together from runs of bytes of several entries.
+            case segments([ResolvedSegment])
+        }
+
+        let source: Source
+        var placement: Placement
+
+        init(archive: ArchiveReader, entry: ArchiveEntry, placement: Placement) {
+            source = .entry(archive, entry)
+            self.placement = placement
+        }
+
+        init(source: Source, placement: Placement) {
+            self.source = source
+            self.placement = placement
+        }
+
+        /// The file's size.
+        var size: UInt64 {
+            switch source {
+            case .entry(_, let entry): entry.size
+            case .segments(let segments): segments.reduce(0) { $0 + $1.size }
+            }
+        }
+
+        /// Roughly how long it takes to write (the biggest go first).
+        var weight: UInt64 {
+            switch source {
+            case .entry(_, let entry): entry.compressedSize
+            case .segments: size
+            }
+        }
+
+        /// Streams the file's bytes to `body`.
+        func stream(streamer: EntryStreamer, _ body: (UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) {
+            switch source {
+            case .entry(let archive, let entry): try streamer.stream(entry, from: archive, body)
+            case .segments(let segments): try SegmentStreamer.stream(segments, body)
+            }
+        }
     }
 
     var jobs: [Job] = []
@@ -72,17 +112,28 @@ struct FilePlan {
         let restoredHere = Set(jobs.map(\.placement.path))
         let holders = HolderArchives(references)
         var unavailable: [String: String] = [:]
-        func source(of line: Manifest.Entry) -> (ArchiveReader, ArchiveEntry)? {
-            guard let holder = line.holder else {
-                return own[line.path].map { (archive, $0) }
+        func entry(_ path: String, in holder: String?) -> (ArchiveReader, ArchiveEntry)? {
+            guard let holder else {
+                return own[path].map { (archive, $0) }
             }
-            switch holders.lookup(line.path, in: holder) {
+            switch holders.lookup(path, in: holder) {
             case .found(let reader, let entry): return (reader, entry)
             case .unavailable(let why):
                 unavailable[holder] = why
                 return nil
             case .missing: return nil
             }
+        }
+        func source(of line: Manifest.Entry) -> Job.Source? {
+            guard let segments = line.segments else {
+                return entry(line.path, in: line.holder).map { .entry($0.0, $0.1) }
+            }
+            var resolved: [ResolvedSegment] = []
+            for segment in segments {
+                guard let (reader, found) = entry(segment.entry, in: segment.holder), found.kind == .file else { return nil }
+                resolved.append(ResolvedSegment(archive: reader, entry: found, offset: segment.offset, size: segment.size))
+            }
+            return .segments(resolved)
         }
         let restoredElsewhere = Set(elsewhere.filter { $0.link == nil }.map(\.path))
         for line in elsewhere {
@@ -92,27 +143,30 @@ struct FilePlan {
                     continue
                 }
                 // The first name is not being restored: this name gets the bytes itself.
-                guard let firstLine = lines[first], let (reader, entry) = source(of: firstLine) else {
+                guard let firstLine = lines[first], let source = source(of: firstLine) else {
                     problems.append(ArchiveError(.notFound, "its first name \(first) cannot be found to restore it from", entry: line.path))
                     continue
                 }
                 var placement = Placement(line, fallback: nil)
                 placement.sha256 = firstLine.sha256
-                jobs.append(Job(archive: reader, entry: entry, placement: placement))
+                jobs.append(Job(source: source, placement: placement))
                 continue
             }
-            guard let (reader, entry) = source(of: line) else {
-                let holder = line.holder ?? ""
-                let why = unavailable[holder] ?? "the archive of backup \(holder) has no entry for it"
+            guard let source = source(of: line) else {
+                let holders = line.segments.map { Array(Set($0.map { $0.holder ?? "" })).sorted() } ?? [line.holder ?? ""]
+                let why = holders.compactMap { unavailable[$0] }.first
+                    ?? "the archive of backup \(holders.joined(separator: ", ")) has no entry for its bytes"
                 problems.append(ArchiveError(.notFound, "not restored: \(why)", entry: line.path))
                 continue
             }
-            guard entry.kind == .file else {
+            if case .entry(_, let entry) = source, entry.kind != .file {
                 problems.append(
                     ArchiveError(.corrupt, "backup \(line.holder ?? "") holds a \(entry.kind.rawValue) here, not a file", entry: line.path))
                 continue
             }
-            jobs.append(Job(archive: reader, entry: entry, placement: Placement(line, fallback: entry)))
+            var fallback: ArchiveEntry?
+            if case .entry(_, let entry) = source { fallback = entry }
+            jobs.append(Job(source: source, placement: Placement(line, fallback: fallback)))
         }
         missingBackups = unavailable.keys.sorted()
     }
@@ -161,20 +215,21 @@ public enum ArchiveExtractor {
         let selected = try select(archive.entries, includes: options.includes, alsoUnder: elsewhere.map(\.path))
         let guardian = try DestinationGuard(destination: destination)
         let plan = try FilePlan(archive: archive, selected: selected, lines: lines, elsewhere: elsewhere, references: references)
-        let state = ExtractionState(total: plan.jobs.reduce(0) { $0 + $1.entry.size }, progress: progress)
+        let state = ExtractionState(total: plan.jobs.reduce(0) { $0 + $1.size }, progress: progress)
         for problem in plan.problems { state.report(problem) }
         let writer = EntryWriter(guardian: guardian, options: options)
 
         for entry in selected where entry.kind == .directory {
             do { try guardian.ensureDirectory(entry.path, entry: entry.path) } catch { state.report(error) }
         }
-        let files = plan.jobs.sorted { $0.entry.compressedSize > $1.entry.compressedSize }
+        let files = plan.jobs.sorted { $0.weight > $1.weight }
         parallelLoop(count: files.count, threads: options.threads, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) {
             streamer, index in
             let job = files[index]
             do {
-                try writer.writeFile(job.entry, from: job.archive, as: job.placement, streamer: try streamer.get()) {
-                    state.bytes.add(UInt64($0))
+                let streamer = try streamer.get()
+                try writer.writeFile(as: job.placement, progress: { state.bytes.add(UInt64($0)) }) {
+                    (body) throws(ArchiveError) in try job.stream(streamer: streamer, body)
                 }
                 state.countFile(restored: job.placement.path)
             } catch let error as ArchiveError {

@@ -23,8 +23,10 @@ struct EntryWriter: @unchecked Sendable {
         }
     }
 
+    /// Writes the file `placement` names with the bytes `content` hands to its body, in order.
     func writeFile(
-        _ entry: ArchiveEntry, from archive: ArchiveReader, as placement: Placement, streamer: EntryStreamer, progress: (Int) -> Void
+        as placement: Placement, progress: @escaping (Int) -> Void,
+        content: ((UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) -> Void
     ) throws(ArchiveError) {
         let directory = parent(of: placement.path)
         try guardian.ensureDirectory(directory, entry: placement.path)
@@ -42,7 +44,7 @@ struct EntryWriter: @unchecked Sendable {
             if !isPlaced { try? Syscall.unlink(temporary) }
         }
         var hasher = placement.sha256 != nil ? SHA256() : nil
-        try streamer.stream(entry, from: archive) { (block) throws(ArchiveError) in
+        try content { (block) throws(ArchiveError) in
             try mappingSystemErrors(entry: placement.path) { () throws(SystemError) in try Syscall.writeAll(fd, block, path: temporary) }
             hasher?.update(bufferPointer: block)
             progress(block.count)

@@ -14,13 +14,19 @@ public struct IndexedFile: Sendable, Equatable {
     public var inode: UInt64
     /// Hex SHA-256 of the contents.
     public var sha256: String
-    /// The backup whose archive holds the bytes.
+    /// The backup whose archive holds the bytes, when one entry holds them all (no ``segments``).
     public var holder: String
+    /// The SHA-256 of each ``PartLayout/size`` part, 32 bytes each; empty for a file of one part.
+    public var parts: [UInt8]
+    /// Where the bytes are when they are spread over several entries, each with its holder named.
+    public var segments: [Manifest.Segment]
 
     public init(
         path: String, size: UInt64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, device: UInt64, inode: UInt64, sha256: String,
-        holder: String
+        holder: String, parts: [UInt8] = [], segments: [Manifest.Segment] = []
     ) {
+        self.parts = parts
+        self.segments = segments
         self.path = path
         self.size = size
         self.mtimeNanoseconds = mtimeNanoseconds
@@ -29,6 +35,17 @@ public struct IndexedFile: Sendable, Equatable {
         self.inode = inode
         self.sha256 = sha256
         self.holder = holder
+    }
+
+    /// The bytes each backup's archive holds of this file.
+    public var holdings: [(holder: String, bytes: UInt64)] {
+        guard !segments.isEmpty else { return [(holder, size)] }
+        return segments.map { ($0.holder ?? holder, $0.size) }
+    }
+
+    /// The whole file as segments: its own, or one covering the whole entry `path` of `holder`.
+    var layout: [Manifest.Segment] {
+        segments.isEmpty ? [Manifest.Segment(holder: holder, entry: path, offset: 0, size: size)] : segments
     }
 
     /// True when `info` describes this very file, unchanged: same device, inode, size, mtime and
@@ -45,12 +62,14 @@ public struct IndexedFile: Sendable, Equatable {
 /// walk (a merge, so memory does not grow with the number of files). It can always be made again
 /// from that backup's manifest (``ChangeIndex/write(from:to:)``), so losing it costs reading, never data.
 ///
-/// Format: `PACAIDX1`, the backup id and the root names of the walk (u16 length + bytes each),
+/// Format: `PACAIDX2`, the backup id and the root names of the walk (u16 length + bytes each),
 /// then records: `H` (u16 length, id) adds a holder to the table; `F` (u32 path length, path, u64
-/// size, i64 mtime ns, i64 ctime ns, u64 device, u64 inode, 32 bytes SHA-256, u32 holder number)
-/// a file; `E` (u64 file count) ends it. Little-endian.
+/// size, i64 mtime ns, i64 ctime ns, u64 device, u64 inode, 32 bytes SHA-256, u32 holder number,
+/// u32 part count and 32 bytes per part, u32 segment count and per segment u32 holder number,
+/// u32 entry length, entry, u64 offset, u64 size) a file; `E` (u64 file count) ends it.
+/// Little-endian. An index of another version is not read: it is made again from the manifest.
 public enum ChangeIndex {
-    static let magic = Array("PACAIDX1".utf8)
+    static let magic = Array("PACAIDX2".utf8)
 
     /// Writes the index of the backup `manifest` describes to `path` (replacing it), from the
     /// manifest alone. Files of a version 1 manifest get no ctime, so the next backup compares
@@ -58,13 +77,16 @@ public enum ChangeIndex {
     public static func write(from manifest: Manifest, to path: String) throws(ArchiveError) {
         let roots = Self.rootNames(of: manifest.entries.map(\.path))
         let writer = try ChangeIndexWriter(path: path, backupID: manifest.backupID, roots: roots)
-        for entry in manifest.entries where entry.type == .file && entry.link == nil && entry.partial != true {
+        for entry in manifest.entries where entry.type == .file && entry.link == nil && entry.partial != true && !entry.isPart {
             guard let sha256 = entry.sha256 else { continue }
+            let segments = (entry.segments ?? []).map {
+                Manifest.Segment(holder: $0.holder ?? manifest.backupID, entry: $0.entry, offset: $0.offset, size: $0.size)
+            }
             try writer.add(
                 IndexedFile(
                     path: entry.path, size: entry.size, mtimeNanoseconds: entry.mtimeNanoseconds ?? entry.mtime &* 1_000_000_000,
                     ctimeNanoseconds: entry.ctimeNanoseconds ?? 0, device: entry.device ?? 0, inode: entry.inode ?? 0, sha256: sha256,
-                    holder: entry.holder ?? manifest.backupID))
+                    holder: entry.holder ?? manifest.backupID, parts: (entry.parts ?? []).flatMap(HexDigest.bytes), segments: segments))
         }
         try writer.finish()
         writer.close()
@@ -137,16 +159,17 @@ public final class ChangeIndexWriter {
     }
 
     public func add(_ file: IndexedFile) throws(ArchiveError) {
-        var w = ByteWriter(capacity: 128 + file.path.utf8.count)
-        let holder: UInt32
-        if let known = holders[file.holder] {
-            holder = known
-        } else {
-            holder = UInt32(holders.count)
-            holders[file.holder] = holder
+        var w = ByteWriter(capacity: 128 + file.path.utf8.count + file.parts.count)
+        func number(_ id: String) -> UInt32 {
+            if let known = holders[id] { return known }
+            let holder = UInt32(holders.count)
+            holders[id] = holder
             w.u8(UInt8(ascii: "H"))
-            Self.string(file.holder, into: &w)
+            Self.string(id, into: &w)
+            return holder
         }
+        let holder = number(file.holder)
+        let segmentHolders = file.segments.map { number($0.holder ?? file.holder) }
         w.u8(UInt8(ascii: "F"))
         w.u32(UInt32(file.path.utf8.count))
         w.append(file.path.utf8)
@@ -157,6 +180,16 @@ public final class ChangeIndexWriter {
         w.u64(file.inode)
         w.append(HexDigest.bytes(file.sha256))
         w.u32(holder)
+        w.u32(UInt32(file.parts.count / 32))
+        w.append(file.parts)
+        w.u32(UInt32(file.segments.count))
+        for (segment, holder) in zip(file.segments, segmentHolders) {
+            w.u32(holder)
+            w.u32(UInt32(segment.entry.utf8.count))
+            w.append(segment.entry.utf8)
+            w.u64(segment.offset)
+            w.u64(segment.size)
+        }
         buffer.append(contentsOf: w.bytes)
         count += 1
         if buffer.count >= 1 << 20 { try flush() }
@@ -305,10 +338,27 @@ public final class ChangeIndexReader {
                 let digest = HexDigest.text(try bytes(32))
                 let holder = Int(try integer(4))
                 guard holder < holders.count else { throw ArchiveError(.corrupt, "the change index \(path) names an unknown holder") }
+                let partCount = Int(try integer(4))
+                guard partCount <= 1 << 26 else { throw ArchiveError(.corrupt, "the change index \(path) has a file of \(partCount) parts") }
+                let parts = Array(try bytes(32 * partCount))
+                let segmentCount = Int(try integer(4))
+                guard segmentCount <= partCount else {
+                    throw ArchiveError(.corrupt, "the change index \(path) has more segments than parts in \(name)")
+                }
+                var segments: [Manifest.Segment] = []
+                for _ in 0..<segmentCount {
+                    let owner = Int(try integer(4))
+                    guard owner < holders.count else { throw ArchiveError(.corrupt, "the change index \(path) names an unknown holder") }
+                    let length = Int(try integer(4))
+                    guard length <= 1 << 20 else { throw ArchiveError(.corrupt, "the change index \(path) has an entry of \(length) bytes") }
+                    let entry = String(decoding: try bytes(length), as: UTF8.self)
+                    segments.append(
+                        Manifest.Segment(holder: holders[owner], entry: entry, offset: try integer(8), size: try integer(8)))
+                }
                 count += 1
                 return IndexedFile(
                     path: name, size: size, mtimeNanoseconds: mtime, ctimeNanoseconds: ctime, device: device, inode: inode,
-                    sha256: digest, holder: holders[holder])
+                    sha256: digest, holder: holders[holder], parts: parts, segments: segments)
             case UInt8(ascii: "E"):
                 guard try integer(8) == count else { throw ArchiveError(.corrupt, "the change index \(path) lost records") }
                 isAtEnd = true

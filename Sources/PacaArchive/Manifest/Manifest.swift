@@ -17,7 +17,9 @@ public struct Manifest: Sendable, Codable, Equatable {
     public var format: String
     /// 1: every file's bytes are in the archive. 2 (pacad 0.7): entries may name the backup whose
     /// archive holds their bytes (``Entry/holder``), times carry nanoseconds, and files carry the
-    /// identity change detection compares (device, inode, ctime). A version 2 reader reads both.
+    /// identity change detection compares (device, inode, ctime). 3 (pacad 0.8): files of more than
+    /// one part list their parts' digests (``Entry/parts``), and a file changed in part is put
+    /// together from ``Entry/segments``. A version 3 reader reads all three.
     public var version: Int
     public var backupID: String
     public var setName: String?
@@ -34,7 +36,31 @@ public struct Manifest: Sendable, Codable, Equatable {
     /// Total bytes of file contents, held here or referenced.
     public var bytes: UInt64
 
-    public static let currentVersion = 2
+    public static let currentVersion = 3
+
+    /// A run of a file's bytes kept in one entry of some backup's archive: the file's next `size`
+    /// bytes are that entry's bytes from `offset` on.
+    public struct Segment: Sendable, Codable, Equatable, Hashable {
+        /// The backup whose archive holds the entry; nil for this backup's own archive.
+        public var holder: String?
+        /// The entry's path in that archive: the file's own path, or a part entry under `.paca/parts/`.
+        public var entry: String
+        public var offset: UInt64
+        public var size: UInt64
+
+        public init(holder: String?, entry: String, offset: UInt64, size: UInt64) {
+            self.holder = holder
+            self.entry = entry
+            self.offset = offset
+            self.size = size
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case entry, size
+            case holder = "in"
+            case offset = "at"
+        }
+    }
 
     public struct Entry: Sendable, Codable, Equatable {
         public var path: String
@@ -63,6 +89,13 @@ public struct Manifest: Sendable, Codable, Equatable {
         /// For the second and later names of a hard-linked file: the path of its first name in
         /// this manifest, whose bytes it shares (version 2). The archive holds no entry for it.
         public var link: String?
+        /// Hex SHA-256 of each ``PartLayout/size`` part of the file, in order (version 3; files
+        /// of more than one part). What the next backup compares to store only the parts that changed.
+        public var parts: [String]?
+        /// Where the file's bytes are, in order, when no one entry holds them all: the parts that
+        /// changed since the base are in part entries, the rest in entries of earlier archives
+        /// (version 3). Nil when ``holder`` (or this archive) holds the file whole.
+        public var segments: [Segment]?
 
         public init(path: String, type: ArchiveEntry.Kind, size: UInt64, mode: UInt32, mtime: Int64) {
             self.path = path
@@ -76,7 +109,17 @@ public struct Manifest: Sendable, Codable, Equatable {
         public var permissions: UInt32? { UInt32(mode, radix: 8).map { $0 & 0o7777 } }
 
         /// True when this archive holds the entry's bytes (a file not held elsewhere and not a link).
-        public var isHeldHere: Bool { holder == nil && link == nil }
+        public var isHeldHere: Bool { holder == nil && link == nil && segments == nil }
+
+        /// True for a part entry (a run of a changed file's bytes under `.paca/parts/`), which is
+        /// not a file of the tree.
+        public var isPart: Bool { PartLayout.isPartPath(path) }
+
+        /// The other backups whose archives hold this entry's bytes.
+        public var holders: [String] {
+            if let segments { return Array(Set(segments.compactMap(\.holder))).sorted() }
+            return holder.map { [$0] } ?? []
+        }
 
         static func octal(_ mode: UInt32) -> String {
             let digits = String(mode & 0o7777, radix: 8)
@@ -84,7 +127,7 @@ public struct Manifest: Sendable, Codable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, type, size, mode, mtime, sha256, target, partial, uid, gid, link
+            case path, type, size, mode, mtime, sha256, target, partial, uid, gid, link, parts, segments
             case mtimeNanoseconds = "mtime_ns"
             case ctimeNanoseconds = "ctime_ns"
             case device = "dev"
@@ -117,6 +160,16 @@ public struct Manifest: Sendable, Codable, Equatable {
                 .corrupt, "the manifest is version \(manifest.version); this pacad reads versions 1 to \(currentVersion)",
                 entry: entryPath)
         }
+        for entry in manifest.entries {
+            if let segments = entry.segments {
+                guard segments.reduce(0, { $0 &+ $1.size }) == entry.size else {
+                    throw ArchiveError(.corrupt, "the manifest's segments of the file do not add up to its size", entry: entry.path)
+                }
+            }
+            if let parts = entry.parts, parts.count != PartLayout.count(of: entry.size) {
+                throw ArchiveError(.corrupt, "the manifest lists \(parts.count) part digests for a file of \(entry.size) bytes", entry: entry.path)
+            }
+        }
         guard manifest.entries.count == manifest.entryCount else {
             throw ArchiveError(
                 .corrupt, "the manifest lists \(manifest.entries.count) entries but says it has \(manifest.entryCount)", entry: entryPath)
@@ -145,6 +198,24 @@ extension Manifest {
     /// The backups whose archives this one needs besides its own, from the entries (the
     /// `references` field says the same; this also serves a manifest that lacks it).
     public var referencedBackups: [String] {
-        Array(Set(entries.compactMap(\.holder)).union(references ?? [])).sorted()
+        Array(Set(entries.flatMap(\.holders)).union(references ?? [])).sorted()
     }
+}
+
+/// How files are cut into parts: fixed runs of ``size`` bytes from the start, the last one
+/// shorter. A backup compares a changed file's parts with the base's and stores only those that
+/// differ, each run of changed parts as one entry named ``entryName(for:at:)``.
+public enum PartLayout {
+    /// 1 MiB: near restic's average chunk, and one SHA-256 (64 hex digits) per MiB in the manifest.
+    public static let size: UInt64 = 1 << 20
+    /// Where part entries live in an archive.
+    public static let directory = ".paca/parts/"
+
+    /// The number of parts of a file of `fileSize` bytes.
+    public static func count(of fileSize: UInt64) -> Int { Int((fileSize + size - 1) / size) }
+
+    /// The entry holding the run of `path`'s bytes that starts at `offset`.
+    public static func entryName(for path: String, at offset: UInt64) -> String { directory + path + "@" + String(offset) }
+
+    static func isPartPath(_ path: String) -> Bool { path.hasPrefix(directory) }
 }

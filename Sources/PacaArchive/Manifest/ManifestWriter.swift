@@ -36,10 +36,20 @@ final class ManifestWriter {
         if let holder = entry.holder { line += ",\"in\":" + JSONText.quoted(holder) }
         if let link = entry.link { line += ",\"link\":" + JSONText.quoted(link) }
         if entry.partial == true { line += ",\"partial\":true" }
+        if let parts = entry.parts { line += ",\"parts\":[" + parts.map { "\"" + $0 + "\"" }.joined(separator: ",") + "]" }
+        if let segments = entry.segments {
+            line += ",\"segments\":["
+            line += segments.map { segment in
+                var text = "{"
+                if let holder = segment.holder { text += "\"in\":" + JSONText.quoted(holder) + "," }
+                return text + "\"entry\":" + JSONText.quoted(segment.entry) + ",\"at\":\(segment.offset),\"size\":\(segment.size)}"
+            }.joined(separator: ",")
+            line += "]"
+        }
         line += "}"
         try spool.append(Array(line.utf8))
         count += 1
-        if entry.type == .file { bytes += entry.size }
+        if entry.type == .file && !entry.isPart { bytes += entry.size }
     }
 
     /// Closes the JSON document; the spool then holds the whole manifest.

@@ -130,21 +130,37 @@ public enum ArchiveVerifier {
     }
 
     /// Reads every file of `manifest` whose bytes another backup's archive holds, from that archive
-    /// in `references`, checking its CRC-32 and the manifest's SHA-256. Returns what is wrong.
+    /// in `references` (a file put together from segments, from each archive that holds one, `own`
+    /// for this backup's part entries), checking CRC-32s and the manifest's SHA-256. Returns what
+    /// is wrong.
     public static func verifyReferencedFiles(
-        _ manifest: Manifest, references: [String: any ArchiveByteSource], threads: Int? = nil,
+        _ manifest: Manifest, own: (any ArchiveByteSource)? = nil, references: [String: any ArchiveByteSource], threads: Int? = nil,
         progress: (@Sendable (UInt64) -> Void)? = nil
     ) -> [ArchiveProblem] {
         var problems: [ArchiveProblem] = []
-        var jobs: [(ArchiveReader, ArchiveEntry, Manifest.Entry)] = []
-        let holders = HolderArchives(references)
-        for line in manifest.entries where line.type == .file {
-            guard let holder = line.holder else { continue }
-            switch holders.lookup(line.path, in: holder) {
-            case .found(let reader, let entry) where entry.kind == .file: jobs.append((reader, entry, line))
+        var jobs: [(FilePlan.Job.Source, Manifest.Entry)] = []
+        var sources = references
+        if let own { sources[manifest.backupID] = own }
+        let holders = HolderArchives(sources)
+        func find(_ path: String, in holder: String, for line: Manifest.Entry) -> (ArchiveReader, ArchiveEntry)? {
+            switch holders.lookup(path, in: holder) {
+            case .found(let reader, let entry) where entry.kind == .file: return (reader, entry)
             case .unavailable(let why): problems.append(ArchiveProblem(.notFound, why, entry: line.path))
             case .found, .missing:
-                problems.append(ArchiveProblem(.notFound, "backup \(holder)'s archive has no entry for it", entry: line.path))
+                problems.append(ArchiveProblem(.notFound, "backup \(holder)'s archive has no entry \(path) for it", entry: line.path))
+            }
+            return nil
+        }
+        for line in manifest.entries where line.type == .file {
+            if let segments = line.segments {
+                var resolved: [ResolvedSegment] = []
+                for segment in segments {
+                    guard let (reader, entry) = find(segment.entry, in: segment.holder ?? manifest.backupID, for: line) else { break }
+                    resolved.append(ResolvedSegment(archive: reader, entry: entry, offset: segment.offset, size: segment.size))
+                }
+                if resolved.count == segments.count { jobs.append((.segments(resolved), line)) }
+            } else if let holder = line.holder, let (reader, entry) = find(line.path, in: holder, for: line) {
+                jobs.append((.entry(reader, entry), line))
             }
         }
         let state = VerificationState(progress: progress)
@@ -152,18 +168,19 @@ public enum ArchiveVerifier {
             count: jobs.count, threads: threads ?? SystemThread.processorCount,
             context: { Result { () throws(ArchiveError) in try EntryStreamer() } }
         ) { streamer, index in
-            let (reader, entry, line) = jobs[index]
+            let (source, line) = jobs[index]
             var hasher = SHA256()
             do {
-                try streamer.get().stream(entry, from: reader) { block in
+                try FilePlan.Job(source: source, placement: Placement(line, fallback: nil)).stream(streamer: try streamer.get()) { block in
                     hasher.update(bufferPointer: block)
                     state.bytes.add(UInt64(block.count))
                 }
                 let actual = hasher.finalize().hexString
                 if actual != line.sha256 {
+                    let holders = line.holders.joined(separator: ", ")
                     throw ArchiveError(
                         .checksumMismatch,
-                        "SHA-256 mismatch in backup \(line.holder ?? "")'s archive: the data gives \(actual), the manifest says \(line.sha256 ?? "-")",
+                        "SHA-256 mismatch in backup \(holders)'s archive: the data gives \(actual), the manifest says \(line.sha256 ?? "-")",
                         entry: line.path)
                 }
             } catch let error as ArchiveError {

@@ -34,8 +34,10 @@ struct ArchiveListCommand: ParsableCommand {
             var holder: String?
             /// For another name of a hard-linked file: its first name.
             var link: String?
+            /// For a file put together from parts: where each run of its bytes is.
+            var segments: [Manifest.Segment]?
             enum CodingKeys: String, CodingKey {
-                case path, type, size, mode, mtime, method, crc32, link
+                case path, type, size, mode, mtime, method, crc32, link, segments
                 case compressedSize = "compressed_size"
                 case holder = "in"
             }
@@ -63,7 +65,7 @@ struct ArchiveListCommand: ParsableCommand {
             listed += elsewhere.map {
                 Listing.Entry(
                     path: $0.path, type: $0.type.rawValue, size: $0.size, compressedSize: 0, mode: $0.mode, mtime: $0.mtime,
-                    method: "none", crc32: 0, holder: $0.holder, link: $0.link)
+                    method: "none", crc32: 0, holder: $0.holder, link: $0.link, segments: $0.segments)
             }
             let files = entries.filter { $0.kind == .file }
             try printJSON(
@@ -84,14 +86,23 @@ struct ArchiveListCommand: ParsableCommand {
             let time = CivilTime(unixSeconds: line.mtime)
             let when = "\(time.rfc3339.prefix(10)) \(time.rfc3339.dropFirst(11).prefix(5))"
             let size = String(line.size)
-            let mark = line.link.map { "(hard link to \($0))" } ?? "(in \(line.holder ?? "?"))"
+            let mark: String
+            if let first = line.link {
+                mark = "(hard link to \(first))"
+            } else if let segments = line.segments {
+                let here = segments.filter { $0.holder == nil }.reduce(0) { $0 + $1.size }
+                let others = line.holders
+                mark = "(in parts: \(here) bytes here" + (others.isEmpty ? ")" : ", the rest in \(others.joined(separator: ", ")))")
+            } else {
+                mark = "(in \(line.holder ?? "?"))"
+            }
             print(
                 "-\(rwx(line.permissions ?? 0)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(line.path)  \(mark)"
             )
         }
         if !elsewhere.isEmpty {
             print(
-                "\(elsewhere.count) file(s) marked (in ...) or (hard link ...) are in the manifest only: this archive does not hold their bytes"
+                "\(elsewhere.count) file(s) marked (in ...) or (hard link ...) are in the manifest only: this archive does not hold all their bytes"
             )
         }
     }
