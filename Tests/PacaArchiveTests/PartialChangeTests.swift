@@ -152,6 +152,28 @@ import Testing
         #expect(try Tree.snapshot(temp.sub("r3/ws")) == (try Tree.snapshot(temp.sub("ws"))))
     }
 
+    /// When the archive holding a changed part retires, only that part is read again from the
+    /// (unchanged) file and stored: the file is not stored whole, and nothing references b2.
+    @Test func aRetiringPartHolderCostsOnlyItsParts() throws {
+        let temp = TemporaryFolder()
+        try Self.workspace(temp)
+        _ = try Self.backup(temp, id: "b1", base: false)
+        try Self.patch(temp.sub("ws/ckpt/model.pt"), at: 4 * Self.mib + 17, count: 3000, seed: 9)
+        _ = try Self.backup(temp, id: "b2", base: true)
+        let third = try Self.backup(temp, id: "b3", base: true, retiring: ["b2"])
+        let manifest = try IncrementalArchiveTests.manifest(third.archive)
+        #expect(manifest.references == ["b1"])
+        let model = try #require(IncrementalArchiveTests.line(manifest, "ws/ckpt/model.pt"))
+        #expect(
+            model.segments?.filter { $0.holder == nil } == [
+                Manifest.Segment(holder: nil, entry: ".paca/parts/ws/ckpt/model.pt@4194304", offset: 0, size: UInt64(Self.mib))
+            ])
+        #expect(third.bytesIn == UInt64(Self.mib))
+        let restored = try Self.restore(temp, third.archive, into: "r3", references: ["b1"])
+        #expect(restored.problems.isEmpty, "\(restored.problems)")
+        #expect(try Tree.snapshot(temp.sub("r3/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+    }
+
     /// A forged part entry (other bytes, CRC and sizes made consistent) is caught by the file's
     /// SHA-256: the file is not restored, and deep verification names it.
     @Test func aForgedPartIsCaughtByTheFilesDigest() throws {

@@ -125,8 +125,16 @@ final class SourceReader {
         entry.sha256 = previous.sha256
         entry.parts = previous.parts
         if !previous.segments.isEmpty {
-            // A file put together from several archives is stored whole again when one of them retires.
-            guard !previous.segments.contains(where: { change.retiring.contains($0.holder ?? previous.holder) }) else { return false }
+            if previous.segments.contains(where: { change.retiring.contains($0.holder ?? previous.holder) }) {
+                // The parts a retiring archive holds are read from the file again (checked against
+                // their recorded digests) and stored; the other segments stay where they are.
+                guard let fd = try? Syscall.openForReading(item.sourcePath) else { return false }
+                defer { Syscall.close(fd) }
+                guard let now = try? Syscall.fstat(fd, path: item.sourcePath), now.isSameFile(as: item.info),
+                    UInt64(now.size) == previous.size
+                else { return false }
+                return try storeParts(item, previous, fd: fd, info: now, digest: previous.sha256, digests: previous.parts)
+            }
             entry.segments = previous.segments
             try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
             return true
@@ -173,6 +181,19 @@ final class SourceReader {
             return true
         }
 
+        return try storeParts(item, previous, fd: fd, info: before, digest: digest, digests: digests)
+    }
+
+    /// Stores the runs of parts of the open file `fd` that cannot be taken from where `previous`
+    /// has them (their digest in `digests` differs, or their archive is retiring), when they are
+    /// at most half of the file, and records the file as segments. `digest` and `digests` are the
+    /// file's SHA-256 and part digests as `info` describes it; each stored run is checked against
+    /// them as it is read. False (nothing recorded for the file) when it must be stored whole.
+    private func storeParts(
+        _ item: SourceItem, _ previous: IndexedFile, fd: Int32, info before: FileInfo, digest: String, digests: [UInt8]
+    ) throws(ArchiveError) -> Bool {
+        let size = UInt64(before.size)
+        guard digests.count == 32 * PartLayout.count(of: size) else { return false }
         // Which parts can be taken from where they are, and the runs of parts to store.
         var layout = SegmentLayout(previous.layout)
         var segments: [Manifest.Segment] = []
