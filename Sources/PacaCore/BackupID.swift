@@ -7,8 +7,21 @@ public struct BackupID: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// A new id for `set` started at `unixSeconds`; `random` supplies the suffix (inject a seeded
     /// generator in tests).
     public init<R: RandomNumberGenerator>(set: String, unixSeconds: Int64, using random: inout R) {
-        let suffix = String(UInt16.random(in: 0...UInt16.max, using: &random), radix: 16)
-        text = "\(CivilTime(unixSeconds: unixSeconds).compact)-\(set)-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
+        self.init(set: set, unixSeconds: unixSeconds, after: nil, using: &random)
+    }
+
+    /// A new id for `set` that sorts after `previous` (the set's newest id) when both started in
+    /// the same second, so the order of ids stays the order in which a set's backups started.
+    public init<R: RandomNumberGenerator>(set: String, unixSeconds: Int64, after previous: String?, using random: inout R) {
+        let stamp = CivilTime(unixSeconds: unixSeconds).compact
+        var lowest: UInt16 = 0
+        if let previous, previous.hasPrefix(stamp + "-"), BackupID(previous)?.setName == set,
+            let last = UInt16(previous.suffix(4), radix: 16), last < UInt16.max
+        {
+            lowest = last + 1
+        }
+        let suffix = String(UInt16.random(in: lowest...UInt16.max, using: &random), radix: 16)
+        text = "\(stamp)-\(set)-\(String(repeating: "0", count: 4 - suffix.count))\(suffix)"
     }
 
     /// Parses an id, or returns nil when `text` does not have the shape of one.

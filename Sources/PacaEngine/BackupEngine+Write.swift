@@ -16,8 +16,12 @@ extension BackupEngine {
         let targetNames = job.trigger == .emergency ? config.targets.map(\.name) : set.targets
         guard !targetNames.isEmpty else { return .failure(EngineError(.validation, "backup set \"\(set.name)\" has no target")) }
         let started = clock.now()
-        var id = BackupID(set: set.name, unixSeconds: Int64(started), using: &random).text
-        while await catalog.record(id) != nil { id = BackupID(set: set.name, unixSeconds: Int64(started), using: &random).text }
+        // After the set's newest id, so two backups of a set started in one second keep their order.
+        let newest = await catalog.latestBySet()[set.name]?.id
+        var id = BackupID(set: set.name, unixSeconds: Int64(started), after: newest, using: &random).text
+        while await catalog.record(id) != nil {
+            id = BackupID(set: set.name, unixSeconds: Int64(started), after: newest, using: &random).text
+        }
         let key = archiveKey(set: set.name, id: id)
         var resolved: [Result<any ArchiveTarget, EngineError>] = []
         for name in targetNames { resolved.append(await target(name)) }
