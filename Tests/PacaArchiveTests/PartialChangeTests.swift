@@ -174,6 +174,38 @@ import Testing
         #expect(try Tree.snapshot(temp.sub("r3/ws")) == (try Tree.snapshot(temp.sub("ws"))))
     }
 
+    /// A checkpoint renamed (and another copied) since the base is found by its contents: the
+    /// new names take their bytes from where b1 keeps them, nothing of them is stored, and the
+    /// tree restores whole. A large file with new contents is still stored.
+    @Test func aRenamedOrCopiedLargeFileIsNotStoredAgain() throws {
+        let temp = TemporaryFolder()
+        try Self.workspace(temp)
+        _ = try Self.backup(temp, id: "b1", base: false)
+        try FileManager.default.moveItem(atPath: temp.sub("ws/ckpt/model.pt"), toPath: temp.sub("ws/ckpt/step-1000.pt"))
+        try FileManager.default.copyItem(atPath: temp.sub("ws/logs/train.log"), toPath: temp.sub("ws/logs/train.log.1"))
+        var rng = SeededRandom(seed: 31)
+        try Tree.write(temp.sub("ws/ckpt/fresh.pt"), rng.bytes(6 * Self.mib + Self.mib / 2))  // same size as model.pt, other bytes
+        let second = try Self.backup(temp, id: "b2", base: true)
+        #expect(second.moved == 2)
+        #expect(second.bytesIn == UInt64(6 * Self.mib + Self.mib / 2), "only fresh.pt is stored: \(second.bytesIn)")
+        let manifest = try IncrementalArchiveTests.manifest(second.archive)
+        #expect(
+            IncrementalArchiveTests.line(manifest, "ws/ckpt/step-1000.pt")?.segments == [
+                Manifest.Segment(holder: "b1", entry: "ws/ckpt/model.pt", offset: 0, size: UInt64(6 * Self.mib + Self.mib / 2))
+            ])
+        #expect(IncrementalArchiveTests.line(manifest, "ws/logs/train.log.1")?.holders == ["b1"])
+        let restored = try Self.restore(temp, second.archive, into: "r2", references: ["b1"])
+        #expect(restored.problems.isEmpty, "\(restored.problems)")
+        #expect(try Tree.snapshot(temp.sub("r2/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+        // The renamed file, patched next time, stores one part.
+        try Self.patch(temp.sub("ws/ckpt/step-1000.pt"), at: Self.mib, count: 10, seed: 32)
+        let third = try Self.backup(temp, id: "b3", base: true)
+        #expect(third.bytesIn == UInt64(Self.mib))
+        let again = try Self.restore(temp, third.archive, into: "r3", references: ["b1", "b2"])
+        #expect(again.problems.isEmpty, "\(again.problems)")
+        #expect(try Tree.snapshot(temp.sub("r3/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+    }
+
     /// A forged part entry (other bytes, CRC and sizes made consistent) is caught by the file's
     /// SHA-256: the file is not restored, and deep verification names it.
     @Test func aForgedPartIsCaughtByTheFilesDigest() throws {

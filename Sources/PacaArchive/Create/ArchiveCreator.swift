@@ -74,11 +74,14 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
     public var rehashed: Int = 0
     /// Unchanged files whose compressed bytes were copied from a retiring backup's archive.
     public var carried: Int = 0
+    /// Large files new by name whose contents the base holds under another name (renamed, moved
+    /// or copied): referenced, not stored.
+    public var moved: Int = 0
     /// Bytes of every file of the tree (held here, referenced, or another name of a hard link).
     public var bytesTotal: UInt64 = 0
 
     enum CodingKeys: String, CodingKey {
-        case files, directories, symlinks, sha256, seconds, warnings, errors, changed, links, references, rehashed, carried
+        case files, directories, symlinks, sha256, seconds, warnings, errors, changed, links, references, rehashed, carried, moved
         case bytesIn = "bytes_in"
         case bytesStored = "bytes_stored"
         case filesReferenced = "files_referenced"
@@ -215,7 +218,8 @@ public enum ArchiveCreator {
         let queue = WorkQueue(capacity: 64 * options.threads, byteLimit: 3 * options.threads * options.pieceSize)
         let reader = try SourceReader(
             walker: walker, queue: queue, pieceSize: options.pieceSize, level: options.level, skipping: identities,
-            base: base, change: tracking?.detection ?? ChangeDetection(), carriers: HolderArchives(tracking?.carrySources ?? [:]),
+            base: base, contents: base == nil ? nil : tracking?.base.flatMap(ContentIndex.init(path:)),
+            change: tracking?.detection ?? ChangeDetection(), carriers: HolderArchives(tracking?.carrySources ?? [:]),
             isCancelled: isCancelled)
         let writer: ArchiveStreamWriter
         do {
@@ -260,7 +264,7 @@ public enum ArchiveCreator {
             bytesIn: totals.bytesIn, bytesStored: size, sha256: digest, seconds: SystemTime.monotonic() - started,
             warnings: reader.warnings, errors: reader.errors, changed: reader.changed, filesReferenced: totals.referenced,
             bytesReferenced: totals.bytesReferenced, links: totals.links, references: writer.references.sorted(),
-            rehashed: reader.rehashed, carried: totals.carried, bytesTotal: totals.bytesIn + totals.bytesReferenced + totals.bytesLinked)
+            rehashed: reader.rehashed, carried: totals.carried, moved: reader.moved, bytesTotal: totals.bytesIn + totals.bytesReferenced + totals.bytesLinked)
     }
 
     /// Counts the files and bytes `create` would read, by walking the sources without reading

@@ -17,6 +17,8 @@ final class SourceReader {
     private let skipIdentities: [FileInfo]
     private let isCancelled: @Sendable () -> Bool
     private let base: ChangeIndexCursor?
+    /// The base's large files by contents, for files that are new by name.
+    private let contents: ContentIndex?
     private let change: ChangeDetection
     /// The archives of retiring backups, whose unchanged files' compressed bytes are copied.
     private let carriers: HolderArchives
@@ -26,12 +28,16 @@ final class SourceReader {
     private(set) var changed: [String] = []
     /// Files that were read to compare them with the base and turned out to be unchanged.
     private(set) var rehashed = 0
+    /// New names whose contents the base already holds under another name (renamed, moved, copied).
+    private(set) var moved = 0
     static let windowSize = 32 << 10
 
     init(
         walker: SourceWalker, queue: WorkQueue, pieceSize: Int, level: Int, skipping identities: [FileInfo],
-        base: ChangeIndexCursor?, change: ChangeDetection, carriers: HolderArchives, isCancelled: @escaping @Sendable () -> Bool
+        base: ChangeIndexCursor?, contents: ContentIndex? = nil, change: ChangeDetection, carriers: HolderArchives,
+        isCancelled: @escaping @Sendable () -> Bool
     ) throws(ArchiveError) {
+        self.contents = contents
         self.carriers = carriers
         self.walker = walker
         self.queue = queue
@@ -112,6 +118,8 @@ final class SourceReader {
                     rehashed += 1
                     return
                 }
+            } else if try referenceMoved(item) {
+                return
             }
             try submitFile(item)
         }
@@ -151,6 +159,25 @@ final class SourceReader {
         let unit = WorkUnit(entry: entry, shape: .carried, input: [], needsWork: false)
         unit.carried = (archive, old)
         try queue.submit(unit)
+        return true
+    }
+
+    /// Records a large file that is new by name but has the contents of one of the base's (it was
+    /// renamed, moved or copied) as that file's bytes, where the base keeps them. It is read once
+    /// to compare, and only when some base file has its size.
+    private func referenceMoved(_ item: SourceItem) throws(ArchiveError) -> Bool {
+        let size = UInt64(item.info.size)
+        guard size > PartLayout.size, let contents, contents.hasFiles(of: size),
+            let digest = Self.digest(of: item.sourcePath, expecting: item.info),
+            let original = contents.file(size: size, sha256: digest, excluding: change.retiring)
+        else { return false }
+        let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
+        entry.record.size = size
+        entry.sha256 = digest
+        entry.parts = original.parts
+        entry.segments = original.layout.map { Manifest.Segment(holder: $0.holder ?? original.holder, entry: $0.entry, offset: $0.offset, size: $0.size) }
+        try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
+        moved += 1
         return true
     }
 

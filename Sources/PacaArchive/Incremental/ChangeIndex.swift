@@ -320,7 +320,11 @@ public final class ChangeIndexReader {
     }
 
     /// The next file, or nil at the end. Throws when the index is damaged or cut short.
-    public func next() throws(ArchiveError) -> IndexedFile? {
+    public func next() throws(ArchiveError) -> IndexedFile? { try next(largerThan: nil) }
+
+    /// The next file of more than `minimum` bytes (any file when nil); smaller ones are passed over
+    /// without decoding their names.
+    func next(largerThan minimum: UInt64?) throws(ArchiveError) -> IndexedFile? {
         while !isAtEnd {
             switch try u8() {
             case UInt8(ascii: "H"):
@@ -329,8 +333,28 @@ public final class ChangeIndexReader {
             case UInt8(ascii: "F"):
                 let length = Int(try integer(4))
                 guard length <= 1 << 20 else { throw ArchiveError(.corrupt, "the change index \(path) has a path of \(length) bytes") }
-                let name = String(decoding: try bytes(length), as: UTF8.self)
+                let nameBytes = try bytes(length)
                 let size = try integer(8)
+                if let minimum, size <= minimum {
+                    _ = try bytes(8 + 8 + 8 + 8 + 32)  // times, device, inode, digest
+                    let holder = Int(try integer(4))
+                    guard holder < holders.count else { throw ArchiveError(.corrupt, "the change index \(path) names an unknown holder") }
+                    let partCount = Int(try integer(4))
+                    guard partCount <= 1 << 26 else { throw ArchiveError(.corrupt, "the change index \(path) has a file of \(partCount) parts") }
+                    _ = try bytes(32 * partCount)
+                    let segmentCount = Int(try integer(4))
+                    for _ in 0..<segmentCount {
+                        guard Int(try integer(4)) < holders.count else {
+                            throw ArchiveError(.corrupt, "the change index \(path) names an unknown holder")
+                        }
+                        let entryLength = Int(try integer(4))
+                        guard entryLength <= 1 << 20 else { throw ArchiveError(.corrupt, "the change index \(path) has an entry of \(entryLength) bytes") }
+                        _ = try bytes(entryLength + 16)
+                    }
+                    count += 1
+                    continue
+                }
+                let name = String(decoding: nameBytes, as: UTF8.self)
                 let mtime = Int64(bitPattern: try integer(8))
                 let ctime = Int64(bitPattern: try integer(8))
                 let device = try integer(8)

@@ -81,3 +81,34 @@ struct SegmentLayout {
         return out
     }
 }
+
+/// The base's files of more than one part, by size and digest: how a file that was renamed,
+/// moved or copied since the base is found where the base keeps its bytes, instead of being
+/// stored again. Read from the base's change index once before the walk; holds only files of
+/// more than ``PartLayout/size`` (a few per gigabyte of a workspace), so its memory follows the
+/// number of large files, not of all files.
+final class ContentIndex {
+    private var bySize: [UInt64: [IndexedFile]] = [:]
+
+    /// Nil when the index cannot be read to its end (then nothing is matched by content).
+    init?(path: String) {
+        guard let reader = try? ChangeIndexReader(path: path) else { return nil }
+        do throws(ArchiveError) {
+            while let file = try reader.next(largerThan: PartLayout.size) {
+                if !file.parts.isEmpty { bySize[file.size, default: []].append(file) }
+            }
+        } catch {
+            return nil
+        }
+    }
+
+    /// True when some base file has this size (so reading a new file to compare is worth it).
+    func hasFiles(of size: UInt64) -> Bool { bySize[size] != nil }
+
+    /// A base file with these contents whose bytes are in none of `excluded`'s archives.
+    func file(size: UInt64, sha256: String, excluding excluded: Set<String>) -> IndexedFile? {
+        bySize[size]?.first { file in
+            file.sha256 == sha256 && !file.layout.contains { excluded.contains($0.holder ?? file.holder) }
+        }
+    }
+}
