@@ -52,7 +52,7 @@ enum BackupSummary {
         if backup.type == .incremental {
             let archives = backup.references.count == 1 ? "1 earlier archive" : "\(backup.references.count) earlier archives"
             Swift.print(
-                "  incremental: \(count(backup.files - backup.filesReferenced, "file")) written (\(ByteCount.format(backup.bytesWritten))), \(backup.filesReferenced) unchanged (\(ByteCount.format(backup.bytesReferenced))) in \(archives)"
+                "  incremental: \(count(backup.files - backup.filesReferenced, "new or changed file")), \(ByteCount.format(backup.bytesWritten)) written; \(ByteCount.format(backup.bytesReferenced)) unchanged (\(count(backup.filesReferenced, "whole file"))) in \(archives)"
             )
         }
         if backup.deliveries.count > 1 || backup.deliveries.contains(where: { $0.status != .ok }) {

@@ -26,7 +26,7 @@ struct BackupShowCommand: ParsableCommand {
                 "references",
                 backup.references.isEmpty
                     ? nil
-                    : "\(count(backup.filesReferenced, "file")), \(bytes(backup.bytesReferenced)) in \(backup.references.joined(separator: ", "))"
+                    : "\(bytes(backup.bytesReferenced)) in \(backup.references.joined(separator: ", ")): \(count(backup.filesReferenced, "unchanged file")) and the unchanged parts of changed ones"
             ),
             ("retired", backup.retired ? "yes: no restore point; its archive stays for backups that reference it" : nil),
             ("bytes_in", bytes(backup.bytesIn)),
