@@ -306,6 +306,26 @@ import Testing
             ]) == [Manifest.Segment(holder: "a", entry: "f", offset: 0, size: 8), Manifest.Segment(holder: nil, entry: "f", offset: 8, size: 4)])
     }
 
+    /// Verification of an archive alone checks that the segments it holds itself are there and
+    /// lie within their entries (segments in other archives are for --deep).
+    @Test func verifyChecksTheSegmentsAnArchiveHoldsItself() throws {
+        var line = Manifest.Entry(path: "f", type: .file, size: 30, mode: 0o644, mtime: 0)
+        line.segments = [
+            Manifest.Segment(holder: "b1", entry: "f", offset: 0, size: 10),
+            Manifest.Segment(holder: nil, entry: ".paca/parts/f@10", offset: 0, size: 10),
+            Manifest.Segment(holder: nil, entry: ".paca/parts/f@20", offset: 5, size: 10),
+        ]
+        var part = Manifest.Entry(path: ".paca/parts/f@20", type: .file, size: 12, mode: 0o644, mtime: 0)
+        part.sha256 = "-"
+        let entry = ArchiveEntry(
+            path: ".paca/parts/f@20", kind: .file, mode: 0o644, modificationTime: 0, method: .stored, crc32: 0, compressedSize: 12, size: 12,
+            localHeaderOffset: 0, flags: 0)
+        let problems = ArchiveVerifier.compare(manifest: ["f": line, part.path: part], with: [entry])
+        #expect(problems.count == 2, "\(problems)")
+        #expect(problems.contains { $0.entry == "f" && $0.message.contains(".paca/parts/f@10 is not in the archive") })
+        #expect(problems.contains { $0.entry == "f" && $0.message.contains("reaches past the end") })
+    }
+
     /// A manifest whose segments do not add up to the file's size is refused by name.
     @Test func aManifestWithInconsistentSegmentsIsRefused() throws {
         let text = """

@@ -232,6 +232,22 @@ public enum ArchiveVerifier {
             problems.append(
                 ArchiveProblem(ArchiveError(.corrupt, "the manifest lists this entry but the archive does not contain it", entry: path)))
         }
+        // A file put together from segments: those in this archive must lie within its entries.
+        let sizes = Dictionary(entries.map { ($0.path, $0.size) }, uniquingKeysWith: { _, last in last })
+        for path in manifest.keys.sorted() {
+            for segment in manifest[path]?.segments ?? [] where segment.holder == nil {
+                guard let size = sizes[segment.entry] else {
+                    problems.append(
+                        ArchiveProblem(ArchiveError(.corrupt, "its segment entry \(segment.entry) is not in the archive", entry: path)))
+                    continue
+                }
+                if segment.offset > size || segment.size > size - segment.offset {
+                    problems.append(
+                        ArchiveProblem(
+                            ArchiveError(.corrupt, "its segment reaches past the end of \(segment.entry) (\(size) bytes)", entry: path)))
+                }
+            }
+        }
         return problems
     }
 
