@@ -50,6 +50,13 @@ import Testing
             archive, to: temp.sub(name), options: ExtractionOptions(restoresOwnership: false), references: sources)
     }
 
+    /// Restores `archive` with the archives of `references` and expects the workspace as it is now.
+    static func expectRestoresWhole(_ temp: TemporaryFolder, _ archive: String, into name: String, references: [String]) throws {
+        let restored = try restore(temp, archive, into: name, references: references)
+        #expect(restored.problems.isEmpty, "\(restored.problems)")
+        #expect(try Tree.snapshot(temp.sub("\(name)/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+    }
+
     @Test func aPatchedCheckpointAndAnAppendedLogStoreOnlyTheirChangedParts() throws {
         let temp = TemporaryFolder()
         try Self.workspace(temp)
@@ -83,9 +90,7 @@ import Testing
         let held = try ArchiveReader(path: second.archive).entries.map(\.path)
         #expect(!held.contains("ws/ckpt/model.pt") && held.contains(".paca/parts/ws/ckpt/model.pt@2097152"))
 
-        let restored = try Self.restore(temp, second.archive, into: "r2", references: ["b1"])
-        #expect(restored.problems.isEmpty, "\(restored.problems)")
-        #expect(try Tree.snapshot(temp.sub("r2/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+        try Self.expectRestoresWhole(temp, second.archive, into: "r2", references: ["b1"])
         #expect(!FileManager.default.fileExists(atPath: temp.sub("r2/.paca")), "part entries are not restored as files")
         let deep = ArchiveVerifier.verifyReferencedFiles(
             manifest, own: try FileByteSource(path: second.archive), references: ["b1": try FileByteSource(path: first.archive)])
@@ -114,9 +119,7 @@ import Testing
         #expect(log.holders == ["b1", "b2"], "the unchanged log keeps b2's segments")
         #expect(third.bytesIn <= UInt64(Self.mib) + 100)
 
-        let restored = try Self.restore(temp, third.archive, into: "r3", references: ["b1", "b2"])
-        #expect(restored.problems.isEmpty, "\(restored.problems)")
-        #expect(try Tree.snapshot(temp.sub("r3/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+        try Self.expectRestoresWhole(temp, third.archive, into: "r3", references: ["b1", "b2"])
         let again = try Self.restore(temp, temp.sub("b2.zip"), into: "r2", references: ["b1"])
         #expect(again.problems.isEmpty, "\(again.problems)")
         #expect(try Tree.snapshot(temp.sub("r2/ws")) == afterSecond)
@@ -147,9 +150,7 @@ import Testing
         #expect(!retired.referencedBackups.contains("b1"), "\(retired.referencedBackups)")
         let log = try #require(IncrementalArchiveTests.line(retired, "ws/logs/train.log"))
         #expect(log.segments == nil && log.holder == nil)
-        let restored = try Self.restore(temp, third.archive, into: "r3", references: ["b2"])
-        #expect(restored.problems.isEmpty, "\(restored.problems)")
-        #expect(try Tree.snapshot(temp.sub("r3/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+        try Self.expectRestoresWhole(temp, third.archive, into: "r3", references: ["b2"])
     }
 
     /// When the archive holding a changed part retires, only that part is read again from the
@@ -169,9 +170,7 @@ import Testing
                 Manifest.Segment(holder: nil, entry: ".paca/parts/ws/ckpt/model.pt@4194304", offset: 0, size: UInt64(Self.mib))
             ])
         #expect(third.bytesIn == UInt64(Self.mib))
-        let restored = try Self.restore(temp, third.archive, into: "r3", references: ["b1"])
-        #expect(restored.problems.isEmpty, "\(restored.problems)")
-        #expect(try Tree.snapshot(temp.sub("r3/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+        try Self.expectRestoresWhole(temp, third.archive, into: "r3", references: ["b1"])
     }
 
     /// A checkpoint renamed (and another copied) since the base is found by its contents: the
@@ -194,16 +193,12 @@ import Testing
                 Manifest.Segment(holder: "b1", entry: "ws/ckpt/model.pt", offset: 0, size: UInt64(6 * Self.mib + Self.mib / 2))
             ])
         #expect(IncrementalArchiveTests.line(manifest, "ws/logs/train.log.1")?.holders == ["b1"])
-        let restored = try Self.restore(temp, second.archive, into: "r2", references: ["b1"])
-        #expect(restored.problems.isEmpty, "\(restored.problems)")
-        #expect(try Tree.snapshot(temp.sub("r2/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+        try Self.expectRestoresWhole(temp, second.archive, into: "r2", references: ["b1"])
         // The renamed file, patched next time, stores one part.
         try Self.patch(temp.sub("ws/ckpt/step-1000.pt"), at: Self.mib, count: 10, seed: 32)
         let third = try Self.backup(temp, id: "b3", base: true)
         #expect(third.bytesIn == UInt64(Self.mib))
-        let again = try Self.restore(temp, third.archive, into: "r3", references: ["b1", "b2"])
-        #expect(again.problems.isEmpty, "\(again.problems)")
-        #expect(try Tree.snapshot(temp.sub("r3/ws")) == (try Tree.snapshot(temp.sub("ws"))))
+        try Self.expectRestoresWhole(temp, third.archive, into: "r3", references: ["b1", "b2"])
     }
 
     /// A forged part entry (other bytes, CRC and sizes made consistent) is caught by the file's
