@@ -290,15 +290,20 @@ import Testing
         #expect(layout.slice(0, 4) == [Manifest.Segment(holder: "a", entry: "f", offset: 0, size: 4)])
         #expect(
             layout.slice(8, 12) == [
-                Manifest.Segment(holder: "a", entry: "f", offset: 8, size: 2), Manifest.Segment(holder: "b", entry: "p", offset: 5, size: 2),
+                Manifest.Segment(holder: "a", entry: "f", offset: 8, size: 2),
+                Manifest.Segment(holder: "b", entry: "p", offset: 5, size: 2),
             ])
         #expect(layout.slice(14, 20) == [Manifest.Segment(holder: "a", entry: "f", offset: 14, size: 6)])
         #expect(layout.slice(18, 21) == nil, "past the end")
         #expect(
             SegmentLayout.merged([
-                Manifest.Segment(holder: "a", entry: "f", offset: 0, size: 4), Manifest.Segment(holder: "a", entry: "f", offset: 4, size: 4),
+                Manifest.Segment(holder: "a", entry: "f", offset: 0, size: 4),
+                Manifest.Segment(holder: "a", entry: "f", offset: 4, size: 4),
                 Manifest.Segment(holder: nil, entry: "f", offset: 8, size: 4),
-            ]) == [Manifest.Segment(holder: "a", entry: "f", offset: 0, size: 8), Manifest.Segment(holder: nil, entry: "f", offset: 8, size: 4)])
+            ]) == [
+                Manifest.Segment(holder: "a", entry: "f", offset: 0, size: 8),
+                Manifest.Segment(holder: nil, entry: "f", offset: 8, size: 4),
+            ])
     }
 
     /// Verification of an archive alone checks that the segments it holds itself are there and
@@ -313,7 +318,8 @@ import Testing
         var part = Manifest.Entry(path: ".paca/parts/f@20", type: .file, size: 12, mode: 0o644, mtime: 0)
         part.sha256 = "-"
         let entry = ArchiveEntry(
-            path: ".paca/parts/f@20", kind: .file, mode: 0o644, modificationTime: 0, method: .stored, crc32: 0, compressedSize: 12, size: 12,
+            path: ".paca/parts/f@20", kind: .file, mode: 0o644, modificationTime: 0, method: .stored, crc32: 0, compressedSize: 12,
+            size: 12,
             localHeaderOffset: 0, flags: 0)
         let problems = ArchiveVerifier.compare(manifest: ["f": line, part.path: part], with: [entry])
         #expect(problems.count == 2, "\(problems)")

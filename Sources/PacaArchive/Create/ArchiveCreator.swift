@@ -264,7 +264,8 @@ public enum ArchiveCreator {
             bytesIn: totals.bytesIn, bytesStored: size, sha256: digest, seconds: SystemTime.monotonic() - started,
             warnings: reader.warnings, errors: reader.errors, changed: reader.changed, filesReferenced: totals.referenced,
             bytesReferenced: totals.bytesReferenced, links: totals.links, references: writer.references.sorted(),
-            rehashed: reader.rehashed, carried: totals.carried, moved: reader.moved, bytesTotal: totals.bytesIn + totals.bytesReferenced + totals.bytesLinked)
+            rehashed: reader.rehashed, carried: totals.carried, moved: reader.moved,
+            bytesTotal: totals.bytesIn + totals.bytesReferenced + totals.bytesLinked)
     }
 
     /// Counts the files and bytes `create` would read, by walking the sources without reading

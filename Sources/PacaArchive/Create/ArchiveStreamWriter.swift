@@ -122,7 +122,9 @@ final class ArchiveStreamWriter {
         } else if record.kind == .file {
             line.device = entry.info.device
             line.inode = entry.info.inode
-            if !entry.parts.isEmpty { line.parts = stride(from: 0, to: entry.parts.count, by: 32).map { HexDigest.text(entry.parts[$0..<$0 + 32]) } }
+            if !entry.parts.isEmpty {
+                line.parts = stride(from: 0, to: entry.parts.count, by: 32).map { HexDigest.text(entry.parts[$0..<$0 + 32]) }
+            }
             if let first = entry.linkTarget {
                 line.link = first
                 line.sha256 = linkedDigests[first]

@@ -175,7 +175,9 @@ final class SourceReader {
         entry.record.size = size
         entry.sha256 = digest
         entry.parts = original.parts
-        entry.segments = original.layout.map { Manifest.Segment(holder: $0.holder ?? original.holder, entry: $0.entry, offset: $0.offset, size: $0.size) }
+        entry.segments = original.layout.map {
+            Manifest.Segment(holder: $0.holder ?? original.holder, entry: $0.entry, offset: $0.offset, size: $0.size)
+        }
         try queue.submit(WorkUnit(entry: entry, shape: .manifestOnly, input: [], needsWork: false))
         moved += 1
         return true
@@ -198,7 +200,12 @@ final class SourceReader {
         else { return false }
         var hasher = PartHasher()
         var total: UInt64 = 0
-        guard let digest = try? FileDigest.stream(descriptor: fd, path: item.sourcePath, { hasher.update($0); total += UInt64($0.count) }),
+        guard
+            let digest = try? FileDigest.stream(
+                descriptor: fd, path: item.sourcePath,
+                {
+                    hasher.update($0); total += UInt64($0.count)
+                }),
             total == size, Self.isSame(before, fd: fd, path: item.sourcePath)
         else { return false }
         let digests = hasher.finish()
@@ -230,7 +237,8 @@ final class SourceReader {
         for part in 0..<PartLayout.count(of: size) {
             let start = UInt64(part) * PartLayout.size
             let end = min(start + PartLayout.size, size)
-            let same = part < oldCount && min(start + PartLayout.size, previous.size) == end
+            let same =
+                part < oldCount && min(start + PartLayout.size, previous.size) == end
                 && digests[32 * part..<32 * part + 32].elementsEqual(previous.parts[32 * part..<32 * part + 32])
             let kept = same ? layout.slice(start, end) : nil
             if let kept, !kept.contains(where: { change.retiring.contains($0.holder ?? previous.holder) }) {
@@ -246,7 +254,8 @@ final class SourceReader {
             let runStart = runs[runs.count - 1].start
             segments.append(
                 Manifest.Segment(
-                    holder: nil, entry: PartLayout.entryName(for: item.archivePath, at: runStart), offset: start - runStart, size: end - start))
+                    holder: nil, entry: PartLayout.entryName(for: item.archivePath, at: runStart), offset: start - runStart,
+                    size: end - start))
         }
         guard changedBytes * 2 <= size else { return false }
 

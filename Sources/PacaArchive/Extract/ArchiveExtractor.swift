@@ -154,7 +154,8 @@ struct FilePlan {
             }
             guard let source = source(of: line) else {
                 let holders = line.segments.map { Array(Set($0.map { $0.holder ?? "" })).sorted() } ?? [line.holder ?? ""]
-                let why = holders.compactMap { unavailable[$0] }.first
+                let why =
+                    holders.compactMap { unavailable[$0] }.first
                     ?? "the archive of backup \(holders.joined(separator: ", ")) has no entry for its bytes"
                 problems.append(ArchiveError(.notFound, "not restored: \(why)", entry: line.path))
                 continue

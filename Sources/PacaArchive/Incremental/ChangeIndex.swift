@@ -340,7 +340,9 @@ public final class ChangeIndexReader {
                     let holder = Int(try integer(4))
                     guard holder < holders.count else { throw ArchiveError(.corrupt, "the change index \(path) names an unknown holder") }
                     let partCount = Int(try integer(4))
-                    guard partCount <= 1 << 26 else { throw ArchiveError(.corrupt, "the change index \(path) has a file of \(partCount) parts") }
+                    guard partCount <= 1 << 26 else {
+                        throw ArchiveError(.corrupt, "the change index \(path) has a file of \(partCount) parts")
+                    }
                     _ = try bytes(32 * partCount)
                     let segmentCount = Int(try integer(4))
                     for _ in 0..<segmentCount {
@@ -348,7 +350,9 @@ public final class ChangeIndexReader {
                             throw ArchiveError(.corrupt, "the change index \(path) names an unknown holder")
                         }
                         let entryLength = Int(try integer(4))
-                        guard entryLength <= 1 << 20 else { throw ArchiveError(.corrupt, "the change index \(path) has an entry of \(entryLength) bytes") }
+                        guard entryLength <= 1 << 20 else {
+                            throw ArchiveError(.corrupt, "the change index \(path) has an entry of \(entryLength) bytes")
+                        }
                         _ = try bytes(entryLength + 16)
                     }
                     count += 1
@@ -363,7 +367,9 @@ public final class ChangeIndexReader {
                 let holder = Int(try integer(4))
                 guard holder < holders.count else { throw ArchiveError(.corrupt, "the change index \(path) names an unknown holder") }
                 let partCount = Int(try integer(4))
-                guard partCount <= 1 << 26 else { throw ArchiveError(.corrupt, "the change index \(path) has a file of \(partCount) parts") }
+                guard partCount <= 1 << 26 else {
+                    throw ArchiveError(.corrupt, "the change index \(path) has a file of \(partCount) parts")
+                }
                 let parts = Array(try bytes(32 * partCount))
                 let segmentCount = Int(try integer(4))
                 guard segmentCount <= partCount else {
@@ -374,7 +380,9 @@ public final class ChangeIndexReader {
                     let owner = Int(try integer(4))
                     guard owner < holders.count else { throw ArchiveError(.corrupt, "the change index \(path) names an unknown holder") }
                     let length = Int(try integer(4))
-                    guard length <= 1 << 20 else { throw ArchiveError(.corrupt, "the change index \(path) has an entry of \(length) bytes") }
+                    guard length <= 1 << 20 else {
+                        throw ArchiveError(.corrupt, "the change index \(path) has an entry of \(length) bytes")
+                    }
                     let entry = String(decoding: try bytes(length), as: UTF8.self)
                     segments.append(
                         Manifest.Segment(holder: holders[owner], entry: entry, offset: try integer(8), size: try integer(8)))

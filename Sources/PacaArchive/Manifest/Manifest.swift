@@ -167,7 +167,8 @@ public struct Manifest: Sendable, Codable, Equatable {
                 }
             }
             if let parts = entry.parts, parts.count != PartLayout.count(of: entry.size) {
-                throw ArchiveError(.corrupt, "the manifest lists \(parts.count) part digests for a file of \(entry.size) bytes", entry: entry.path)
+                throw ArchiveError(
+                    .corrupt, "the manifest lists \(parts.count) part digests for a file of \(entry.size) bytes", entry: entry.path)
             }
         }
         guard manifest.entries.count == manifest.entryCount else {

@@ -50,7 +50,8 @@ final class EntryCursor {
         } else {
             got = try archive.read(into: out, at: start + position)
             guard got == want else {
-                throw ArchiveError(.truncated, "the entry's data ends early", entry: entry.path, offset: Int64(start + position) + Int64(got))
+                throw ArchiveError(
+                    .truncated, "the entry's data ends early", entry: entry.path, offset: Int64(start + position) + Int64(got))
             }
         }
         crc.update(UnsafeRawBufferPointer(rebasing: out[0..<got]))
