@@ -131,7 +131,7 @@ struct NodeReader {
             report("", nil, "the file is empty")
             return nil
         }
-        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores"]
+        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores", "access"]
         guard let pairs = mapping(root, at: "", allowed: keys) else { return nil }
         let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         for required in ["state_dir", "socket", "targets", "sets"] where values[required] == nil {
@@ -152,10 +152,60 @@ struct NodeReader {
         let sets = self.sets(values["sets"], targets: targets.map(\.name))
         let jobs = self.jobs(values["jobs"], sets: sets.map(\.name))
         let stores = self.stores(values["stores"], stateDirectory: state)
+        var access: DaemonConfig.Access?
+        if let node = values["access"], let roles = mapping(node, at: "access", allowed: ["read", "operate", "admin"]) {
+            var rules = DaemonConfig.Access()
+            for (role, list) in roles {
+                let found = principals(list, at: "access.\(role)")
+                switch role {
+                case "read": rules.read = found
+                case "operate": rules.operate = found
+                default: rules.admin = found
+                }
+            }
+            access = rules
+        }
         guard let state, let socket else { return nil }
         return DaemonConfig(
             stateDirectory: state, socketPath: socket, socketGroup: group, compressionLevel: level,
-            compressionThreads: threads, targets: targets, sets: sets, jobs: jobs, stores: stores)
+            compressionThreads: threads, targets: targets, sets: sets, jobs: jobs, stores: stores, access: access)
+    }
+
+    /// A list of `user:NAME`, `group:NAME`, `uid:N`, `gid:N`, names looked up on this machine.
+    mutating func principals(_ node: Node, at key: String) -> [DaemonConfig.Principal] {
+        var found: [DaemonConfig.Principal] = []
+        for (index, text) in strings(node, at: key).enumerated() {
+            let at = "\(key)[\(index)]"
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[1].isEmpty else {
+                report(at, node, "\"\(text)\" is not a caller: use user:NAME, group:NAME, uid:N or gid:N")
+                continue
+            }
+            let value = parts[1]
+            switch parts[0] {
+            case "user":
+                guard let uid = ProcessFacts.userID(named: value) else {
+                    report(at, node, "no user \"\(value)\" on this machine")
+                    continue
+                }
+                found.append(DaemonConfig.Principal(kind: .user, id: uid, text: text))
+            case "group":
+                guard let gid = ProcessFacts.groupID(named: value) else {
+                    report(at, node, "no group \"\(value)\" on this machine")
+                    continue
+                }
+                found.append(DaemonConfig.Principal(kind: .group, id: gid, text: text))
+            case "uid", "gid":
+                guard let id = UInt32(value) else {
+                    report(at, node, "\"\(value)\" is not a number")
+                    continue
+                }
+                found.append(DaemonConfig.Principal(kind: parts[0] == "uid" ? .user : .group, id: id, text: text))
+            default:
+                report(at, node, "\"\(text)\" is not a caller: use user:NAME, group:NAME, uid:N or gid:N")
+            }
+        }
+        return found
     }
 
     mutating func sets(_ node: Node?, targets: [String]) -> [DaemonConfig.BackupSet] {
@@ -169,6 +219,7 @@ struct NodeReader {
                     value, at: key,
                     allowed: [
                         "paths", "exclude", "targets", "triggers", "watch", "debounce", "retention", "incremental", "full_every",
+                        "access",
                     ])
             else {
                 continue
@@ -217,6 +268,12 @@ struct NodeReader {
             }
             watchSettings(values, of: value, at: key, into: &set)
             incrementalSettings(values, at: key, into: &set)
+            if let node = values["access"] {
+                set.access = principals(node, at: "\(key).access")
+                if set.access?.isEmpty == true && node.sequence?.isEmpty == true {
+                    report("\(key).access", node, "the list is empty: name who may use the set, or leave the key out")
+                }
+            }
             sets.append(set)
         }
         return sets

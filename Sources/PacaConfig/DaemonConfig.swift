@@ -24,11 +24,58 @@ public struct DaemonConfig: Sendable, Equatable {
     public var jobs: [Job]
     /// Record stores for the programs around pacad (`stores`), in file order.
     public var stores: [Store]
+    /// Who may do what over the socket (`access`); nil: members of `socket_group` operate.
+    public var access: Access?
+
+    /// The callers given each role (`access.read`, `.operate`, `.admin`). Root and pacad's own
+    /// user are admins whatever this says.
+    public struct Access: Sendable, Equatable {
+        public var read: [Principal]
+        public var operate: [Principal]
+        public var admin: [Principal]
+
+        public init(read: [Principal] = [], operate: [Principal] = [], admin: [Principal] = []) {
+            self.read = read
+            self.operate = operate
+            self.admin = admin
+        }
+    }
+
+    /// A user or group named in `access` (`user:NAME`, `group:NAME`, `uid:N`, `gid:N`), with the
+    /// id it had on this machine when the file was read.
+    public struct Principal: Sendable, Hashable, CustomStringConvertible {
+        public enum Kind: String, Sendable, Hashable {
+            case user, group
+        }
+
+        public var kind: Kind
+        public var id: UInt32
+        /// As written in the file.
+        public var text: String
+
+        public init(kind: Kind, id: UInt32, text: String) {
+            self.kind = kind
+            self.id = id
+            self.text = text
+        }
+
+        public var description: String { text }
+
+        /// True when a caller with `uid`, primary `gid` and supplementary `groups` is this one.
+        public func matches(uid: UInt32, gid: UInt32, groups: [UInt32]) -> Bool {
+            switch kind {
+            case .user: uid == id
+            case .group: gid == id || groups.contains(id)
+            }
+        }
+    }
 
     public init(
         stateDirectory: String, socketPath: String, socketGroup: String? = nil, compressionLevel: Int = 2,
-        compressionThreads: Int? = nil, targets: [Target], sets: [BackupSet], jobs: [Job] = [], stores: [Store] = []
+        compressionThreads: Int? = nil, targets: [Target], sets: [BackupSet], jobs: [Job] = [], stores: [Store] = [],
+        access: Access? = nil
     ) {
+        self.access = access
         self.stateDirectory = stateDirectory
         self.socketPath = socketPath
         self.socketGroup = socketGroup
@@ -120,6 +167,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var incremental = Incremental()
         /// Write a full archive every this many backups (`full_every`); nil: never needed.
         public var fullEvery: Int?
+        /// Who besides admins may see, back up and restore this set (`access`); nil: every caller
+        /// with a role.
+        public var access: [Principal]?
 
         /// `incremental:` of a set: `false` makes every backup full; otherwise each backup stores
         /// the files that changed since the set's previous backup and names the archives that hold

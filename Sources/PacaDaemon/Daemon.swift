@@ -42,6 +42,8 @@ public final class Daemon: Sendable {
     public let socketPath: String
     public let catalog: Catalog
     public let engine: BackupEngine
+    /// What answers requests (the socket's connections go through it; tests call it directly).
+    public let router: MethodRouter
     private let group: ServiceGroup
 
     /// Opens everything the daemon needs; the services start with ``run()``.
@@ -106,7 +108,8 @@ public final class Daemon: Sendable {
         let settings = ControlServer.Settings(
             socketPath: socketPath, policy: AccessPolicy(ownUID: ProcessFacts.uid, groupID: groupID), socketGroupID: groupID,
             stallTimeout: options.stallTimeout, clock: clock)
-        let server = ControlServer(settings: settings, router: MethodRouter(context: context), logger: logger) {
+        router = MethodRouter(context: context)
+        let server = ControlServer(settings: settings, router: router, logger: logger) {
             readiness.markReady()
             let backups = await catalog.count
             logger.info(

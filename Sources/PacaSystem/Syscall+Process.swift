@@ -33,6 +33,16 @@ public enum ProcessFacts {
         getgrnam(name).map { $0.pointee.gr_gid }
     }
 
+    /// The uid of user `name`, or nil when there is no such user.
+    public static func userID(named name: String) -> UInt32? {
+        getpwnam(name).map { $0.pointee.pw_uid }
+    }
+
+    /// The name of user `uid`, or nil when it has none.
+    public static func userName(of uid: UInt32) -> String? {
+        getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
+    }
+
     /// The supplementary groups of process `pid`, from `/proc/<pid>/status`; empty when the
     /// process is gone or the file cannot be read.
     public static func supplementaryGroups(of pid: Int32) -> [UInt32] {

@@ -37,6 +37,21 @@ import Testing
         #expect(config.sets.map(\.name) == ["training", "configs"])
     }
 
+    /// `access:` and a set's `access:` are read with names looked up on this machine.
+    @Test func accessNamesUsersGroupsAndIds() throws {
+        let config = try ConfigLoader.load(
+            yaml: Self.base + "sets: {ws: {paths: [/w], access: [group:root]}}\naccess: {read: [group:root, uid:1234], admin: [user:root]}")
+        let access = try #require(config.access)
+        #expect(
+            access.read == [
+                DaemonConfig.Principal(kind: .group, id: 0, text: "group:root"), .init(kind: .user, id: 1234, text: "uid:1234"),
+            ])
+        #expect(access.operate.isEmpty)
+        #expect(access.admin == [DaemonConfig.Principal(kind: .user, id: 0, text: "user:root")])
+        #expect(config.sets[0].access == [DaemonConfig.Principal(kind: .group, id: 0, text: "group:root")])
+        #expect(try ConfigLoader.load(yaml: Self.base + "sets: {ws: {paths: [/w]}}").access == nil)
+    }
+
     @Test func aSetMayNameSeveralTargetsButEachOnce() throws {
         let several = Self.example.replacingOccurrences(of: "targets: [usb]", with: "targets: [local, usb]")
         #expect(try ConfigLoader.load(yaml: several).set(named: "training")?.targets == ["local", "usb"])
@@ -85,6 +100,13 @@ import Testing
         BadCase(
             yaml: "socket: /s/p.sock\ntargets: {x: {type: directory, path: /b}}\nsets: {ws: {paths: [/w]}}", key: "state_dir",
             message: "missing"),
+        BadCase(yaml: base + "sets: {ws: {paths: [/w]}}\naccess: {read: [bob]}", key: "access.read[0]", message: "not a caller"),
+        BadCase(
+            yaml: base + "sets: {ws: {paths: [/w]}}\naccess: {admin: [user:no-such-user-here]}", key: "access.admin[0]",
+            message: "no user \"no-such-user-here\""),
+        BadCase(yaml: base + "sets: {ws: {paths: [/w]}}\naccess: {owner: [uid:1]}", key: "access.owner", message: "unknown key"),
+        BadCase(yaml: base + "sets: {ws: {paths: [/w], access: [gid:x]}}", key: "sets.ws.access[0]", message: "not a number"),
+        BadCase(yaml: base + "sets: {ws: {paths: [/w], access: []}}", key: "sets.ws.access", message: "the list is empty"),
     ])
     func badValuesAreNamedByKeyAndLine(_ c: BadCase) {
         do {

@@ -35,7 +35,7 @@ import Testing
         chmod(daemon.socket, 0o666)  // an operator's mistake: the credential check still holds
         let stranger = try await daemon.pacactl(
             ["status"], prefix: ["/usr/bin/setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups"])
-        #expect(stranger.status == 1)
+        #expect(stranger.status == 5, "not permitted")
         #expect(stranger.stderr.contains("may not use this daemon"), "\(stranger.stderr)")
         #expect(try await daemon.call(Methods.daemonStatus).state == .idle)
         await daemon.stop()
@@ -82,6 +82,37 @@ extension PeerCredentialTests {
             ])
         #expect(silent.status == 0, "\(silent.stderr)")
         #expect(silent.stdout.contains("b''"), "\(silent.stderr)")  // closed by the daemon, not timed out by the client
+        await daemon.stop()
+    }
+}
+
+/// Roles over the real socket, as another user (setpriv): what pacactl says and how it exits.
+extension PeerCredentialTests {
+    static let asNobodyInUsers = ["/usr/bin/setpriv", "--reuid", "nobody", "--regid", "nogroup", "--groups", "100"]
+
+    @Test(.enabled(if: canSwitchUser)) func aReaderReadsAndIsRefusedTheRestWithExitStatus5() async throws {
+        let daemon = try DaemonHarness(extraConfig: "socket_group: users\naccess:\n  read: [user:nobody]")
+        try await daemon.start()
+        let status = try await daemon.pacactl(["status"], prefix: Self.asNobodyInUsers)
+        #expect(status.status == 0, "\(status.stderr)")
+        let backup = try await daemon.pacactl(["backup", "now"], prefix: Self.asNobodyInUsers)
+        #expect(backup.status == 5)
+        #expect(backup.stderr.contains("backup.create needs the operate role") && backup.stderr.contains("has read"), "\(backup.stderr)")
+        await daemon.stop()
+    }
+
+    @Test(.enabled(if: canSwitchUser)) func withoutAccessSocketGroupMembersOperateButDoNotDelete() async throws {
+        let daemon = try DaemonHarness(extraConfig: "socket_group: users")
+        daemon.write("a.txt", Array("alpha\n".utf8))
+        try await daemon.start()
+        let made = try await daemon.pacactl(["backup", "now", "--json"], prefix: Self.asNobodyInUsers)
+        #expect(made.status == 0, "\(made.stderr)")
+        let id = try #require(try await daemon.call(Methods.backupList).backups.first?.id)
+        let deleted = try await daemon.pacactl(["backup", "delete", id], prefix: Self.asNobodyInUsers)
+        #expect(deleted.status == 5, "\(deleted.stderr)")
+        #expect(try await daemon.call(Methods.backupList).backups.count == 1)
+        let reload = try await daemon.pacactl(["reload"], prefix: Self.asNobodyInUsers)
+        #expect(reload.status == 5)
         await daemon.stop()
     }
 }

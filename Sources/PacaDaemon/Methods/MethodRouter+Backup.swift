@@ -3,6 +3,7 @@ import PacaCatalog
 import PacaCore
 import PacaEngine
 import PacaProtocol
+import PacaSystem
 
 extension MethodRouter {
     /// `backup.create`: backs a set up now. Waits for the end by default and returns the backup's
@@ -12,6 +13,10 @@ extension MethodRouter {
         let engine = context.engine
         let ticket: BackupEngine.Ticket
         let mode: BackupEngine.BackupMode = params.full ? .full : params.rehash ? .rehash : .changes
+        let sets = await context.configuration.config.sets
+        if let name = params.set ?? (sets.count == 1 ? sets[0].name : nil), sets.contains(where: { $0.name == name }) {
+            try requireSet(name)
+        }
         do { ticket = try await engine.requestBackup(set: params.set, trigger: .manual, reason: params.reason, mode: mode) } catch {
             throw RPCError(error)
         }
@@ -55,7 +60,7 @@ extension MethodRouter {
     /// the query, `set` and `status` narrowing it further.
     func listBackups(_ params: BackupListParams) async throws(RPCError) -> BackupList {
         guard params.isQuery else {
-            var records = await context.catalog.list(set: params.set)
+            var records = await context.catalog.list(set: params.set).filter { mayUse(set: $0.set) }
             if let status = params.status { records = records.filter { $0.status.rawValue == status.rawValue } }
             if let limit = params.limit, records.count > Int(limit) { records = Array(records.suffix(Int(limit))) }
             return BackupList(backups: records.map(Backup.init))
@@ -65,6 +70,9 @@ extension MethodRouter {
         var narrowing: [Filter] = []
         if let set = params.set { narrowing.append(.compare(FieldPath(["set"]), .eq, .string(set))) }
         if let status = params.status { narrowing.append(.compare(FieldPath(["status"]), .eq, .string(status.rawValue))) }
+        // Sets limited to other callers are left out of the query itself, so limits and offsets count right.
+        let hidden = await context.configuration.config.sets.map(\.name).filter { !mayUse(set: $0) }
+        for name in hidden { narrowing.append(.not(.compare(FieldPath(["set"]), .eq, .string(name)))) }
         if !narrowing.isEmpty { query.filter = .and(narrowing + (query.filter.map { [$0] } ?? [])) }
         do throws(CatalogError) {
             return BackupList(backups: try await context.catalog.query(query).map(Backup.init))
@@ -86,8 +94,7 @@ extension MethodRouter {
 
     /// `backup.show`: one backup's record.
     func showBackup(_ params: BackupIDParams) async throws(RPCError) -> Backup {
-        guard let record = await context.catalog.record(params.id) else { throw RPCError(.notFound, "no backup with id \(params.id)") }
-        return Backup(record)
+        return Backup(try await visibleRecord(params.id))
     }
 
     /// `backup.pin`: keeps a backup whatever retention says (`pinned: false` unpins).
@@ -122,6 +129,7 @@ extension MethodRouter {
 
     /// `backup.verify`: checks the archive end to end; `ok` says how it went.
     func verifyBackup(_ params: BackupVerifyParams, _ send: @escaping ProgressSink) async throws(RPCError) -> VerifyResult {
+        _ = try await visibleRecord(params.id)
         let (id, counters, engine) = (params.id, RunProgress(), context.engine)
         let verified = try await ProgressReporter.run(
             enabled: params.progress, clock: context.clock, read: { Progress(counters.snapshot, backup: id, phase: .verify) }, send: send
@@ -140,6 +148,13 @@ extension MethodRouter {
 
     /// `restore.run`: restores a backup into `to`.
     func restore(_ params: RestoreParams, _ send: @escaping ProgressSink) async throws(RPCError) -> RestoreResult {
+        _ = try await visibleRecord(params.id)
+        if policy.role(of: caller) != .admin {
+            let (to, uid) = (params.to, caller.uid)
+            if let problem = await BlockingPool.shared.run({ Self.destinationProblem(to, owner: uid) }) {
+                throw RPCError(.permissionDenied, "\(callerName) may restore only into a folder of their own: \(problem)")
+            }
+        }
         let (id, counters, engine) = (params.id, RunProgress(), context.engine)
         let restored = try await ProgressReporter.run(
             enabled: params.progress, clock: context.clock, read: { Progress(counters.snapshot, backup: id, phase: .restore) }, send: send
@@ -156,5 +171,41 @@ extension MethodRouter {
             throw RPCError(.storageError, "restore of \(id) finished with \(result.problems.count) problem(s)", data: result.wire)
         }
         return result
+    }
+}
+
+extension MethodRouter {
+    /// Backup `id`'s record, when the caller may use its set: a backup of a set limited to others
+    /// is refused by name (its existence is no secret: ids are in the target's listing anyway).
+    func visibleRecord(_ id: String) async throws(RPCError) -> BackupRecord {
+        guard let record = await context.catalog.record(id) else { throw RPCError(.notFound, "no backup with id \(id)") }
+        try requireSet(record.set)
+        return record
+    }
+}
+
+extension MethodRouter {
+    /// Why a caller who is not an admin may not restore into `path`, or nil: the destination (or,
+    /// when it does not exist yet, the nearest folder above it that does) must be a real folder
+    /// owned by the caller, reached without symlinks. pacad writes restored files with its own
+    /// rights, so this keeps an operator from restoring over what they could not write
+    /// themselves (until restores are written by the caller's own pacactl).
+    static func destinationProblem(_ path: String, owner uid: UInt32) -> String? {
+        guard path.hasPrefix("/") else { return "\(path) is not an absolute path" }
+        let components = path.split(separator: "/").map(String.init)
+        guard !components.contains(".."), !components.contains(".") else { return "\(path) has . or .. in it" }
+        var existing = "/"
+        var owner: UInt32 = 0
+        for component in components {
+            let next = existing == "/" ? "/" + component : existing + "/" + component
+            guard let info = try? Syscall.lstat(next) else { break }
+            guard info.kind == .directory else {
+                return "\(next) is \(info.kind == .symlink ? "a symlink" : "not a folder")"
+            }
+            existing = next
+            owner = info.uid
+        }
+        guard owner == uid else { return "\(existing) belongs to uid \(owner), not uid \(uid)" }
+        return nil
     }
 }

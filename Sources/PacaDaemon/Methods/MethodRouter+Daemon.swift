@@ -36,7 +36,7 @@ extension MethodRouter {
             return item
         }
         status.queued = snapshot.queuedSets
-        status.sets = config.sets.map { set in
+        status.sets = config.sets.filter { mayUse(set: $0.name) }.map { set in
             var item = SetStatus()
             item.name = set.name
             item.paths = set.paths

@@ -75,6 +75,7 @@ extension MethodRouter {
 
     /// `job.run`: starts the job's backup now; waits for it unless `"wait": false`.
     func runJob(_ params: JobRunParams, _ send: @escaping ProgressSink) async throws(RPCError) -> JobRunResult {
+        if let job = await context.scheduler.list().first(where: { $0.name == params.name }) { try requireSet(job.set) }
         let ticket: BackupEngine.Ticket
         do throws(EngineError) { ticket = try await context.scheduler.runNow(params.name) } catch { throw RPCError(error) }
         guard params.wait else {

@@ -39,6 +39,7 @@ extension MethodRouter {
             sets = try Self.sets(listening: .shutdown, named: params.set, in: config)
             trigger = .shutdown
         }
+        for set in sets { try requireSet(set) }
         let engine = context.engine
         var tickets: [BackupEngine.Ticket] = []
         for set in sets {

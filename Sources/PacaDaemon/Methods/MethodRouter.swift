@@ -1,6 +1,7 @@
 public import PacaCore
 import PacaEngine
 public import PacaProtocol
+import PacaSystem
 
 /// Dispatches a request to its method and turns every outcome into a reply: a result, or an error
 /// with a stable code (docs/protocol.md). Methods are the contract's (``Methods``): each is read
@@ -12,19 +13,55 @@ public struct MethodRouter: Sendable {
     public typealias ProgressSink = @Sendable (JSONValue) async -> Void
 
     let context: DaemonContext
+    /// Who is calling and what they may do; set for each request by ``reply(to:caller:policy:progress:)``.
+    private(set) var caller = Caller(uid: 0, gid: 0)
+    private(set) var policy = AccessPolicy(ownUID: 0, groupID: nil)
 
     public init(context: DaemonContext) {
         self.context = context
     }
 
-    public func reply(to request: RPCRequest, progress: @escaping ProgressSink) async -> RPCResponse {
+    /// Answers `request` from `caller`: refused (`permissionDenied`) when the caller has no role
+    /// or a lower one than the method needs (``Methods``), else dispatched.
+    public func reply(to request: RPCRequest, caller: Caller, policy: AccessPolicy, progress: @escaping ProgressSink) async -> RPCResponse {
         let id = request.id ?? .null
+        var router = self
+        router.caller = caller
+        router.policy = policy
         do {
-            return .result(id: id, try await dispatch(request, progress: progress))
+            try router.authorize(request.method)
+            return .result(id: id, try await router.dispatch(request, progress: progress))
         } catch {
             return .error(id: id, error)
         }
     }
+
+    /// Throws `permissionDenied` unless the caller's role covers `method` (unknown methods pass,
+    /// to be answered `methodNotFound`).
+    private func authorize(_ method: String) throws(RPCError) {
+        guard let role = policy.role(of: caller) else {
+            throw RPCError(.permissionDenied, "\(callerName) may not use this daemon")
+        }
+        guard let needed = Methods.all.first(where: { $0.name == method })?.role, needed > role else { return }
+        throw RPCError(
+            .permissionDenied, "\(method) needs the \(needed.rawValue) role; \(callerName) has \(role.rawValue)",
+            data: ["needed": .string(needed.rawValue), "role": .string(role.rawValue)])
+    }
+
+    /// The caller in messages: `uid 1001 (alice)`.
+    var callerName: String {
+        "uid \(caller.uid)" + (ProcessFacts.userName(of: caller.uid).map { " (\($0))" } ?? "")
+    }
+
+    /// Throws `permissionDenied` unless the caller may use set `name` (`sets.NAME.access`).
+    func requireSet(_ name: String) throws(RPCError) {
+        guard !policy.mayUse(set: name, caller) else { return }
+        throw RPCError(
+            .permissionDenied, "set \"\(name)\" is limited to \(policy.users(of: name)) (and admins); \(callerName) is not among them")
+    }
+
+    /// Whether the caller may see set `name`.
+    func mayUse(set name: String) -> Bool { policy.mayUse(set: name, caller) }
 
     private func dispatch(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
         let report: ProgressSink = send

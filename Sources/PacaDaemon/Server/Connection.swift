@@ -22,9 +22,9 @@ struct Connection {
         do {
             try await channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(outbound: outbound, limit: settings.requestsPerConnection)
-                let isAllowed =
-                    settings.policy.allows(uid: peer.uid, gid: peer.gid, groups: [])
-                    || settings.policy.allows(uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups)
+                let caller = Caller(uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups, pid: peer.pid)
+                let policy = await currentPolicy()
+                let isAllowed = policy.role(of: caller) != nil
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     // A partial frame that stalls ends the connection, whatever the requests are doing.
                     group.addTask {
@@ -34,10 +34,10 @@ struct Connection {
                     defer { group.cancelAll() }
                     do {
                         if isAllowed {
-                            try await serveRequests(inbound, writer: writer)
+                            try await serveRequests(inbound, writer: writer, caller: caller)
                         } else {
                             logger.warning("refused a client without permission")
-                            try await refuse(inbound, writer: writer)
+                            try await refuse(inbound, writer: writer, policy: policy)
                         }
                     } catch let error as FrameError {
                         logger.debug("closing a connection after a bad frame", metadata: ["error": "\(error)"])
@@ -50,7 +50,13 @@ struct Connection {
         }
     }
 
-    private func serveRequests(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter) async throws {
+    /// The access rules of the configuration in force (a reload may change them).
+    private func currentPolicy() async -> AccessPolicy {
+        AccessPolicy(
+            config: await router.context.configuration.config, ownUID: settings.policy.ownUID, groupID: settings.policy.groupID)
+    }
+
+    private func serveRequests(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter, caller: Caller) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             for try await payload in inbound.cancelOnGracefulShutdown() {
                 let request: RPCRequest
@@ -70,7 +76,10 @@ struct Connection {
                 }
                 group.addTask {
                     let id = request.id ?? .null
-                    let response = await router.reply(to: request) { value in await writer.send(.progress(requestID: id, value)) }
+                    let policy = await currentPolicy()
+                    let response = await router.reply(to: request, caller: caller, policy: policy) { value in
+                        await writer.send(.progress(requestID: id, value))
+                    }
                     if request.id != nil { await writer.send(response) }
                     await writer.endRequest()
                 }
@@ -81,7 +90,7 @@ struct Connection {
     /// Answers the first request of a peer that may not use the daemon with a permission error,
     /// then closes: the client learns why, and nothing else is read. A peer that sends nothing is
     /// closed after the stall timeout, so strangers cannot hold connections open.
-    private func refuse(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter) async throws {
+    private func refuse(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter, policy: AccessPolicy) async throws {
         let timeout = settings.stallTimeout
         let clock = settings.clock
         let first = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
@@ -103,8 +112,10 @@ struct Connection {
             case .failure(let failure): failure.id
             }
         let message =
-            "uid \(peer.uid) may not use this daemon: only root, uid \(settings.policy.ownUID)"
-            + (settings.policy.groupID.map { " and members of group \($0)" } ?? "") + " may"
+            policy.access == nil
+            ? "uid \(peer.uid) may not use this daemon: only root, uid \(policy.ownUID)"
+                + (policy.groupID.map { " and members of group \($0)" } ?? "") + " may"
+            : "uid \(peer.uid) may not use this daemon: it has no role in the configuration's access"
         await writer.send(.error(id: id, RPCError(.permissionDenied, message)))
     }
 }

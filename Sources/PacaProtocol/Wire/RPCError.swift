@@ -35,7 +35,8 @@ public enum RPCErrorCode: Int, Sendable, CaseIterable {
     case storageError = -32003
     /// The request is well-formed but its values are not acceptable (a bad config, a bad pattern).
     case validationError = -32004
-    /// The caller's uid and groups do not allow talking to this daemon.
+    /// The caller's uid and groups give it no role, a lower role than the method needs, or the
+    /// set is limited to other callers (`data.needed` and `data.role` name the roles).
     case permissionDenied = -32005
     /// A frame longer than the limit; the connection is closed after this reply.
     case frameTooLarge = -32006
@@ -59,7 +60,7 @@ extension RPCErrorCode {
         case .busy: "the operation conflicts with one already running"
         case .storageError: "reading or writing a target or the state directory failed"
         case .validationError: "a well-formed request with values that cannot be used"
-        case .permissionDenied: "the caller may not use this daemon"
+        case .permissionDenied: "the caller has no role, too low a role for the method, or the set is limited to others"
         case .frameTooLarge: "a frame over the size limit; the connection is then closed"
         case .conflict: "the record changed since it was read (if_version did not match)"
         }
