@@ -24,7 +24,7 @@ import Testing
         daemon.write("configs/train.yaml", Array("lr: 0.002\n".utf8))
         let second = try await daemon.pacactl(["backup", "now"])
         #expect(second.status == 0, "\(second.stderr)")
-        #expect(second.stdout.contains("incremental: 1 file written"), "\(second.stdout)")
+        #expect(second.stdout.contains("incremental: 1 new or changed file, 10 B written"), "\(second.stdout)")
         let b2 = try #require(try await daemon.call(Methods.backupList).backups.map(\.id).first { $0 != b1 })
 
         let shown = try await daemon.pacactl(["backup", "show", b2])
