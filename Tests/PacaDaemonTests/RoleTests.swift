@@ -120,6 +120,14 @@ import Testing
                 #expect(refused.failure?.message.contains("gid:4000") == true)
             }
             #expect(!FileManager.default.fileExists(atPath: daemon.root + "/r"))
+            // Its jobs are hidden too.
+            let admin = Caller(uid: 2003, gid: 2003)
+            let added = await call(Methods.jobAdd.name, ["name": .string("nightly"), "every": .string("6h")], as: admin)
+            #expect(added.failure == nil, "\(added)")
+            #expect(await call(Methods.jobList.name, [:], as: outsider).value?.members?["jobs"]?.items?.isEmpty == true)
+            #expect(await call(Methods.jobList.name, [:], as: insider).value?.members?["jobs"]?.items?.count == 1)
+            let run = await call(Methods.jobRun.name, ["name": .string("nightly")], as: outsider)
+            #expect(run.failure?.code == RPCErrorCode.permissionDenied.rawValue)
             let seen = await call(Methods.backupList.name, [:], as: insider)
             #expect(seen.value?.members?["backups"]?.items?.count == 1)
             let shown = await call(Methods.backupShow.name, ["id": .string(backup.id)], as: insider)

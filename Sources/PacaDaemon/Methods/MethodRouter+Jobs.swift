@@ -7,7 +7,7 @@ import PacaScheduler
 extension MethodRouter {
     /// `job.list`: every job with its schedule, state and next due time.
     func listJobs() async -> JobList {
-        JobList(jobs: await context.scheduler.list().map(Job.init))
+        JobList(jobs: await context.scheduler.list().filter { mayUse(set: $0.set) }.map(Job.init))
     }
 
     /// `job.add`: a job that persists until removed.
@@ -90,6 +90,10 @@ extension MethodRouter {
 
     /// `events.list`: the schedule's history, oldest first.
     func listEvents(_ params: EventsListParams) async -> EventList {
-        EventList(events: await context.scheduler.recentEvents(job: params.job, limit: Int(params.limit ?? 100)).map(JobEvent.init))
+        let limit = Int(params.limit ?? 100)
+        // Events of jobs whose set is limited to other callers are left out before the limit.
+        let hidden = Set(await context.scheduler.list().filter { !mayUse(set: $0.set) }.map(\.name))
+        let events = await context.scheduler.recentEvents(job: params.job, limit: hidden.isEmpty ? limit : Int.max)
+        return EventList(events: events.filter { !hidden.contains($0.job) }.suffix(limit).map(JobEvent.init))
     }
 }
