@@ -129,6 +129,7 @@ let package = Package(
                 "CSystemd",
                 "CPacaSystem",
                 "PacaCatalog",
+                "PacaClient",
                 "PacaConfig",
                 "PacaCore",
                 "PacaData",
@@ -166,7 +167,7 @@ let package = Package(
         ),
         .target(
             name: "PacaClient",
-            dependencies: ["PacaCore", "PacaProtocol", "PacaSystem"],
+            dependencies: ["PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem"],
             swiftSettings: strict
         ),
         .executableTarget(

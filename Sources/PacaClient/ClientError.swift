@@ -1,3 +1,4 @@
+public import PacaArchive
 public import PacaProtocol
 public import PacaSystem
 
@@ -11,6 +12,9 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         case rpc(RPCError)
         /// The connection broke, or the daemon sent something that is not the protocol.
         case broken
+        /// Restoring on the caller's side failed as a whole (the destination is not a folder, an
+        /// unsafe entry, the archive is damaged).
+        case archive(ArchiveError)
     }
 
     public let kind: Kind
@@ -38,7 +42,7 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .unreachable: .unreachable
         case .rpc(let error): ExitStatus(error)
-        case .broken: .failed
+        case .broken, .archive: .failed
         }
     }
 }

@@ -326,7 +326,7 @@ extension BackupEngine {
         }
     }
 
-    private func readable(_ id: String) async throws(EngineError) -> BackupRecord {
+    func readable(_ id: String) async throws(EngineError) -> BackupRecord {
         guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
         guard record.status == .complete else {
             throw EngineError(.validation, "backup \(id) is \(record.status.rawValue); only complete backups can be read")
@@ -341,7 +341,7 @@ extension BackupEngine {
         return record
     }
 
-    private func beginReading(_ kind: Activity.Kind, _ record: BackupRecord, _ progress: RunProgress) -> Int {
+    func beginReading(_ kind: Activity.Kind, _ record: BackupRecord, _ progress: RunProgress) -> Int {
         let number = nextReader
         nextReader += 1
         readers[number] = Reader(kind: kind, backupID: record.id, set: record.set, startedAt: Int64(clock.now()), progress: progress)

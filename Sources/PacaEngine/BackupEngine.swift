@@ -69,6 +69,8 @@ public actor BackupEngine {
     /// Outcomes of recent backups, for requests that ask after the backup already ended.
     var outcomes: [Int: Result<BackupRecord, EngineError>] = [:]
     var readers: [Int: Reader] = [:]
+    /// Restores the callers' own pacactl writes, by session (``openRestore(_:owner:access:)``).
+    var restoreSessions: [String: RestoreReading] = [:]
     var nextReader = 1
     var nextWaiter = 1
     var isStopping = false

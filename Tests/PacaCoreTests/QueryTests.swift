@@ -184,3 +184,21 @@ import Testing
         }
     }
 }
+
+@Suite struct Base64Tests {
+    @Test func roundTripsEveryLengthAndMatchesTheRFCVectors() {
+        let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
+        for (plain, encoded) in vectors {
+            #expect(Base64.encode(Array(plain.utf8)) == encoded)
+            #expect(Base64.decode(encoded) == Array(plain.utf8))
+        }
+        for length in 0..<70 {
+            let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        }
+    }
+
+    @Test func refusesWhatIsNotBase64() {
+        for bad in ["Zg=", "Z===", "Zm9v!A==", "Zg==Zg==", "Zm=v", "====", "Zm9"] { #expect(Base64.decode(bad) == nil, "\(bad)") }
+    }
+}

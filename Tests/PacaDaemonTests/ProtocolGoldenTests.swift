@@ -14,7 +14,9 @@ import Testing
         "pid", "started_at", "finished_at", "uptime_seconds", "seconds", "sha256", "path", "paths", "archive", "destination", "socket",
         "state_dir", "config", "file", "message", "bytes_stored", "ratio", "bytes", "verified_at", "next_due", "last_run", "time",
         "backup", "last_backup", "created_at", "updated_at", "location", "delivered_at", "free_bytes", "checked_at", "base", "references",
+        "session", "size", "groups",
     ]
+    static let documentedSession = "6f1c2a9e-3b4d7aa0-9e5d01c3-7b2f44e8"
     static let documentedRecordID = "019ac7c27fa0003e56e8f865"
 
     struct Exchange {
@@ -90,7 +92,8 @@ import Testing
             })
         for method in [
             "daemon.status", "daemon.reload", "backup.create", "backup.list", "backup.show", "backup.verify", "backup.delete",
-            "restore.run", "data.put", "data.get", "data.update", "data.delete", "data.query",
+            "restore.open", "restore.read", "restore.close", "restore.run", "data.put", "data.get", "data.update", "data.delete",
+            "data.query",
         ] {
             #expect(methods.contains(method), "docs/protocol.md has no example for \(method)")
         }
@@ -120,9 +123,11 @@ import Testing
         var cases: [SchemaValidator.Case] = []
         var backupID = Self.documentedID
         var recordID = Self.documentedRecordID
+        var session = Self.documentedSession
         for exchange in exchanges {
             let request = exchange.request.replacingOccurrences(of: Self.documentedID, with: backupID)
                 .replacingOccurrences(of: Self.documentedRecordID, with: recordID)
+                .replacingOccurrences(of: Self.documentedSession, with: session)
                 .replacingOccurrences(of: "\"/srv/restore\"", with: "\"\(daemon.root)/restore\"")
             client.sendFrame(Array(request.utf8))
             var reply = client.receive()
@@ -130,6 +135,7 @@ import Testing
             let received = try #require(reply, "no reply to \(exchange.title)")
             if let made = (received["result"] as? [String: Any])?["id"] as? String, exchange.title == "backup.create" { backupID = made }
             if let made = (received["result"] as? [String: Any])?["id"] as? String, exchange.title == "data.put" { recordID = made }
+            if let made = (received["result"] as? [String: Any])?["session"] as? String, exchange.title == "restore.open" { session = made }
             let documented = try JSONSerialization.jsonObject(with: Data(exchange.reply.utf8))
             let found = Self.differences(documented, received, at: "$")
             #expect(found.isEmpty, "\(exchange.title): \(found.joined(separator: "; "))")

@@ -42,21 +42,6 @@ import Testing
         #expect(!p.mayUse(set: "text", Caller(uid: 2009, gid: 2009)), "no role, no set")
     }
 
-    @Test func anOperatorsRestoreDestinationMustBeTheirs() throws {
-        let temp = TemporaryFolder()
-        try FileManager.default.createDirectory(atPath: temp.sub("own/deeper"), withIntermediateDirectories: true)
-        #expect(chown(temp.sub("own"), 2002, 2002) == 0)
-        #expect(chown(temp.sub("own/deeper"), 2002, 2002) == 0)
-        #expect(MethodRouter.destinationProblem(temp.sub("own/new/folder"), owner: 2002) == nil)
-        #expect(MethodRouter.destinationProblem(temp.sub("own/deeper"), owner: 2002) == nil)
-        #expect(MethodRouter.destinationProblem(temp.sub("own"), owner: 2003)?.contains("belongs to uid 2002") == true)
-        #expect(MethodRouter.destinationProblem("/etc/r", owner: 2002)?.contains("/etc belongs to uid 0") == true)
-        #expect(symlink("/etc", temp.sub("own/link")) == 0)
-        #expect(MethodRouter.destinationProblem(temp.sub("own/link/x"), owner: 2002)?.contains("symlink") == true)
-        #expect(MethodRouter.destinationProblem("relative", owner: 2002) != nil)
-        #expect(MethodRouter.destinationProblem(temp.sub("own/../own"), owner: 2002) != nil)
-    }
-
     /// Every method of the contract, called by a caller of each role (and one without a role)
     /// through the router the socket uses: refused with -32005 exactly when the method needs more
     /// than the caller has. The params are deliberately not acceptable, so what is allowed answers
@@ -111,7 +96,7 @@ import Testing
             for (method, params) in [
                 (Methods.backupShow.name, ["id": JSONValue.string(backup.id)]),
                 (Methods.backupVerify.name, ["id": .string(backup.id)]),
-                (Methods.restoreRun.name, ["id": .string(backup.id), "to": .string(daemon.root + "/r")]),
+                (Methods.restoreOpen.name, ["id": .string(backup.id)]),
                 (Methods.backupCreate.name, [:]),
                 (Methods.triggerFire.name, ["kind": .string("emergency")]),
             ] {
@@ -132,17 +117,24 @@ import Testing
             #expect(seen.value?.members?["backups"]?.items?.count == 1)
             let shown = await call(Methods.backupShow.name, ["id": .string(backup.id)], as: insider)
             #expect(shown.failure == nil)
-            // An operator restores only into a folder of their own (pacad writes with its own rights).
-            let intoRoots = await call(
+            // An operator restores through a session pacactl writes from; the daemon writing
+            // for them (restore.run) is for admins.
+            let byDaemon = await call(
                 Methods.restoreRun.name, ["id": .string(backup.id), "to": .string(daemon.root + "/r")], as: insider)
-            #expect(intoRoots.failure?.code == RPCErrorCode.permissionDenied.rawValue)
-            #expect(intoRoots.failure?.message.contains("folder of their own") == true, "\(intoRoots)")
-            try FileManager.default.createDirectory(atPath: daemon.root + "/mine", withIntermediateDirectories: false)
-            #expect(chown(daemon.root + "/mine", 2002, 2002) == 0)
-            let intoOwn = await call(
-                Methods.restoreRun.name, ["id": .string(backup.id), "to": .string(daemon.root + "/mine/r")], as: insider)
-            #expect(intoOwn.failure == nil, "\(intoOwn)")
-            #expect(FileManager.default.fileExists(atPath: daemon.root + "/mine/r"))
+            #expect(byDaemon.failure?.code == RPCErrorCode.permissionDenied.rawValue)
+            #expect(byDaemon.failure?.message.contains("needs the admin role") == true, "\(byDaemon)")
+            #expect(!FileManager.default.fileExists(atPath: daemon.root + "/r"))
+            let opened = await call(Methods.restoreOpen.name, ["id": .string(backup.id)], as: insider)
+            let session = try #require(opened.value?.members?["session"].flatMap { if case .string(let s) = $0 { s } else { nil } })
+            #expect(opened.value?.members?["restricted"] == .bool(true))
+            // The session is the caller's alone: not even an admin reads through another's.
+            let other = await call(
+                Methods.restoreRead.name,
+                ["session": .string(session), "backup": .string(backup.id), "offset": 0, "length": 16],
+                as: admin)
+            #expect(other.failure?.code == RPCErrorCode.notFound.rawValue, "\(other)")
+            let closed = await call(Methods.restoreClose.name, ["session": .string(session)], as: insider)
+            #expect(closed.failure == nil, "\(closed)")
         }
     }
 }

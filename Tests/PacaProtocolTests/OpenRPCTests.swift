@@ -41,7 +41,8 @@ import Testing
     @Test(arguments: [
         ("daemon.status", Role.read), ("backup.list", .read), ("backup.show", .read), ("events.list", .read), ("job.list", .read),
         ("data.get", .read), ("data.query", .read), ("rpc.discover", .read), ("backup.create", .operate), ("trigger.fire", .operate),
-        ("backup.verify", .operate), ("restore.run", .operate), ("job.run", .operate), ("backup.delete", .admin), ("backup.pin", .admin),
+        ("backup.verify", .operate), ("restore.open", .operate), ("restore.read", .operate), ("restore.close", .operate),
+        ("restore.run", .admin), ("job.run", .operate), ("backup.delete", .admin), ("backup.pin", .admin),
         ("backup.prune", .admin), ("job.add", .admin), ("job.remove", .admin), ("job.pause", .admin), ("job.resume", .admin),
         ("daemon.reload", .admin), ("data.put", .admin), ("data.update", .admin), ("data.delete", .admin), ("catalog.rebuild", .admin),
     ])

@@ -10,12 +10,19 @@ public struct ExtractionOptions: Sendable, Equatable {
     public var threads: Int
     /// Restore owners and groups from the archive; defaults to true only when running as root.
     public var restoresOwnership: Bool
+    /// For a user who is not root: leave out (and list) the entries that user could not have
+    /// read when they were backed up. Nil takes everything.
+    public var reader: ReaderLimit?
 
-    public init(includes: [PathPattern] = [], overwrite: Bool = false, threads: Int? = nil, restoresOwnership: Bool? = nil) {
+    public init(
+        includes: [PathPattern] = [], overwrite: Bool = false, threads: Int? = nil, restoresOwnership: Bool? = nil,
+        reader: ReaderLimit? = nil
+    ) {
         self.includes = includes
         self.overwrite = overwrite
         self.threads = threads ?? SystemThread.processorCount
         self.restoresOwnership = restoresOwnership ?? (ProcessFacts.effectiveUID == 0)
+        self.reader = reader
     }
 }
 
@@ -37,11 +44,15 @@ public struct ExtractionResult: Sendable, Equatable, Codable {
     /// Bytes read from a target in ranges (a partial restore from a bucket), when that is how
     /// the archives were read; nil for local files.
     public var bytesFetched: UInt64?
+    /// What ``ExtractionOptions/reader`` left out: the topmost of the entries the user could not
+    /// have read (a folder stands for everything in it). Not problems: nothing went wrong.
+    public var leftOut: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case archive, destination, files, directories, symlinks, bytes, seconds, problems
         case missingBackups = "missing_backups"
         case bytesFetched = "bytes_fetched"
+        case leftOut = "left_out"
     }
 }
 
@@ -212,8 +223,24 @@ public enum ArchiveExtractor {
         let archive = try ArchiveReader(source: source)
         let manifest = archive.entries.contains { $0.path == Manifest.entryPath } ? try? archive.manifest() : nil
         let lines = Dictionary(manifest?.entries.map { ($0.path, $0) } ?? [], uniquingKeysWith: { _, last in last })
-        let elsewhere = try manifestOnlyFiles(manifest, includes: options.includes)
-        let selected = try select(archive.entries, includes: options.includes, alsoUnder: elsewhere.map(\.path))
+        var elsewhere = try manifestOnlyFiles(manifest, includes: options.includes)
+        var selected = try select(archive.entries, includes: options.includes, alsoUnder: elsewhere.map(\.path))
+        var leftOut: [String] = []
+        if let limit = options.reader {
+            var scope = ReaderScope(limit, entries: archive.entries, manifest: manifest)
+            var refused: [String] = []
+            selected = selected.filter { entry in
+                let permitted = lines[entry.path].map { scope.permits($0) } ?? scope.permits(entry)
+                if !permitted { refused.append(entry.path) }
+                return permitted
+            }
+            elsewhere = elsewhere.filter { line in
+                let permitted = scope.permits(line)
+                if !permitted { refused.append(line.path) }
+                return permitted
+            }
+            leftOut = topmost(refused)
+        }
         let guardian = try DestinationGuard(destination: destination)
         let plan = try FilePlan(archive: archive, selected: selected, lines: lines, elsewhere: elsewhere, references: references)
         let state = ExtractionState(total: plan.jobs.reduce(0) { $0 + $1.size }, progress: progress)
@@ -264,7 +291,21 @@ public enum ArchiveExtractor {
         return ExtractionResult(
             archive: archivePath, destination: guardian.root, files: state.files, directories: state.directories,
             symlinks: state.symlinks, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
-            problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") }, missingBackups: plan.missingBackups)
+            problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") }, missingBackups: plan.missingBackups,
+            leftOut: leftOut)
+    }
+
+    /// The paths of `paths` that have no ancestor among them, sorted.
+    static func topmost(_ paths: [String]) -> [String] {
+        let all = Set(paths)
+        return all.filter { path in
+            var parent = Substring(path)
+            while let slash = parent.lastIndex(of: "/") {
+                parent = parent[..<slash]
+                if all.contains(String(parent)) { return false }
+            }
+            return true
+        }.sorted()
     }
 
     /// The manifest's files this archive does not hold (bytes in another backup's archive, or

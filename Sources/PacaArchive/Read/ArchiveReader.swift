@@ -53,6 +53,8 @@ public final class ArchiveReader: Sendable {
     public let fileSize: UInt64
     /// Entries in central directory order.
     public let entries: [ArchiveEntry]
+    /// Where the central directory starts: every entry's header and data lie before it.
+    public let directoryOffset: UInt64
     private let source: any ArchiveByteSource
 
     public convenience init(path: String) throws(ArchiveError) {
@@ -67,6 +69,7 @@ public final class ArchiveReader: Sendable {
         do {
             let end = try Self.readEnd(source)
             entries = try Self.readDirectory(source, end: end)
+            directoryOffset = end.directoryOffset
         } catch let error as ArchiveError {
             throw error
         } catch {

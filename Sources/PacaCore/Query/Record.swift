@@ -94,38 +94,81 @@ public struct Record: Sendable, Hashable {
     }
 }
 
-/// Standard base64 (RFC 4648, with padding), for `binary` records.
+/// Standard base64 (RFC 4648, with padding), for `binary` records and archive bytes on the wire.
 public enum Base64 {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    public static func decode(_ text: String) -> [UInt8]? {
-        let bytes = Array(text.utf8)
-        guard bytes.count % 4 == 0 else { return nil }
+    /// Each byte's value in the alphabet, 0xFF for bytes outside it.
+    static let values: [UInt8] = {
         var values = [UInt8](repeating: 0xFF, count: 256)
         for (index, byte) in alphabet.enumerated() { values[Int(byte)] = UInt8(index) }
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count / 4 * 3)
-        var index = 0
-        while index < bytes.count {
-            let quad = bytes[index..<index + 4]
-            let padding = quad.reversed().prefix { $0 == UInt8(ascii: "=") }.count
-            guard padding <= 2, index + 4 == bytes.count || padding == 0 else { return nil }
-            var accumulator: UInt32 = 0
-            for (offset, byte) in quad.enumerated() {
-                let value: UInt8
-                if offset >= 4 - padding {
-                    value = 0
-                } else {
-                    value = values[Int(byte)]
-                    guard value != 0xFF else { return nil }
+        return values
+    }()
+
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        let input = Array(bytes)
+        let count = (input.count + 2) / 3 * 4
+        return String(unsafeUninitializedCapacity: count) { output in
+            alphabet.withUnsafeBufferPointer { table in
+                var out = 0
+                var index = 0
+                while index + 3 <= input.count {
+                    let value = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                    output[out] = table[Int(value >> 18 & 63)]
+                    output[out + 1] = table[Int(value >> 12 & 63)]
+                    output[out + 2] = table[Int(value >> 6 & 63)]
+                    output[out + 3] = table[Int(value & 63)]
+                    out += 4
+                    index += 3
                 }
-                accumulator = accumulator << 6 | UInt32(value)
+                let rest = input.count - index
+                if rest > 0 {
+                    let value = UInt32(input[index]) << 16 | (rest == 2 ? UInt32(input[index + 1]) << 8 : 0)
+                    output[out] = table[Int(value >> 18 & 63)]
+                    output[out + 1] = table[Int(value >> 12 & 63)]
+                    output[out + 2] = rest == 2 ? table[Int(value >> 6 & 63)] : UInt8(ascii: "=")
+                    output[out + 3] = UInt8(ascii: "=")
+                    out += 4
+                }
+                return out
             }
-            output.append(UInt8(accumulator >> 16 & 0xFF))
-            if padding < 2 { output.append(UInt8(accumulator >> 8 & 0xFF)) }
-            if padding < 1 { output.append(UInt8(accumulator & 0xFF)) }
-            index += 4
         }
-        return output
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        var text = text
+        return text.withUTF8 { decode(bytes: $0) }
+    }
+
+    private static func decode(bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard bytes.count % 4 == 0 else { return nil }
+        guard !bytes.isEmpty else { return [] }
+        let padding = bytes[bytes.count - 1] == UInt8(ascii: "=") ? (bytes[bytes.count - 2] == UInt8(ascii: "=") ? 2 : 1) : 0
+        let length = bytes.count / 4 * 3 - padding
+        var failed = false
+        let output = [UInt8](unsafeUninitializedCapacity: length) { output, initialized in
+            values.withUnsafeBufferPointer { table in
+                var out = 0
+                var index = 0
+                while index < bytes.count {
+                    let last = index + 4 == bytes.count
+                    let a = table[Int(bytes[index])]
+                    let b = table[Int(bytes[index + 1])]
+                    let c = last && padding == 2 ? 0 : table[Int(bytes[index + 2])]
+                    let d = last && padding >= 1 ? 0 : table[Int(bytes[index + 3])]
+                    if (a | b | c | d) & 0xC0 != 0 {
+                        failed = true
+                        break
+                    }
+                    let value = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                    output[out] = UInt8(value >> 16 & 0xFF)
+                    if out + 1 < length { output[out + 1] = UInt8(value >> 8 & 0xFF) }
+                    if out + 2 < length { output[out + 2] = UInt8(value & 0xFF) }
+                    out += 3
+                    index += 4
+                }
+                initialized = failed ? 0 : length
+            }
+        }
+        return failed ? nil : output
     }
 }

@@ -42,5 +42,5 @@ public struct DaemonContext: Sendable {
 
 /// pacad's version, reported by `daemon.status` and `pacad --version`.
 public enum PacaVersion {
-    public static let current = "0.9.0"
+    public static let current = "0.10.0"
 }

@@ -146,15 +146,48 @@ extension MethodRouter {
         do { return DeletedBackup(deleted: Backup(try await context.engine.delete(params.id))) } catch { throw RPCError(error) }
     }
 
-    /// `restore.run`: restores a backup into `to`.
+    /// `restore.open`: opens a backup's archives for the caller's own restore. A caller who is
+    /// not root is served only what it could have read when the files were backed up.
+    func openRestore(_ params: RestoreOpenParams) async throws(RPCError) -> RestoreSession {
+        _ = try await visibleRecord(params.id)
+        let groups = [caller.gid] + caller.groups.filter { $0 != caller.gid }
+        let access = caller.uid == 0 ? nil : ReadAccess(uid: caller.uid, groups: groups)
+        let grant: RestoreGrant
+        do { grant = try await context.engine.openRestore(params.id, owner: caller.uid, access: access) } catch { throw RPCError(error) }
+        var session = RestoreSession()
+        session.session = grant.session
+        session.id = grant.backupID
+        session.set = grant.set
+        session.archives = grant.archives.map { RestoreArchive(backup: $0.backup, size: $0.size) }
+        session.restricted = grant.limit != nil
+        session.uid = UInt64(caller.uid)
+        session.groups = groups.map(UInt64.init)
+        session.closedRoots = (grant.limit?.closedRoots ?? []).sorted()
+        session.idleSeconds = grant.idleSeconds
+        return session
+    }
+
+    /// `restore.read`: bytes of one of the session's archives.
+    func readRestore(_ params: RestoreReadParams) async throws(RPCError) -> RestoreBytes {
+        let bytes: [UInt8]
+        do {
+            bytes = try await context.engine.readRestore(
+                params.session, backup: params.backup, offset: params.offset, length: Int(params.length), caller: caller.uid)
+        } catch {
+            throw RPCError(error)
+        }
+        return RestoreBytes(data: Base64.encode(bytes), length: bytes.count)
+    }
+
+    /// `restore.close`: ends a session.
+    func closeRestore(_ params: RestoreCloseParams) async throws(RPCError) -> RestoreClosed {
+        do { try await context.engine.closeRestore(params.session, caller: caller.uid) } catch { throw RPCError(error) }
+        return RestoreClosed(session: params.session)
+    }
+
+    /// `restore.run` (admins): the daemon restores a backup into `to` with its own rights.
     func restore(_ params: RestoreParams, _ send: @escaping ProgressSink) async throws(RPCError) -> RestoreResult {
         _ = try await visibleRecord(params.id)
-        if policy.role(of: caller) != .admin {
-            let (to, uid) = (params.to, caller.uid)
-            if let problem = await BlockingPool.shared.run({ Self.destinationProblem(to, owner: uid) }) {
-                throw RPCError(.permissionDenied, "\(callerName) may restore only into a folder of their own: \(problem)")
-            }
-        }
         let (id, counters, engine) = (params.id, RunProgress(), context.engine)
         let restored = try await ProgressReporter.run(
             enabled: params.progress, clock: context.clock, read: { Progress(counters.snapshot, backup: id, phase: .restore) }, send: send
@@ -181,31 +214,5 @@ extension MethodRouter {
         guard let record = await context.catalog.record(id) else { throw RPCError(.notFound, "no backup with id \(id)") }
         try requireSet(record.set)
         return record
-    }
-}
-
-extension MethodRouter {
-    /// Why a caller who is not an admin may not restore into `path`, or nil: the destination (or,
-    /// when it does not exist yet, the nearest folder above it that does) must be a real folder
-    /// owned by the caller, reached without symlinks. pacad writes restored files with its own
-    /// rights, so this keeps an operator from restoring over what they could not write
-    /// themselves (until restores are written by the caller's own pacactl).
-    static func destinationProblem(_ path: String, owner uid: UInt32) -> String? {
-        guard path.hasPrefix("/") else { return "\(path) is not an absolute path" }
-        let components = path.split(separator: "/").map(String.init)
-        guard !components.contains(".."), !components.contains(".") else { return "\(path) has . or .. in it" }
-        var existing = "/"
-        var owner: UInt32 = 0
-        for component in components {
-            let next = existing == "/" ? "/" + component : existing + "/" + component
-            guard let info = try? Syscall.lstat(next) else { break }
-            guard info.kind == .directory else {
-                return "\(next) is \(info.kind == .symlink ? "a symlink" : "not a folder")"
-            }
-            existing = next
-            owner = info.uid
-        }
-        guard owner == uid else { return "\(existing) belongs to uid \(owner), not uid \(uid)" }
-        return nil
     }
 }

@@ -84,6 +84,12 @@ public struct MethodRouter: Sendable {
             return try await answer(Methods.backupPrune, request) { (params) throws(RPCError) in try await pruneBackups(params) }
         case Methods.catalogRebuild.name:
             return try await answer(Methods.catalogRebuild, request) { (params) throws(RPCError) in try await rebuildCatalog(params) }
+        case Methods.restoreOpen.name:
+            return try await answer(Methods.restoreOpen, request) { (params) throws(RPCError) in try await openRestore(params) }
+        case Methods.restoreRead.name:
+            return try await answer(Methods.restoreRead, request) { (params) throws(RPCError) in try await readRestore(params) }
+        case Methods.restoreClose.name:
+            return try await answer(Methods.restoreClose, request) { (params) throws(RPCError) in try await closeRestore(params) }
         case Methods.restoreRun.name:
             return try await answer(Methods.restoreRun, request) { (params) throws(RPCError) in try await restore(params, report) }
         case Methods.jobList.name: return try await answer(Methods.jobList, request) { _ throws(RPCError) in await listJobs() }

@@ -1,5 +1,6 @@
 import PacaArchive
 import PacaCatalog
+import PacaClient
 import PacaCore
 import PacaEngine
 import PacaProtocol
@@ -55,12 +56,6 @@ extension PacaProtocol.Delivery {
     }
 }
 
-extension ArchiveIssue {
-    init(_ problem: ArchiveProblem) {
-        self.init(code: problem.code.rawValue, entry: problem.entry, offset: problem.offset, message: problem.message)
-    }
-}
-
 extension VerifyResult {
     init(id: String, _ verified: VerificationResult) {
         self.init()
@@ -73,21 +68,6 @@ extension VerifyResult {
         problems = verified.problems.map(ArchiveIssue.init)
         archive = verified.archive
         seconds = verified.seconds
-    }
-}
-
-extension RestoreResult {
-    init(id: String, _ restored: ExtractionResult) {
-        self.init()
-        self.id = id
-        destination = restored.destination
-        files = restored.files
-        directories = restored.directories
-        symlinks = restored.symlinks
-        bytes = restored.bytes
-        problems = restored.problems.map(ArchiveIssue.init)
-        archive = restored.archive
-        seconds = restored.seconds
     }
 }
 

@@ -56,8 +56,31 @@ public enum Methods {
         "catalog.rebuild", role: .admin, summary: "Catalog every archive on a target that the catalog does not know.", result: "report",
         errors: [MethodError(.notFound, "no such target"), MethodError(.storageError, "the target cannot be listed")])
 
+    public static let restoreOpen = RPCMethod<RestoreOpenParams, RestoreSession>(
+        "restore.open", role: .operate,
+        summary: "Open a backup's archives for the caller's own restore: pacactl reads them and writes the files with the caller's rights.",
+        result: "session",
+        errors: [
+            MethodError(.notFound, "no such backup"), MethodError(.validationError, "the backup is not complete, or is retired"),
+            MethodError(.storageError, "an archive the restore needs cannot be read"),
+            MethodError(.busy, "the caller has 8 sessions open already"),
+        ])
+
+    public static let restoreRead = RPCMethod<RestoreReadParams, RestoreBytes>(
+        "restore.read", role: .operate, summary: "Read bytes of an archive of a restore session.", result: "bytes",
+        errors: [
+            MethodError(.notFound, "no such session (it ended, was never opened, or is another caller's), or no such archive in it"),
+            MethodError(.storageError, "the target cannot be read"),
+        ])
+
+    public static let restoreClose = RPCMethod<RestoreCloseParams, RestoreClosed>(
+        "restore.close", role: .operate, summary: "End a restore session.", result: "closed",
+        errors: [MethodError(.notFound, "no such session")])
+
     public static let restoreRun = RPCMethod<RestoreParams, RestoreResult>(
-        "restore.run", role: .operate, summary: "Restore a backup, whole or the entries matching include patterns, into a folder.",
+        "restore.run", role: .admin,
+        summary:
+            "Restore a backup, whole or the entries matching include patterns, into a folder, written by the daemon with its own rights.",
         result: "restore",
         errors: [
             MethodError(.notFound, "no such backup"),
@@ -133,7 +156,8 @@ public enum Methods {
     public static let all: [MethodDescriptor] = [
         daemonStatus.descriptor, daemonReload.descriptor, backupCreate.descriptor, backupList.descriptor, backupShow.descriptor,
         backupVerify.descriptor, backupDelete.descriptor, backupPin.descriptor, backupPrune.descriptor, catalogRebuild.descriptor,
-        restoreRun.descriptor, jobList.descriptor, jobAdd.descriptor, jobRemove.descriptor, jobPause.descriptor, jobResume.descriptor,
+        restoreOpen.descriptor, restoreRead.descriptor, restoreClose.descriptor, restoreRun.descriptor, jobList.descriptor,
+        jobAdd.descriptor, jobRemove.descriptor, jobPause.descriptor, jobResume.descriptor,
         jobRun.descriptor, eventsList.descriptor, triggerFire.descriptor, dataPut.descriptor, dataGet.descriptor, dataUpdate.descriptor,
         dataDelete.descriptor, dataQuery.descriptor, discover.descriptor,
     ]

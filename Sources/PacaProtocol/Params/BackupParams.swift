@@ -139,3 +139,46 @@ public struct RestoreParams: WireParams, Equatable {
         .defaulted("progress", \.progress, default: false, "Send progress notifications before the reply."),
     ]
 }
+
+/// `restore.open`.
+public struct RestoreOpenParams: WireParams, Equatable {
+    public var id = ""
+    public init() {}
+    public init(id: String) { self.id = id }
+    public static let fields: [WireField<RestoreOpenParams>] = [.name("id", \.id, "The backup to restore.")]
+}
+
+/// `restore.read`.
+public struct RestoreReadParams: WireParams, Equatable {
+    /// The most one read returns.
+    public static let maximumLength: Int64 = 4 << 20
+
+    public var session = ""
+    public var backup = ""
+    public var offset: UInt64 = 0
+    public var length: Int64 = 0
+    public init() {}
+    public init(session: String, backup: String, offset: UInt64, length: Int64) {
+        self.session = session
+        self.backup = backup
+        self.offset = offset
+        self.length = length
+    }
+    public static let fields: [WireField<RestoreReadParams>] = [
+        .name("session", \.session, "The session restore.open returned."),
+        .name("backup", \.backup, "Which of the session's archives to read."),
+        .required("offset", \.offset, "Where to start reading."),
+        .required(
+            "length", \.length, "How many bytes, 1 to 4194304.",
+            check: { (1...maximumLength).contains($0) ? nil : .outOfRange(value: $0, range: 1...maximumLength) },
+            schema: ["type": "integer", "minimum": 1, "maximum": .int(maximumLength)]),
+    ]
+}
+
+/// `restore.close`.
+public struct RestoreCloseParams: WireParams, Equatable {
+    public var session = ""
+    public init() {}
+    public init(session: String) { self.session = session }
+    public static let fields: [WireField<RestoreCloseParams>] = [.name("session", \.session, "The session to end.")]
+}

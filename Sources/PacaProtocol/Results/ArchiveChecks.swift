@@ -46,7 +46,7 @@ public struct VerifyResult: WireObject, Equatable {
     ]
 }
 
-/// What `restore.run` did.
+/// What a restore did (`restore.run`, and `pacactl restore --json`).
 public struct RestoreResult: WireObject, Equatable {
     public var id = ""
     public var destination = ""
@@ -57,6 +57,7 @@ public struct RestoreResult: WireObject, Equatable {
     public var problems: [ArchiveIssue] = []
     public var archive = ""
     public var seconds = 0.0
+    public var leftOut: [String] = []
     public init() {}
     public static let fields: [WireField<RestoreResult>] = [
         .required("id", \.id, "The backup."),
@@ -68,5 +69,9 @@ public struct RestoreResult: WireObject, Equatable {
         .required("problems", \.problems, "Entries that could not be restored, and why."),
         .required("archive", \.archive, "The archive read."),
         .required("seconds", \.seconds, "How long it took."),
+        .defaulted(
+            "left_out", \.leftOut, default: [],
+            "Entries a caller who is not root could not have read when they were backed up, not restored (a folder stands for what is in it)."
+        ),
     ]
 }

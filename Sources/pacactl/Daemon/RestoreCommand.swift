@@ -1,4 +1,7 @@
 import ArgumentParser
+import PacaArchive
+import PacaClient
+import PacaCore
 import PacaProtocol
 import PacaSystem
 
@@ -6,7 +9,13 @@ struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Restore a backup into a folder (whole, or the entries matching --include).",
-        discussion: "Entries that would land outside the folder are refused. Existing files are kept unless --overwrite is given."
+        discussion: """
+            pacactl writes the files itself, with your rights: pacad checks that you may restore the backup and \
+            reads its archives for you. The files belong to you and land only where you may write. Unless you are \
+            root, entries you could not have read when they were backed up are left out and listed on standard \
+            error (the restore still succeeds). Entries that would land outside the folder are refused; existing \
+            files are kept unless --overwrite is given.
+            """
     )
 
     @Argument(help: "The backup id.")
@@ -21,15 +30,50 @@ struct RestoreCommand: ParsableCommand {
     @Flag(help: "Replace files that already exist.")
     var overwrite = false
 
+    @Option(help: "Threads to decompress with (default: all cores).")
+    var threads: Int?
+
     @OptionGroup var daemon: DaemonOptions
 
+    func validate() throws {
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be 1-256, not \(threads)") }
+        for pattern in includes {
+            do { _ = try PathPattern(pattern) } catch { throw ValidationError("--include \(error)") }
+        }
+    }
+
     func run() throws {
-        // The daemon resolves nothing against its own working directory: paths go out absolute.
         let destination = PathText.absolute(to ?? "restore-\(id)", in: ProcessFacts.currentDirectory)
-        let params = RestoreParams(id: id, to: destination, include: includes, overwrite: overwrite, progress: daemon.showsProgress)
-        let reply = try daemon.call(Methods.restoreRun, params, progressLabel: "restoring")
-        if daemon.json { return daemon.printResult(reply) }
-        let result = reply.result
-        print("restored \(result.files) files (\(ByteCount.format(result.bytes))) from \(id) into \(result.destination)")
+        let options = ExtractionOptions(includes: try includes.map { try PathPattern($0) }, overwrite: overwrite, threads: threads)
+        let bar = ProgressBar(label: "restoring")
+        let restored: ExtractionResult
+        do {
+            restored = try CallerRestore.run(
+                id, to: destination, options: options, paths: SocketLocation.candidates(named: daemon.socket)
+            ) { bar.update(done: $0, total: $1) }.result
+            bar.finish()
+        } catch {
+            bar.finish()
+            if let rpcError = error.rpcError { daemon.report(rpcError) }
+            throw fail(error.message, error.exitStatus)
+        }
+        let result = RestoreResult(id: id, restored)
+        if daemon.json {
+            print(String(decoding: result.wire.serialized, as: UTF8.self))
+        } else {
+            print("restored \(result.files) files (\(ByteCount.format(result.bytes))) from \(id) into \(result.destination)")
+        }
+        if !result.leftOut.isEmpty {
+            StandardStreams.writeError(
+                "pacactl: left out \(result.leftOut.count) entr\(result.leftOut.count == 1 ? "y" : "ies") you could not read when \(result.leftOut.count == 1 ? "it was" : "they were") backed up (ask an admin, or root, to restore \(result.leftOut.count == 1 ? "it" : "them")):\n"
+            )
+            for path in result.leftOut { StandardStreams.writeError("  \(path)\n") }
+        }
+        if !result.problems.isEmpty {
+            for problem in result.problems {
+                StandardStreams.writeError("pacactl: \(problem.entry ?? result.archive): \(problem.message)\n")
+            }
+            throw fail("\(result.problems.count) entr\(result.problems.count == 1 ? "y was" : "ies were") not restored", .failed)
+        }
     }
 }

@@ -37,7 +37,7 @@ struct DaemonOptions: ParsableArguments {
 
     /// Prints what an error reply carries besides its message: `--json` prints the error object;
     /// problems and failed backups get a line each on standard error.
-    private func report(_ error: RPCError) {
+    func report(_ error: RPCError) {
         if json {
             var object: [String: JSONValue] = ["code": .int(Int64(error.code)), "message": .string(error.message)]
             if let data = error.data { object["data"] = data }

@@ -1,0 +1,131 @@
+public import PacaArchive
+import PacaCore
+public import PacaProtocol
+import PacaSystem
+import Synchronization
+
+/// A restore written by the caller: pacad authorizes it and serves the archives' bytes
+/// (`restore.open`, `restore.read`, `restore.close`), this process writes the files with its own
+/// rights through the same extractor as `pacactl archive extract`. The files belong to the
+/// caller, land only where the caller may write, and, for a caller who is not root, hold only
+/// what it could have read when they were backed up: the rest is left out and listed.
+public enum CallerRestore {
+    /// Restores backup `id` into `destination` through the daemon at `paths`; `options.reader`
+    /// is set from what the daemon says of the caller. `progress` gets bytes written and the total.
+    public static func run(
+        _ id: String, to destination: String, options: ExtractionOptions, paths: [String] = SocketLocation.candidates(),
+        progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
+    ) throws(ClientError) -> (session: RestoreSession, result: ExtractionResult) {
+        let connection = try Connection(paths: paths)
+        let session = try connection.call(Methods.restoreOpen, RestoreOpenParams(id: id)).result
+        let link = RestoreLink(connection, session: session.session)
+        defer { link.close() }
+        guard !session.archives.isEmpty else {
+            throw ClientError(.broken, "pacad's restore session for \(id) names no archive")
+        }
+        let sources = session.archives.map { RemoteArchive(link, backup: $0.backup, size: $0.size) }
+        var options = options
+        if session.restricted {
+            let access = ReadAccess(
+                uid: UInt32(truncatingIfNeeded: session.uid), groups: session.groups.map { UInt32(truncatingIfNeeded: $0) })
+            options.reader = ReaderLimit(access: access, closedRoots: Set(session.closedRoots))
+        }
+        var references: [String: any ArchiveByteSource] = [:]
+        for source in sources.dropFirst() { references[source.backup] = source }
+        do {
+            let result = try ArchiveExtractor.extract(
+                from: sources[0], to: destination, options: options, references: references, progress: progress)
+            return (session, result)
+        } catch {
+            throw ClientError(.archive(error), error.description)
+        }
+    }
+}
+
+/// The connection a restore session reads through, one request at a time.
+final class RestoreLink: Sendable {
+    private let connection: Mutex<Connection?>
+    let session: String
+
+    init(_ connection: sending Connection, session: String) {
+        self.connection = Mutex(connection)
+        self.session = session
+    }
+
+    /// Up to `length` bytes of `backup`'s archive at `offset`.
+    func read(_ backup: String, offset: UInt64, length: Int) throws(ArchiveError) -> [UInt8] {
+        let session = self.session
+        let outcome = connection.withLock { connection -> Result<RestoreBytes, ClientError> in
+            guard let connection else { return .failure(ClientError(.broken, "the restore session has ended")) }
+            return Result { () throws(ClientError) in
+                try connection.call(
+                    Methods.restoreRead, RestoreReadParams(session: session, backup: backup, offset: offset, length: Int64(length))
+                ).result
+            }
+        }
+        let reply: RestoreBytes
+        switch outcome {
+        case .success(let bytes): reply = bytes
+        case .failure(let error): throw ArchiveError(.io, "reading backup \(backup) through pacad: \(error.message)")
+        }
+        guard let bytes = Base64.decode(reply.data), bytes.count == reply.length, bytes.count <= length else {
+            throw ArchiveError(.io, "pacad sent bytes of backup \(backup) that do not decode to the length it gave")
+        }
+        return bytes
+    }
+
+    /// Ends the session (best effort: an idle session ends on its own) and the connection.
+    func close() {
+        let session = self.session
+        connection.withLock { connection in
+            _ = try? connection?.call(Methods.restoreClose, RestoreCloseParams(session: session))
+            connection = nil
+        }
+    }
+}
+
+/// One archive of a restore session, read through the daemon in blocks of 1 MiB, the last few
+/// kept (the extractor reads headers and data near each other, from several threads).
+final class RemoteArchive: ArchiveByteSource {
+    let backup: String
+    let size: UInt64
+    var name: String { "backup \(backup)" }
+    private let link: RestoreLink
+    private static let blockSize = 1 << 20
+    private static let blocksKept = 16
+    private let blocks = Mutex<[(index: UInt64, bytes: [UInt8])]>([])
+
+    init(_ link: RestoreLink, backup: String, size: UInt64) {
+        self.link = link
+        self.backup = backup
+        self.size = size
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(ArchiveError) -> Int {
+        var done = 0
+        while done < buffer.count, offset + UInt64(done) < size {
+            let position = offset + UInt64(done)
+            let index = position / UInt64(Self.blockSize)
+            let block = try self.block(index)
+            let start = Int(position - index * UInt64(Self.blockSize))
+            guard start < block.count else { break }
+            let count = min(buffer.count - done, block.count - start)
+            block.withUnsafeBytes { raw in
+                UnsafeMutableRawBufferPointer(rebasing: buffer[done..<done + count]).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: raw[start..<start + count]))
+            }
+            done += count
+        }
+        return done
+    }
+
+    private func block(_ index: UInt64) throws(ArchiveError) -> [UInt8] {
+        if let kept = blocks.withLock({ $0.first { $0.index == index }?.bytes }) { return kept }
+        let bytes = try link.read(backup, offset: index * UInt64(Self.blockSize), length: Self.blockSize)
+        blocks.withLock { blocks in
+            if blocks.count >= Self.blocksKept { blocks.removeFirst() }
+            blocks.append((index, bytes))
+        }
+        return bytes
+    }
+}
