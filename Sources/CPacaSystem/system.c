@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
 #include "paca_system.h"
 
 int paca_rename_noreplace(const char *from, const char *to) {
@@ -43,3 +46,53 @@ const char *paca_errno_name(int code) {
     return strerrorname_np(code);
 }
 
+
+/* Opens `path` under `dirfd` one component at a time, each with O_NOFOLLOW, refusing "..":
+   what openat2's RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS does, for kernels before 5.6. */
+static int open_beneath_by_components(int dirfd, const char *path, int flags, int mode) {
+    char copy[4096];
+    size_t length = strlen(path);
+    if (length >= sizeof copy) { errno = ENAMETOOLONG; return -1; }
+    memcpy(copy, path, length + 1);
+    if (copy[0] == '/') { errno = EXDEV; return -1; }
+    int current = dirfd;
+    char *name = copy;
+    for (;;) {
+        char *slash = strchr(name, '/');
+        if (slash == NULL) break;
+        *slash = '\0';
+        if (strcmp(name, "..") == 0) { if (current != dirfd) close(current); errno = EXDEV; return -1; }
+        if (*name != '\0' && strcmp(name, ".") != 0) {
+            int next = openat(current, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int saved = errno;
+            if (current != dirfd) close(current);
+            if (next < 0) { errno = saved; return -1; }
+            current = next;
+        }
+        name = slash + 1;
+    }
+    if (strcmp(name, "..") == 0) { if (current != dirfd) close(current); errno = EXDEV; return -1; }
+    int fd = openat(current, *name == '\0' ? "." : name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+    int saved = errno;
+    if (current != dirfd) close(current);
+    errno = saved;
+    return fd;
+}
+
+int paca_open_beneath(int dirfd, const char *path, int flags, int mode) {
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (unsigned long long)(flags | O_NOFOLLOW | O_CLOEXEC);
+    how.mode = (flags & O_CREAT) ? (unsigned long long)mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(SYS_openat2, dirfd, *path == '\0' ? "." : path, &how, sizeof how);
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
+        /* No openat2 (before Linux 5.6), or a seccomp filter that refuses it. */
+        return open_beneath_by_components(dirfd, path, flags, mode);
+    }
+    return (int)fd;
+}
+
+int paca_renameat_noreplace(int from_dir, const char *from, int to_dir, const char *to) {
+    return renameat2(from_dir, from, to_dir, to, RENAME_NOREPLACE);
+}

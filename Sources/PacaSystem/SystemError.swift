@@ -48,4 +48,8 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
     public var isOutOfSpace: Bool { errno == ENOSPC }
     /// `ENOTDIR`: a path component is not a directory.
     public var isNotADirectory: Bool { errno == ENOTDIR }
+    /// A symbolic link where none may be followed (`O_NOFOLLOW`, `RESOLVE_NO_SYMLINKS`).
+    public var isSymbolicLink: Bool { errno == ELOOP }
+    /// A path that would leave the directory it is resolved under (`RESOLVE_BENEATH`).
+    public var isCrossingOut: Bool { errno == EXDEV }
 }

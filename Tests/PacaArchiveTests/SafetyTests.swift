@@ -1,6 +1,7 @@
 import Foundation
 import PacaCore
 import PacaTestSupport
+import Synchronization
 import Testing
 
 @testable import PacaArchive
@@ -63,7 +64,9 @@ struct HostileArchive {
         if let result { #expect(!result.problems.isEmpty) }
     }
 
-    @Test func existingSymlinkLeadingOutsideIsRefusedAndOneInsideIsFollowed() throws {
+    /// A symlink already in the destination is never followed, wherever it leads: entries under
+    /// it are refused, and nothing is written through it.
+    @Test func existingSymlinksInTheDestinationAreNotFollowed() throws {
         let temp = TemporaryFolder()
         try Tree.directory(temp.sub("outside"))
         try Tree.directory(temp.sub("dest/real"))
@@ -75,9 +78,49 @@ struct HostileArchive {
         try archive.write(to: temp.sub("a.zip"))
         let result = try ArchiveExtractor.extract(temp.sub("a.zip"), to: temp.sub("dest"))
         #expect(!FileManager.default.fileExists(atPath: temp.sub("outside/pwned.txt")))
-        #expect(result.problems.map(\.entry) == ["escape/pwned.txt"])
-        #expect(result.problems.first?.code == .unsafePath)
-        #expect(String(decoding: Tree.read(temp.sub("dest/real/ok.txt")), as: UTF8.self) == "fine")
+        #expect(result.problems.map(\.entry) == ["escape/pwned.txt", "inside/ok.txt"])
+        #expect(result.problems.allSatisfy { $0.code == .unsafePath }, "\(result.problems)")
+        #expect(result.problems.first?.message.contains("symlink") == true)
+        #expect(!FileManager.default.fileExists(atPath: temp.sub("dest/real/ok.txt")))
+    }
+
+    /// Another thread keeps swapping a folder of the destination for a symlink to a folder
+    /// outside while a restore writes thousands of files into it: entries caught by a swap fail
+    /// (at least one must), and nothing ever lands outside.
+    @Test func aFolderSwappedForASymlinkDuringARestoreNeverLeadsOutside() async throws {
+        let temp = TemporaryFolder()
+        for index in 0..<3000 { try Tree.write(temp.sub("src/d/f\(index).txt"), "file \(index)") }
+        try makeArchive([temp.sub("src")], at: temp.sub("many.zip"), level: 1)
+        try Tree.directory(temp.sub("outside"))
+        var refusals = 0
+        for attempt in 0..<5 {
+            let dest = temp.sub("dest\(attempt)")
+            try Tree.directory(dest + "/src/d")
+            let stop = Atomic<Bool>(false)
+            let folder = dest + "/src/d"
+            let outside = temp.sub("outside")
+            let swapper = Thread {
+                while !stop.load(ordering: .relaxed) {
+                    guard rename(folder, folder + ".moved") == 0 else { continue }
+                    _ = symlink(outside, folder)
+                    usleep(200)
+                    _ = unlink(folder)
+                    _ = rename(folder + ".moved", folder)
+                    usleep(100)
+                }
+            }
+            swapper.start()
+            let result = try await offPool {
+                try ArchiveExtractor.extract(temp.sub("many.zip"), to: dest, options: ExtractionOptions(threads: 2))
+            }
+            stop.store(true, ordering: .relaxed)
+            while !swapper.isFinished { usleep(1000) }
+            let escaped = try FileManager.default.contentsOfDirectory(atPath: outside)
+            #expect(escaped.isEmpty, "written outside the destination: \(escaped.prefix(5))")
+            refusals += result.problems.filter { $0.code == .unsafePath }.count
+            if refusals > 0 { break }
+        }
+        #expect(refusals > 0, "no swap was ever caught: the test did not race")
     }
 
     @Test func existingFilesAreKeptUnlessOverwriteIsAsked() throws {

@@ -35,4 +35,13 @@ int paca_eventfd_cloexec(void);
 /// strerrorname_np(code): the errno's symbolic name ("ENOENT"), or NULL for an unknown code.
 const char *paca_errno_name(int code);
 
+/// Opens `path` (relative) under the directory `dirfd` without leaving it and without following
+/// any symbolic link on the way or at the end: openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+/// or a component-by-component O_NOFOLLOW walk where openat2 is missing. O_CLOEXEC is added.
+/// Fails with ELOOP at a symlink and EXDEV for a path that would leave `dirfd`.
+int paca_open_beneath(int dirfd, const char *path, int flags, int mode);
+
+/// renameat2(from_dir, from, to_dir, to, RENAME_NOREPLACE).
+int paca_renameat_noreplace(int from_dir, const char *from, int to_dir, const char *to);
+
 #endif

@@ -187,8 +187,9 @@ struct FilePlan {
 /// Restores files from an archive into a directory.
 ///
 /// Refuses, before writing anything, an archive with an entry whose path is absolute or contains
-/// `..` (zip-slip); refuses per entry to write through a symlink that leads outside the
-/// destination. Each file is written to a temporary name and renamed into place, so an interrupted
+/// `..` (zip-slip); writes every entry by name into its folder opened under the destination's
+/// descriptor without following symlinks (``DestinationGuard``), so no entry is written through a
+/// symlink, one already there or one swapped in while the extraction runs. Each file is written to a temporary name and renamed into place, so an interrupted
 /// restore never leaves a half-written file under the real name. Modes, mtimes and symlinks are
 /// restored; directory modes and times are set last, deepest first. Files decompress in parallel.
 ///
@@ -242,13 +243,13 @@ public enum ArchiveExtractor {
             leftOut = topmost(refused)
         }
         let guardian = try DestinationGuard(destination: destination)
+        let writer = EntryWriter(guardian: guardian, options: options)
         let plan = try FilePlan(archive: archive, selected: selected, lines: lines, elsewhere: elsewhere, references: references)
         let state = ExtractionState(total: plan.jobs.reduce(0) { $0 + $1.size }, progress: progress)
         for problem in plan.problems { state.report(problem) }
-        let writer = EntryWriter(guardian: guardian, options: options)
 
         for entry in selected where entry.kind == .directory {
-            do { try guardian.ensureDirectory(entry.path, entry: entry.path) } catch { state.report(error) }
+            do { try writer.makeDirectory(entry) } catch { state.report(error) }
         }
         let files = plan.jobs.sorted { $0.weight > $1.weight }
         parallelLoop(count: files.count, threads: options.threads, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) {

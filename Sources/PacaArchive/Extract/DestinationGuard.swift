@@ -1,79 +1,86 @@
 import PacaSystem
 
-/// The filesystem half of zip-slip protection: creates directories under the destination and
-/// refuses any path whose existing components would lead outside it through a symlink.
-///
-/// A symlink already in the destination that resolves inside it is followed (a user's
-/// `data -> ./big-disk/data` keeps working); one that leads outside is refused. Symlinks from the
-/// archive are created only after every file is written, so no entry can be written through one.
-/// Thread-safe: checked directories are remembered under a lock.
+/// The file system half of zip-slip protection: the destination held open by a descriptor, and
+/// every folder under it opened relative to that descriptor, never through a symbolic link and
+/// never out of it (``Syscall/open(_:beneath:_:options:permissions:)``: `openat2` with
+/// `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`). What is written is then written by name into such an
+/// open folder. A folder swapped for a symlink while a restore runs makes the entries under it
+/// fail; nothing is written where the link leads. A symlink already in the destination is not
+/// followed either: an entry under it is refused.
 final class DestinationGuard: @unchecked Sendable {
-    /// The destination's real path (symlinks resolved).
+    /// The destination's real path (symlinks resolved), for messages and results.
     let root: String
-    private let lock = ConditionLock()
-    private var checked: Set<String> = [""]
+    /// The destination, held open for the whole extraction.
+    private let descriptor: Int32
 
     init(destination: String) throws(ArchiveError) {
         do {
             if (try? Syscall.stat(destination)) == nil { try Self.makeDirectories(destination) }
             root = try Syscall.realpath(destination)
-            guard try Syscall.stat(root).kind == .directory else {
-                throw ArchiveError(.invalidArgument, "the destination \(destination) is not a directory")
-            }
-        } catch let error as SystemError {
-            throw ArchiveError(error)
-        } catch let error as ArchiveError {
-            throw error
+            descriptor = try Syscall.open(root, .readOnly, options: [.directory])
         } catch {
-            throw ArchiveError(.io, "\(error)")
+            throw ArchiveError(error)
         }
     }
 
-    /// The absolute path for a relative one, with no check.
+    deinit { Syscall.close(descriptor) }
+
+    /// The absolute path for a relative one, for messages.
     func absolute(_ relative: String) -> String { relative.isEmpty ? root : root + "/" + relative }
 
-    /// Makes sure the directory `relative` exists as a real directory inside the destination,
-    /// creating it and its parents as needed.
-    func ensureDirectory(_ relative: String, entry: String) throws(ArchiveError) {
-        if lock.withLock({ checked.contains(relative) }) { return }
-        if let slash = relative.lastIndex(of: "/") {
-            try ensureDirectory(String(relative[..<slash]), entry: entry)
-        }
-        let path = absolute(relative)
-        let info: FileInfo
+    /// The folder `relative` inside the destination, open (the caller closes it), made with its
+    /// parents when missing (mode 0700 until the archive's mode is set at the end).
+    func openDirectory(_ relative: String, entry: String) throws(ArchiveError) -> Int32 {
         do {
-            info = try Syscall.lstat(path)
-        } catch  where error.isNotFound {
-            do { try Syscall.mkdir(path, permissions: 0o700) } catch  where error.isAlreadyExisting {
-                // Another thread made it; check what is there now.
-                return try ensureDirectory(relative, entry: entry)
+            return try Syscall.open(relative, beneath: descriptor, .readOnly, options: [.directory])
+        } catch  where error.isNotFound && !relative.isEmpty {
+            let (parent, name) = Self.split(relative)
+            let folder = try openDirectory(parent, entry: entry)
+            defer { Syscall.close(folder) }
+            do { try Syscall.mkdir(name, in: folder, permissions: 0o700) } catch  where error.isAlreadyExisting {
+                // Another thread made it; open what is there now.
             } catch {
                 throw ArchiveError(error, entry: entry)
             }
-            lock.withLock { _ = checked.insert(relative) }
-            return
+            do { return try Syscall.open(name, beneath: folder, .readOnly, options: [.directory]) } catch {
+                throw refusal(error, relative, entry: entry)
+            }
         } catch {
-            throw ArchiveError(error, entry: entry)
+            throw refusal(error, relative, entry: entry)
         }
-        switch info.kind {
-        case .directory:
-            break
-        case .symlink:
-            let resolved: String
-            do { resolved = try Syscall.realpath(path) } catch {
-                throw ArchiveError(.unsafePath, "refusing to extract: \(path) is a symlink that cannot be resolved", entry: entry)
+    }
+
+    /// Runs `body` with the folder that holds `relative`, open, and `relative`'s last name.
+    func inFolder<T>(of relative: String, entry: String, _ body: (Int32, String) throws(ArchiveError) -> T) throws(ArchiveError) -> T {
+        let (parent, name) = Self.split(relative)
+        let folder = try openDirectory(parent, entry: entry)
+        defer { Syscall.close(folder) }
+        return try body(folder, name)
+    }
+
+    private func refusal(_ error: SystemError, _ relative: String, entry: String) -> ArchiveError {
+        if error.isSymbolicLink || error.isCrossingOut { return unsafe(relative, entry: entry) }
+        if error.isNotADirectory {
+            // O_NOFOLLOW | O_DIRECTORY on a symlink says ENOTDIR too: look at what is there.
+            var isLink = false
+            if let folder = try? openDirectory(Self.split(relative).folder, entry: entry) {
+                isLink = (try? Syscall.lstat(Self.split(relative).name, in: folder))?.kind == .symlink
+                Syscall.close(folder)
             }
-            guard resolved == root || resolved.hasPrefix(root + "/") else {
-                throw ArchiveError(
-                    .unsafePath, "refusing to extract: \(relative) is a symlink to \(resolved), outside the destination", entry: entry)
-            }
-            guard let target = try? Syscall.stat(resolved), target.kind == .directory else {
-                throw ArchiveError(.alreadyExists, "\(relative) is a symlink to something that is not a directory", entry: entry)
-            }
-        default:
-            throw ArchiveError(.alreadyExists, "\(relative) exists and is not a directory", entry: entry)
+            return isLink
+                ? unsafe(relative, entry: entry) : ArchiveError(.alreadyExists, "\(relative) exists and is not a directory", entry: entry)
         }
-        lock.withLock { _ = checked.insert(relative) }
+        return ArchiveError(error, entry: entry)
+    }
+
+    private func unsafe(_ relative: String, entry: String) -> ArchiveError {
+        ArchiveError(.unsafePath, "refusing to extract: \(relative) is, or passes through, a symlink in the destination", entry: entry)
+    }
+
+    /// The folder part and the last name of a relative path (`""` for a name at the top).
+    static func split(_ relative: String) -> (folder: String, name: String) {
+        guard let slash = relative.lastIndex(of: "/") else { return ("", relative) }
+        return (String(relative[..<slash]), String(relative[relative.index(after: slash)...]))
     }
 
     private static func makeDirectories(_ path: String) throws(SystemError) {

@@ -1,25 +1,23 @@
 import Crypto
 import PacaSystem
 
-/// Writes single entries into the destination: files through a temporary name and a rename,
-/// symlinks last, directory metadata after their contents.
+/// Writes single entries into the destination, each by name into its folder held open
+/// (``DestinationGuard``): files through a temporary name and a rename, symlinks last, folder
+/// metadata after their contents. Modes, owners and times are set on open descriptors
+/// (`fchmod`, `fchown`, `futimens`), or on the name itself without following it (a symlink's
+/// own), never by a path looked up again afterwards.
 struct EntryWriter: @unchecked Sendable {
     let guardian: DestinationGuard
     let options: ExtractionOptions
 
-    private func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
-        return String(path[..<slash])
-    }
-
-    /// Checks what is at `path` now: nothing, or something that may be replaced.
-    private func checkTarget(_ path: String, path entryPath: String) throws(ArchiveError) {
-        guard let existing = try? Syscall.lstat(path) else { return }
+    /// Checks what is at `name` in `folder` now: nothing, or something that may be replaced.
+    private func checkTarget(_ name: String, in folder: Int32, entry: String) throws(ArchiveError) {
+        guard let existing = try? Syscall.lstat(name, in: folder) else { return }
         if existing.kind == .directory {
-            throw ArchiveError(.alreadyExists, "a directory is in the way at \(path)", entry: entryPath)
+            throw ArchiveError(.alreadyExists, "a directory is in the way at \(guardian.absolute(entry))", entry: entry)
         }
         if !options.overwrite {
-            throw ArchiveError(.alreadyExists, "\(path) already exists and overwriting was not asked for", entry: entryPath)
+            throw ArchiveError(.alreadyExists, "\(guardian.absolute(entry)) already exists and overwriting was not asked for", entry: entry)
         }
     }
 
@@ -28,95 +26,102 @@ struct EntryWriter: @unchecked Sendable {
         as placement: Placement, progress: @escaping (Int) -> Void,
         content: ((UnsafeRawBufferPointer) throws(ArchiveError) -> Void) throws(ArchiveError) -> Void
     ) throws(ArchiveError) {
-        let directory = parent(of: placement.path)
-        try guardian.ensureDirectory(directory, entry: placement.path)
-        let final = guardian.absolute(placement.path)
-        try checkTarget(final, path: placement.path)
-        let temporary = guardian.absolute(directory) + "/.paca-restore-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
-        let fd: Int32
-        do { fd = try Syscall.open(temporary, .writeOnly, options: [.create, .exclusive, .noFollow], permissions: 0o600) } catch {
-            throw ArchiveError(error, entry: placement.path)
-        }
-        var isOpen = true
-        var isPlaced = false
-        defer {
-            if isOpen { Syscall.close(fd) }
-            if !isPlaced { try? Syscall.unlink(temporary) }
-        }
-        var hasher = placement.sha256 != nil ? SHA256() : nil
-        try content { (block) throws(ArchiveError) in
-            try mappingSystemErrors(entry: placement.path) { () throws(SystemError) in try Syscall.writeAll(fd, block, path: temporary) }
-            hasher?.update(bufferPointer: block)
-            progress(block.count)
-        }
-        if let wanted = placement.sha256, let actual = hasher?.finalize().hexString, actual != wanted {
-            throw ArchiveError(
-                .checksumMismatch, "SHA-256 mismatch: the data gives \(actual), the manifest says \(wanted); the file was not restored",
-                entry: placement.path)
-        }
-        do {
-            if options.restoresOwnership, let uid = placement.uid, let gid = placement.gid {
-                try? Syscall.fchown(fd, uid: uid, gid: gid, path: temporary)  // best effort, like tar: a missing user is not a failure
+        let entry = placement.path
+        try guardian.inFolder(of: entry, entry: entry) { (folder, name) throws(ArchiveError) in
+            try checkTarget(name, in: folder, entry: entry)
+            let temporary = ".paca-restore-\(String(UInt64.random(in: 0...UInt64.max), radix: 36))"
+            let fd: Int32
+            do throws(SystemError) {
+                fd = try Syscall.open(temporary, beneath: folder, .writeOnly, options: [.create, .exclusive], permissions: 0o600)
+            } catch {
+                throw ArchiveError(error, entry: entry)
             }
-            try Syscall.fchmod(fd, placement.mode, path: temporary)
-            try Syscall.setModificationTime(fd, seconds: placement.seconds, nanoseconds: placement.nanoseconds, path: temporary)
-            isOpen = false
-            Syscall.close(fd)
-            if options.overwrite {
-                try Syscall.rename(temporary, to: final)
-            } else {
-                try Syscall.renameNoReplace(temporary, to: final)
+            var isOpen = true
+            var isPlaced = false
+            defer {
+                if isOpen { Syscall.close(fd) }
+                if !isPlaced { try? Syscall.unlink(temporary, in: folder) }
             }
-            isPlaced = true
-        } catch {
-            if error.isAlreadyExisting {
+            var hasher = placement.sha256 != nil ? SHA256() : nil
+            try content { (block) throws(ArchiveError) in
+                try mappingSystemErrors(entry: entry) { () throws(SystemError) in try Syscall.writeAll(fd, block, path: temporary) }
+                hasher?.update(bufferPointer: block)
+                progress(block.count)
+            }
+            if let wanted = placement.sha256, let actual = hasher?.finalize().hexString, actual != wanted {
                 throw ArchiveError(
-                    .alreadyExists, "\(final) appeared while it was being restored; it was left as it is", entry: placement.path)
+                    .checksumMismatch, "SHA-256 mismatch: the data gives \(actual), the manifest says \(wanted); the file was not restored",
+                    entry: entry)
             }
-            throw ArchiveError(error, entry: placement.path)
+            do throws(SystemError) {
+                if options.restoresOwnership, let uid = placement.uid, let gid = placement.gid {
+                    try? Syscall.fchown(fd, uid: uid, gid: gid, path: temporary)  // best effort, like tar: a missing user is not a failure
+                }
+                try Syscall.fchmod(fd, placement.mode, path: temporary)
+                try Syscall.setModificationTime(fd, seconds: placement.seconds, nanoseconds: placement.nanoseconds, path: temporary)
+                isOpen = false
+                Syscall.close(fd)
+                try Syscall.rename(temporary, to: name, in: folder, replace: options.overwrite)
+                isPlaced = true
+            } catch {
+                if error.isAlreadyExisting {
+                    throw ArchiveError(
+                        .alreadyExists, "\(guardian.absolute(entry)) appeared while it was being restored; it was left as it is",
+                        entry: entry)
+                }
+                throw ArchiveError(error, entry: entry)
+            }
         }
     }
 
     /// Makes `placement.path` another name of the restored file at `first` (a hard link).
     func writeLink(_ placement: Placement, to first: String) throws(ArchiveError) {
-        try guardian.ensureDirectory(parent(of: placement.path), entry: placement.path)
-        let final = guardian.absolute(placement.path)
-        try checkTarget(final, path: placement.path)
-        do {
-            if options.overwrite, (try? Syscall.lstat(final)) != nil { try Syscall.unlink(final) }
-            try Syscall.link(guardian.absolute(first), at: final)
-        } catch {
-            throw ArchiveError(error, entry: placement.path)
+        let entry = placement.path
+        try guardian.inFolder(of: first, entry: entry) { (firstFolder, firstName) throws(ArchiveError) in
+            try guardian.inFolder(of: entry, entry: entry) { (folder, name) throws(ArchiveError) in
+                try checkTarget(name, in: folder, entry: entry)
+                do throws(SystemError) {
+                    if options.overwrite, (try? Syscall.lstat(name, in: folder)) != nil { try Syscall.unlink(name, in: folder) }
+                    try Syscall.link(firstName, in: firstFolder, as: name, in: folder)
+                } catch {
+                    throw ArchiveError(error, entry: entry)
+                }
+            }
         }
     }
 
     func writeSymlink(_ entry: ArchiveEntry, from archive: ArchiveReader) throws(ArchiveError) {
-        try guardian.ensureDirectory(parent(of: entry.path), entry: entry.path)
-        let final = guardian.absolute(entry.path)
-        try checkTarget(final, path: entry.path)
         let target = try ArchiveContents.read(entry, from: archive, limit: 64 << 10)
-        do {
-            if options.overwrite, (try? Syscall.lstat(final)) != nil { try Syscall.unlink(final) }
-            try Syscall.symlink(target: target, at: final)
-            if options.restoresOwnership, let uid = entry.uid, let gid = entry.gid {
-                try? Syscall.lchown(final, uid: uid, gid: gid)
+        try guardian.inFolder(of: entry.path, entry: entry.path) { (folder, name) throws(ArchiveError) in
+            try checkTarget(name, in: folder, entry: entry.path)
+            do throws(SystemError) {
+                if options.overwrite, (try? Syscall.lstat(name, in: folder)) != nil { try Syscall.unlink(name, in: folder) }
+                try Syscall.symlink(target: target, as: name, in: folder)
+                if options.restoresOwnership, let uid = entry.uid, let gid = entry.gid {
+                    try? Syscall.lchown(name, in: folder, uid: uid, gid: gid)
+                }
+                try Syscall.setModificationTime(name, in: folder, seconds: entry.modificationTime)
+            } catch {
+                throw ArchiveError(error, entry: entry.path)
             }
-            try Syscall.setModificationTime(final, seconds: entry.modificationTime, followSymlinks: false)
-        } catch {
-            throw ArchiveError(error, entry: entry.path)
         }
     }
 
-    /// Sets a directory's mode, owner and mtime, once everything inside it is written.
+    /// Makes sure the folder of a directory entry exists (mode 0700 until ``finishDirectory(_:)``).
+    func makeDirectory(_ entry: ArchiveEntry) throws(ArchiveError) {
+        Syscall.close(try guardian.openDirectory(entry.path, entry: entry.path))
+    }
+
+    /// Sets a folder's mode, owner and mtime on its descriptor, once everything inside it is written.
     func finishDirectory(_ entry: ArchiveEntry) throws(ArchiveError) {
-        let path = guardian.absolute(entry.path)
-        do {
-            guard try Syscall.lstat(path).kind == .directory else { return }
+        let folder = try guardian.openDirectory(entry.path, entry: entry.path)
+        defer { Syscall.close(folder) }
+        do throws(SystemError) {
             if options.restoresOwnership, let uid = entry.uid, let gid = entry.gid {
-                try? Syscall.lchown(path, uid: uid, gid: gid)
+                try? Syscall.fchown(folder, uid: uid, gid: gid, path: entry.path)
             }
-            try Syscall.chmod(path, UInt32(entry.mode))
-            try Syscall.setModificationTime(path, seconds: entry.modificationTime, followSymlinks: false)
+            try Syscall.fchmod(folder, UInt32(entry.mode), path: entry.path)
+            try Syscall.setModificationTime(folder, seconds: entry.modificationTime, path: entry.path)
         } catch {
             throw ArchiveError(error, entry: entry.path)
         }
