@@ -131,7 +131,7 @@ struct NodeReader {
             report("", nil, "the file is empty")
             return nil
         }
-        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores", "access"]
+        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores", "access", "audit"]
         guard let pairs = mapping(root, at: "", allowed: keys) else { return nil }
         let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         for required in ["state_dir", "socket", "targets", "sets"] where values[required] == nil {
@@ -165,10 +165,25 @@ struct NodeReader {
             }
             access = rules
         }
+        var audit = DaemonConfig.Audit()
+        if let settings = mapping(values["audit"], at: "audit", allowed: ["rotate_at", "keep"]) {
+            for (key, node) in settings {
+                if key == "keep" { audit.keep = integer(node, at: "audit.keep", in: 1...1000) ?? audit.keep }
+                if key == "rotate_at", let text = string(node, at: "audit.rotate_at") {
+                    if let bytes = SizeText.bytes(text), bytes >= 4096, bytes <= 1 << 40 {
+                        audit.rotateAt = Int(bytes)
+                    } else {
+                        report("audit.rotate_at", node, "\"\(text)\" is not a size from 4KiB to 1TiB, like 16MiB")
+                    }
+                }
+            }
+        }
         guard let state, let socket else { return nil }
-        return DaemonConfig(
+        var config = DaemonConfig(
             stateDirectory: state, socketPath: socket, socketGroup: group, compressionLevel: level,
             compressionThreads: threads, targets: targets, sets: sets, jobs: jobs, stores: stores, access: access)
+        config.audit = audit
+        return config
     }
 
     /// A list of `user:NAME`, `group:NAME`, `uid:N`, `gid:N`, names looked up on this machine.

@@ -26,6 +26,19 @@ public struct DaemonConfig: Sendable, Equatable {
     public var stores: [Store]
     /// Who may do what over the socket (`access`); nil: members of `socket_group` operate.
     public var access: Access?
+    /// How the audit log rotates (`audit`).
+    public var audit = Audit()
+
+    /// `audit:`: the audit log (`<state_dir>/audit.log`) moves to `audit.log.1` when it reaches
+    /// `rotate_at` bytes, and the oldest of `keep` rotated files goes.
+    public struct Audit: Sendable, Equatable {
+        public var rotateAt: Int = 16 << 20
+        public var keep: Int = 8
+        public init(rotateAt: Int = 16 << 20, keep: Int = 8) {
+            self.rotateAt = rotateAt
+            self.keep = keep
+        }
+    }
 
     /// The callers given each role (`access.read`, `.operate`, `.admin`). Root and pacad's own
     /// user are admins whatever this says.

@@ -101,7 +101,8 @@ public final class Daemon: Sendable {
             config: config, file: configFile, engine: engine, scheduler: scheduler, changes: changes, clock: clock, logger: logger)
         let context = DaemonContext(
             engine: engine, catalog: catalog, scheduler: scheduler, changes: changes, data: data, configuration: configuration,
-            clock: clock, startedAt: startedAt, socketPath: socketPath, logger: logger)
+            clock: clock, startedAt: startedAt, socketPath: socketPath, logger: logger,
+            audit: AuditLog(stateDirectory: config.stateDirectory, settings: config.audit, clock: clock, logger: logger))
         let notifier = SystemdNotifier()
         let readiness = Readiness()
         let status = StatusService(engine: engine, catalog: catalog, notifier: notifier, clock: clock, readiness: readiness)

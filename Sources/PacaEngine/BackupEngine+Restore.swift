@@ -37,6 +37,8 @@ struct RestoreReading {
     /// The session's entry in ``BackupEngine/readers`` (delete and prune wait for it).
     var reader: Int
     var lastUsed: Double
+    var reads = 0
+    var bytesServed: UInt64 = 0
 }
 
 extension BackupEngine {
@@ -133,6 +135,7 @@ extension BackupEngine {
             throw EngineError(.notFound, "restore session \(session) does not read the archive of backup \(backup)")
         }
         restoreSessions[session]?.lastUsed = clock.now()
+        restoreSessions[session]?.reads += 1
         let source = archive.source
         let spans = archive.spans
         guard offset < source.size else { return [] }
@@ -157,18 +160,20 @@ extension BackupEngine {
         switch outcome {
         case .success(let bytes):
             readers[reading.reader]?.progress.update(files: 0, bytes: offset + UInt64(bytes.count))
+            restoreSessions[session]?.bytesServed += UInt64(bytes.count)
             return bytes
         case .failure(let error):
             throw EngineError(.storage, "reading the archive of backup \(backup): \(error.description)", underlying: error)
         }
     }
 
-    /// Ends session `session` of `caller`.
-    public func closeRestore(_ session: String, caller: UInt32) async throws(EngineError) {
+    /// Ends session `session` of `caller`; returns how many reads it answered and their bytes.
+    public func closeRestore(_ session: String, caller: UInt32) async throws(EngineError) -> (reads: Int, bytes: UInt64) {
         guard let reading = restoreSessions[session], reading.owner == caller else {
             throw EngineError(.notFound, "no restore session \(session) of uid \(caller) (it ended, or was never opened)")
         }
         await endRestore(session, reading)
+        return (reading.reads, reading.bytesServed)
     }
 
     private func endRestore(_ session: String, _ reading: RestoreReading) async {

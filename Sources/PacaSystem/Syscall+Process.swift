@@ -43,6 +43,12 @@ public enum ProcessFacts {
         getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
     }
 
+    /// The program process `pid` runs (`/proc/<pid>/exe`), or nil when it is gone or hidden.
+    public static func executable(of pid: Int32) -> String? {
+        guard pid > 0, let bytes = try? Syscall.readlink("/proc/\(pid)/exe") else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The supplementary groups of process `pid`, from `/proc/<pid>/status`; empty when the
     /// process is gone or the file cannot be read.
     public static func supplementaryGroups(of pid: Int32) -> [UInt32] {

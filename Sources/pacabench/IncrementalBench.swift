@@ -27,6 +27,7 @@ struct IncrementalBench {
         var resticUnchanged: [Double] = []
         var restoreIncremental: [Double] = []
         var restoreFull: [Double] = []
+        var restoreByDaemon: [Double] = []
         var archivesRead: Int = 0
         /// How many small files the many-files rows used (`--small-files`; the target is for 1,000,000).
         var smallFiles = 0
@@ -90,6 +91,12 @@ struct IncrementalBench {
                 guard measured.status == 0 else { throw BenchError("pacad restore of \(id) failed (\(measured.status))") }
                 if full { results.restoreFull.append(measured.wall) } else { results.restoreIncremental.append(measured.wall) }
             }
+            clean(restoreDirectory)
+            prepareStep(warming: daemon.target)
+            let byDaemon = Runner.measure(
+                "\(pacactl) restore \(fullID) --by-daemon --to \(restoreDirectory) --socket \(daemon.socket)", in: work)
+            guard byDaemon.status == 0 else { throw BenchError("pacad restore --by-daemon of \(fullID) failed (\(byDaemon.status))") }
+            results.restoreByDaemon.append(byDaemon.wall)
             clean(restoreDirectory)
         }
         clean(root)
@@ -167,6 +174,9 @@ struct IncrementalBench {
         row("pacad restore of a full backup of the same tree, s", r.restoreFull.median, "", nil)
         let restore = r.restoreIncremental.median / r.restoreFull.median
         row("restore: incremental / full", restore, "≤ 1.2", restore <= 1.2)
+        row("pacad restore of the full backup written by pacad itself (--by-daemon), s", r.restoreByDaemon.median, "", nil)
+        let caller = r.restoreFull.median / r.restoreByDaemon.median
+        row("full restore: written by the caller / by pacad", caller, "≤ 1.5", caller <= 1.5)
         guard !r.manyPacad.isEmpty else { return }
         var digits = Array(String(r.smallFiles))
         for at in stride(from: digits.count - 3, to: 0, by: -3) { digits.insert(",", at: at) }

@@ -10,12 +10,12 @@ struct Pacactl: AsyncParsableCommand {
         commandName: "pacactl",
         abstract: "Control pacad and work with its backup archives.",
         discussion: """
-            Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found.
+            Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found, 5 not permitted.
             """,
         subcommands: [
             StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, CatalogCommand.self, RestoreCommand.self,
             TriggerCommand.self, JobsCommand.self,
-            EventsCommand.self, DataCommand.self,
+            EventsCommand.self, DataCommand.self, AuditCommand.self,
             CronCommand.self, ArchiveCommand.self,
         ]
     )

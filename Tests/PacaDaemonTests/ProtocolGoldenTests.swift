@@ -14,7 +14,7 @@ import Testing
         "pid", "started_at", "finished_at", "uptime_seconds", "seconds", "sha256", "path", "paths", "archive", "destination", "socket",
         "state_dir", "config", "file", "message", "bytes_stored", "ratio", "bytes", "verified_at", "next_due", "last_run", "time",
         "backup", "last_backup", "created_at", "updated_at", "location", "delivered_at", "free_bytes", "checked_at", "base", "references",
-        "session", "size", "groups",
+        "session", "size", "groups", "lines",
     ]
     static let documentedSession = "6f1c2a9e-3b4d7aa0-9e5d01c3-7b2f44e8"
     static let documentedRecordID = "019ac7c27fa0003e56e8f865"

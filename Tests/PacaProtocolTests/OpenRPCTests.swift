@@ -45,6 +45,7 @@ import Testing
         ("restore.run", .admin), ("job.run", .operate), ("backup.delete", .admin), ("backup.pin", .admin),
         ("backup.prune", .admin), ("job.add", .admin), ("job.remove", .admin), ("job.pause", .admin), ("job.resume", .admin),
         ("daemon.reload", .admin), ("data.put", .admin), ("data.update", .admin), ("data.delete", .admin), ("catalog.rebuild", .admin),
+        ("audit.list", .admin), ("audit.verify", .admin),
     ])
     func eachMethodNeedsItsRole(name: String, role: Role) throws {
         #expect(try #require(Methods.named(name)).role == role)

@@ -20,12 +20,14 @@ public struct DaemonContext: Sendable {
     public let startedAt: Double
     public let socketPath: String
     public let logger: Logger
+    /// Who called what, hash-chained (`<state_dir>/audit.log`).
+    public let audit: AuditLog
 
     public init(
         engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, data: DataManager,
         configuration: ConfigurationStore, clock: ServiceClock,
         startedAt: Double,
-        socketPath: String, logger: Logger
+        socketPath: String, logger: Logger, audit: AuditLog
     ) {
         self.engine = engine
         self.catalog = catalog
@@ -37,6 +39,7 @@ public struct DaemonContext: Sendable {
         self.startedAt = startedAt
         self.socketPath = socketPath
         self.logger = logger
+        self.audit = audit
     }
 }
 

@@ -181,8 +181,12 @@ extension MethodRouter {
 
     /// `restore.close`: ends a session.
     func closeRestore(_ params: RestoreCloseParams) async throws(RPCError) -> RestoreClosed {
-        do { try await context.engine.closeRestore(params.session, caller: caller.uid) } catch { throw RPCError(error) }
-        return RestoreClosed(session: params.session)
+        do {
+            let (reads, bytes) = try await context.engine.closeRestore(params.session, caller: caller.uid)
+            return RestoreClosed(session: params.session, reads: reads, bytesServed: bytes)
+        } catch {
+            throw RPCError(error)
+        }
     }
 
     /// `restore.run` (admins): the daemon restores a backup into `to` with its own rights.

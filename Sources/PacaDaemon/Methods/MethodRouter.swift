@@ -28,12 +28,42 @@ public struct MethodRouter: Sendable {
         var router = self
         router.caller = caller
         router.policy = policy
+        let started = SystemTime.monotonic()
+        let response: RPCResponse
         do {
             try router.authorize(request.method)
-            return .result(id: id, try await router.dispatch(request, progress: progress))
+            response = .result(id: id, try await router.dispatch(request, progress: progress))
         } catch {
-            return .error(id: id, error)
+            response = .error(id: id, error)
         }
+        await router.audit(request, response, milliseconds: (SystemTime.monotonic() - started) * 1000)
+        return response
+    }
+
+    /// Records the call in the audit log, and an important one (refused, an admin's method, a
+    /// restore) in the journal too. Reads of a restore session are not recorded one by one: the
+    /// session's close says how many there were.
+    private func audit(_ request: RPCRequest, _ response: RPCResponse, milliseconds: Double) async {
+        guard request.method != Methods.restoreRead.name else { return }
+        var entry = AuditEntry(
+            caller: caller, executable: caller.executable, method: request.method, params: request.params, outcome: .ok,
+            milliseconds: milliseconds)
+        if case .error(_, let error) = response {
+            entry.outcome = error.code == RPCErrorCode.permissionDenied.rawValue ? .denied : .error
+            entry.code = error.code
+        }
+        if request.method == Methods.restoreClose.name, case .result(_, let value) = response,
+            case .object(let members) = value
+        {
+            for key in ["reads", "bytes_served"] { entry.details[key] = members[key] }
+        }
+        let role = Methods.named(request.method)?.role
+        if entry.outcome == .denied || (role == .admin && entry.outcome == .ok) || request.method == Methods.restoreOpen.name {
+            context.logger.notice(
+                "audit: \(callerName) \(request.method) \(entry.outcome.rawValue)",
+                metadata: ["audit.uid": "\(caller.uid)", "audit.method": "\(request.method)", "audit.outcome": "\(entry.outcome.rawValue)"])
+        }
+        await context.audit.record(entry)
     }
 
     /// Throws `permissionDenied` unless the caller's role covers `method` (unknown methods pass,
@@ -116,6 +146,9 @@ public struct MethodRouter: Sendable {
             return try await answer(Methods.dataDelete, request) { (params) throws(RPCError) in try await deleteRecord(params) }
         case Methods.dataQuery.name:
             return try await answer(Methods.dataQuery, request) { (params) throws(RPCError) in try await queryRecords(params) }
+        case Methods.auditList.name:
+            return try await answer(Methods.auditList, request) { (params) throws(RPCError) in await listAudit(params) }
+        case Methods.auditVerify.name: return try await answer(Methods.auditVerify, request) { _ throws(RPCError) in await verifyAudit() }
         case Methods.discover.name: return try await answer(Methods.discover, request) { _ throws(RPCError) in OpenRPCDocument.document }
         default:
             throw RPCError(

@@ -7,12 +7,15 @@ public struct Caller: Sendable, Equatable {
     public var gid: UInt32
     public var groups: [UInt32]
     public var pid: Int32
+    /// The program the peer runs (`/proc/<pid>/exe`), for the audit log.
+    public var executable: String?
 
-    public init(uid: UInt32, gid: UInt32, groups: [UInt32] = [], pid: Int32 = 0) {
+    public init(uid: UInt32, gid: UInt32, groups: [UInt32] = [], pid: Int32 = 0, executable: String? = nil) {
         self.uid = uid
         self.gid = gid
         self.groups = groups
         self.pid = pid
+        self.executable = executable
     }
 
     /// Whether `principal` names this caller (its user, or a group it is in).

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import PacaProtocol
+import PacaSystem
 import ServiceLifecycle
 
 /// One client connection: checks the peer, then reads requests and answers each, several at once
@@ -22,7 +23,9 @@ struct Connection {
         do {
             try await channel.executeThenClose { inbound, outbound in
                 let writer = FrameWriter(outbound: outbound, limit: settings.requestsPerConnection)
-                let caller = Caller(uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups, pid: peer.pid)
+                let caller = Caller(
+                    uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups, pid: peer.pid,
+                    executable: ProcessFacts.executable(of: peer.pid))
                 let policy = await currentPolicy()
                 let isAllowed = policy.role(of: caller) != nil
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -37,7 +40,7 @@ struct Connection {
                             try await serveRequests(inbound, writer: writer, caller: caller)
                         } else {
                             logger.warning("refused a client without permission")
-                            try await refuse(inbound, writer: writer, policy: policy)
+                            try await refuse(inbound, writer: writer, policy: policy, caller: caller)
                         }
                     } catch let error as FrameError {
                         logger.debug("closing a connection after a bad frame", metadata: ["error": "\(error)"])
@@ -90,7 +93,10 @@ struct Connection {
     /// Answers the first request of a peer that may not use the daemon with a permission error,
     /// then closes: the client learns why, and nothing else is read. A peer that sends nothing is
     /// closed after the stall timeout, so strangers cannot hold connections open.
-    private func refuse(_ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter, policy: AccessPolicy) async throws {
+    private func refuse(
+        _ inbound: NIOAsyncChannelInboundStream<[UInt8]>, writer: FrameWriter, policy: AccessPolicy, caller: Caller
+    ) async throws {
+        let started = SystemTime.monotonic()
         let timeout = settings.stallTimeout
         let clock = settings.clock
         let first = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
@@ -105,12 +111,25 @@ struct Connection {
             defer { group.cancelAll() }
             return try await group.next() ?? nil
         }
+        var entry = AuditEntry(
+            caller: caller, executable: caller.executable, method: nil, params: nil, outcome: .denied,
+            code: RPCErrorCode.permissionDenied.rawValue, milliseconds: 0)
+        defer {
+            entry.milliseconds = (SystemTime.monotonic() - started) * 1000
+            let (audit, logged) = (router.context.audit, entry)
+            logger.notice("refused a connection", metadata: ["peer.uid": "\(caller.uid)", "rpc.method": "\(logged.method ?? "-")"])
+            Task { await audit.record(logged) }
+        }
         guard let payload = first else { return }
-        let id: RPCID =
-            switch RPCRequest.decode(payload) {
-            case .success(let request): request.id ?? .null
-            case .failure(let failure): failure.id
-            }
+        let id: RPCID
+        switch RPCRequest.decode(payload) {
+        case .success(let request):
+            id = request.id ?? .null
+            entry.method = request.method
+            entry.params = request.params
+        case .failure(let failure):
+            id = failure.id
+        }
         let message =
             policy.access == nil
             ? "uid \(peer.uid) may not use this daemon: only root, uid \(policy.ownUID)"

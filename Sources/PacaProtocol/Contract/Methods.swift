@@ -149,6 +149,14 @@ public enum Methods {
         "data.query", role: .read, summary: "Find records with a filter, sorted and paged.", result: "records",
         errors: [MethodError(.notFound, "no such store"), MethodError(.invalidParams, "a bad filter (the message names where)")])
 
+    public static let auditList = RPCMethod<AuditListParams, AuditList>(
+        "audit.list", role: .admin, summary: "Lines of the audit log: who called what, and how it went, newest last.", result: "audit",
+        errors: [MethodError(.invalidParams, "a bad filter (the message names where)")])
+
+    public static let auditVerify = RPCMethod<NoParams, AuditVerification>(
+        "audit.verify", role: .admin, summary: "Walk the audit log's hash chain through every file; name the first line that breaks it.",
+        result: "verification")
+
     public static let discover = RPCMethod<NoParams, JSONValue>(
         "rpc.discover", role: .read, summary: "This protocol's OpenRPC document.", result: "OpenRPC Schema")
 
@@ -159,7 +167,7 @@ public enum Methods {
         restoreOpen.descriptor, restoreRead.descriptor, restoreClose.descriptor, restoreRun.descriptor, jobList.descriptor,
         jobAdd.descriptor, jobRemove.descriptor, jobPause.descriptor, jobResume.descriptor,
         jobRun.descriptor, eventsList.descriptor, triggerFire.descriptor, dataPut.descriptor, dataGet.descriptor, dataUpdate.descriptor,
-        dataDelete.descriptor, dataQuery.descriptor, discover.descriptor,
+        dataDelete.descriptor, dataQuery.descriptor, auditList.descriptor, auditVerify.descriptor, discover.descriptor,
     ]
 
     /// The method named `name`, if there is one.

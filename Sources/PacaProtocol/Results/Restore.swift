@@ -63,7 +63,17 @@ public struct RestoreBytes: WireObject, Equatable {
 /// What `restore.close` did.
 public struct RestoreClosed: WireObject, Equatable {
     public var session = ""
+    public var reads = 0
+    public var bytesServed: UInt64 = 0
     public init() {}
-    public init(session: String) { self.session = session }
-    public static let fields: [WireField<RestoreClosed>] = [.required("session", \.session, "The session ended.")]
+    public init(session: String, reads: Int, bytesServed: UInt64) {
+        self.session = session
+        self.reads = reads
+        self.bytesServed = bytesServed
+    }
+    public static let fields: [WireField<RestoreClosed>] = [
+        .required("session", \.session, "The session ended."),
+        .required("reads", \.reads, "restore.read calls it answered."),
+        .required("bytes_served", \.bytesServed, "Bytes those reads returned."),
+    ]
 }

@@ -33,6 +33,11 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: "Threads to decompress with (default: all cores).")
     var threads: Int?
 
+    @Flag(
+        help: ArgumentHelp(
+            "Have pacad write the files itself, with its own rights and inside its sandbox (admins only; restore.run)."))
+    var byDaemon = false
+
     @OptionGroup var daemon: DaemonOptions
 
     func validate() throws {
@@ -44,6 +49,7 @@ struct RestoreCommand: ParsableCommand {
 
     func run() throws {
         let destination = PathText.absolute(to ?? "restore-\(id)", in: ProcessFacts.currentDirectory)
+        if byDaemon { return try restoreByDaemon(into: destination) }
         let options = ExtractionOptions(includes: try includes.map { try PathPattern($0) }, overwrite: overwrite, threads: threads)
         let bar = ProgressBar(label: "restoring")
         let restored: ExtractionResult
@@ -75,5 +81,15 @@ struct RestoreCommand: ParsableCommand {
             }
             throw fail("\(result.problems.count) entr\(result.problems.count == 1 ? "y was" : "ies were") not restored", .failed)
         }
+    }
+
+    /// `--by-daemon`: `restore.run`, the daemon writing (the files are then the daemon's to own).
+    private func restoreByDaemon(into destination: String) throws {
+        let params = RestoreParams(id: id, to: destination, include: includes, overwrite: overwrite, progress: daemon.showsProgress)
+        let reply = try daemon.call(Methods.restoreRun, params, progressLabel: "restoring")
+        if daemon.json { return daemon.printResult(reply) }
+        print(
+            "pacad restored \(reply.result.files) files (\(ByteCount.format(reply.result.bytes))) from \(id) into \(reply.result.destination)"
+        )
     }
 }
