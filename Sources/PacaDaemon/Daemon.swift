@@ -106,9 +106,21 @@ public final class Daemon: Sendable {
         let notifier = SystemdNotifier()
         let readiness = Readiness()
         let status = StatusService(engine: engine, catalog: catalog, notifier: notifier, clock: clock, readiness: readiness)
-        let settings = ControlServer.Settings(
+        var settings = ControlServer.Settings(
             socketPath: socketPath, policy: AccessPolicy(ownUID: ProcessFacts.uid, groupID: groupID), socketGroupID: groupID,
             stallTimeout: options.stallTimeout, clock: clock)
+        switch SocketActivation.take(expecting: socketPath) {
+        case .none: break
+        case .socket(let descriptor, let isAtPath):
+            settings.activatedSocket = descriptor
+            if !isAtPath {
+                logger.warning(
+                    "the socket systemd passed is not at the configured socket path; clients that look there will not find pacad",
+                    metadata: ["socket.path": "\(socketPath)"])
+            }
+        case .unusable(let why):
+            throw LaunchError(description: why, underlying: nil)
+        }
         router = MethodRouter(context: context)
         let server = ControlServer(settings: settings, router: router, logger: logger) {
             readiness.markReady()

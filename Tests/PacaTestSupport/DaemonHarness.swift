@@ -120,12 +120,14 @@ public final class DaemonHarness: DaemonFolder, @unchecked Sendable {
     /// A client of this daemon for async tests.
     public var client: PacaClient { PacaClient(socket: socket) }
 
-    /// Starts pacad and waits until its socket answers.
+    /// Starts pacad and waits until its socket answers. `launcher` runs first and execs pacad
+    /// (`systemd-socket-activate -l SOCKET`), so the process is pacad's all the same.
     @discardableResult
-    public func start(_ arguments: [String] = [], environment: [String: String] = [:]) async throws -> Process {
+    public func start(_ arguments: [String] = [], environment: [String: String] = [:], launcher: [String] = []) async throws -> Process {
+        let command = launcher + [Binaries.pacad, "--config", configPath] + arguments
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Binaries.pacad)
-        process.arguments = ["--config", configPath] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = FileHandle(forWritingAtPath: logPath)!

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The built binaries, next to the test bundle.
 public enum Binaries {
@@ -29,9 +29,17 @@ public struct Output: Sendable {
 /// launches racing from parallel test suites at that moment crashed the test process once in CI.
 let launchLock = NSLock()
 
-func launch(_ process: Process) throws {
+/// Starts `process` with no signal blocked, as a shell or systemd would start it: Foundation passes
+/// on the calling thread's mask, and the cooperative pool's threads block nearly every signal, so a
+/// `/bin/sh` started from a test would never see the SIGTERM or SIGCHLD it waits for.
+public func launch(_ process: Process) throws {
     launchLock.lock()
     defer { launchLock.unlock() }
+    var none = sigset_t()
+    var previous = sigset_t()
+    sigemptyset(&none)
+    pthread_sigmask(SIG_SETMASK, &none, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     try process.run()
 }
 

@@ -22,6 +22,9 @@ public struct ControlServer: Service {
         public var requestsPerConnection: Int
         /// The clock the server's timeouts run on.
         public var clock: ServiceClock
+        /// A listening socket systemd passed (`pacad.socket`): served as it is, its file and mode
+        /// left to systemd. Nil: pacad binds `socketPath` itself.
+        public var activatedSocket: Int32?
 
         public init(
             socketPath: String, policy: AccessPolicy, socketGroupID: UInt32?, maximumFrameSize: Int = Frame.defaultMaximumSize,
@@ -50,29 +53,38 @@ public struct ControlServer: Service {
     }
 
     public func run() async throws {
-        try SocketFile.prepare(settings.socketPath)
-        // Bound under a temporary name, given its mode and group, then renamed into place: no
-        // client ever sees the socket with the wrong permissions.
-        let staging = SocketFile.stagingPath(for: settings.socketPath)
         let maximumSize = settings.maximumFrameSize
         let (clock, stallTimeout) = (settings.clock, settings.stallTimeout)
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 512)
-            .bind(unixDomainSocketPath: staging, cleanupExistingSocketFile: true) { channel in
-                PeerCredentials.of(channel).flatMap { peer in
-                    channel.eventLoop.makeCompletedFuture {
-                        let stall = StallWatch(clock: clock, timeout: stallTimeout)
-                        try channel.pipeline.syncOperations.addHandler(FrameHandler(maximumSize: maximumSize, watch: stall))
-                        let wrapped = try NIOAsyncChannel<[UInt8], ByteBuffer>(wrappingChannelSynchronously: channel)
-                        return AcceptedConnection(wrapped, peer: peer, stall: stall)
-                    }
+        let accept: @Sendable (any Channel) -> EventLoopFuture<AcceptedConnection> = { channel in
+            PeerCredentials.of(channel).flatMap { peer in
+                channel.eventLoop.makeCompletedFuture {
+                    let stall = StallWatch(clock: clock, timeout: stallTimeout)
+                    try channel.pipeline.syncOperations.addHandler(FrameHandler(maximumSize: maximumSize, watch: stall))
+                    let wrapped = try NIOAsyncChannel<[UInt8], ByteBuffer>(wrappingChannelSynchronously: channel)
+                    return AcceptedConnection(wrapped, peer: peer, stall: stall)
                 }
             }
-        try SocketFile.restrict(staging, groupID: settings.socketGroupID)
-        try SocketFile.move(staging, to: settings.socketPath)
-        logger.info("listening", metadata: ["socket.path": "\(settings.socketPath)"])
+        }
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).serverChannelOption(.backlog, value: 512)
+        let server: NIOAsyncChannel<AcceptedConnection, Never>
+        if let activated = settings.activatedSocket {
+            // systemd made the socket (pacad.socket) and owns its file, mode and group.
+            server = try await bootstrap.bind(activated, childChannelInitializer: accept)
+            logger.info("listening on the socket systemd passed", metadata: ["socket.path": "\(settings.socketPath)"])
+        } else {
+            try SocketFile.prepare(settings.socketPath)
+            // Bound under a temporary name, given its mode and group, then renamed into place: no
+            // client ever sees the socket with the wrong permissions.
+            let staging = SocketFile.stagingPath(for: settings.socketPath)
+            server = try await bootstrap.bind(
+                unixDomainSocketPath: staging, cleanupExistingSocketFile: true, childChannelInitializer: accept)
+            try SocketFile.restrict(staging, groupID: settings.socketGroupID)
+            try SocketFile.move(staging, to: settings.socketPath)
+            logger.info("listening", metadata: ["socket.path": "\(settings.socketPath)"])
+        }
         await onListening()
-        defer { SocketFile.remove(settings.socketPath) }
+        let ownsFile = settings.activatedSocket == nil
+        defer { if ownsFile { SocketFile.remove(settings.socketPath) } }
 
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
