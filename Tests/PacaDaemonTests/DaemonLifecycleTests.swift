@@ -180,18 +180,46 @@ import Testing
         #expect(!plain.contains { $0.hasPrefix("<") })
     }
 
-    @Test func theUnitFilePassesSystemdAnalyzeVerify() async throws {
+    @Test func theUnitFilesPassSystemdAnalyzeVerify() async throws {
         // `make test` installs systemd (for systemd-analyze) when it is missing.
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"))
-        let unitSource = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("systemd/pacad.service").path
+        let units = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("systemd")
         let folder = TemporaryFolder()
-        let unit = try String(contentsOfFile: unitSource, encoding: .utf8).replacingOccurrences(
-            of: "/usr/local/bin/pacad", with: Binaries.pacad)
-        try unit.write(toFile: folder.sub("pacad.service"), atomically: true, encoding: .utf8)
-        let verified = try run(["/usr/bin/systemd-analyze", "verify", folder.sub("pacad.service")])
+        let service = try String(contentsOf: units.appendingPathComponent("pacad.service"), encoding: .utf8)
+            .replacingOccurrences(of: "/usr/bin/pacad", with: Binaries.pacad)
+        let socket = try String(contentsOf: units.appendingPathComponent("pacad.socket"), encoding: .utf8)
+        try service.write(toFile: folder.sub("pacad.service"), atomically: true, encoding: .utf8)
+        try socket.write(toFile: folder.sub("pacad.socket"), atomically: true, encoding: .utf8)
+        // --man=no: the man pages named by Documentation= are installed by the package (make systemd-test checks them).
+        let verified = try run(["/usr/bin/systemd-analyze", "verify", "--man=no", folder.sub("pacad.service"), folder.sub("pacad.socket")])
         #expect(verified.status == 0, "\(verified.stderr)")
-        #expect(unit.contains("Type=notify") && unit.contains("WatchdogSec=") && unit.contains("ProtectSystem=strict"))
+        #expect(service.contains("Type=notify") && service.contains("WatchdogSec=") && service.contains("ProtectSystem=strict"))
+        #expect(service.contains("Requires=pacad.socket") && service.contains("RuntimeDirectoryPreserve=yes"))
+        #expect(socket.contains("ListenStream=/run/paca/pacad.sock") && socket.contains("SocketGroup=paca"))
+    }
+
+    @Test func thePackagedConfigurationPassesCheckConfigAsShippedAndWithItsExamplesEnabled() throws {
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("packaging/deb/pacad.yaml").path
+        let asShipped = try run([Binaries.pacad, "--check-config", shipped])
+        #expect(asShipped.status == 0, "\(asShipped.stderr)")
+        // Every commented example (`# key: ...`, indented or not) uncommented where it stands.
+        let text = try String(contentsOfFile: shipped, encoding: .utf8)
+        let example = /^( *)# ( *[a-z_]+:( .*)?)$/
+        let enabled = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            guard let match = String(line).wholeMatch(of: example) else { return String(line) }
+            return String(match.1) + String(match.2)
+        }.joined(separator: "\n")
+        let folder = TemporaryFolder()
+        try enabled.write(toFile: folder.sub("pacad.yaml"), atomically: true, encoding: .utf8)
+        let withExamples = try run([Binaries.pacad, "--check-config", folder.sub("pacad.yaml")])
+        // The examples name users and groups (paca, vision-team) this machine need not have; any
+        // other problem is the file's own.
+        let problems = withExamples.stderr.split(separator: "\n").dropFirst().filter { !$0.contains(" on this machine") }
+        #expect(withExamples.status == 0 || problems.isEmpty, "\(withExamples.stderr)\n\(enabled)")
+        #expect(problems.isEmpty, "\(withExamples.stderr)")
+        #expect(enabled.contains("access:\n  read:") && enabled.contains("offsite:") && enabled.contains("nightly:"))
     }
 }
 

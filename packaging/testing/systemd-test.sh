@@ -1,0 +1,77 @@
+#!/bin/bash
+# systemd-test.sh - runs inside a booted systemd (../shared/tools/boot-systemd.sh, as PID 1 of a
+# throwaway container) with the package at /opt/pacad/pacad.deb: installs it and checks what an
+# operator relies on. Prints one line per check; exits 1 when any fails. `make systemd-test`.
+set -u
+failed=0
+pass() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; failed=1; }
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+as() { local user=$1; shift; runuser -u "$user" -- env PATH=/usr/bin:/bin HOME=/home/$user "$@"; }
+journal() { journalctl -u pacad.service -u pacad.socket --no-pager -o cat; }
+
+# This root is a throwaway overlay of the build machine's; a container image's policy-rc.d (exit
+# 101: "start no services") would stop the package from starting pacad, as on no real server.
+rm -f /usr/sbin/policy-rc.d
+mkdir -p /srv/ml/data && echo "weights" > /srv/ml/data/model.txt && echo "root only" > /srv/ml/secret.txt
+chmod 0600 /srv/ml/secret.txt
+
+check "the package installs" dpkg -i /opt/pacad/pacad.deb
+check "pacad.socket is listening" systemctl is-active --quiet pacad.socket
+check "pacad.service runs after install" systemctl is-active --quiet pacad.service
+check "the socket is root:paca 0660" test "$(stat -c '%U:%G %a' /run/paca/pacad.sock)" = "root:paca 660"
+check "the config passes --check-config" pacad --check-config /etc/paca/pacad.yaml
+check "the man pages are installed" test -f /usr/share/man/man8/pacad.8.gz -a -f /usr/share/man/man1/pacactl.1.gz
+
+# Socket activation: with pacad stopped, the first pacactl starts it.
+systemctl stop pacad.service
+check "pacad.service is stopped" test "$(systemctl is-active pacad.service)" != active
+check "the socket outlives the service" test -S /run/paca/pacad.sock
+check "pacactl starts pacad through pacad.socket" pacactl status
+check "pacad.service runs again" systemctl is-active --quiet pacad.service
+
+# Users: alice and bob in group paca (operators without access:), carol outside it.
+useradd -m -G paca alice && useradd -m -G paca bob && useradd -m carol
+out=$(as alice pacactl backup now --set workspace --json)
+status=$?
+id=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null)
+check "alice (group paca) backs up" test "$status" = 1 -o "$status" = 0
+check "the backup has an id" test -n "$id"
+check "alice restores into her home" as alice pacactl restore "$id" --to /home/alice/restored
+check "the restored file is alice's" test "$(stat -c %U /home/alice/restored/ml/data/model.txt 2>/dev/null)" = alice
+check "the root-only file is left out for alice" test -d /home/alice/restored/ml -a ! -e /home/alice/restored/ml/secret.txt
+refused=$(as carol pacactl status 2>&1)
+check "carol (not in paca) cannot connect: $refused" sh -c 'test $0 -ne 0 && echo "$1" | grep -q "Permission denied"' $? "$refused"
+
+# Roles and reload: give bob no role, reload, and he is refused with exit status 5.
+cat >> /etc/paca/pacad.yaml <<'YAML'
+access:
+  operate: [user:alice]
+YAML
+check "systemctl reload pacad" systemctl reload pacad.service
+sleep 1
+as bob pacactl status >/dev/null 2>&1
+check "bob (no role after reload) is refused with exit status 5" test $? -eq 5
+check "alice still can" as alice pacactl status
+check "the audit log records bob's refusal" sh -c 'pacactl audit --where "outcome == \"denied\"" --json | grep -q bob'
+
+check "systemctl status shows pacad's STATUS line" test -n "$(systemctl show -p StatusText --value pacad.service)"
+systemctl status pacad.service --no-pager | grep -E "Active:|Status:"
+
+# Stop: the set has triggers: [shutdown], so stopping backs it up first.
+before=$(find /var/backups/paca -name "*.zip" | wc -l)
+check "systemctl stop pacad" systemctl stop pacad.service
+after=$(find /var/backups/paca -name "*.zip" | wc -l)
+check "stopping made a shutdown backup" test "$after" -gt "$before"
+check "the journal names the shutdown trigger" sh -c 'journalctl -u pacad.service -o cat | grep -q "backup.trigger=shutdown"'
+check "no 'Failed to set thread priority' in the journal" sh -c '! journalctl -u pacad.service -o cat | grep -q "Failed to set thread priority"'
+
+# Removal stops everything and keeps the backups; purge removes the config.
+check "dpkg -r pacad" dpkg -r pacad
+check "the socket is gone after removal" test "$(systemctl is-active pacad.socket)" != active
+check "the backups stay after removal" test -n "$(find /var/backups/paca -name "*.zip")"
+check "dpkg --purge pacad" dpkg --purge pacad
+check "purge removes the config" test ! -e /etc/paca/pacad.yaml
+
+if [ $failed -ne 0 ]; then echo "--- journal"; journal | tail -60; fi
+exit $failed
