@@ -86,12 +86,12 @@ final class RestoreLink: Sendable {
 
 /// One archive of a restore session, read through the daemon in blocks of 1 MiB, the last few
 /// kept (the extractor reads headers and data near each other, from several threads).
-final class RemoteArchive: ArchiveByteSource {
+final class RemoteArchive: BlockByteSource {
     let backup: String
     let size: UInt64
     var name: String { "backup \(backup)" }
     private let link: RestoreLink
-    private static let blockSize = 1 << 20
+    static let blockSize: UInt64 = 1 << 20
     private static let blocksKept = 16
     private let blocks = Mutex<[(index: UInt64, bytes: [UInt8])]>([])
 
@@ -101,27 +101,9 @@ final class RemoteArchive: ArchiveByteSource {
         self.size = size
     }
 
-    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) throws(ArchiveError) -> Int {
-        var done = 0
-        while done < buffer.count, offset + UInt64(done) < size {
-            let position = offset + UInt64(done)
-            let index = position / UInt64(Self.blockSize)
-            let block = try self.block(index)
-            let start = Int(position - index * UInt64(Self.blockSize))
-            guard start < block.count else { break }
-            let count = min(buffer.count - done, block.count - start)
-            block.withUnsafeBytes { raw in
-                UnsafeMutableRawBufferPointer(rebasing: buffer[done..<done + count]).copyMemory(
-                    from: UnsafeRawBufferPointer(rebasing: raw[start..<start + count]))
-            }
-            done += count
-        }
-        return done
-    }
-
-    private func block(_ index: UInt64) throws(ArchiveError) -> [UInt8] {
+    func block(_ index: UInt64) throws(ArchiveError) -> [UInt8] {
         if let kept = blocks.withLock({ $0.first { $0.index == index }?.bytes }) { return kept }
-        let bytes = try link.read(backup, offset: index * UInt64(Self.blockSize), length: Self.blockSize)
+        let bytes = try link.read(backup, offset: index * Self.blockSize, length: Int(Self.blockSize))
         blocks.withLock { blocks in
             if blocks.count >= Self.blocksKept { blocks.removeFirst() }
             blocks.append((index, bytes))
