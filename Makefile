@@ -113,9 +113,9 @@ MAN_DIR := $(CURDIR)/.build/man
 man: release
 	$(SWIFT) build --product generate-manual
 	mkdir -p $(MAN_DIR)
-	$$($(SWIFT) build --show-bin-path)/generate-manual-tool .build/release/pacad --section 8 \
+	$$($(SWIFT) build --show-bin-path)/generate-manual .build/release/pacad --section 8 \
 		--authors "the pacad developers" --date $$(date -u -r packaging/deb/changelog +%F) -o $(MAN_DIR)
-	$$($(SWIFT) build --show-bin-path)/generate-manual-tool .build/release/pacactl --section 1 \
+	$$($(SWIFT) build --show-bin-path)/generate-manual .build/release/pacactl --section 1 \
 		--authors "the pacad developers" --date $$(date -u -r packaging/deb/changelog +%F) -o $(MAN_DIR)
 
 # `make install` (PREFIX=/usr/local, DESTDIR= for staging): binaries, units, sysusers and
