@@ -2,8 +2,9 @@
 SWIFT       ?= swift
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_DEPS  := zlib1g-dev libsystemd-dev libsqlite3-dev pkg-config
+DEB_TOOLS   := dpkg-dev lintian
 TEST_TOOLS  := unzip zip p7zip-full libarchive-tools python3 python3-venv python3-jsonschema systemd util-linux tzdata \
-	systemd-container dpkg-dev lintian
+	systemd-container $(DEB_TOOLS)
 BENCH_TOOLS := zip unzip restic borgbackup python3 python3-venv time
 BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
@@ -14,21 +15,20 @@ SAMPLE      := packaging/sample-workspace
 all: build
 
 # Install the system packages the build and tests need, only those missing (Debian 12).
-deps:
-	@missing=$$(for p in $(BUILD_DEPS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+install-missing = @missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+
+deps:
+	$(call install-missing,$(BUILD_DEPS))
 
 test-deps: deps
-	@missing=$$(for p in $(TEST_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+	$(call install-missing,$(TEST_TOOLS))
 
 deb-deps: deps
-	@missing=$$(for p in dpkg-dev lintian; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+	$(call install-missing,$(DEB_TOOLS))
 
 bench-deps: deps
-	@missing=$$(for p in $(BENCH_TOOLS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; fi
+	$(call install-missing,$(BENCH_TOOLS))
 
 build: deps
 	$(SWIFT) build
@@ -156,5 +156,5 @@ VERSION := $(shell sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/Pac
 ARCH    := $(shell dpkg --print-architecture)
 deb: deb-deps release man
 	rm -f $(DEB_DIR)/pacad_*.deb
-	packaging/deb/build-deb.sh $(DEB_DIR)
+	packaging/deb/build-deb.sh $(DEB_DIR) $(VERSION)
 	lintian --fail-on error --info $(DEB_DIR)/pacad_$(VERSION)_$(ARCH).deb

@@ -120,8 +120,9 @@ public final class DaemonHarness: DaemonFolder, @unchecked Sendable {
     /// A client of this daemon for async tests.
     public var client: PacaClient { PacaClient(socket: socket) }
 
-    /// Starts pacad and waits until its socket answers. `launcher` runs first and execs pacad
-    /// (`systemd-socket-activate -l SOCKET`), so the process is pacad's all the same.
+    /// Starts pacad and waits until its socket answers. `launcher`, when given, is the command
+    /// pacad's command line is appended to (a `systemd-socket-activate -l SOCKET` wrapper); the
+    /// process returned and stopped is then the launcher's.
     @discardableResult
     public func start(_ arguments: [String] = [], environment: [String: String] = [:], launcher: [String] = []) async throws -> Process {
         let command = launcher + [Binaries.pacad, "--config", configPath] + arguments
