@@ -55,21 +55,21 @@ final class RestoreLink: Sendable {
     /// Up to `length` bytes of `backup`'s archive at `offset`.
     func read(_ backup: String, offset: UInt64, length: Int) throws(ArchiveError) -> [UInt8] {
         let session = self.session
-        let outcome = connection.withLock { connection -> Result<RestoreBytes, ClientError> in
+        let outcome = connection.withLock { connection -> Result<Connection.Reply<RestoreBytes>, ClientError> in
             guard let connection else { return .failure(ClientError(.broken, "the restore session has ended")) }
             return Result { () throws(ClientError) in
                 try connection.call(
-                    Methods.restoreRead, RestoreReadParams(session: session, backup: backup, offset: offset, length: Int64(length))
-                ).result
+                    Methods.restoreRead,
+                    RestoreReadParams(session: session, backup: backup, offset: offset, length: Int64(length), binary: true))
             }
         }
-        let reply: RestoreBytes
+        let reply: Connection.Reply<RestoreBytes>
         switch outcome {
         case .success(let bytes): reply = bytes
         case .failure(let error): throw ArchiveError(.io, "reading backup \(backup) through pacad: \(error.message)")
         }
-        guard let bytes = Base64.decode(reply.data), bytes.count == reply.length, bytes.count <= length else {
-            throw ArchiveError(.io, "pacad sent bytes of backup \(backup) that do not decode to the length it gave")
+        guard let bytes = reply.attachment, bytes.count == reply.result.length, bytes.count <= length else {
+            throw ArchiveError(.io, "pacad sent bytes of backup \(backup) that do not match the length it gave")
         }
         return bytes
     }

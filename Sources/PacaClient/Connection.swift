@@ -9,7 +9,7 @@ public final class Connection {
     private let socket: UnixSocket
     private var decoder = FrameDecoder()
     private var nextID: Int64 = 1
-    private var buffer = [UInt8](repeating: 0, count: 64 << 10)
+    private var buffer = [UInt8](repeating: 0, count: 256 << 10)
     /// The socket this connection reached.
     public var path: String { socket.path }
 
@@ -36,16 +36,18 @@ public final class Connection {
     public struct Reply<Result: Sendable>: Sendable {
         public let result: Result
         public let json: JSONValue
+        /// The raw bytes sent after the reply, when its result announced them (`attached`).
+        public let attachment: [UInt8]?
     }
 
     /// Calls `method` and waits for its reply; `progress` gets each notification first.
     public func call<Params, Result>(
         _ method: RPCMethod<Params, Result>, _ params: Params = Params(), progress: ((Progress) -> Void)? = nil
     ) throws(ClientError) -> Reply<Result> {
-        let json = try call(method.name, params.members) { notification in
+        let (json, attachment) = try exchange(method.name, params.members) { notification in
             if let progress, let value = try? Progress(wire: notification) { progress(value) }
         }
-        do { return Reply(result: try method.result(from: json), json: json) } catch {
+        do { return Reply(result: try method.result(from: json), json: json, attachment: attachment) } catch {
             throw ClientError(.broken, "pacad's reply to \(method.name) does not match the protocol: \(error)")
         }
     }
@@ -54,6 +56,14 @@ public final class Connection {
     /// requests through. Prefer ``call(_:_:progress:)``.
     public func call(_ method: String, _ params: [String: JSONValue], progress: ((JSONValue) -> Void)? = nil) throws(ClientError)
         -> JSONValue
+    {
+        try exchange(method, params, progress: progress).result
+    }
+
+    /// Sends a request and reads its reply, and the raw frame after it when the result announces
+    /// one (`attached`, docs/protocol.md "Framing").
+    private func exchange(_ method: String, _ params: [String: JSONValue], progress: ((JSONValue) -> Void)?) throws(ClientError)
+        -> (result: JSONValue, attachment: [UInt8]?)
     {
         let id = RPCID.number(nextID)
         nextID += 1
@@ -65,7 +75,13 @@ public final class Connection {
             switch response {
             case .progress(let requestID, let value) where requestID == id: progress?(value)
             case .progress: continue
-            case .result(_, let value): return value
+            case .result(_, let value):
+                guard let count = Frame.attachedCount(value) else { return (value, nil) }
+                let bytes = try receive()
+                guard bytes.count == count else {
+                    throw ClientError(.broken, "pacad announced \(count) raw bytes after its reply to \(method) and sent \(bytes.count)")
+                }
+                return (value, bytes)
             case .error(_, let error): throw ClientError(.rpc(error), error.message)
             }
         }

@@ -49,6 +49,15 @@ public enum ProcessFacts {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The command name process `pid` gives itself (`/proc/<pid>/comm`, at most 15 bytes), or nil
+    /// when it is gone. Anyone may read it, and the process may set it to anything: a claim, not
+    /// a fact, unlike ``executable(of:)``.
+    public static func commandName(of pid: Int32) -> String? {
+        guard pid > 0, let bytes = try? DurableFile.read("/proc/\(pid)/comm", limit: 64) else { return nil }
+        let name = bytes.last == 0x0A ? bytes.dropLast() : bytes[...]
+        return String(decoding: name, as: UTF8.self)
+    }
+
     /// The supplementary groups of process `pid`, from `/proc/<pid>/status`; empty when the
     /// process is gone or the file cannot be read.
     public static func supplementaryGroups(of pid: Int32) -> [UInt32] {

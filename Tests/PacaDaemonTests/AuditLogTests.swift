@@ -120,6 +120,7 @@ import Testing
         #expect(lines.count == 1)
         #expect(lines.first?["uid"] as? Int == 65534 && lines.first?["method"] as? String == "daemon.status")
         #expect(lines.first?["exe"] as? String == Binaries.pacactl)
+        #expect(lines.first?["comm"] as? String == "pacactl")
         let all = try await daemon.pacactl(["audit"])
         #expect(all.stdout.contains("backup.create") && all.stdout.contains("root"), "\(all.stdout)")
         let intact = try await daemon.pacactl(["audit", "verify"])

@@ -72,6 +72,42 @@ import Testing
         }
     }
 
+    /// On the socket, `binary` reads come as a reply announcing `attached` bytes and then one raw
+    /// frame of exactly those bytes, the archive's own; base64 reads of the same range agree, and
+    /// the stream stays in step for the calls after them.
+    @Test func binaryReadsFollowTheirReplyAsOneRawFrame() async throws {
+        let daemon = try DaemonHarness()
+        daemon.write("a.bin", (0..<300_000).map { _ in UInt8.random(in: 0...255) })  // stored, not deflated: the archive is larger
+        try await daemon.start()
+        let backup = try await daemon.call(Methods.backupCreate, BackupCreateParams())
+        guard case .finished(let record) = backup else {
+            Issue.record("the backup did not finish: \(backup)")
+            return
+        }
+        let real = Array(try Data(contentsOf: URL(fileURLWithPath: record.path)))
+        try #require(real.count > 300_000)
+        let client = try RawClient(daemon.socket)
+        let opened = try client.call("restore.open", ["id": record.id])
+        let result = try #require(opened["result"] as? [String: Any], "\(opened)")
+        let session = try #require(result["session"] as? String)
+        for (offset, length) in [(0, 70_000), (12_345, 1), (real.count - 100, 4096)] {
+            let params: [String: Any] = ["session": session, "backup": record.id, "offset": offset, "length": length]
+            let reply = try client.call("restore.read", params.merging(["binary": true]) { $1 })
+            let announced = try #require(reply["result"] as? [String: Any], "\(reply)")
+            let expected = Array(real[offset..<min(offset + length, real.count)])
+            #expect(announced["attached"] as? Int == expected.count && announced["length"] as? Int == expected.count)
+            #expect(announced["data"] as? String == "")
+            #expect(client.receiveRaw() == expected)
+            let plain = try client.call("restore.read", params)
+            let encoded = try #require((plain["result"] as? [String: Any])?["data"] as? String)
+            #expect(Base64.decode(encoded) == expected)
+            #expect((plain["result"] as? [String: Any])?["attached"] == nil)
+        }
+        let closed = try client.call("restore.close", ["session": session])
+        #expect((closed["result"] as? [String: Any])?["reads"] as? Int == 6)
+        await daemon.stop()
+    }
+
     /// pacactl as nobody (in the socket group): an incremental backup restores into nobody's own
     /// folder with nobody's ownership; a root-only file and a folder nobody could not enter are
     /// left out and listed; a folder nobody cannot write is refused by the kernel; root restores

@@ -55,6 +55,13 @@ public final class RawClient: @unchecked Sendable {
         return (try? JSONSerialization.jsonObject(with: Data(payload))) as? [String: Any]
     }
 
+    /// The next frame's payload as it is (the raw frame after an `attached` reply); nil when the
+    /// connection closed.
+    public func receiveRaw() -> [UInt8]? {
+        guard let header = read(4) else { return nil }
+        return read(Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3]))
+    }
+
     /// True when the daemon has closed the connection by now, without waiting for it.
     public func isClosedNow() -> Bool {
         var byte: UInt8 = 0

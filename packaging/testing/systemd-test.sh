@@ -54,6 +54,7 @@ as bob pacactl status >/dev/null 2>&1
 check "bob (no role after reload) is refused with exit status 5" test $? -eq 5
 check "alice still can" as alice pacactl status
 check "the audit log records bob's refusal" sh -c 'pacactl audit --where "outcome == \"denied\"" --json | grep -q bob'
+check "the refusal names bob's program by its comm (no exe under the unit)" sh -c 'pacactl audit --where "outcome == \"denied\"" --json | grep -q "\"comm\": *\"pacactl\""'
 
 check "systemctl status shows pacad's STATUS line" test -n "$(systemctl show -p StatusText --value pacad.service)"
 systemctl status pacad.service --no-pager | grep -E "Active:|Status:"

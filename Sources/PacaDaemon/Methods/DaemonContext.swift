@@ -45,5 +45,5 @@ public struct DaemonContext: Sendable {
 
 /// pacad's version, reported by `daemon.status` and `pacad --version`.
 public enum PacaVersion {
-    public static let current = "0.10.0"
+    public static let current = "0.10.1"
 }

@@ -176,7 +176,7 @@ extension MethodRouter {
         } catch {
             throw RPCError(error)
         }
-        return RestoreBytes(data: Base64.encode(bytes), length: bytes.count)
+        return params.binary ? RestoreBytes(attaching: bytes) : RestoreBytes(data: Base64.encode(bytes), length: bytes.count)
     }
 
     /// `restore.close`: ends a session.

@@ -24,20 +24,32 @@ public struct MethodRouter: Sendable {
     /// Answers `request` from `caller`: refused (`permissionDenied`) when the caller has no role
     /// or a lower one than the method needs (``Methods``), else dispatched.
     public func reply(to request: RPCRequest, caller: Caller, policy: AccessPolicy, progress: @escaping ProgressSink) async -> RPCResponse {
+        await respond(to: request, caller: caller, policy: policy, progress: progress).response
+    }
+
+    /// A reply, and the raw bytes to send in a frame after it (``WireAttaching``).
+    public struct Answer: Sendable {
+        public var response: RPCResponse
+        public var attachment: [UInt8]?
+    }
+
+    /// ``reply(to:caller:policy:progress:)`` with the bytes some results attach.
+    public func respond(to request: RPCRequest, caller: Caller, policy: AccessPolicy, progress: @escaping ProgressSink) async -> Answer {
         let id = request.id ?? .null
         var router = self
         router.caller = caller
         router.policy = policy
         let started = SystemTime.monotonic()
-        let response: RPCResponse
+        let outcome: Answer
         do {
             try router.authorize(request.method)
-            response = .result(id: id, try await router.dispatch(request, progress: progress))
+            let (value, attachment) = try await router.dispatch(request, progress: progress)
+            outcome = Answer(response: .result(id: id, value), attachment: attachment)
         } catch {
-            response = .error(id: id, error)
+            outcome = Answer(response: .error(id: id, error), attachment: nil)
         }
-        await router.audit(request, response, milliseconds: (SystemTime.monotonic() - started) * 1000)
-        return response
+        await router.audit(request, outcome.response, milliseconds: (SystemTime.monotonic() - started) * 1000)
+        return outcome
     }
 
     /// Records the call in the audit log, and an important one (refused, an admin's method, a
@@ -93,7 +105,7 @@ public struct MethodRouter: Sendable {
     /// Whether the caller may see set `name`.
     func mayUse(set name: String) -> Bool { policy.mayUse(set: name, caller) }
 
-    private func dispatch(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> JSONValue {
+    private func dispatch(_ request: RPCRequest, progress send: @escaping ProgressSink) async throws(RPCError) -> (JSONValue, [UInt8]?) {
         let report: ProgressSink = send
         switch request.method {
         case Methods.daemonStatus.name: return try await answer(Methods.daemonStatus, request) { _ throws(RPCError) in await status() }
@@ -159,9 +171,10 @@ public struct MethodRouter: Sendable {
     /// Reads the request's params as `method` declares them, runs `body`, writes its result.
     private func answer<Params, Result>(
         _ method: RPCMethod<Params, Result>, _ request: RPCRequest, _ body: (Params) async throws(RPCError) -> Result
-    ) async throws(RPCError) -> JSONValue {
+    ) async throws(RPCError) -> (JSONValue, [UInt8]?) {
         let params = try Params.decode(request.params, method: method.name)
-        return try await body(params).wire
+        let result = try await body(params)
+        return (result.wire, (result as? any WireAttaching)?.attachment)
     }
 }
 

@@ -7,15 +7,21 @@ public struct Caller: Sendable, Equatable {
     public var gid: UInt32
     public var groups: [UInt32]
     public var pid: Int32
-    /// The program the peer runs (`/proc/<pid>/exe`), for the audit log.
+    /// The program the peer runs (`/proc/<pid>/exe`), for the audit log; nil where pacad may not
+    /// read it (another user's process, without `CAP_SYS_PTRACE`).
     public var executable: String?
+    /// The peer's command name (`/proc/<pid>/comm`), for the audit log: what the peer claims.
+    public var command: String?
 
-    public init(uid: UInt32, gid: UInt32, groups: [UInt32] = [], pid: Int32 = 0, executable: String? = nil) {
+    public init(
+        uid: UInt32, gid: UInt32, groups: [UInt32] = [], pid: Int32 = 0, executable: String? = nil, command: String? = nil
+    ) {
         self.uid = uid
         self.gid = gid
         self.groups = groups
         self.pid = pid
         self.executable = executable
+        self.command = command
     }
 
     /// Whether `principal` names this caller (its user, or a group it is in).

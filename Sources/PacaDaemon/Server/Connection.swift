@@ -25,7 +25,7 @@ struct Connection {
                 let writer = FrameWriter(outbound: outbound, limit: settings.requestsPerConnection)
                 let caller = Caller(
                     uid: peer.uid, gid: peer.gid, groups: peer.supplementaryGroups, pid: peer.pid,
-                    executable: ProcessFacts.executable(of: peer.pid))
+                    executable: ProcessFacts.executable(of: peer.pid), command: ProcessFacts.commandName(of: peer.pid))
                 let policy = await currentPolicy()
                 let isAllowed = policy.role(of: caller) != nil
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -80,10 +80,10 @@ struct Connection {
                 group.addTask {
                     let id = request.id ?? .null
                     let policy = await currentPolicy()
-                    let response = await router.reply(to: request, caller: caller, policy: policy) { value in
+                    let answer = await router.respond(to: request, caller: caller, policy: policy) { value in
                         await writer.send(.progress(requestID: id, value))
                     }
-                    if request.id != nil { await writer.send(response) }
+                    if request.id != nil { await writer.send(answer.response, attaching: answer.attachment) }
                     await writer.endRequest()
                 }
             }
@@ -150,8 +150,19 @@ actor FrameWriter {
         self.limit = limit
     }
 
-    func send(_ response: RPCResponse) async {
-        try? await outbound.write(ByteBuffer(bytes: Frame.encode(response.encoded)))
+    /// Writes `response`, then `attachment` (if any) as a raw frame right after it: nothing
+    /// else can come between them, since this actor writes one message at a time.
+    func send(_ response: RPCResponse, attaching attachment: [UInt8]? = nil) async {
+        let encoded = response.encoded
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(8 + encoded.count + (attachment?.count ?? 0))
+        buffer.writeBytes(Frame.header(encoded.count))
+        buffer.writeBytes(encoded)
+        if let attachment {
+            buffer.writeBytes(Frame.header(attachment.count))
+            buffer.writeBytes(attachment)
+        }
+        try? await outbound.write(buffer)
     }
 
     func beginRequest() -> Bool {

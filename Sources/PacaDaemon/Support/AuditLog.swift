@@ -68,6 +68,7 @@ public actor AuditLog {
                 "prev": .string(lastHash), "method": entry.method.map(JSONValue.string) ?? .null,
                 "user": ProcessFacts.userName(of: entry.caller.uid).map(JSONValue.string) ?? .null,
                 "exe": entry.executable.map(JSONValue.string) ?? .null,
+                "comm": entry.caller.command.map(JSONValue.string) ?? .null,
             ]
             if let params = entry.params {
                 var kept: [String: JSONValue] = [:]

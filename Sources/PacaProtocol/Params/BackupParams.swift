@@ -157,12 +157,14 @@ public struct RestoreReadParams: WireParams, Equatable {
     public var backup = ""
     public var offset: UInt64 = 0
     public var length: Int64 = 0
+    public var binary = false
     public init() {}
-    public init(session: String, backup: String, offset: UInt64, length: Int64) {
+    public init(session: String, backup: String, offset: UInt64, length: Int64, binary: Bool = false) {
         self.session = session
         self.backup = backup
         self.offset = offset
         self.length = length
+        self.binary = binary
     }
     public static let fields: [WireField<RestoreReadParams>] = [
         .name("session", \.session, "The session restore.open returned."),
@@ -172,6 +174,9 @@ public struct RestoreReadParams: WireParams, Equatable {
             "length", \.length, "How many bytes, 1 to 4194304.",
             check: { (1...maximumLength).contains($0) ? nil : .outOfRange(value: $0, range: 1...maximumLength) },
             schema: ["type": "integer", "minimum": 1, "maximum": .int(maximumLength)]),
+        .defaulted(
+            "binary", \.binary, default: false,
+            "Send the bytes raw, in one frame right after the reply (its attached says how many), instead of base64 in data."),
     ]
 }
 

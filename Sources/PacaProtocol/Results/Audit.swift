@@ -12,7 +12,7 @@ public struct AuditListParams: WireParams, Equatable {
     public static let fields: [WireField<AuditListParams>] = [
         .optional(
             "filter", \.filter,
-            "A filter over the lines' fields: time, uid, gid, user, pid, exe, method, params, outcome, code, ms, seq (docs/data.md)."),
+            "A filter over the lines' fields: time, uid, gid, user, pid, exe, comm, method, params, outcome, code, ms, seq (docs/data.md)."),
         .optional("limit", \.limit, in: 1...100_000, "The newest N matching lines (default 100)."),
     ]
 }
@@ -25,7 +25,7 @@ public struct AuditList: WireObject, Equatable {
     public static let fields: [WireField<AuditList>] = [
         .required(
             "entries", \.entries,
-            "The matching lines, oldest first, each as written: seq, time, uid, gid, user, pid, exe, method, params (secrets and contents removed, long values cut), outcome (ok, denied, error), code, ms, prev (the SHA-256 of the line before)."
+            "The matching lines, oldest first, each as written: seq, time, uid, gid, user, pid, exe (null where pacad may not read it), comm (the name the caller gives itself), method, params (secrets and contents removed, long values cut), outcome (ok, denied, error), code, ms, prev (the SHA-256 of the line before)."
         )
     ]
 }

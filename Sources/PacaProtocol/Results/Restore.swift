@@ -45,18 +45,31 @@ public struct RestoreSession: WireObject, Equatable {
     ]
 }
 
-/// Bytes of an archive read by `restore.read`.
-public struct RestoreBytes: WireObject, Equatable {
+/// Bytes of an archive read by `restore.read`: in `data` as base64, or, when the read asked for
+/// `binary`, in the raw frame that follows the reply (``attachment``, `attached` on the wire).
+public struct RestoreBytes: WireObject, WireAttaching, Equatable {
     public var data = ""
     public var length = 0
+    public var attached: Int?
+    /// The raw bytes sent after the reply; not a member of the JSON.
+    public var attachment: [UInt8]?
     public init() {}
     public init(data: String, length: Int) {
         self.data = data
         self.length = length
     }
+    /// A reply whose bytes follow it raw.
+    public init(attaching bytes: [UInt8]) {
+        length = bytes.count
+        attached = bytes.count
+        attachment = bytes
+    }
     public static let fields: [WireField<RestoreBytes>] = [
-        .required("data", \.data, "The bytes, base64; those of entries the caller may not read are zeroes."),
+        .required("data", \.data, "The bytes, base64; those of entries the caller may not read are zeroes. Empty when they are attached."),
         .required("length", \.length, "How many bytes: fewer than asked only at the end of the archive."),
+        .optional(
+            "attached", \.attached, "Present when the read asked for binary: the bytes follow this reply as one raw frame of this length.",
+            omittedWhenNil: true),
     ]
 }
 

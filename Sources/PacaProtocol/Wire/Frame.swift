@@ -1,15 +1,35 @@
+public import PacaCore
+
 /// The wire framing: every message is a 4-byte unsigned big-endian length N, then N bytes of
-/// UTF-8 JSON. Pure code, shared by the daemon's server and `pacactl`'s client.
+/// UTF-8 JSON. One exception: a reply whose result has a member `attached` (N) is followed at
+/// once by a frame of N raw bytes (``WireAttaching``). Pure code, shared by the daemon's server
+/// and `pacactl`'s client.
 public enum Frame {
     /// The default largest payload either side accepts: 16 MiB.
     public static let defaultMaximumSize = 16 << 20
 
     /// The frame for `payload`: its length, big-endian, then the payload.
     public static func encode(_ payload: [UInt8]) -> [UInt8] {
-        let n = UInt32(payload.count)
-        return [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
-            + payload
+        header(payload.count) + payload
     }
+
+    /// The 4-byte length prefix of a frame of `count` bytes.
+    public static func header(_ count: Int) -> [UInt8] {
+        let n = UInt32(count)
+        return [UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)]
+    }
+
+    /// The number of raw bytes announced to follow a reply whose result is `result`, or nil.
+    public static func attachedCount(_ result: JSONValue) -> Int? {
+        guard case .object(let members) = result, case .int(let count)? = members["attached"], count >= 0 else { return nil }
+        return Int(count)
+    }
+}
+
+/// A result that may carry raw bytes to send after its reply, in a frame of their own (only
+/// `restore.read` with `binary`): the reply's `attached` member gives their count.
+public protocol WireAttaching {
+    var attachment: [UInt8]? { get }
 }
 
 /// A frame the decoder refuses.

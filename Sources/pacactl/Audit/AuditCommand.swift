@@ -12,7 +12,7 @@ struct AuditListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "The newest lines of the audit log, oldest first.",
         discussion:
-            #"Fields: time, seq, uid, gid, user, pid, exe, method, params, outcome (ok, denied, error), code, ms. E.g. --where 'outcome = "denied"' or --where 'method like "backup.%" and user = "alice"'."#
+            #"Fields: time, seq, uid, gid, user, pid, exe, comm, method, params, outcome (ok, denied, error), code, ms. E.g. --where 'outcome = "denied"' or --where 'method like "backup.%" and user = "alice"'."#
     )
 
     @Option(name: .customLong("where"), help: "A filter over the lines' fields (see docs/data.md).")
@@ -31,7 +31,7 @@ struct AuditListCommand: ParsableCommand {
     func run() throws {
         let reply = try daemon.call(Methods.auditList, AuditListParams(filter: try filter.map(QueryOptions.parse), limit: Int64(limit)))
         if daemon.json { return daemon.printResult(reply) }
-        var table = Table("TIME", "USER", "METHOD", "OUTCOME", "MS", "EXE")
+        var table = Table("TIME", "USER", "METHOD", "OUTCOME", "MS", "PROGRAM")
         for line in reply.result.entries {
             guard case .object(let members) = line else { continue }
             func text(_ key: String) -> String {
@@ -42,9 +42,12 @@ struct AuditListCommand: ParsableCommand {
                 default: "-"
                 }
             }
-            let user = members["user"].flatMap { if case .string(let name) = $0 { name } else { nil } } ?? "uid \(text("uid"))"
+            func string(_ key: String) -> String? { if case .string(let value)? = members[key] { value } else { nil } }
+            let user = string("user") ?? "uid \(text("uid"))"
             let outcome = members["code"] == nil ? text("outcome") : "\(text("outcome")) \(text("code"))"
-            table.add(text("time"), user, text("method"), outcome, text("ms"), text("exe"))
+            // comm is what the caller named itself: shown only where pacad could not read exe.
+            let program = string("exe") ?? string("comm").map { "\($0) (comm)" } ?? "-"
+            table.add(text("time"), user, text("method"), outcome, text("ms"), program)
         }
         print(table.render())
     }
