@@ -14,9 +14,9 @@ public enum CallerRestore {
     /// is set from what the daemon says of the caller. `progress` gets bytes written and the total.
     public static func run(
         _ id: String, to destination: String, options: ExtractionOptions, paths: [String] = SocketLocation.candidates(),
-        progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
+        timeout: Duration? = Connection.defaultTimeout, progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) throws(ClientError) -> (session: RestoreSession, result: ExtractionResult) {
-        let connection = try Connection(paths: paths)
+        let connection = try Connection(paths: paths, timeout: timeout)
         let session = try connection.call(Methods.restoreOpen, RestoreOpenParams(id: id)).result
         let link = RestoreLink(connection, session: session.session)
         defer { link.close() }

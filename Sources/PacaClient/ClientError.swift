@@ -8,6 +8,8 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable {
         /// No daemon answers at any of the paths tried.
         case unreachable
+        /// The daemon took the connection and then sent nothing for the timeout.
+        case timedOut
         /// The daemon answered with an error reply.
         case rpc(RPCError)
         /// The connection broke, or the daemon sent something that is not the protocol.
@@ -40,7 +42,7 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     /// The documented exit status for this failure.
     public var exitStatus: ExitStatus {
         switch kind {
-        case .unreachable: .unreachable
+        case .unreachable, .timedOut: .unreachable
         case .rpc(let error): ExitStatus(error)
         case .broken, .archive: .failed
         }

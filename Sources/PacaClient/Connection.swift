@@ -13,13 +13,23 @@ public final class Connection {
     /// The socket this connection reached.
     public var path: String { socket.path }
 
+    /// How long a call waits for the daemon to send anything (a reply, a progress notification)
+    /// before it fails with ``ClientError/Kind/timedOut``; nil waits forever.
+    public let timeout: Duration?
+
+    /// The default ``timeout``: long calls ask for progress, which pacad sends at least every few
+    /// seconds, so only a daemon that has stopped answering is silent this long.
+    public static let defaultTimeout = Duration.seconds(30)
+
     /// Connects to the first of `paths` that answers (see ``SocketLocation``).
-    public init(paths: [String] = SocketLocation.candidates()) throws(ClientError) {
+    public init(paths: [String] = SocketLocation.candidates(), timeout: Duration? = Connection.defaultTimeout) throws(ClientError) {
         var reasons: [String] = []
         var last: SystemError?
+        self.timeout = timeout
         for path in paths {
             do {
                 socket = try UnixSocket(connectingTo: path)
+                socket.setReceiveTimeout(timeout)
                 return
             } catch {
                 reasons.append("\(path) (\(error.reason))")
@@ -100,10 +110,22 @@ public final class Connection {
             }
             let count: Int
             do { count = try buffer.withMutableBytes { (raw) throws(SystemError) in try socket.receive(into: raw) } } catch {
+                if error.isTimeout, let timeout {
+                    throw ClientError(
+                        .timedOut,
+                        "pacad at \(path) took the connection but sent nothing for \(Self.secondsText(timeout)) s: is it hung, or does its socket unit have no service running? (--timeout sets how long to wait)",
+                        underlying: error)
+                }
                 throw ClientError(.broken, "reading from \(path): \(error.reason)", underlying: error)
             }
             if count == 0 { throw ClientError(.broken, "pacad closed the connection before replying (did it stop?)") }
             decoder.append(buffer[0..<count])
         }
+    }
+
+    /// `30`, or `0.5`: a timeout as people write it.
+    static func secondsText(_ duration: Duration) -> String {
+        let seconds = duration.inSeconds
+        return seconds == seconds.rounded() ? String(Int64(seconds)) : String(seconds)
     }
 }

@@ -131,7 +131,7 @@ struct NodeReader {
             report("", nil, "the file is empty")
             return nil
         }
-        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores", "access", "audit"]
+        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores", "access", "audit", "limits"]
         guard let pairs = mapping(root, at: "", allowed: keys) else { return nil }
         let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         for required in ["state_dir", "socket", "targets", "sets"] where values[required] == nil {
@@ -178,12 +178,38 @@ struct NodeReader {
                 }
             }
         }
+        let limits = self.limits(values["limits"])
         guard let state, let socket else { return nil }
         var config = DaemonConfig(
             stateDirectory: state, socketPath: socket, socketGroup: group, compressionLevel: level,
             compressionThreads: threads, targets: targets, sets: sets, jobs: jobs, stores: stores, access: access)
         config.audit = audit
+        config.limits = limits
         return config
+    }
+
+    /// `limits:` (docs/configuration.md, "Limits").
+    mutating func limits(_ node: Node?) -> DaemonConfig.Limits {
+        var limits = DaemonConfig.Limits()
+        let keys = ["connections", "idle_timeout", "restores_per_caller", "verifies_per_caller"]
+        guard let settings = mapping(node, at: "limits", allowed: keys) else { return limits }
+        for (key, node) in settings {
+            switch key {
+            case "connections": limits.connections = integer(node, at: "limits.connections", in: 4...65536) ?? limits.connections
+            case "restores_per_caller":
+                limits.restoresPerCaller = integer(node, at: "limits.restores_per_caller", in: 1...1024) ?? limits.restoresPerCaller
+            case "verifies_per_caller":
+                limits.verifiesPerCaller = integer(node, at: "limits.verifies_per_caller", in: 1...1024) ?? limits.verifiesPerCaller
+            default:
+                guard let text = string(node, at: "limits.idle_timeout") else { continue }
+                if let seconds = DurationText.seconds(text), seconds >= 1, seconds <= 86_400 {
+                    limits.idleTimeout = seconds
+                } else {
+                    report("limits.idle_timeout", node, "\"\(text)\" is not a duration from 1s to 24h, like 10m")
+                }
+            }
+        }
+        return limits
     }
 
     /// A list of `user:NAME`, `group:NAME`, `uid:N`, `gid:N`, names looked up on this machine.

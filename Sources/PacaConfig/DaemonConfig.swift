@@ -29,6 +29,21 @@ public struct DaemonConfig: Sendable, Equatable {
     /// How the audit log rotates (`audit`).
     public var audit = Audit()
 
+    /// What callers can make pacad hold (`limits:`).
+    public var limits = Limits()
+
+    public struct Limits: Sendable, Equatable {
+        /// Connections open at once; more wait in the listen backlog until one ends.
+        public var connections = 256
+        /// Seconds a connection may sit with no request in flight before pacad closes it.
+        public var idleTimeout: Int64 = 600
+        /// Restore sessions one caller (uid) may hold open at once.
+        public var restoresPerCaller = 8
+        /// Verifies one caller may have running at once.
+        public var verifiesPerCaller = 2
+        public init() {}
+    }
+
     /// `audit:`: the audit log (`<state_dir>/audit.log`) moves to `audit.log.1` when it reaches
     /// `rotate_at` bytes, and the oldest of `keep` rotated files goes.
     public struct Audit: Sendable, Equatable {

@@ -11,7 +11,7 @@
 ///   components (including none), and `\` makes the next character literal.
 ///
 /// Characters are Unicode scalars, so `?` matches one Korean syllable as it matches one ASCII letter.
-/// Matching costs O(pattern × path) in the usual case and never allocates per call beyond the path split.
+/// Matching costs O(pattern × path), whatever the pattern: no input makes it backtrack exponentially.
 ///
 /// ```swift
 /// let pattern = try PathPattern("*.tmp")
@@ -71,19 +71,27 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
         return false
     }
 
+    /// Whether the pattern's components match the path's names, `**` standing for any number of
+    /// names. Dynamic programming over (pattern component, name) from the ends: O(components ×
+    /// names) component matches however many `**` there are (backtracking was exponential in them).
     private static func matchPath(_ pattern: ArraySlice<[Unicode.Scalar]>, _ names: ArraySlice<[Unicode.Scalar]>) -> Bool {
-        guard let first = pattern.first else { return names.isEmpty }
-        if first == ["*", "*"] {
-            let rest = pattern.dropFirst()
-            var tail = names
-            while true {
-                if matchPath(rest, tail) { return true }
-                guard !tail.isEmpty else { return false }
-                tail = tail.dropFirst()
+        let pattern = Array(pattern)
+        let names = Array(names)
+        // next[j]: the components after the current one match names[j...].
+        var next = [Bool](repeating: false, count: names.count + 1)
+        next[names.count] = true
+        var row = next
+        for component in pattern.reversed() {
+            if component == ["*", "*"] {
+                row[names.count] = next[names.count]
+                for j in stride(from: names.count - 1, through: 0, by: -1) { row[j] = next[j] || row[j + 1] }
+            } else {
+                row[names.count] = false
+                for j in 0..<names.count { row[j] = next[j + 1] && matchComponent(component[...], names[j][...]) }
             }
+            swap(&row, &next)
         }
-        guard let name = names.first, matchComponent(first[...], name[...]) else { return false }
-        return matchPath(pattern.dropFirst(), names.dropFirst())
+        return next[0]
     }
 
     /// Matches one path component against one pattern component, with `*` backtracking.

@@ -109,6 +109,8 @@ public final class Daemon: Sendable {
         var settings = ControlServer.Settings(
             socketPath: socketPath, policy: AccessPolicy(ownUID: ProcessFacts.uid, groupID: groupID), socketGroupID: groupID,
             stallTimeout: options.stallTimeout, clock: clock)
+        settings.maximumConnections = config.limits.connections
+        settings.idleTimeout = .seconds(config.limits.idleTimeout)
         switch SocketActivation.take(expecting: socketPath) {
         case .none: break
         case .socket(let descriptor, let isAtPath):

@@ -42,8 +42,6 @@ struct RestoreReading {
 }
 
 extension BackupEngine {
-    /// Sessions a caller may hold at once.
-    static let restoreSessionsPerCaller = 8
     /// Seconds a session lives without a read.
     static let restoreIdleSeconds: Int64 = 600
 
@@ -53,9 +51,11 @@ extension BackupEngine {
     /// could have read when the files were backed up. `access` nil (root) is served everything.
     public func openRestore(_ id: String, owner: UInt32, access: ReadAccess?) async throws(EngineError) -> RestoreGrant {
         expireRestoreSessions()
-        guard restoreSessions.values.filter({ $0.owner == owner }).count < Self.restoreSessionsPerCaller else {
+        let sessions = config.limits.restoresPerCaller
+        guard restoreSessions.values.filter({ $0.owner == owner }).count < sessions else {
             throw EngineError(
-                .busy, "uid \(owner) has \(Self.restoreSessionsPerCaller) restores open already; finish one, or wait for an idle one to end"
+                .busy,
+                "uid \(owner) has \(sessions) restores open already (limits.restores_per_caller); finish one, or wait for an idle one to end"
             )
         }
         let record = try await readable(id)

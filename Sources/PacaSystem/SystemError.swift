@@ -24,6 +24,9 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
         self.errno = errno
     }
 
+    /// True for `EAGAIN`: a receive timeout (``UnixSocket/setReceiveTimeout(_:)``) ran out.
+    public var isTimeout: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
+
     /// The errno's symbolic name, e.g. `ENOENT` (glibc's `strerrorname_np`), or `errno N`.
     public var name: String {
         guard let text = paca_errno_name(errno) else { return "errno \(errno)" }

@@ -52,9 +52,10 @@ public final class UnixSocket: @unchecked Sendable {
         try Syscall.retrying("recv", path) { recv(descriptor, buffer.baseAddress, buffer.count, 0) }
     }
 
-    /// Makes ``receive(into:)`` fail with `EAGAIN` after `seconds` without data.
-    public func setReceiveTimeout(seconds: Int) {
-        var time = timeval(tv_sec: seconds, tv_usec: 0)
+    /// Makes ``receive(into:)`` fail with `EAGAIN` after `timeout` without data; nil waits forever.
+    public func setReceiveTimeout(_ timeout: Duration?) {
+        let (seconds, attoseconds) = (timeout ?? .zero).components
+        var time = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
     }
 }

@@ -63,4 +63,16 @@ import Testing
             #expect(error.description == "pattern \"data/[raw\": a '[' is not closed by ']'")
         }
     }
+
+    /// Twenty `**` against a forty-name path that does not match: backtracking tried about 40^20
+    /// ways and never returned (the time limit fails it); the table answers at once.
+    @Test(.timeLimit(.minutes(1))) func manyDoubleStarsDoNotBacktrackExponentially() throws {
+        let pattern = try PathPattern(Array(repeating: "**", count: 20).joined(separator: "/") + "/x/y")
+        let path = (0..<40).map { "d\($0)" }.joined(separator: "/")
+        #expect(!pattern.matches(path: path, isDirectory: false))
+        #expect(pattern.matches(path: path + "/x/y", isDirectory: false))
+        #expect(try PathPattern("a/**/b/**/c").matches(path: "a/b/c", isDirectory: false))
+        #expect(try PathPattern("a/**/b/**/c").matches(path: "a/1/2/b/3/c", isDirectory: false))
+        #expect(try !PathPattern("a/**/b/**/c").matches(path: "a/1/2/b/3/c/d", isDirectory: false))
+    }
 }

@@ -236,4 +236,30 @@ import Testing
         let usage = try run([Binaries.pacactl, "backup", "list", "--limit", "0", "--socket", missing])
         #expect(usage.status == 2)
     }
+
+    /// A socket that takes connections and never answers (a hung daemon, or a socket unit whose
+    /// service does not run): pacactl gives up after `--timeout` with exit 3 and says why.
+    @Test func aSilentDaemonTimesOut() throws {
+        let folder = TemporaryFolder()
+        let path = folder.sub("silent.sock")
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0 && listen(listener, 8) == 0)
+        // The kernel completes connections in the backlog: nobody ever accepts or answers them.
+        let started = Date()
+        let silent = try run([Binaries.pacactl, "status", "--socket", path, "--timeout", "1.5"])
+        #expect(silent.status == 3, "\(silent.stderr)")
+        #expect(silent.stderr.contains("sent nothing for 1.5 s") && silent.stderr.contains("--timeout"), "\(silent.stderr)")
+        #expect(Date().timeIntervalSince(started) >= 1.5)
+        let bad = try run([Binaries.pacactl, "status", "--socket", path, "--timeout", "-1"])
+        #expect(bad.status == 2 && bad.stderr.contains("--timeout"), "\(bad.stderr)")
+    }
 }

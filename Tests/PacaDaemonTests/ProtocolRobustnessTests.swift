@@ -50,6 +50,33 @@ import Testing
         await daemon.stop()
     }
 
+    /// A reason is free text for people: 1,000 characters at most, no control characters. Longer
+    /// or escaped ones are refused with -32602 naming the limit, and nothing is backed up.
+    @Test func reasonsAreBoundedAndPrintable() async throws {
+        let daemon = try DaemonHarness()
+        daemon.write("a.txt", Array("alpha".utf8))
+        try await daemon.start()
+        let client = try RawClient(daemon.socket)
+        for (reason, says) in [
+            (String(repeating: "r", count: 20_000), "20000 characters long; the limit is 1000"),
+            ("line one\nline two", "control character U+000A"), ("\u{1B}[31mred", "control character U+001B"),
+        ] {
+            for method in ["backup.create", "trigger.fire"] {
+                var params: [String: Any] = ["reason": reason]
+                if method == "trigger.fire" { params["kind"] = "emergency" }
+                let reply = try client.call(method, params)
+                #expect(errorCode(reply) == -32602, "\(method): \(reply)")
+                let message = (reply["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(message.contains("reason") && message.contains(says), "\(message)")
+            }
+        }
+        let fine = try client.call("backup.create", ["reason": String(repeating: "가", count: 1000)])
+        #expect((fine["result"] as? [String: Any])?["status"] as? String == "complete", "\(fine)")
+        let listed = try client.call("backup.list", [:])
+        #expect(((listed["result"] as? [String: Any])?["backups"] as? [Any])?.count == 1)
+        await daemon.stop()
+    }
+
     @Test func anOversizedFrameIsRefusedAndTheConnectionClosed() async throws {
         let daemon = try DaemonHarness()
         try await daemon.start()
@@ -138,8 +165,9 @@ import Testing
         }
     }
 
+    /// 500 clients at once (over the default `limits.connections` of 256, so raised here).
     @Test func fiveHundredConcurrentClientsAreAllAnsweredAndStatusStaysFast() async throws {
-        let daemon = try DaemonHarness()
+        let daemon = try DaemonHarness(extraConfig: "limits: {connections: 600}")
         try await daemon.start()
         let probe = try RawClient(daemon.socket)
         func medianStatusMilliseconds() throws -> Double {

@@ -79,11 +79,15 @@ public actor ConfigurationStore {
         if next.stateDirectory != config.stateDirectory { restart.append("state_dir") }
         if next.socketGroup != config.socketGroup { restart.append("socket_group") }
         if next.stores != config.stores { restart.append("stores") }
+        if next.limits.connections != config.limits.connections { restart.append("limits.connections") }
+        if next.limits.idleTimeout != config.limits.idleTimeout { restart.append("limits.idle_timeout") }
         var applied = next
         applied.socketPath = config.socketPath
         applied.stateDirectory = config.stateDirectory
         applied.socketGroup = config.socketGroup
         applied.stores = config.stores
+        applied.limits.connections = config.limits.connections
+        applied.limits.idleTimeout = config.limits.idleTimeout
         config = applied
         loadedAt = clock.now()
         await engine.apply(applied)

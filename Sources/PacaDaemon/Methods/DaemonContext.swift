@@ -22,6 +22,8 @@ public struct DaemonContext: Sendable {
     public let logger: Logger
     /// Who called what, hash-chained (`<state_dir>/audit.log`).
     public let audit: AuditLog
+    /// Long operations running per caller (`limits:`).
+    public let quota = CallerQuota()
 
     public init(
         engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, data: DataManager,
@@ -45,5 +47,5 @@ public struct DaemonContext: Sendable {
 
 /// pacad's version, reported by `daemon.status` and `pacad --version`.
 public enum PacaVersion {
-    public static let current = "0.10.1"
+    public static let current = "0.11.0"
 }

@@ -130,15 +130,23 @@ extension MethodRouter {
     /// `backup.verify`: checks the archive end to end; `ok` says how it went.
     func verifyBackup(_ params: BackupVerifyParams, _ send: @escaping ProgressSink) async throws(RPCError) -> VerifyResult {
         _ = try await visibleRecord(params.id)
-        let (id, counters, engine) = (params.id, RunProgress(), context.engine)
-        let verified = try await ProgressReporter.run(
-            enabled: params.progress, clock: context.clock, read: { Progress(counters.snapshot, backup: id, phase: .verify) }, send: send
-        ) { () throws(RPCError) in
-            do throws(EngineError) { return try await engine.verify(id, deep: params.deep, progress: counters) } catch {
-                throw RPCError(error)
+        let limit = await context.configuration.config.limits.verifiesPerCaller
+        guard await context.quota.begin(.verify, uid: caller.uid, limit: limit) else {
+            throw RPCError(
+                .busy, "\(callerName) has \(limit) verifies running already (limits.verifies_per_caller); wait for one to finish")
+        }
+        let (id, counters, engine, clock) = (params.id, RunProgress(), context.engine, context.clock)
+        let verified = await Result { () async throws(RPCError) in
+            try await ProgressReporter.run(
+                enabled: params.progress, clock: clock, read: { Progress(counters.snapshot, backup: id, phase: .verify) }, send: send
+            ) { () throws(RPCError) in
+                do throws(EngineError) { return try await engine.verify(id, deep: params.deep, progress: counters) } catch {
+                    throw RPCError(error)
+                }
             }
         }
-        return VerifyResult(id: id, verified)
+        await context.quota.end(.verify, uid: caller.uid)
+        return VerifyResult(id: id, try verified.get())
     }
 
     /// `backup.delete`: removes the archive, its sidecar and the record; returns the record.

@@ -4,10 +4,12 @@ import PacaProtocol
 import PacaSystem
 
 /// Sends `progress` notifications for a long request while it runs: at once, then every quarter second when the
-/// numbers changed, and only when the request asked for them (`"progress": true`). The reporter is a child
+/// numbers changed and every ``heartbeat`` when they did not, and only when the request asked for them (`"progress": true`). The reporter is a child
 /// task that ends before the reply is sent, so every notification goes out before the reply.
 enum ProgressReporter {
     static let interval = Duration.milliseconds(250)
+    /// The longest a client asking for progress goes without a notification.
+    static let heartbeat = Duration.seconds(5)
 
     static func run<T: Sendable>(
         enabled: Bool, clock: ServiceClock, read: @escaping @Sendable () async -> Progress?, send: @escaping MethodRouter.ProgressSink,
@@ -17,10 +19,14 @@ enum ProgressReporter {
         let result = await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 var last: Progress?
+                var sentAt = clock.uptime
                 // The first report goes out at once, so even a short operation shows where it starts.
                 while !Task.isCancelled {
-                    if let value = await read(), value != last {
+                    // An unchanged report goes out again after the heartbeat: a backup waiting
+                    // its turn is still alive, and clients that time out on silence know it.
+                    if let value = await read(), value != last || clock.uptime - sentAt >= heartbeat {
                         last = value
+                        sentAt = clock.uptime
                         await send(value.wire)
                     }
                     try? await clock.sleep(for: interval)

@@ -34,6 +34,14 @@ struct Connection {
                         await stall.waitForStall()
                         if !Task.isCancelled { underlying.close(promise: nil) }
                     }
+                    // So does sitting idle: no request in flight for the idle timeout.
+                    let idleLogger = logger
+                    group.addTask {
+                        await writer.waitForIdle(settings.idleTimeout, on: settings.clock)
+                        guard !Task.isCancelled else { return }
+                        idleLogger.debug("closing an idle connection")
+                        underlying.close(promise: nil)
+                    }
                     defer { group.cancelAll() }
                     do {
                         if isAllowed {
@@ -50,6 +58,15 @@ struct Connection {
             }
         } catch {
             logger.debug("connection ended with an error", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Answers a connection over `limits.connections` with `busy` and closes it, reading nothing.
+    static func turnAway(_ channel: NIOAsyncChannel<[UInt8], ByteBuffer>, open: Int, logger: Logger) async {
+        logger.warning("turned a connection away: \(open) are open (limits.connections)")
+        let error = RPCError(.busy, "pacad has \(open) connections open, its limit (limits.connections); try again shortly")
+        try? await channel.executeThenClose { _, outbound in
+            try await outbound.write(ByteBuffer(bytes: Frame.encode(RPCResponse.error(id: .null, error).encoded)))
         }
     }
 
@@ -171,5 +188,38 @@ actor FrameWriter {
         return true
     }
 
-    func endRequest() { inFlight -= 1 }
+    func endRequest() {
+        inFlight -= 1
+        idleSince = nil
+        if inFlight == 0 { idle.wake() }
+    }
+
+    /// When the connection last had no request in flight (uptime); nil until the idle watch looks.
+    private var idleSince: Duration?
+    private let idle = Alarm()
+
+    /// The idle watch's view: how long the connection has had nothing in flight, or nil when
+    /// something is (or when it just ended, so the count starts again).
+    private func idleFor(at now: Duration) -> Duration? {
+        guard inFlight == 0 else {
+            idleSince = nil
+            return nil
+        }
+        let since = idleSince ?? now
+        idleSince = since
+        return now - since
+    }
+
+    /// Returns when the connection has had no request in flight for `timeout`, or when cancelled.
+    nonisolated func waitForIdle(_ timeout: Duration, on clock: ServiceClock) async {
+        while !Task.isCancelled {
+            let now = clock.uptime
+            guard let idleFor = await idleFor(at: now) else {
+                await idle.sleep(for: timeout, on: clock)  // until the requests in flight end
+                continue
+            }
+            if idleFor >= timeout { return }
+            await idle.sleep(until: now + timeout - idleFor, on: clock)
+        }
+    }
 }

@@ -4,6 +4,7 @@ import NIOPosix
 public import PacaProtocol
 public import PacaSystem
 public import ServiceLifecycle
+import Synchronization
 
 /// The control socket: accepts connections on a Unix stream socket, checks each peer's credentials,
 /// and answers framed JSON-RPC requests through a ``MethodRouter``. One child task per connection
@@ -20,6 +21,10 @@ public struct ControlServer: Service {
         public var stallTimeout: Duration
         /// Requests one connection may have in flight at once.
         public var requestsPerConnection: Int
+        /// Connections served at once (`limits.connections`); one more is answered `busy` and closed.
+        public var maximumConnections = 256
+        /// How long a connection may sit with no request in flight (`limits.idle_timeout`).
+        public var idleTimeout: Duration = .seconds(600)
         /// The clock the server's timeouts run on.
         public var clock: ServiceClock
         /// A listening socket systemd passed (`pacad.socket`): served as it is, its file and mode
@@ -86,12 +91,22 @@ public struct ControlServer: Service {
         let ownsFile = settings.activatedSocket == nil
         defer { if ownsFile { SocketFile.remove(settings.socketPath) } }
 
+        let open = ConnectionCount()
+        let maximum = settings.maximumConnections
         try await withThrowingDiscardingTaskGroup { group in
             try await server.executeThenClose { connections in
                 for try await accepted in connections.cancelOnGracefulShutdown() {
                     guard let connection = accepted.take() else { continue }
                     let (peer, stall) = (accepted.peer, accepted.stall)
+                    guard open.value.add(1, ordering: .relaxed).newValue <= maximum else {
+                        group.addTask {
+                            defer { open.value.subtract(1, ordering: .relaxed) }
+                            await Connection.turnAway(connection, open: maximum, logger: logger)
+                        }
+                        continue
+                    }
                     group.addTask {
+                        defer { open.value.subtract(1, ordering: .relaxed) }
                         await Connection(channel: connection, peer: peer, stall: stall, settings: settings, router: router, logger: logger)
                             .serve()
                     }
@@ -99,4 +114,9 @@ public struct ControlServer: Service {
             }
         }
     }
+}
+
+/// The connections being served, shared by their tasks.
+final class ConnectionCount: Sendable {
+    let value = Atomic(0)
 }

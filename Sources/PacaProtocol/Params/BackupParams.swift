@@ -17,7 +17,7 @@ public struct BackupCreateParams: WireParams, Equatable {
     }
     public static let fields: [WireField<BackupCreateParams>] = [
         .optional("set", \.set, "The set to back up; needed when several are configured."),
-        .optional("reason", \.reason, "Why, recorded in the catalog."),
+        .text("reason", \.reason, "Why, recorded in the catalog: at most 1000 characters, no control characters."),
         .defaulted("wait", \.wait, default: true, "Reply when the backup has ended; false: as soon as it is admitted."),
         .defaulted("progress", \.progress, default: false, "Send progress notifications before the reply."),
         .defaulted("full", \.full, default: false, "Store every file's bytes in this backup's archive, whatever changed."),

@@ -84,7 +84,7 @@ public struct TriggerFireParams: WireParams, Equatable {
     public static let fields: [WireField<TriggerFireParams>] = [
         .required("kind", \.kind, "training_start, config_change or shutdown (the sets that list it), or emergency (every set)."),
         .optional("set", \.set, "Only this set, which must list the trigger; none for an emergency."),
-        .optional("reason", \.reason, "Why, recorded in the catalog."),
+        .text("reason", \.reason, "Why, recorded in the catalog: at most 1000 characters, no control characters."),
         .defaulted("wait", \.wait, default: true, "Reply when every backup has ended."),
         .defaulted("progress", \.progress, default: false, "Send progress notifications (for one set) before the reply."),
     ]

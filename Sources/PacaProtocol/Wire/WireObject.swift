@@ -163,6 +163,15 @@ extension WireField {
         required(name, path, summary, check: { $0.isEmpty ? .empty : nil }, schema: ["type": "string", "minLength": 1])
     }
 
+    /// Free text a person writes (a backup's reason) that may be missing: at most
+    /// ``FreeText/maximumLength`` characters (Unicode scalars, as JSON Schema counts), none a
+    /// control character (no newlines, escapes or NULs to reach a log line or a terminal).
+    public static func text(_ name: String, _ path: any WritableKeyPath<Root, String?> & Sendable, _ summary: String) -> WireField {
+        optional(
+            name, path, summary, check: { FreeText.problem(in: $0, name: name).map { .invalid($0, at: name) } },
+            schema: ["type": "string", "maxLength": .int(Int64(FreeText.maximumLength)), "pattern": #"^[^\u0000-\u001F\u007F-\u009F]*$"#])
+    }
+
     /// An integer param that may be missing, within `range` when given.
     public static func optional(
         _ name: String, _ path: any WritableKeyPath<Root, Int64?> & Sendable, in range: ClosedRange<Int64>, _ summary: String
@@ -170,5 +179,22 @@ extension WireField {
         optional(
             name, path, summary, check: { range.contains($0) ? nil : .outOfRange(value: $0, range: range) },
             schema: ["type": "integer", "minimum": .int(range.lowerBound), "maximum": .int(range.upperBound)])
+    }
+}
+
+/// The rules for free text callers send.
+public enum FreeText {
+    public static let maximumLength = 1000
+
+    /// What is wrong with `text` as member `name`, or nil.
+    public static func problem(in text: String, name: String) -> String? {
+        let count = text.unicodeScalars.count
+        if count > maximumLength { return "\(name) is \(count) characters long; the limit is \(maximumLength)" }
+        if let control = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            let hex = String(control.value, radix: 16, uppercase: true)
+            return
+                "\(name) contains the control character U+\(hex.count < 4 ? String(repeating: "0", count: 4 - hex.count) + hex : hex); write it on one line, without escapes"
+        }
+        return nil
     }
 }

@@ -26,7 +26,7 @@ struct BackupNowCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        var params = BackupCreateParams(set: set, reason: reason, wait: !noWait, progress: !noWait && daemon.showsProgress)
+        var params = BackupCreateParams(set: set, reason: reason, wait: !noWait, progress: !noWait)
         params.full = full
         params.rehash = rehash
         let reply = try daemon.call(Methods.backupCreate, params, progressLabel: noWait ? nil : "backing up")

@@ -17,7 +17,7 @@ struct BackupVerifyCommand: ParsableCommand {
 
     func run() throws {
         let reply = try daemon.call(
-            Methods.backupVerify, BackupVerifyParams(id: id, progress: daemon.showsProgress, deep: deep), progressLabel: "verifying")
+            Methods.backupVerify, BackupVerifyParams(id: id, progress: true, deep: deep), progressLabel: "verifying")
         let result = reply.result
         if daemon.json {
             daemon.printResult(reply)

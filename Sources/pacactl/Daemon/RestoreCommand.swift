@@ -55,7 +55,7 @@ struct RestoreCommand: ParsableCommand {
         let restored: ExtractionResult
         do {
             restored = try CallerRestore.run(
-                id, to: destination, options: options, paths: SocketLocation.candidates(named: daemon.socket)
+                id, to: destination, options: options, paths: SocketLocation.candidates(named: daemon.socket), timeout: daemon.replyTimeout
             ) { bar.update(done: $0, total: $1) }.result
             bar.finish()
         } catch {
@@ -85,7 +85,7 @@ struct RestoreCommand: ParsableCommand {
 
     /// `--by-daemon`: `restore.run`, the daemon writing (the files are then the daemon's to own).
     private func restoreByDaemon(into destination: String) throws {
-        let params = RestoreParams(id: id, to: destination, include: includes, overwrite: overwrite, progress: daemon.showsProgress)
+        let params = RestoreParams(id: id, to: destination, include: includes, overwrite: overwrite, progress: true)
         let reply = try daemon.call(Methods.restoreRun, params, progressLabel: "restoring")
         if daemon.json { return daemon.printResult(reply) }
         print(

@@ -13,7 +13,7 @@ struct JobsRunCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let params = JobRunParams(name: name, wait: !noWait, progress: !noWait && daemon.showsProgress)
+        let params = JobRunParams(name: name, wait: !noWait, progress: !noWait)
         let reply = try daemon.call(Methods.jobRun, params, progressLabel: noWait ? nil : "backing up")
         if daemon.json { return daemon.printResult(reply) }
         switch reply.result {

@@ -15,10 +15,22 @@ struct DaemonOptions: ParsableArguments {
     @Flag(help: "Print the result object as one line of JSON on standard output, for scripts.")
     var json = false
 
-    /// Whether a long operation should ask for progress: standard error is a terminal to draw on.
-    var showsProgress: Bool { StandardStreams.isTerminal(2) }
+    @Option(
+        help: ArgumentHelp(
+            "Give up (exit 3) when pacad sends nothing for this many seconds: no reply and no progress. 0 waits forever.",
+            valueName: "seconds"))
+    var timeout: Double = 30
+
+    /// `--timeout` as the connection takes it: nil waits forever.
+    var replyTimeout: Duration? { timeout == 0 ? nil : .seconds(rounding: timeout) }
+
+    func validate() throws {
+        guard timeout >= 0, timeout <= 86_400 else { throw ValidationError("--timeout must be 0 (wait forever) to 86400 seconds") }
+    }
 
     /// Calls `method`, drawing a progress bar on a terminal when `progressLabel` is given, and
+    /// giving up after `--timeout` without a word from pacad (long calls ask for progress, whose
+    /// notifications come at least every few seconds, so only a silent daemon times out), and
     /// turns a failure into a message and the documented exit status (3 unreachable, 4 not found).
     func call<Params, Result>(_ method: RPCMethod<Params, Result>, _ params: Params = Params(), progressLabel: String? = nil) throws
         -> Connection.Reply<Result>
@@ -26,7 +38,7 @@ struct DaemonOptions: ParsableArguments {
         let bar = progressLabel.map { ProgressBar(label: $0) }
         defer { bar?.finish() }
         do {
-            let connection = try Connection(paths: SocketLocation.candidates(named: socket))
+            let connection = try Connection(paths: SocketLocation.candidates(named: socket), timeout: replyTimeout)
             return try connection.call(method, params) { progress in bar?.update(done: progress.bytes, total: progress.totalBytes) }
         } catch {
             bar?.finish()

@@ -10,7 +10,7 @@ struct TriggerCommand: ParsableCommand {
 
     /// Fires `kind` and prints what it did: one summary per backup, or what started with `--no-wait`.
     static func fire(_ kind: TriggerKind, set: String?, reason: String?, noWait: Bool, daemon: DaemonOptions) throws {
-        let params = TriggerFireParams(kind: kind, set: set, reason: reason, wait: !noWait, progress: !noWait && daemon.showsProgress)
+        let params = TriggerFireParams(kind: kind, set: set, reason: reason, wait: !noWait, progress: !noWait)
         let reply = try daemon.call(Methods.triggerFire, params, progressLabel: noWait ? nil : "backing up")
         if daemon.json { return daemon.printResult(reply) }
         for backup in reply.result.backups {
