@@ -56,7 +56,7 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         var context: [String] = []
-        if let entry { context.append("entry \"\(entry)\"") }
+        if let entry { context.append("entry \"\(NameBytes.display(entry))\"") }
         if let offset { context.append("offset \(offset)") }
         return context.isEmpty ? message : "\(message) (\(context.joined(separator: ", ")))"
     }

@@ -9,6 +9,9 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         case running
         /// Written, fsynced and renamed into place.
         case complete
+        /// Written like a complete backup, but some files could not be read (``BackupRecord/unreadable``
+        /// lists them): a restore point that misses what it lists.
+        case partial
         /// Stopped by an error; ``BackupRecord/error`` says which.
         case failed
         /// The daemon died while writing it (found at the next start); its partial file was removed.
@@ -97,7 +100,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
 
     /// Stored bytes over bytes read (0.25 means the archive is a quarter of the data); nil when nothing was read.
     public var ratio: Double? {
-        guard bytesIn > 0, status == .complete else { return nil }
+        guard bytesIn > 0, isRestorePoint else { return nil }
         return (Double(bytesStored) / Double(bytesIn) * 10_000).rounded() / 10_000
     }
 
@@ -209,6 +212,10 @@ public struct BackupRecord: Sendable, Equatable, Codable {
 
     /// The deliveries that hold the archive.
     public var delivered: [Delivery] { deliveries.filter { $0.status == .ok } }
+
+    /// True for a backup that can be restored: complete, or partial (it misses what
+    /// ``unreadable`` lists). Retention counts these, and later backups compare with them.
+    public var isRestorePoint: Bool { status == .complete || status == .partial }
 
     static func time<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int64? {
         guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }

@@ -42,7 +42,7 @@ extension BackupEngine {
             return plan
         }
         let records = await catalog.list(set: set.name)
-        let complete = records.filter { $0.status == .complete }.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+        let complete = records.filter { $0.isRestorePoint }.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
         // The backup the index describes is the set's previous one in the order backups ended
         // (two may start in the same second); the newest by time serves when it is gone.
         let indexed = await BlockingPool.shared.run { ChangeIndex.backupID(at: indexPath) }
@@ -59,7 +59,7 @@ extension BackupEngine {
         }
         let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for id in [base.id] + base.references {
-            guard let record = byID[id], record.status == .complete else {
+            guard let record = byID[id], record.isRestorePoint else {
                 plan.whyFull = "backup \(id), which the base needs, is not in the catalog"
                 return plan
             }
@@ -96,7 +96,7 @@ extension BackupEngine {
         plan.tracking?.detection = ChangeDetection(rehash: mode == .rehash, retiring: retiring)
         var sources: [String: any ArchiveByteSource] = [:]
         for id in retiring.sorted() {
-            guard let record = byID[id], record.status == .complete else { continue }
+            guard let record = byID[id], record.isRestorePoint else { continue }
             if let source = await carrySource(record) { sources[id] = source }
         }
         plan.tracking?.carrySources = sources

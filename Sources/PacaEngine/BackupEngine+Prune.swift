@@ -70,7 +70,7 @@ extension BackupEngine {
             for targetName in targetNames {
                 guard let policy = config.retention(set: name, target: targetName) else { continue }
                 let holding = ofSet.filter { record in
-                    record.status == .complete
+                    record.isRestorePoint
                         && record.deliveries.contains { $0.target == targetName && ($0.status == .ok || $0.status == .failed) }
                 }
                 // Retired backups are no restore points: the policy does not see them, they stay

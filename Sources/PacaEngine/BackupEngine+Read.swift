@@ -181,7 +181,7 @@ extension BackupEngine {
     func rangedSources(for record: BackupRecord) async -> [String: TargetByteSource]? {
         var needed = [record]
         for id in record.references {
-            guard let referenced = await catalog.record(id), referenced.status == .complete else { return nil }
+            guard let referenced = await catalog.record(id), referenced.isRestorePoint else { return nil }
             needed.append(referenced)
         }
         for delivery in record.delivered {
@@ -228,7 +228,7 @@ extension BackupEngine {
 
     /// The archive of backup `id`, which `record` references, as a local file.
     func referencedArchive(_ id: String, of record: BackupRecord) async throws(EngineError) -> LocalArchive {
-        guard let referenced = await catalog.record(id), referenced.status == .complete else {
+        guard let referenced = await catalog.record(id), referenced.isRestorePoint else {
             throw EngineError(
                 .storage, "backup \(record.id) needs the archive of backup \(id), which the catalog does not list as complete")
         }
@@ -240,7 +240,7 @@ extension BackupEngine {
     func referenceProblems(of record: BackupRecord) async -> [ArchiveProblem] {
         var problems: [ArchiveProblem] = []
         for id in record.references {
-            guard let referenced = await catalog.record(id), referenced.status == .complete, let sha256 = referenced.sha256 else {
+            guard let referenced = await catalog.record(id), referenced.isRestorePoint, let sha256 = referenced.sha256 else {
                 problems.append(
                     ArchiveProblem(.notFound, "backup \(id), whose archive holds some of this backup's files, is not in the catalog"))
                 continue
@@ -328,7 +328,7 @@ extension BackupEngine {
 
     func readable(_ id: String) async throws(EngineError) -> BackupRecord {
         guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
-        guard record.status == .complete else {
+        guard record.isRestorePoint else {
             throw EngineError(.validation, "backup \(id) is \(record.status.rawValue); only complete backups can be read")
         }
         if record.retired {

@@ -194,7 +194,7 @@ extension BackupEngine {
     /// Copies each backup that a target missed from a target that has it, when its retry is due.
     func retryDueDeliveries() async {
         let now = Int64(clock.now())
-        for record in await catalog.failedDeliveries() where record.status == .complete && !copying.contains(record.id) {
+        for record in await catalog.failedDeliveries() where record.isRestorePoint && !copying.contains(record.id) {
             for delivery in record.deliveries where delivery.status == .failed && (delivery.nextAttemptAt ?? 0) <= now {
                 guard config.target(named: delivery.target) != nil else { continue }
                 await copy(record.id, to: delivery.target)

@@ -76,7 +76,8 @@ extension BackupEngine {
         record.finishedAt = finished
         switch outcome {
         case .success(let (contents, committed)):
-            record.status = .complete
+            // A backup that could not read everything is partial: restorable, listed with what it misses.
+            record.status = contents.errors.isEmpty ? .complete : .partial
             record.files = contents.files
             record.bytesIn = contents.bytesTotal
             record.bytesWritten = contents.bytesIn
@@ -118,7 +119,7 @@ extension BackupEngine {
         if let tracking = plan.tracking {
             // The next backup is compared with this one only once it is safe somewhere.
             let indexPath = tracking.indexPath
-            let isComplete = record.status == .complete
+            let isComplete = record.isRestorePoint
             let committed = await BlockingPool.shared.run { () -> ArchiveError? in
                 guard isComplete else {
                     ChangeIndex.discard(indexPath)
@@ -149,7 +150,7 @@ extension BackupEngine {
             logger.error("cannot record how a backup ended", metadata: ["backup.id": "\(id)", "error": "\(error)"])
             return .failure(EngineError(error))
         }
-        for delivery in record.deliveries where delivery.status == .failed && record.status == .complete {
+        for delivery in record.deliveries where delivery.status == .failed && record.isRestorePoint {
             logger.warning(
                 "delivery failed; it will be retried",
                 metadata: ["backup.id": "\(id)", "target.name": "\(delivery.target)", "error": "\(delivery.error ?? "")"])

@@ -300,7 +300,7 @@ public actor BackupEngine {
                 EngineError(.notFound, "backup set \"\(job.set)\" was removed from the configuration before the backup started"))
         }
         complete(number, result)
-        if case .success(let record) = result, record.status == .complete, !isStopping {
+        if case .success(let record) = result, record.isRestorePoint, !isStopping {
             // Retention runs beside the next backup, never in its way.
             submit.yield(.prune(set: record.set))
         }

@@ -12,6 +12,8 @@ public struct ScheduleEvent: Sendable, Equatable, Codable {
         /// Slots passed while the daemon was down and the job has `catch_up: false`.
         case skippedMissed = "skipped_missed"
         case completed
+        /// The run's backup is partial: some files could not be read (the detail says how many).
+        case partial
         case failed
     }
 

@@ -193,8 +193,15 @@ public actor Scheduler {
         switch outcome {
         case .success(let backup):
             entries[name]?.lastBackup = backup.id
-            let kind: ScheduleEvent.Kind = backup.status == .complete ? .completed : .failed
-            record(ScheduleEvent(time: now, job: name, kind: kind, backup: backup.id, detail: backup.error))
+            let kind: ScheduleEvent.Kind =
+                switch backup.status {
+                case .complete: .completed
+                case .partial: .partial
+                default: .failed
+                }
+            let detail =
+                backup.status == .partial ? "\(backup.unreadable.count) unreadable: \(backup.unreadable.first ?? "")" : backup.error
+            record(ScheduleEvent(time: now, job: name, kind: kind, backup: backup.id, detail: detail))
         case .failure(let error):
             record(ScheduleEvent(time: now, job: name, kind: .failed, detail: error.message))
         }

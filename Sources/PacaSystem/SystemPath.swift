@@ -5,7 +5,8 @@ public struct SystemPath: Hashable, Sendable, CustomStringConvertible, Expressib
     /// The path's bytes, without a terminating NUL.
     public var bytes: [UInt8]
 
-    public init(_ string: String) { bytes = Array(string.utf8) }
+    /// The path `string` stands for (``NameBytes``: escaped bytes as themselves).
+    public init(_ string: String) { bytes = NameBytes.bytes(string) }
     public init(stringLiteral value: String) { self.init(value) }
 
     /// A path from raw bytes; a NUL byte (which no path can hold) ends it.
@@ -25,31 +26,10 @@ public struct SystemPath: Hashable, Sendable, CustomStringConvertible, Expressib
     /// The path for people: UTF-8 as it is, every byte that is not valid UTF-8 as `\xNN`.
     public var description: String { Self.display(bytes) }
 
-    /// `bytes` for people: valid UTF-8 as it is, other bytes as `\xNN`, control characters escaped.
+    /// `bytes` for people: valid UTF-8 as it is, other bytes as `\xNN`, control characters escaped
+    /// (``NameBytes/display(_:)``).
     public static func display(_ bytes: [UInt8]) -> String {
-        if let text = String(validating: bytes, as: UTF8.self), !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\\" }) {
-            return text
-        }
-        var out = ""
-        var index = 0
-        while index < bytes.count {
-            let length = UTF8Sequence.length(of: bytes, at: index)
-            if length > 1, let scalar = String(validating: bytes[index..<index + length], as: UTF8.self) {
-                out += scalar
-                index += length
-                continue
-            }
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case UInt8(ascii: "\n"): out += "\\n"
-            case UInt8(ascii: "\t"): out += "\\t"
-            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(byte))
-            default: out += "\\x" + String(byte, radix: 16, uppercase: false).leftPadded(to: 2)
-            }
-            index += 1
-        }
-        return out
+        NameBytes.display(NameBytes.string(bytes))
     }
 }
 
@@ -63,13 +43,16 @@ public protocol SystemPathConvertible: Sendable {
 }
 
 extension String: SystemPathConvertible {
+    /// The path as the kernel takes it: the bytes the string stands for (``NameBytes``), so a
+    /// name read from the disk that is not UTF-8 reaches the same file again.
     public func withCPath<R, E: Error>(_ body: (UnsafePointer<CChar>) throws(E) -> R) throws(E) -> R {
+        guard NameBytes.isUTF8(self) else { return try SystemPath(self).withCPath(body) }
         var result: Result<R, E>?
         withCString { pointer in result = Result { () throws(E) -> R in try body(pointer) } }
         return try result!.get()
     }
 
-    public var displayPath: String { self }
+    public var displayPath: String { NameBytes.display(self) }
 }
 
 extension SystemPath: SystemPathConvertible {
@@ -86,25 +69,4 @@ extension SystemPath: SystemPathConvertible {
     }
 
     public var displayPath: String { description }
-}
-
-enum UTF8Sequence {
-    /// How many bytes the UTF-8 sequence starting at `index` claims (1 for a stray byte).
-    static func length(of bytes: [UInt8], at index: Int) -> Int {
-        let lead = bytes[index]
-        let claimed =
-            switch lead {
-            case 0xC2...0xDF: 2
-            case 0xE0...0xEF: 3
-            case 0xF0...0xF4: 4
-            default: 1
-            }
-        return index + claimed <= bytes.count ? claimed : 1
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
-    }
 }

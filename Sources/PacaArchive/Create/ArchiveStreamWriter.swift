@@ -108,7 +108,7 @@ final class ArchiveStreamWriter {
 
     /// Adds the entry's manifest line and change index record, and counts it.
     private func describe(_ record: EntryRecord, entry: PendingEntry, content: [UInt8]?) throws(ArchiveError) {
-        var path = String(decoding: record.name, as: UTF8.self)
+        var path = NameBytes.string(record.name)
         if record.kind == .directory { path.removeLast() }
         var line = Manifest.Entry(path: path, type: record.kind, size: record.size, mode: record.mode, mtime: record.modificationTime)
         line.mtimeNanoseconds = entry.info.modified.totalNanoseconds

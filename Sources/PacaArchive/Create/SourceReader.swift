@@ -71,7 +71,7 @@ final class SourceReader {
 
     private func record(for item: SourceItem, info: FileInfo) -> EntryRecord {
         EntryRecord(
-            name: Array(item.archivePath.utf8) + (item.kind == .directory ? [UInt8(ascii: "/")] : []),
+            name: NameBytes.bytes(item.archivePath) + (item.kind == .directory ? [UInt8(ascii: "/")] : []),
             kind: item.kind,
             mode: info.permissions,
             modificationTime: info.modified.seconds,
@@ -262,7 +262,7 @@ final class SourceReader {
         for run in runs {
             let expected = digests[Int(run.start / PartLayout.size) * 32..<Int((run.end + PartLayout.size - 1) / PartLayout.size) * 32]
             let record = EntryRecord(
-                name: Array(PartLayout.entryName(for: item.archivePath, at: run.start).utf8), kind: .file, mode: before.permissions,
+                name: NameBytes.bytes(PartLayout.entryName(for: item.archivePath, at: run.start)), kind: .file, mode: before.permissions,
                 modificationTime: before.modified.seconds, uid: before.uid, gid: before.gid, method: .stored, usesDataDescriptor: false,
                 hasLocalZip64: false)
             let entry = PendingEntry(record: record, sourcePath: item.sourcePath, info: before)

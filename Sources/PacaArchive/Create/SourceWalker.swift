@@ -143,7 +143,7 @@ struct SourceWalker {
 
     /// The names in a directory, sorted by their UTF-8 bytes so archives are reproducible.
     private static func list(_ path: String) throws(SystemError) -> [String] {
-        var names = try Syscall.entries(of: path).map { String(decoding: $0.name, as: UTF8.self) }
+        var names = try Syscall.entries(of: path).map { NameBytes.string($0.name) }
         names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return names
     }

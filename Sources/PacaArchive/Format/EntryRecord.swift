@@ -1,3 +1,5 @@
+import PacaSystem
+
 /// Everything the writer knows about an entry once its data is written: enough to encode the
 /// local header, the data descriptor and the central directory header.
 struct EntryRecord {
@@ -28,7 +30,9 @@ struct EntryRecord {
     private var flags: UInt16 {
         var flags: UInt16 = 0
         if usesDataDescriptor { flags |= Zip.flagDataDescriptor }
-        if name.contains(where: { $0 >= 0x80 }) { flags |= Zip.flagUTF8 }
+        // Bit 11 says the name is UTF-8; a name that is not (NameBytes) is written raw without it,
+        // and unzip gives back the same bytes.
+        if name.contains(where: { $0 >= 0x80 }) && String(validating: name, as: UTF8.self) != nil { flags |= Zip.flagUTF8 }
         return flags
     }
 

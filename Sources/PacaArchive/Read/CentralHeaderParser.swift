@@ -1,3 +1,5 @@
+import PacaSystem
+
 /// Decodes one central directory header into an ``ArchiveEntry``, applying the ZIP64, Info-ZIP
 /// timestamp ("UT") and Unix owner ("ux") extra fields.
 enum CentralHeaderParser {
@@ -22,7 +24,7 @@ enum CentralHeaderParser {
         let external = try r.u32()
         var offset = UInt64(try r.u32())
         let nameBytes = try r.bytes(nameLength)
-        var name = String(decoding: nameBytes, as: UTF8.self)
+        var name = NameBytes.string(nameBytes)
         let extra = try r.bytes(extraLength)
         try r.skip(commentLength)
 

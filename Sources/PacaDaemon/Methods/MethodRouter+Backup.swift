@@ -49,7 +49,7 @@ extension MethodRouter {
         }
         let backup = Backup(record)
         switch record.status {
-        case .complete: return backup
+        case .complete, .partial: return backup
         case .cancelled: throw RPCError(.busy, "backup \(record.id) was cancelled: \(record.error ?? "")", data: ["backup": backup.wire])
         default: throw RPCError(.storageError, "backup \(record.id) failed: \(record.error ?? "")", data: ["backup": backup.wire])
         }

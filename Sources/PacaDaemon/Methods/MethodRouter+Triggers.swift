@@ -81,7 +81,7 @@ extension MethodRouter {
             switch outcome {
             case .success(let record):
                 backups.append(.finished(Backup(record)))
-                if record.status != .complete { failures += 1 }
+                if !record.isRestorePoint { failures += 1 }
             case .failure(let error):
                 backups.append(.failed(set: sets[index], error: error.message))
                 failures += 1

@@ -85,7 +85,7 @@ public enum BackupType: String, WireEnum {
 
 /// Where a backup is in its life.
 public enum BackupStatus: String, WireEnum {
-    case running, complete, failed, interrupted, cancelled
+    case running, complete, partial, failed, interrupted, cancelled
 }
 
 /// The archive of one backup on one target.

@@ -102,7 +102,7 @@ public enum JobEventKind: String, WireEnum {
     case caughtUp = "caught_up"
     case skippedBusy = "skipped_busy"
     case skippedMissed = "skipped_missed"
-    case completed, failed
+    case completed, partial, failed
 }
 
 public struct EventList: WireObject, Equatable {

@@ -60,9 +60,11 @@ struct ArchiveCreateCommand: ParsableCommand {
             print("  sha256 \(result.sha256)")
         }
         var standardError = StandardError()
-        for warning in result.warnings { print("pacactl: warning: \(warning.path): \(warning.message)", to: &standardError) }
+        for warning in result.warnings {
+            print("pacactl: warning: \(NameBytes.display(warning.path)): \(warning.message)", to: &standardError)
+        }
         for path in result.changed { print("pacactl: warning: \(path): changed while it was read; stored as read", to: &standardError) }
-        for problem in result.errors { print("pacactl: error: \(problem.path): \(problem.message)", to: &standardError) }
+        for problem in result.errors { print("pacactl: error: \(NameBytes.display(problem.path)): \(problem.message)", to: &standardError) }
         if !result.errors.isEmpty {
             throw fail("the archive was written, but \(result.errors.count) path(s) could not be read", .failed)
         }

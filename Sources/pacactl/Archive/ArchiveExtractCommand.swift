@@ -65,7 +65,7 @@ struct ArchiveExtractCommand: ParsableCommand {
         if !result.problems.isEmpty {
             var standardError = StandardError()
             for problem in result.problems {
-                print("pacactl: \(problem.entry ?? result.archive): \(problem.message)", to: &standardError)
+                print("pacactl: \(NameBytes.display(problem.entry ?? result.archive)): \(problem.message)", to: &standardError)
             }
             if !result.missingBackups.isEmpty {
                 let where_ = archives.map { "; \($0) does not hold them" } ?? "; give the folder that holds them with --archives"

@@ -2,6 +2,7 @@ import ArgumentParser
 import PacaArchive
 import PacaClient
 import PacaCore
+import PacaSystem
 
 struct ArchiveListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -79,7 +80,7 @@ struct ArchiveListCommand: ParsableCommand {
             let when = "\(time.rfc3339.prefix(10)) \(time.rfc3339.dropFirst(11).prefix(5))"
             let size = String(entry.size)
             print(
-                "\(permissions(entry)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(entry.path)\(entry.kind == .directory ? "/" : "")"
+                "\(permissions(entry)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(NameBytes.display(entry.path))\(entry.kind == .directory ? "/" : "")"
             )
         }
         for line in elsewhere {
@@ -97,7 +98,7 @@ struct ArchiveListCommand: ParsableCommand {
                 mark = "(in \(line.holder ?? "?"))"
             }
             print(
-                "-\(rwx(line.permissions ?? 0)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(line.path)  \(mark)"
+                "-\(rwx(line.permissions ?? 0)) \(String(repeating: " ", count: max(0, 12 - size.count)))\(size)  \(when)  \(NameBytes.display(line.path))  \(mark)"
             )
         }
         if !elsewhere.isEmpty {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import PacaArchive
 import PacaClient
+import PacaSystem
 
 struct ArchiveVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,7 @@ struct ArchiveVerifyCommand: ParsableCommand {
             try printJSON(result)
         } else {
             for problem in result.problems {
-                var line = problem.entry.map { "\($0): " } ?? ""
+                var line = problem.entry.map { "\(NameBytes.display($0)): " } ?? ""
                 line += problem.message
                 if let offset = problem.offset { line += " (offset \(offset))" }
                 print("BAD  \(line)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PacaProtocol
+import PacaSystem
 
 struct BackupNowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,12 +31,16 @@ struct BackupNowCommand: ParsableCommand {
         params.full = full
         params.rehash = rehash
         let reply = try daemon.call(Methods.backupCreate, params, progressLabel: noWait ? nil : "backing up")
-        if daemon.json { return daemon.printResult(reply) }
-        switch reply.result {
-        case .admitted(let admission):
-            print("backup of \(admission.set) \(admission.status.rawValue)" + (admission.id.map { ": \($0)" } ?? ""))
-        case .finished(let backup): BackupSummary.print(backup)
+        if daemon.json {
+            daemon.printResult(reply)
+        } else {
+            switch reply.result {
+            case .admitted(let admission):
+                print("backup of \(admission.set) \(admission.status.rawValue)" + (admission.id.map { ": \($0)" } ?? ""))
+            case .finished(let backup): BackupSummary.print(backup)
+            }
         }
+        if case .finished(let backup) = reply.result { try BackupSummary.failIfPartial([backup]) }
     }
 }
 
@@ -63,6 +68,19 @@ enum BackupSummary {
         if !backup.unreadable.isEmpty {
             Swift.print("  \(backup.unreadable.count) file(s) could not be read in full; see `pacactl backup show \(backup.id)`")
         }
+    }
+
+    /// Exit status 1 when a backup is partial: it is restorable, but it misses files, and a
+    /// script that checks only the status must hear about it. The files go to standard error.
+    static func failIfPartial(_ backups: [Backup]) throws {
+        let partial = backups.filter { $0.status == .partial }
+        guard !partial.isEmpty else { return }
+        for backup in partial {
+            StandardStreams.writeError("pacactl: backup \(backup.id) is partial; it misses:\n")
+            for line in backup.unreadable.prefix(20) { StandardStreams.writeError("  \(NameBytes.display(line))\n") }
+            if backup.unreadable.count > 20 { StandardStreams.writeError("  ... (pacactl backup show \(backup.id) lists them all)\n") }
+        }
+        throw fail("\(partial.count == 1 ? "a backup" : "\(partial.count) backups") could not read everything", .failed)
     }
 
     /// One delivery in a line: `usb ok 2026-11-27T02:01:00Z /mnt/usb/...` or `s3 failed (...), next try ...`.

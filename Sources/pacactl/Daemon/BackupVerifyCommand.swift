@@ -1,6 +1,7 @@
 import ArgumentParser
 import PacaClient
 import PacaProtocol
+import PacaSystem
 
 struct BackupVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,7 @@ struct BackupVerifyCommand: ParsableCommand {
         if daemon.json {
             daemon.printResult(reply)
         } else {
-            for problem in result.problems { print("BAD  " + (problem.entry.map { "\($0): " } ?? "") + problem.message) }
+            for problem in result.problems { print("BAD  " + (problem.entry.map { "\(NameBytes.display($0)): " } ?? "") + problem.message) }
             print(
                 "\(result.ok ? "OK" : "FAILED")  \(id): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar)"
             )

@@ -73,11 +73,11 @@ struct RestoreCommand: ParsableCommand {
             StandardStreams.writeError(
                 "pacactl: left out \(result.leftOut.count) entr\(result.leftOut.count == 1 ? "y" : "ies") you could not read when \(result.leftOut.count == 1 ? "it was" : "they were") backed up (ask an admin, or root, to restore \(result.leftOut.count == 1 ? "it" : "them")):\n"
             )
-            for path in result.leftOut { StandardStreams.writeError("  \(path)\n") }
+            for path in result.leftOut { StandardStreams.writeError("  \(NameBytes.display(path))\n") }
         }
         if !result.problems.isEmpty {
             for problem in result.problems {
-                StandardStreams.writeError("pacactl: \(problem.entry ?? result.archive): \(problem.message)\n")
+                StandardStreams.writeError("pacactl: \(NameBytes.display(problem.entry ?? result.archive)): \(problem.message)\n")
             }
             throw fail("\(result.problems.count) entr\(result.problems.count == 1 ? "y was" : "ies were") not restored", .failed)
         }

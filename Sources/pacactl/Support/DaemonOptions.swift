@@ -60,7 +60,7 @@ struct DaemonOptions: ParsableArguments {
                 if case .string(let text) = problem {
                     StandardStreams.writeError("  \(text)\n")
                 } else if let issue = try? ArchiveIssue(wire: problem) {
-                    StandardStreams.writeError("  " + (issue.entry.map { "\($0): " } ?? "") + issue.message + "\n")
+                    StandardStreams.writeError("  " + (issue.entry.map { "\(NameBytes.display($0)): " } ?? "") + issue.message + "\n")
                 }
             }
         }

@@ -12,14 +12,18 @@ struct TriggerCommand: ParsableCommand {
     static func fire(_ kind: TriggerKind, set: String?, reason: String?, noWait: Bool, daemon: DaemonOptions) throws {
         let params = TriggerFireParams(kind: kind, set: set, reason: reason, wait: !noWait, progress: !noWait)
         let reply = try daemon.call(Methods.triggerFire, params, progressLabel: noWait ? nil : "backing up")
-        if daemon.json { return daemon.printResult(reply) }
-        for backup in reply.result.backups {
-            switch backup {
-            case .finished(let record): BackupSummary.print(record)
-            case .admitted(let set, let status): print("backup of \(set) \(status.rawValue)")
-            case .failed(let set, let error): print("backup of \(set) failed: \(error)")
+        if daemon.json {
+            daemon.printResult(reply)
+        } else {
+            for backup in reply.result.backups {
+                switch backup {
+                case .finished(let record): BackupSummary.print(record)
+                case .admitted(let set, let status): print("backup of \(set) \(status.rawValue)")
+                case .failed(let set, let error): print("backup of \(set) failed: \(error)")
+                }
             }
         }
+        try BackupSummary.failIfPartial(reply.result.backups.compactMap { if case .finished(let record) = $0 { record } else { nil } })
     }
 }
 
