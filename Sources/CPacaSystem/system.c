@@ -47,13 +47,22 @@ const char *paca_errno_name(int code) {
 }
 
 
+static int open_components(int dirfd, char *copy, int flags, int mode);
+
 /* Opens `path` under `dirfd` one component at a time, each with O_NOFOLLOW, refusing "..":
-   what openat2's RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS does, for kernels before 5.6. */
+   what openat2's RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS does, for kernels before 5.6 and for
+   paths longer than PATH_MAX (a tree that deep is restored one folder at a time). */
 static int open_beneath_by_components(int dirfd, const char *path, int flags, int mode) {
-    char copy[4096];
-    size_t length = strlen(path);
-    if (length >= sizeof copy) { errno = ENAMETOOLONG; return -1; }
-    memcpy(copy, path, length + 1);
+    char *copy = strdup(path);
+    if (copy == NULL) { errno = ENOMEM; return -1; }
+    int fd = open_components(dirfd, copy, flags, mode);
+    int saved = errno;
+    free(copy);
+    errno = saved;
+    return fd;
+}
+
+static int open_components(int dirfd, char *copy, int flags, int mode) {
     if (copy[0] == '/') { errno = EXDEV; return -1; }
     int current = dirfd;
     char *name = copy;
@@ -86,8 +95,9 @@ int paca_open_beneath(int dirfd, const char *path, int flags, int mode) {
     how.mode = (flags & O_CREAT) ? (unsigned long long)mode : 0;
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     long fd = syscall(SYS_openat2, dirfd, *path == '\0' ? "." : path, &how, sizeof how);
-    if (fd < 0 && (errno == ENOSYS || errno == EPERM)) {
-        /* No openat2 (before Linux 5.6), or a seccomp filter that refuses it. */
+    if (fd < 0 && (errno == ENOSYS || errno == EPERM || errno == ENAMETOOLONG)) {
+        /* No openat2 (before Linux 5.6), a seccomp filter that refuses it, or a path longer than
+           PATH_MAX: each component on its own is short enough. */
         return open_beneath_by_components(dirfd, path, flags, mode);
     }
     return (int)fd;

@@ -52,6 +52,8 @@ public struct FileInfo: Sendable, Equatable {
     public var device: UInt64
     public var inode: UInt64
     public var linkCount: UInt64
+    /// The device a character or block device node stands for (`st_rdev`); 0 for other kinds.
+    public var rawDevice: UInt64
 
     init(_ info: stat) {
         kind = FileKind(mode: UInt32(info.st_mode))
@@ -64,6 +66,7 @@ public struct FileInfo: Sendable, Equatable {
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         linkCount = UInt64(info.st_nlink)
+        rawDevice = UInt64(info.st_rdev)
     }
 
     /// True for the same object on the same device (a hard link counts as the same).

@@ -30,6 +30,18 @@ extension Syscall {
         return FileInfo(info)
     }
 
+    /// Makes the special file `name` in `directory`: `type` is the `st_mode` file type bits
+    /// (FIFO, socket, character or block device), `device` the device number of a device node.
+    /// The permissions are set exactly (the umask does not apply).
+    public static func mknod(_ name: String, in directory: Int32, type: UInt32, permissions: UInt32, device: UInt64) throws(SystemError) {
+        _ = try name.withCPath { (cName) throws(SystemError) in
+            try retrying("mknod", name) { mknodat(directory, cName, mode_t(type | permissions), dev_t(device)) }
+        }
+        _ = try name.withCPath { (cName) throws(SystemError) in
+            try retrying("chmod", name) { fchmodat(directory, cName, mode_t(permissions), 0) }
+        }
+    }
+
     /// Makes the directory `name` in `directory`.
     public static func mkdir(_ name: String, in directory: Int32, permissions: UInt32) throws(SystemError) {
         _ = try name.withCPath { (cName) throws(SystemError) in
@@ -85,5 +97,50 @@ extension Syscall {
         _ = try name.withCPath { (cName) throws(SystemError) in
             try retrying("utimensat", name) { utimensat(directory, cName, &times, AT_SYMLINK_NOFOLLOW) }
         }
+    }
+
+    /// Opens `name` in `directory` to read it for a backup: never through a symbolic link, never
+    /// waiting (`O_NONBLOCK`: a FIFO swapped in answers at once), without touching its access
+    /// time where the kernel allows that. `path` names it in errors.
+    public static func openForReading(_ name: String, in directory: Int32, path: String) throws(SystemError) -> Int32 {
+        let flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+        let noAccessTime = name.withCPath { openat(directory, $0, flags | paca_o_noatime()) }
+        var fd = noAccessTime
+        if fd < 0 {
+            fd = try name.withCPath { (cName) throws(SystemError) in try retrying("open", path) { openat(directory, cName, flags) } }
+        }
+        adviseSequential(fd)
+        return fd
+    }
+
+    /// The target of the symbolic link `name` in `directory`.
+    public static func readlink(_ name: String, in directory: Int32, path: String) throws(SystemError) -> [UInt8] {
+        var size = 256
+        while true {
+            var buffer = [UInt8](repeating: 0, count: size)
+            let n = try name.withCPath { (cName) throws(SystemError) in
+                try retrying("readlink", path) {
+                    buffer.withUnsafeMutableBytes {
+                        readlinkat(directory, cName, $0.baseAddress!.assumingMemoryBound(to: CChar.self), size)
+                    }
+                }
+            }
+            if n < size { return Array(buffer[..<n]) }
+            size *= 4
+        }
+    }
+
+    /// The entries of the open directory `fd` (without `.` and `..`); `path` names it in errors.
+    public static func entries(ofDirectory fd: Int32, path: String) throws(SystemError) -> [DirectoryEntry] {
+        // fdopendir takes the descriptor it is given: hand it a duplicate, read from the start.
+        let copy = try retrying("dup", path) { fcntl(fd, F_DUPFD_CLOEXEC, 0) }
+        guard let stream = fdopendir(copy) else {
+            let code = Glibc.errno
+            Glibc.close(copy)
+            throw SystemError("opendir", path: path, errno: code)
+        }
+        defer { closedir(stream) }
+        rewinddir(stream)
+        return try readEntries(stream, path: path)
     }
 }

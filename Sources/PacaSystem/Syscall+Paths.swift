@@ -114,12 +114,17 @@ extension Syscall {
         let stream = path.withCPath { Glibc.opendir($0) }
         guard let stream else { throw SystemError("opendir", path: path.displayPath, errno: Glibc.errno) }
         defer { closedir(stream) }
+        return try readEntries(stream, path: path.displayPath)
+    }
+
+    /// Every entry `stream` has left, without `.` and `..`.
+    static func readEntries(_ stream: OpaquePointer, path: String) throws(SystemError) -> [DirectoryEntry] {
         var entries: [DirectoryEntry] = []
         while true {
             Glibc.errno = 0
             guard let entry = readdir(stream) else {
                 let code = Glibc.errno
-                if code != 0 { throw SystemError("readdir", path: path.displayPath, errno: code) }
+                if code != 0 { throw SystemError("readdir", path: path, errno: code) }
                 return entries
             }
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }

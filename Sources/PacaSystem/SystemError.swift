@@ -24,6 +24,12 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
         self.errno = errno
     }
 
+    /// `path` is no longer what was looked at a moment before (another file, or another kind of
+    /// file, was put in its place), so nothing of it is read.
+    public static func replaced(_ path: String) -> SystemError {
+        SystemError("open (it was replaced while it was being backed up)", path: path, errno: ESTALE)
+    }
+
     /// True for `EAGAIN`: a receive timeout (``UnixSocket/setReceiveTimeout(_:)``) ran out.
     public var isTimeout: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
 

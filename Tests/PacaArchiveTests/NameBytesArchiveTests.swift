@@ -102,3 +102,135 @@ import Testing
         #expect(NameBytes.display("a\\b") == "a\\b")
     }
 }
+
+/// The walk holds directories open and opens what is in them relative to them: a tree deeper
+/// than PATH_MAX is backed up and restored, and a folder swapped for a symlink during the walk
+/// is never followed.
+@Suite struct DescriptorWalkTests {
+    @Test func aTreeDeeperThanPathMaxRoundTrips() throws {
+        let temp = TemporaryFolder()
+        try Syscall.mkdir(temp.sub("deep"), permissions: 0o755)
+        // 24 folders of 200 bytes: about 4,800 bytes of path, over PATH_MAX (4096).
+        let component = String(repeating: "d", count: 200)
+        var fd = try Syscall.open(temp.sub("deep"), .readOnly, options: [.directory])
+        for _ in 0..<24 {
+            try Syscall.mkdir(component, in: fd, permissions: 0o755)
+            let next = try Syscall.open(component, beneath: fd, .readOnly, options: [.directory])
+            Syscall.close(fd)
+            fd = next
+        }
+        let file = try Syscall.open("bottom.txt", beneath: fd, .writeOnly, options: [.create, .exclusive], permissions: 0o644)
+        try Syscall.writeAll(file, Array("at the bottom\n".utf8), path: "bottom.txt")
+        Syscall.close(file)
+        Syscall.close(fd)
+
+        let result = try makeArchive([temp.sub("deep")], at: temp.sub("deep.zip"))
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        #expect(result.files == 1 && result.directories == 25)
+        let restored = try ArchiveExtractor.extract(temp.sub("deep.zip"), to: temp.sub("out"))
+        #expect(restored.problems.isEmpty, "\(restored.problems)")
+        // Read it back one folder at a time.
+        var walk = try Syscall.open(temp.sub("out/deep"), .readOnly, options: [.directory])
+        for _ in 0..<24 {
+            let next = try Syscall.open(component, beneath: walk, .readOnly, options: [.directory])
+            Syscall.close(walk)
+            walk = next
+        }
+        let bottom = try Syscall.open("bottom.txt", beneath: walk, .readOnly)
+        #expect(try Syscall.readAll(bottom, path: "bottom.txt") == Array("at the bottom\n".utf8))
+        Syscall.close(bottom)
+        Syscall.close(walk)
+        let verified = try ArchiveVerifier.verify(temp.sub("deep.zip"))
+        #expect(verified.isValid, "\(verified.problems)")
+    }
+
+    /// A folder is swapped for a symlink to another tree after the walk has opened it: what is
+    /// read of it comes from the folder the walk opened, never through the link (by path, the
+    /// backup would have read the other tree's file of the same name, as root).
+    @Test func aFolderSwappedForASymlinkIsNotFollowed() throws {
+        let temp = TemporaryFolder()
+        try Tree.write(temp.sub("src/a/inside.txt"), "mine\n")
+        try Tree.write(temp.sub("secret/inside.txt"), "root:x:0:0\n")
+        var walker = try SourceWalker(roots: [temp.sub("src")], excludes: [])
+        var read: [UInt8]?
+        while let item = walker.next() {
+            if item.archivePath == "src/a" {
+                // The walk has opened and listed a/; swap it for a link before its file is read.
+                try FileManager.default.moveItem(atPath: temp.sub("src/a"), toPath: temp.sub("a-moved"))
+                try FileManager.default.createSymbolicLink(atPath: temp.sub("src/a"), withDestinationPath: temp.sub("secret"))
+            }
+            if item.archivePath == "src/a/inside.txt" {
+                let fd = try item.openForReading()
+                read = try Syscall.readAll(fd, path: item.sourcePath)
+                Syscall.close(fd)
+            }
+        }
+        #expect(read == Array("mine\n".utf8))
+    }
+
+    /// A file replaced by a FIFO after the walk looked at it is not opened for reading as one (no
+    /// hang) and is reported as replaced.
+    @Test func aFileReplacedByAFIFOIsReportedNotRead() throws {
+        let temp = TemporaryFolder()
+        try Tree.write(temp.sub("src/data.bin"), "bytes\n")
+        var walker = try SourceWalker(roots: [temp.sub("src")], excludes: [])
+        var failure: SystemError?
+        while let item = walker.next() {
+            guard item.archivePath == "src/data.bin" else { continue }
+            try FileManager.default.removeItem(atPath: temp.sub("src/data.bin"))
+            #expect(mkfifo(temp.sub("src/data.bin"), 0o644) == 0)
+            do { _ = try item.openForReading() } catch { failure = error }
+        }
+        #expect(failure?.description.contains("replaced") == true, "\(String(describing: failure))")
+    }
+}
+
+/// FIFOs, sockets and device nodes are recorded (type, mode, device number), never opened, and
+/// made again by a root restore.
+@Suite struct SpecialFileTests {
+    /// makedev(1, 3), /dev/null's number (glibc's encoding: major << 8 | minor for small numbers).
+    static let nullDevice: UInt64 = 1 << 8 | 3
+
+    @Test(.enabled(if: getuid() == 0)) func specialFilesAreRecordedAndMadeAgain() throws {
+        let temp = TemporaryFolder()
+        try Tree.write(temp.sub("ws/plain.txt"), "plain\n")
+        #expect(mkfifo(temp.sub("ws/queue"), 0o640) == 0)
+        #expect(mknod(temp.sub("ws/null"), S_IFCHR | 0o666, dev_t(Self.nullDevice)) == 0)
+        #expect(chmod(temp.sub("ws/null"), 0o666) == 0)  // past the umask
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let socketPath = temp.sub("ws/control.sock")
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+
+        // Nobody writes to the FIFO: opening it to read would block the backup for good.
+        let result = try makeArchive([temp.sub("ws")], at: temp.sub("ws.zip"))
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.errors) \(result.warnings)")
+        #expect(result.specials == 3 && result.files == 1)
+        let manifest = try ArchiveReader(path: temp.sub("ws.zip")).manifest()
+        let null = try #require(manifest.entries.first { $0.path == "ws/null" })
+        #expect(null.type == .characterDevice && null.rdev == Self.nullDevice && null.mode == "0666")
+        #expect(manifest.entries.first { $0.path == "ws/queue" }?.type == .fifo)
+        #expect(manifest.entries.first { $0.path == "ws/control.sock" }?.type == .socket)
+
+        let restored = try ArchiveExtractor.extract(temp.sub("ws.zip"), to: temp.sub("out"))
+        #expect(restored.problems.isEmpty, "\(restored.problems)")
+        #expect(restored.specials == 3)
+        let queue = try Syscall.lstat(temp.sub("out/ws/queue"))
+        #expect(queue.kind == .fifo && queue.permissions == 0o640)
+        let device = try Syscall.lstat(temp.sub("out/ws/null"))
+        #expect(device.kind == .characterDevice && device.rawDevice == Self.nullDevice)
+        #expect(try Syscall.lstat(temp.sub("out/ws/control.sock")).kind == .socket)
+
+        guard let unzip = Tool.require("unzip", package: "unzip") else { return }
+        let tested = try Tool.run(unzip, ["-t", temp.sub("ws.zip")])
+        #expect(tested.status == 0, "\(tested.stdout)\(tested.stderr)")
+    }
+}

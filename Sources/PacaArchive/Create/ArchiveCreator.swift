@@ -50,6 +50,8 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
     public var files: Int
     public var directories: Int
     public var symlinks: Int
+    /// FIFOs, sockets and device nodes recorded (no data; a restore makes them again).
+    public var specials: Int = 0
     /// Bytes of file contents read and stored.
     public var bytesIn: UInt64
     /// Size of the archive.
@@ -261,7 +263,8 @@ public enum ArchiveCreator {
         progress?(CreationProgress(files: totals.files, bytes: totals.bytesIn, archiveBytes: size))
         return StreamedArchive(
             files: totals.files + totals.referenced + totals.links, directories: totals.directories, symlinks: totals.symlinks,
-            bytesIn: totals.bytesIn, bytesStored: size, sha256: digest, seconds: SystemTime.monotonic() - started,
+            specials: totals.specials, bytesIn: totals.bytesIn, bytesStored: size, sha256: digest,
+            seconds: SystemTime.monotonic() - started,
             warnings: reader.warnings, errors: reader.errors, changed: reader.changed, filesReferenced: totals.referenced,
             bytesReferenced: totals.bytesReferenced, links: totals.links, references: writer.references.sorted(),
             rehashed: reader.rehashed, carried: totals.carried, moved: reader.moved,

@@ -111,6 +111,7 @@ final class ArchiveStreamWriter {
         var path = NameBytes.string(record.name)
         if record.kind == .directory { path.removeLast() }
         var line = Manifest.Entry(path: path, type: record.kind, size: record.size, mode: record.mode, mtime: record.modificationTime)
+        if record.kind == .characterDevice || record.kind == .blockDevice { line.rdev = entry.info.rawDevice }
         line.mtimeNanoseconds = entry.info.modified.totalNanoseconds
         line.ctimeNanoseconds = entry.info.changed.totalNanoseconds
         line.uid = record.uid
@@ -173,6 +174,7 @@ final class ArchiveStreamWriter {
         case .file: break
         case .directory: totals.directories += 1
         case .symlink: totals.symlinks += 1
+        case .fifo, .socket, .characterDevice, .blockDevice: totals.specials += 1
         }
     }
 
@@ -239,6 +241,8 @@ struct CreationTotals {
     var bytesLinked: UInt64 = 0
     var directories = 0
     var symlinks = 0
+    /// FIFOs, sockets and device nodes recorded.
+    var specials = 0
     /// Bytes of file contents stored.
     var bytesIn: UInt64 = 0
     /// Bytes of file contents the writer has put out so far (for progress).

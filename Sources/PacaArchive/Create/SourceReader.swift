@@ -85,12 +85,12 @@ final class SourceReader {
 
     private func submit(_ item: SourceItem) throws(ArchiveError) {
         switch item.kind {
-        case .directory:
+        case .directory, .fifo, .socket, .characterDevice, .blockDevice:
             let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
             try queue.submit(WorkUnit(entry: entry, shape: .whole, input: [], needsWork: false))
         case .symlink:
             let target: [UInt8]
-            do { target = try Syscall.readlink(item.sourcePath) } catch {
+            do { target = try item.readLink() } catch {
                 problems.append(SourceProblem(path: item.sourcePath, message: error.description))
                 return
             }
@@ -113,7 +113,7 @@ final class SourceReader {
                 } else if try storeChangedParts(item, previous) {
                     return
                 } else if previous.size == UInt64(item.info.size), previous.parts.isEmpty || previous.size <= PartLayout.size,
-                    Self.digest(of: item.sourcePath, expecting: item.info) == previous.sha256, try reference(item, previous)
+                    Self.digest(of: item) == previous.sha256, try reference(item, previous)
                 {
                     rehashed += 1
                     return
@@ -136,7 +136,7 @@ final class SourceReader {
             if previous.segments.contains(where: { change.retiring.contains($0.holder ?? previous.holder) }) {
                 // The parts a retiring archive holds are read from the file again (checked against
                 // their recorded digests) and stored; the other segments stay where they are.
-                guard let fd = try? Syscall.openForReading(item.sourcePath) else { return false }
+                guard let fd = try? item.openForReading() else { return false }
                 defer { Syscall.close(fd) }
                 guard let now = try? Syscall.fstat(fd, path: item.sourcePath), now.isSameFile(as: item.info),
                     UInt64(now.size) == previous.size
@@ -168,7 +168,7 @@ final class SourceReader {
     private func referenceMoved(_ item: SourceItem) throws(ArchiveError) -> Bool {
         let size = UInt64(item.info.size)
         guard size > PartLayout.size, let contents, contents.hasFiles(of: size),
-            let digest = Self.digest(of: item.sourcePath, expecting: item.info),
+            let digest = Self.digest(of: item),
             let original = contents.file(size: size, sha256: digest, excluding: change.retiring)
         else { return false }
         let entry = PendingEntry(record: record(for: item, info: item.info), sourcePath: item.sourcePath, info: item.info)
@@ -194,7 +194,7 @@ final class SourceReader {
         guard size > PartLayout.size, !previous.parts.isEmpty, previous.parts.count == 32 * PartLayout.count(of: previous.size) else {
             return false
         }
-        guard let fd = try? Syscall.openForReading(item.sourcePath) else { return false }
+        guard let fd = try? item.openForReading() else { return false }
         defer { Syscall.close(fd) }
         guard let before = try? Syscall.fstat(fd, path: item.sourcePath), before.isSameFile(as: item.info), before.size == item.info.size
         else { return false }
@@ -336,10 +336,11 @@ final class SourceReader {
         return parts.finish()
     }
 
-    /// The SHA-256 of the file at `path`, when it still is the file `info` describes before and
-    /// after the read (otherwise nil: the caller reads it again to store it).
-    static func digest(of path: String, expecting info: FileInfo) -> String? {
-        guard let fd = try? Syscall.openForReading(path) else { return nil }
+    /// The SHA-256 of `item`'s file, when it still is the file the walk saw before and after the
+    /// read (otherwise nil: the caller reads it again to store it).
+    static func digest(of item: SourceItem) -> String? {
+        let (path, info) = (item.sourcePath, item.info)
+        guard let fd = try? item.openForReading() else { return nil }
         defer { Syscall.close(fd) }
         guard let before = try? Syscall.fstat(fd, path: path), before.isSameFile(as: info), before.size == info.size else { return nil }
         var total: Int64 = 0
@@ -353,7 +354,7 @@ final class SourceReader {
     private func submitFile(_ item: SourceItem) throws(ArchiveError) {
         let fd: Int32
         do {
-            fd = try Syscall.openForReading(item.sourcePath)
+            fd = try item.openForReading()
         } catch {
             problems.append(SourceProblem(path: item.sourcePath, message: error.description))
             return

@@ -33,6 +33,8 @@ public struct ExtractionResult: Sendable, Equatable, Codable {
     public var files: Int
     public var directories: Int
     public var symlinks: Int
+    /// FIFOs, sockets and device nodes made.
+    public var specials: Int = 0
     /// Bytes of file contents written.
     public var bytes: UInt64
     public var seconds: Double
@@ -283,6 +285,12 @@ public enum ArchiveExtractor {
                 state.count(entry)
             } catch { state.report(error.at(entry: entry.path)) }
         }
+        for entry in selected where entry.kind.isSpecial {
+            do {
+                try writer.makeSpecial(entry, device: lines[entry.path]?.rdev ?? 0)
+                state.count(entry)
+            } catch { state.report(error.at(entry: entry.path)) }
+        }
         for entry in selected.filter({ $0.kind == .directory }).sorted(by: { $0.path.count > $1.path.count }) {
             do {
                 try writer.finishDirectory(entry)
@@ -291,7 +299,7 @@ public enum ArchiveExtractor {
         }
         return ExtractionResult(
             archive: archivePath, destination: guardian.root, files: state.files, directories: state.directories,
-            symlinks: state.symlinks, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
+            symlinks: state.symlinks, specials: state.specials, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
             problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") }, missingBackups: plan.missingBackups,
             leftOut: leftOut)
     }
@@ -376,6 +384,7 @@ private final class ExtractionState: @unchecked Sendable {
     private(set) var files = 0
     private(set) var directories = 0
     private(set) var symlinks = 0
+    private(set) var specials = 0
     private(set) var problems: [ArchiveProblem] = []
 
     init(total: UInt64, progress: (@Sendable (UInt64, UInt64) -> Void)?) {
@@ -401,6 +410,7 @@ private final class ExtractionState: @unchecked Sendable {
             case .file: files += 1
             case .directory: directories += 1
             case .symlink: symlinks += 1
+            case .fifo, .socket, .characterDevice, .blockDevice: specials += 1
             }
         }
     }

@@ -107,6 +107,25 @@ struct EntryWriter: @unchecked Sendable {
         }
     }
 
+    /// Makes a FIFO, socket or device node again, with its mode, owner and time. The kernel lets
+    /// anyone make a FIFO and only root (CAP_MKNOD) a device or socket node: for others it is a
+    /// problem that names the entry, and nothing else is lost.
+    func makeSpecial(_ entry: ArchiveEntry, device: UInt64) throws(ArchiveError) {
+        try guardian.inFolder(of: entry.path, entry: entry.path) { (folder, name) throws(ArchiveError) in
+            try checkTarget(name, in: folder, entry: entry.path)
+            do throws(SystemError) {
+                if options.overwrite, (try? Syscall.lstat(name, in: folder)) != nil { try Syscall.unlink(name, in: folder) }
+                try Syscall.mknod(name, in: folder, type: entry.kind.unixFileType, permissions: entry.mode & 0o7777, device: device)
+                if options.restoresOwnership, let uid = entry.uid, let gid = entry.gid {
+                    try? Syscall.lchown(name, in: folder, uid: uid, gid: gid)
+                }
+                try Syscall.setModificationTime(name, in: folder, seconds: entry.modificationTime)
+            } catch {
+                throw ArchiveError(error, entry: entry.path)
+            }
+        }
+    }
+
     /// Makes sure the folder of a directory entry exists (mode 0700 until ``finishDirectory(_:)``).
     func makeDirectory(_ entry: ArchiveEntry) throws(ArchiveError) {
         Syscall.close(try guardian.openDirectory(entry.path, entry: entry.path))

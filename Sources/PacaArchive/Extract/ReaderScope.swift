@@ -70,7 +70,7 @@ public struct ReaderScope: Sendable {
         switch kind {
         case .file: return limit.access.grants(4, mode: mode, owner: uid, group: gid)
         case .directory: return limit.access.grants(1, mode: mode, owner: uid, group: gid)
-        case .symlink: return true
+        case .symlink, .fifo, .socket, .characterDevice, .blockDevice: return true
         }
     }
 

@@ -5,6 +5,33 @@ public struct ArchiveEntry: Sendable, Equatable {
         case file
         case directory
         case symlink
+        /// Special files: recorded (type, mode, device number) with no data, never opened when
+        /// backing up, made again by a restore (devices and sockets by root only).
+        case fifo
+        case socket
+        case characterDevice = "char_device"
+        case blockDevice = "block_device"
+
+        /// True for a FIFO, socket or device node.
+        public var isSpecial: Bool {
+            switch self {
+            case .fifo, .socket, .characterDevice, .blockDevice: true
+            case .file, .directory, .symlink: false
+            }
+        }
+
+        /// The file type bits of `st_mode` for this kind.
+        public var unixFileType: UInt32 {
+            switch self {
+            case .file: 0o100000
+            case .directory: 0o040000
+            case .symlink: 0o120000
+            case .fifo: 0o010000
+            case .socket: 0o140000
+            case .characterDevice: 0o020000
+            case .blockDevice: 0o060000
+            }
+        }
     }
 
     /// The entry's relative path, `/`-separated, without the trailing `/` ZIP gives directories.

@@ -19,13 +19,7 @@ struct EntryRecord {
     /// The local header carries a ZIP64 extra (and the data descriptor 8-byte sizes).
     var hasLocalZip64: Bool
 
-    private var unixFileType: UInt32 {
-        switch kind {
-        case .file: 0o100000
-        case .directory: 0o040000
-        case .symlink: 0o120000
-        }
-    }
+    private var unixFileType: UInt32 { kind.unixFileType }
 
     private var flags: UInt16 {
         var flags: UInt16 = 0

@@ -74,6 +74,8 @@ public struct Manifest: Sendable, Codable, Equatable {
         public var sha256: String?
         /// The link target (symlinks only).
         public var target: String?
+        /// The device number a character or block device stands for (`st_rdev`).
+        public var rdev: UInt64?
         /// Present and true when a read error cut the file short; the archive holds what was read.
         public var partial: Bool?
         /// Modification and inode-change times in nanoseconds since the epoch (version 2).
@@ -127,7 +129,7 @@ public struct Manifest: Sendable, Codable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, type, size, mode, mtime, sha256, target, partial, uid, gid, link, parts, segments
+            case path, type, size, mode, mtime, sha256, target, rdev, partial, uid, gid, link, parts, segments
             case mtimeNanoseconds = "mtime_ns"
             case ctimeNanoseconds = "ctime_ns"
             case device = "dev"

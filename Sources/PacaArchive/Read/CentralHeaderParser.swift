@@ -64,6 +64,10 @@ enum CentralHeaderParser {
         switch unixMode & 0o170000 {
         case 0o120000: kind = .symlink
         case 0o040000: kind = .directory
+        case 0o010000: kind = .fifo
+        case 0o140000: kind = .socket
+        case 0o020000: kind = .characterDevice
+        case 0o060000: kind = .blockDevice
         default: kind = name.hasSuffix("/") || external & Zip.dosDirectoryAttribute != 0 ? .directory : .file
         }
         while name.hasSuffix("/") { name.removeLast() }

@@ -114,7 +114,16 @@ struct ArchiveListCommand: ParsableCommand {
     }
 
     private func permissions(_ entry: ArchiveEntry) -> String {
-        let type: Character = entry.kind == .directory ? "d" : entry.kind == .symlink ? "l" : "-"
+        let type: Character =
+            switch entry.kind {
+            case .file: "-"
+            case .directory: "d"
+            case .symlink: "l"
+            case .fifo: "p"
+            case .socket: "s"
+            case .characterDevice: "c"
+            case .blockDevice: "b"
+            }
         return String(type) + rwx(entry.mode)
     }
 
