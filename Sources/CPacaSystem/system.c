@@ -27,6 +27,10 @@ int paca_o_noatime(void) {
     return O_NOATIME;
 }
 
+int paca_seek_data(void) {
+    return SEEK_DATA;
+}
+
 int paca_so_peercred(void) {
     return SO_PEERCRED;
 }

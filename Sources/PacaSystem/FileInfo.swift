@@ -54,6 +54,12 @@ public struct FileInfo: Sendable, Equatable {
     public var linkCount: UInt64
     /// The device a character or block device node stands for (`st_rdev`); 0 for other kinds.
     public var rawDevice: UInt64
+    /// 512-byte blocks the file takes on disk (`st_blocks`).
+    public var blocks: Int64
+
+    /// True for a regular file with holes: it takes less disk than its size (like `cp
+    /// --sparse=auto`, which looks at the same numbers). A restore leaves its zero blocks as holes.
+    public var isSparse: Bool { kind == .regular && size > 4096 && blocks * 512 < size }
 
     init(_ info: stat) {
         kind = FileKind(mode: UInt32(info.st_mode))
@@ -67,6 +73,7 @@ public struct FileInfo: Sendable, Equatable {
         inode = UInt64(info.st_ino)
         linkCount = UInt64(info.st_nlink)
         rawDevice = UInt64(info.st_rdev)
+        blocks = Int64(info.st_blocks)
     }
 
     /// True for the same object on the same device (a hard link counts as the same).

@@ -48,6 +48,15 @@ public enum Syscall {
         return fd
     }
 
+    /// Where the next data of `fd` at or after `offset` starts (`lseek` with `SEEK_DATA`), moving
+    /// the file offset there; nil when only a hole is left up to the end. Holes read as zeros.
+    public static func nextData(_ fd: Int32, from offset: Int64, path: some SystemPathConvertible) throws(SystemError) -> Int64? {
+        let found = lseek(fd, off_t(offset), paca_seek_data())
+        if found >= 0 { return Int64(found) }
+        if Glibc.errno == ENXIO { return nil }
+        throw SystemError("lseek", path: path.displayPath, errno: Glibc.errno)
+    }
+
     /// Tells the kernel `fd` is read front to back (more read-ahead). Advice: failures are ignored.
     public static func adviseSequential(_ fd: Int32) {
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)

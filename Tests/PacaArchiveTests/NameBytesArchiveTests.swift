@@ -234,3 +234,35 @@ import Testing
         #expect(tested.status == 0, "\(tested.stdout)\(tested.stderr)")
     }
 }
+
+/// Preallocated and sparse dataset files keep their holes: the backup does not read them and
+/// the restore does not write them.
+@Suite struct SparseFileTests {
+    @Test func holesStayHoles() throws {
+        let temp = TemporaryFolder()
+        try Syscall.mkdir(temp.sub("ws"), permissions: 0o755)
+        let path = temp.sub("ws/shard.bin")
+        let fd = try Syscall.open(path, .writeOnly, options: [.create, .exclusive], permissions: 0o644)
+        try Syscall.ftruncate(fd, length: 64 << 20, path: path)
+        try Array("head".utf8).withUnsafeBytes { try Syscall.pwriteAll(fd, $0, offset: 0, path: path) }
+        try Array("tail".utf8).withUnsafeBytes { try Syscall.pwriteAll(fd, $0, offset: 40 << 20, path: path) }
+        Syscall.close(fd)
+        let original = try Syscall.lstat(path)
+        try #require(original.isSparse, "the file system here does not make sparse files")
+
+        let result = try makeArchive([temp.sub("ws")], at: temp.sub("ws.zip"), pieceSize: 1 << 20)
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let line = try #require(try ArchiveReader(path: temp.sub("ws.zip")).manifest().entries.first { $0.path == "ws/shard.bin" })
+        #expect(line.sparse == true && line.size == 64 << 20)
+
+        let restored = try ArchiveExtractor.extract(temp.sub("ws.zip"), to: temp.sub("out"))
+        #expect(restored.problems.isEmpty, "\(restored.problems)")
+        let copy = try Syscall.lstat(temp.sub("out/ws/shard.bin"))
+        #expect(copy.size == 64 << 20)
+        #expect(copy.blocks * 512 < 1 << 20, "the restored file takes \(copy.blocks * 512) bytes on disk")
+        let bytes = try #require(FileManager.default.contents(atPath: temp.sub("out/ws/shard.bin")))
+        #expect(bytes.prefix(4) == Data("head".utf8) && bytes[(40 << 20)..<(40 << 20) + 4] == Data("tail".utf8))
+        #expect(bytes.count == 64 << 20)
+        #expect(bytes[4..<(40 << 20)].allSatisfy { $0 == 0 })
+    }
+}

@@ -15,6 +15,8 @@ int paca_start_writeback(int fd, long long offset, long long length);
 
 /// The O_NOATIME open flag.
 int paca_o_noatime(void);
+/* lseek's SEEK_DATA (a GNU extension Swift's Glibc module does not show). */
+int paca_seek_data(void);
 
 /// The peer of a Unix socket as SO_PEERCRED reports it (struct ucred's layout).
 struct paca_peer_credentials {

@@ -112,6 +112,7 @@ final class ArchiveStreamWriter {
         if record.kind == .directory { path.removeLast() }
         var line = Manifest.Entry(path: path, type: record.kind, size: record.size, mode: record.mode, mtime: record.modificationTime)
         if record.kind == .characterDevice || record.kind == .blockDevice { line.rdev = entry.info.rawDevice }
+        if record.kind == .file && entry.info.isSparse { line.sparse = true }
         line.mtimeNanoseconds = entry.info.modified.totalNanoseconds
         line.ctimeNanoseconds = entry.info.changed.totalNanoseconds
         line.uid = record.uid

@@ -379,6 +379,22 @@ final class SourceReader {
             var failure: SystemError?
             let piece = [UInt8](unsafeUninitializedCapacity: want) { buffer, count in
                 count = 0
+                if info.isSparse {
+                    // Holes are not read: zeros up to the next data (which the file offset moves to).
+                    switch Result(catching: { () throws(SystemError) in try Syscall.nextData(fd, from: bytesRead, path: item.sourcePath) })
+                    {
+                    case .success(let next):
+                        let zeros = Int(min(Int64(want), (next ?? expected) - bytesRead))
+                        if zeros > 0 {
+                            UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[0..<zeros])).initializeMemory(
+                                as: UInt8.self, repeating: 0)
+                            count = zeros
+                        }
+                    case .failure(let error):
+                        failure = error
+                        return
+                    }
+                }
                 while count < want {
                     let target = UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[count..<want]))
                     switch Result(catching: { () throws(SystemError) -> Int in try Syscall.read(fd, target, path: item.sourcePath) }) {

@@ -43,10 +43,24 @@ struct EntryWriter: @unchecked Sendable {
                 if !isPlaced { try? Syscall.unlink(temporary, in: folder) }
             }
             var hasher = placement.sha256 != nil ? SHA256() : nil
+            var written: Int64 = 0
             try content { (block) throws(ArchiveError) in
-                try mappingSystemErrors(entry: entry) { () throws(SystemError) in try Syscall.writeAll(fd, block, path: temporary) }
+                try mappingSystemErrors(entry: entry) { () throws(SystemError) in
+                    if placement.sparse {
+                        try Self.writeSparse(fd, block, at: written, path: temporary)
+                    } else {
+                        try Syscall.writeAll(fd, block, path: temporary)
+                    }
+                }
+                written += Int64(block.count)
                 hasher?.update(bufferPointer: block)
                 progress(block.count)
+            }
+            // Zero blocks skipped at the end still count: the size is the file's.
+            if placement.sparse {
+                try mappingSystemErrors(entry: entry) { () throws(SystemError) in
+                    try Syscall.ftruncate(fd, length: written, path: temporary)
+                }
             }
             if let wanted = placement.sha256, let actual = hasher?.finalize().hexString, actual != wanted {
                 throw ArchiveError(
@@ -71,6 +85,23 @@ struct EntryWriter: @unchecked Sendable {
                 }
                 throw ArchiveError(error, entry: entry)
             }
+        }
+    }
+
+    /// Writes `block` at `offset`, leaving each whole 4 KiB block of zeros (aligned in the file)
+    /// unwritten, so it stays a hole.
+    static func writeSparse(_ fd: Int32, _ block: UnsafeRawBufferPointer, at offset: Int64, path: String) throws(SystemError) {
+        let size: Int64 = 4096
+        var start = 0
+        while start < block.count {
+            let position = offset + Int64(start)
+            let end = min(block.count, start + Int(size - position % size))
+            let chunk = UnsafeRawBufferPointer(rebasing: block[start..<end])
+            let isWholeBlock = end - start == Int(size)
+            if !(isWholeBlock && chunk.allSatisfy { $0 == 0 }) {
+                try Syscall.pwriteAll(fd, chunk, offset: position, path: path)
+            }
+            start = end
         }
     }
 
@@ -157,6 +188,8 @@ struct Placement: Sendable {
     var uid: UInt32?
     var gid: UInt32?
     var sha256: String?
+    /// The file had holes: its zero blocks are left as holes.
+    var sparse = false
 
     init(_ entry: ArchiveEntry) {
         path = entry.path
@@ -182,6 +215,7 @@ struct Placement: Sendable {
         uid = line.uid ?? fallback?.uid
         gid = line.gid ?? fallback?.gid
         sha256 = line.sha256
+        sparse = line.sparse == true
     }
 }
 

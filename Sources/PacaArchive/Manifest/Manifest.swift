@@ -76,6 +76,8 @@ public struct Manifest: Sendable, Codable, Equatable {
         public var target: String?
         /// The device number a character or block device stands for (`st_rdev`).
         public var rdev: UInt64?
+        /// Present and true for a file with holes: a restore leaves its zero blocks as holes.
+        public var sparse: Bool?
         /// Present and true when a read error cut the file short; the archive holds what was read.
         public var partial: Bool?
         /// Modification and inode-change times in nanoseconds since the epoch (version 2).
@@ -129,7 +131,7 @@ public struct Manifest: Sendable, Codable, Equatable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case path, type, size, mode, mtime, sha256, target, rdev, partial, uid, gid, link, parts, segments
+            case path, type, size, mode, mtime, sha256, target, rdev, sparse, partial, uid, gid, link, parts, segments
             case mtimeNanoseconds = "mtime_ns"
             case ctimeNanoseconds = "ctime_ns"
             case device = "dev"

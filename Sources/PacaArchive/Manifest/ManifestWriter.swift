@@ -30,6 +30,7 @@ final class ManifestWriter {
         if let value = entry.uid { line += ",\"uid\":\(value)" }
         if let value = entry.gid { line += ",\"gid\":\(value)" }
         if let value = entry.rdev { line += ",\"rdev\":\(value)" }
+        if entry.sparse == true { line += ",\"sparse\":true" }
         if let value = entry.device { line += ",\"dev\":\(value)" }
         if let value = entry.inode { line += ",\"ino\":\(value)" }
         if let sha256 = entry.sha256 { line += ",\"sha256\":\"\(sha256)\"" }
