@@ -37,9 +37,11 @@ extension BackupEngine {
         guard builtTargets != config.targets else { return }
         let previous = builtTargets ?? []
         let wanted = config.targets
-        let factory = self.factory
+        let (factory, identities) = (self.factory, self.identities)
         let changed = wanted.filter { !previous.contains($0) }
-        let made = await BlockingPool.shared.run { changed.map { ($0.name, factory.make($0).mapError(EngineError.init)) } }
+        let made = await BlockingPool.shared.run {
+            changed.map { ($0.name, factory.make($0, identities: identities).mapError(EngineError.init)) }
+        }
         var next: [String: Result<any ArchiveTarget, EngineError>] = [:]
         for target in wanted { next[target.name] = targets[target.name] }
         for (name, result) in made { next[name] = result }
@@ -50,14 +52,54 @@ extension BackupEngine {
             case .failure(let error):
                 logger.error("target cannot be used", metadata: ["target.name": "\(name)", "error": "\(error.message)"])
             case .success(let target):
-                // A new directory target's root is created now; later it must stay (see DirectoryTarget).
+                // A new directory target's root is claimed now; later it must stay (see DirectoryTarget).
                 guard let directory = target as? DirectoryTarget else { continue }
-                do { try await directory.prepare() } catch {
-                    logger.error("target directory cannot be created", metadata: ["target.name": "\(name)", "error": "\(error.message)"])
-                }
+                await claim(directory)
             }
         }
         targetStates = targetStates.filter { next[$0.key] != nil }
+    }
+
+    /// Makes sure `directory`'s root is that target's (DirectoryTarget.claim), logging what it did
+    /// or why the root is refused.
+    func claim(_ directory: DirectoryTarget) async {
+        let last = await catalog.list().filter { record in record.delivered.contains { $0.target == directory.name } }
+            .max { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+        do {
+            let note = try await directory.claim(lastDelivered: last.map { archiveKey(set: $0.set, id: $0.id) }, now: Int64(clock.now()))
+            if let note { logger.notice("\(note)", metadata: ["target.name": "\(directory.name)"]) }
+        } catch {
+            logger.error("target root refused", metadata: ["target.name": "\(directory.name)", "error": "\(error.message)"])
+        }
+    }
+
+    /// Claims the directory targets whose root was refused so far (a disk mounted since): run
+    /// with each check.
+    func claimUnclaimedTargets() async {
+        for case .success(let built) in targets.values {
+            guard let directory = built as? DirectoryTarget, identities.id(of: directory.name) == nil else { continue }
+            await claim(directory)
+        }
+    }
+
+    /// `target.init`: makes the existing folder of directory target `name` that target's on
+    /// purpose (a new `.paca-target`). Returns what it did.
+    public func adoptTarget(_ name: String) async throws(EngineError) -> String {
+        let built: any ArchiveTarget
+        switch await target(name) {
+        case .success(let found): built = found
+        case .failure(let error): throw error
+        }
+        guard let directory = built as? DirectoryTarget else {
+            throw EngineError(.validation, "target \"\(name)\" is not a directory target")
+        }
+        do {
+            let note = try await directory.adopt(now: Int64(clock.now()))
+            logger.notice("\(note)", metadata: ["target.name": "\(name)"])
+            return note
+        } catch {
+            throw EngineError(error)
+        }
     }
 
     /// The target named `name`, or why it cannot be used.
@@ -118,6 +160,7 @@ extension BackupEngine {
     /// ``Timing/checkInterval``.
     public func maintain() async {
         guard !isStopping else { return }
+        await claimUnclaimedTargets()
         await checkTargets()
         await retryDueDeliveries()
     }

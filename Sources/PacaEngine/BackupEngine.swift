@@ -76,6 +76,8 @@ public actor BackupEngine {
     var isStopping = false
     var random = SystemRandomNumberGenerator()
     let factory: TargetFactory
+    /// Which marker each directory target's root must carry (`<state_dir>/targets.json`).
+    let identities: TargetIdentities
     let timing: Timing
     /// Each configured target, or why it cannot be used; built from ``config`` by ``buildTargets()``.
     var targets: [String: Result<any ArchiveTarget, EngineError>] = [:]
@@ -116,6 +118,7 @@ public actor BackupEngine {
         self.clock = clock
         self.logger = logger
         self.factory = factory
+        identities = TargetIdentities(stateDirectory: config.stateDirectory)
         self.timing = timing
         (work, submit) = AsyncStream.makeStream(of: Work.self)
     }

@@ -4,15 +4,20 @@ import PacaSystem
 /// A local or mounted directory: archives at `<root>/<set>/<backup-id>.zip`, written through
 /// ``PartialArchiveFile`` (partial file, fsync, rename, directory fsync).
 ///
-/// The root is created when the daemon starts, if missing; a root that is gone later (an
-/// unmounted disk) makes deliveries fail rather than be written to the mount point's folder.
+/// With `identities` (the daemon's), the root has an identity: the first delivery's
+/// ``claim(lastDelivered:now:)`` writes `<root>/.paca-target` and records its id, and every
+/// later write or removal first checks that the root still carries that id. A root without it
+/// (an empty mount point, another disk) fails with a message asking whether the disk is mounted,
+/// and pacad never creates a root it has delivered to.
 public struct DirectoryTarget: ArchiveTarget {
     public let name: String
     public let root: String
+    public let identities: TargetIdentities?
 
-    public init(name: String, root: String) {
+    public init(name: String, root: String, identities: TargetIdentities? = nil) {
         self.name = name
         self.root = root
+        self.identities = identities
     }
 
     public var display: String { root }
@@ -27,19 +32,117 @@ public struct DirectoryTarget: ArchiveTarget {
         TargetError(.storage, "target \"\(name)\": the directory \(root) is gone (unmounted or removed)")
     }
 
-    /// Creates the root when it is missing (at start).
-    public func prepare() async throws(TargetError) {
-        let root = self.root
-        do { try await BlockingPool.shared.run { () throws(SystemError) in try DurableFile.makeDirectories(root) } } catch {
+    /// The marker in the root, nil when there is none; a marker that cannot be read is an error.
+    func marker() throws(TargetError) -> TargetMarker? {
+        let path = root + "/" + TargetMarker.fileName
+        let bytes: [UInt8]?
+        do { bytes = try DurableFile.read(path, limit: 64 << 10) } catch {
+            if error.isNotFound || error.errno == 20 { return nil }  // ENOTDIR: the root is not a folder
             throw failure(error)
+        }
+        guard let bytes else { return nil }
+        guard let marker = TargetMarker(json: bytes) else {
+            throw TargetError(
+                .storage, "target \"\(name)\": \(path) is not a pacad target marker; move it away or run `pacactl target init \(name)`")
+        }
+        return marker
+    }
+
+    /// Makes sure the root is this target's, at start and before deliveries when it was not yet:
+    /// a root with this target's recorded marker is; a root with a marker and no id recorded yet
+    /// (a new state directory) is adopted. Without a marker: a target never delivered to gets its
+    /// root (created when missing) and a new marker; one delivered to before (`lastDelivered`,
+    /// the key of its newest delivery in the catalog) is adopted only when that archive is there
+    /// (a root from before 0.11), and otherwise refused: the disk is probably not mounted.
+    /// Returns a line to log when it did something; without `identities` it only makes the root.
+    @discardableResult
+    public func claim(lastDelivered: String?, now: Int64) async throws(TargetError) -> String? {
+        let target = self
+        return try await BlockingPool.shared.run { () throws(TargetError) -> String? in
+            try target.claimNow(lastDelivered: lastDelivered, now: now)
         }
     }
 
+    private func claimNow(lastDelivered: String?, now: Int64) throws(TargetError) -> String? {
+        guard let identities else {
+            do { try DurableFile.makeDirectories(root) } catch { throw failure(error) }
+            return nil
+        }
+        let known = identities.id(of: name)
+        if let marker = try marker() {
+            if marker.id == known { return nil }
+            guard known == nil else { throw foreign(marker, expected: known!) }
+            do { try identities.record(marker.id, for: name) } catch { throw failure(error) }
+            return "target \"\(name)\": took \(root) as this target (its .paca-target, id \(marker.id))"
+        }
+        if known != nil { throw unmarked(deliveredBefore: true) }
+        if let lastDelivered {
+            guard Syscall.exists(location(of: lastDelivered)) else { throw unmarked(deliveredBefore: true) }
+        } else {
+            do { try DurableFile.makeDirectories(root) } catch { throw failure(error) }
+        }
+        return try mark(now: now, adopting: lastDelivered != nil)
+    }
+
+    /// `pacactl target init`: makes the existing root this target's on purpose, with a new
+    /// marker (replacing another target's, whose archives stay where they are).
+    public func adopt(now: Int64) async throws(TargetError) -> String {
+        let target = self
+        return try await BlockingPool.shared.run { () throws(TargetError) -> String in
+            guard let info = try? Syscall.stat(target.root), info.kind == .directory else {
+                throw TargetError(
+                    .validation, "target \"\(target.name)\": \(target.root) is not a folder; create it (or mount the disk) first")
+            }
+            return try target.mark(now: now, adopting: true)
+        }
+    }
+
+    private func mark(now: Int64, adopting: Bool) throws(TargetError) -> String {
+        let marker = TargetMarker.fresh(for: name, at: now)
+        do {
+            try DurableFile.replace(root + "/" + TargetMarker.fileName, with: marker.json, permissions: 0o644)
+            try identities?.record(marker.id, for: name)
+        } catch {
+            throw failure(error)
+        }
+        return "target \"\(name)\": " + (adopting ? "adopted" : "marked") + " \(root) as this target (.paca-target, id \(marker.id))"
+    }
+
+    /// Throws unless the root carries the marker recorded for this target (nothing to check
+    /// without `identities`).
+    func confirm() throws(TargetError) {
+        guard let identities else {
+            guard Syscall.exists(root) else { throw gone }
+            return
+        }
+        guard let expected = identities.id(of: name) else { throw unmarked(deliveredBefore: false) }
+        guard let marker = try marker() else { throw unmarked(deliveredBefore: true) }
+        guard marker.id == expected else { throw foreign(marker, expected: expected) }
+    }
+
+    private func unmarked(deliveredBefore: Bool) -> TargetError {
+        let why =
+            Syscall.exists(root)
+            ? "\(root) has no \(TargetMarker.fileName)" : "\(root) is gone"
+        return TargetError(
+            .storage,
+            "target \"\(name)\": \(why): is its disk mounted? "
+                + (deliveredBefore ? "pacad delivered there before and will not write into a folder that is not it. " : "")
+                + "If this folder is the target, `pacactl target init \(name)` adopts it.")
+    }
+
+    private func foreign(_ marker: TargetMarker, expected: String) -> TargetError {
+        TargetError(
+            .storage,
+            "target \"\(name)\": \(root) belongs to another target (its .paca-target names \"\(marker.target)\", id \(marker.id); this target's id is \(expected)): is the right disk mounted? `pacactl target init \(name)` adopts this folder instead."
+        )
+    }
+
     public func beginUpload(_ key: String) async throws(TargetError) -> any ArchiveUpload {
-        let (root, path, gone) = (self.root, location(of: key), self.gone)
+        let (path, target) = (location(of: key), self)
         let name = self.name
         return try await BlockingPool.shared.run { () throws(TargetError) -> any ArchiveUpload in
-            guard Syscall.exists(root) else { throw gone }
+            try target.confirm()
             do throws(SystemError) { try DurableFile.makeDirectories(PathText.directory(of: path)) } catch {
                 throw TargetError(.storage, "target \"\(name)\": \(error)", underlying: error)
             }
@@ -90,7 +193,9 @@ public struct DirectoryTarget: ArchiveTarget {
     }
 
     public func remove(_ key: String) async throws(TargetError) {
-        let path = location(of: key)
+        let (path, target) = (location(of: key), self)
+        // Never delete from a folder that is not this target (another disk with the same layout).
+        try await BlockingPool.shared.run { () throws(TargetError) in try target.confirm() }
         do {
             try await BlockingPool.shared.run { () throws(SystemError) in
                 try DurableFile.remove(path)
@@ -103,8 +208,11 @@ public struct DirectoryTarget: ArchiveTarget {
     }
 
     public func check() async -> TargetCheck {
-        let root = self.root
+        let (root, target) = (self.root, self)
         return await BlockingPool.shared.run { () -> TargetCheck in
+            if target.identities != nil {
+                do throws(TargetError) { try target.confirm() } catch { return TargetCheck(problem: error.message) }
+            }
             let free: UInt64
             do throws(SystemError) { free = try Syscall.availableBytes(root) } catch {
                 return TargetCheck(problem: "the directory \(root) is not reachable: \(error.reason)")
@@ -115,8 +223,10 @@ public struct DirectoryTarget: ArchiveTarget {
     }
 
     public func sweep() async throws(TargetError) -> [String] {
-        let root = self.root
+        let (root, target) = (self.root, self)
         return await BlockingPool.shared.run { () -> [String] in
+            // Partial files in a folder that is not this target's are none of pacad's business.
+            guard (try? target.confirm()) != nil else { return [] }
             var removed: [String] = []
             for set in DurableFile.names(in: root) {
                 for file in DurableFile.names(in: root + "/" + set) where file.hasSuffix(".partial") {

@@ -36,10 +36,11 @@ public struct TargetFactory: Sendable {
         return cleaned.isEmpty || cleaned == "." || cleaned == ".." ? "localhost" : cleaned
     }
 
-    public func make(_ target: DaemonConfig.Target) -> Result<any ArchiveTarget, TargetError> {
+    /// The target `target` describes; a directory target checks its root against `identities`.
+    public func make(_ target: DaemonConfig.Target, identities: TargetIdentities? = nil) -> Result<any ArchiveTarget, TargetError> {
         switch target.kind {
         case .directory(let path):
-            return .success(DirectoryTarget(name: target.name, root: path))
+            return .success(DirectoryTarget(name: target.name, root: path, identities: identities))
         case .s3(let s3):
             let addressing: S3Endpoint.Addressing
             if let named = s3.addressing {

@@ -13,7 +13,8 @@ struct Pacactl: AsyncParsableCommand {
             Exit status: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 not found, 5 not permitted.
             """,
         subcommands: [
-            StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, CatalogCommand.self, RestoreCommand.self,
+            StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, CatalogCommand.self, TargetCommand.self,
+            RestoreCommand.self,
             TriggerCommand.self, JobsCommand.self,
             EventsCommand.self, DataCommand.self, AuditCommand.self,
             CronCommand.self, ArchiveCommand.self,

@@ -42,7 +42,7 @@ import Testing
             }
 
             // Target b vanishes (an unmounted disk): the backup still completes on a, b's delivery waits.
-            try FileManager.default.removeItem(atPath: ws.sub("b"))
+            try FileManager.default.moveItem(atPath: ws.sub("b"), toPath: ws.sub("b-disk"))
             let second = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
             #expect(second.status == .complete)
             #expect(second.deliveries.map(\.status) == [.ok, .failed])
@@ -55,12 +55,19 @@ import Testing
             #expect(states[1].problem?.contains(ws.sub("b")) == true)
             #expect(states[1].failedDeliveries == 1)
 
-            // Back again: the next maintenance copies the archive over, checked against its SHA-256.
+            // An empty folder where the disk should be is not the target: nothing is written there.
             try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+            await engine.maintain()
+            #expect(try FileManager.default.contentsOfDirectory(atPath: ws.sub("b")).isEmpty)
+            #expect(try #require(await catalog.record(second.id)).deliveries[1].error?.contains("is its disk mounted?") == true)
+            try FileManager.default.removeItem(atPath: ws.sub("b"))
+
+            // The disk is back: the next maintenance copies the archive over, checked against its SHA-256.
+            try FileManager.default.moveItem(atPath: ws.sub("b-disk"), toPath: ws.sub("b"))
             await engine.maintain()
             let repaired = try #require(await catalog.record(second.id))
             #expect(repaired.deliveries.map(\.status) == [.ok, .ok])
-            #expect(repaired.deliveries[1].attempts == 2)
+            #expect(repaired.deliveries[1].attempts == 3)
             #expect(
                 FileManager.default.contents(atPath: ws.sub("b/data/\(second.id).zip"))
                     == FileManager.default.contents(atPath: ws.sub("a/data/\(second.id).zip")))
@@ -81,10 +88,10 @@ import Testing
             timing: .init(retryDelay: 0))
         _ = await engine.prepare()
         try await withRunning(engine) {
-            try FileManager.default.removeItem(atPath: ws.sub("b"))
+            try FileManager.default.moveItem(atPath: ws.sub("b"), toPath: ws.sub("b-disk"))
             let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
             #expect(record.deliveries.map(\.status) == [.ok, .failed])
-            try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
+            try FileManager.default.moveItem(atPath: ws.sub("b-disk"), toPath: ws.sub("b"))
             let archive = ws.sub("a/data/\(record.id).zip")
             var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: archive)))
             bytes[bytes.count / 2] ^= 0xFF

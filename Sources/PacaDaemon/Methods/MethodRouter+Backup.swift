@@ -127,6 +127,13 @@ extension MethodRouter {
         return result
     }
 
+    /// `target.init`: adopts a directory target's folder (a new `.paca-target`).
+    func initTarget(_ params: TargetInitParams) async throws(RPCError) -> TargetInitialized {
+        do { return TargetInitialized(target: params.target, message: try await context.engine.adoptTarget(params.target)) } catch {
+            throw RPCError(error)
+        }
+    }
+
     /// `backup.verify`: checks the archive end to end; `ok` says how it went.
     func verifyBackup(_ params: BackupVerifyParams, _ send: @escaping ProgressSink) async throws(RPCError) -> VerifyResult {
         _ = try await visibleRecord(params.id)

@@ -126,6 +126,8 @@ public struct MethodRouter: Sendable {
             return try await answer(Methods.backupPrune, request) { (params) throws(RPCError) in try await pruneBackups(params) }
         case Methods.catalogRebuild.name:
             return try await answer(Methods.catalogRebuild, request) { (params) throws(RPCError) in try await rebuildCatalog(params) }
+        case Methods.targetInit.name:
+            return try await answer(Methods.targetInit, request) { (params) throws(RPCError) in try await initTarget(params) }
         case Methods.restoreOpen.name:
             return try await answer(Methods.restoreOpen, request) { (params) throws(RPCError) in try await openRestore(params) }
         case Methods.restoreRead.name:

@@ -56,6 +56,15 @@ public enum Methods {
         "catalog.rebuild", role: .admin, summary: "Catalog every archive on a target that the catalog does not know.", result: "report",
         errors: [MethodError(.notFound, "no such target"), MethodError(.storageError, "the target cannot be listed")])
 
+    public static let targetInit = RPCMethod<TargetInitParams, TargetInitialized>(
+        "target.init", role: .admin,
+        summary: "Adopt a directory target's folder on purpose: write a new .paca-target there, so deliveries go there again.",
+        result: "initialized",
+        errors: [
+            MethodError(.notFound, "no such target"), MethodError(.validationError, "not a directory target, or its folder does not exist"),
+            MethodError(.storageError, "the marker cannot be written"),
+        ])
+
     public static let restoreOpen = RPCMethod<RestoreOpenParams, RestoreSession>(
         "restore.open", role: .operate,
         summary: "Open a backup's archives for the caller's own restore: pacactl reads them and writes the files with the caller's rights.",
@@ -164,7 +173,8 @@ public enum Methods {
     public static let all: [MethodDescriptor] = [
         daemonStatus.descriptor, daemonReload.descriptor, backupCreate.descriptor, backupList.descriptor, backupShow.descriptor,
         backupVerify.descriptor, backupDelete.descriptor, backupPin.descriptor, backupPrune.descriptor, catalogRebuild.descriptor,
-        restoreOpen.descriptor, restoreRead.descriptor, restoreClose.descriptor, restoreRun.descriptor, jobList.descriptor,
+        targetInit.descriptor, restoreOpen.descriptor, restoreRead.descriptor, restoreClose.descriptor, restoreRun.descriptor,
+        jobList.descriptor,
         jobAdd.descriptor, jobRemove.descriptor, jobPause.descriptor, jobResume.descriptor,
         jobRun.descriptor, eventsList.descriptor, triggerFire.descriptor, dataPut.descriptor, dataGet.descriptor, dataUpdate.descriptor,
         dataDelete.descriptor, dataQuery.descriptor, auditList.descriptor, auditVerify.descriptor, discover.descriptor,

@@ -116,6 +116,14 @@ public struct CatalogRebuildParams: WireParams, Equatable {
     public static let fields: [WireField<CatalogRebuildParams>] = [.name("target", \.target, "The target to read.")]
 }
 
+/// `target.init`.
+public struct TargetInitParams: WireParams, Equatable {
+    public var target = ""
+    public init() {}
+    public init(target: String) { self.target = target }
+    public static let fields: [WireField<TargetInitParams>] = [.name("target", \.target, "The directory target whose folder to adopt.")]
+}
+
 /// `restore.run`.
 public struct RestoreParams: WireParams, Equatable {
     public var id = ""

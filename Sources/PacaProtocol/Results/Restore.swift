@@ -73,6 +73,21 @@ public struct RestoreBytes: WireObject, WireAttaching, Equatable {
     ]
 }
 
+/// What `target.init` did.
+public struct TargetInitialized: WireObject, Equatable {
+    public var target = ""
+    public var message = ""
+    public init() {}
+    public init(target: String, message: String) {
+        self.target = target
+        self.message = message
+    }
+    public static let fields: [WireField<TargetInitialized>] = [
+        .required("target", \.target, "The target."),
+        .required("message", \.message, "What was done: the folder and the new marker's id."),
+    ]
+}
+
 /// What `restore.close` did.
 public struct RestoreClosed: WireObject, Equatable {
     public var session = ""
