@@ -66,7 +66,17 @@ extension NodeReader {
         else { return nil }
         var s3 = DaemonConfig.Target.S3(endpoint: endpoint, bucket: bucket)
         var isValid = true
-        if !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
+        // Credentials in the URL (https://KEY:SECRET@host) would reach logs and status: refused,
+        // and the value is never repeated in the message.
+        let afterScheme = endpoint.range(of: "://").map { endpoint[$0.upperBound...] } ?? endpoint[...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") {
+            report(
+                "\(key).endpoint", values["endpoint"],
+                "must not carry credentials (user:secret@host); name a credentials_file, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in pacad's environment (the value is not shown here)"
+            )
+            isValid = false
+        } else if !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) {
             report("\(key).endpoint", values["endpoint"], "\"\(endpoint)\" must start with https:// (or http:// for a local store)")
             isValid = false
         }

@@ -78,18 +78,35 @@ public struct TargetFactory: Sendable {
             }
             return .success(S3Credentials(accessKey: access, secretKey: secret))
         }
+        // One descriptor for the checks and the read: nothing can be swapped in between.
+        let fd: Int32
+        do { fd = try Syscall.open(file, .readOnly, options: [.noFollow, .nonBlocking]) } catch {
+            return .failure(TargetError(.validation, "credentials_file \(file) cannot be opened: \(error.reason)", underlying: error))
+        }
+        defer { Syscall.close(fd) }
         let info: FileInfo
-        do { info = try Syscall.stat(file) } catch {
+        do { info = try Syscall.fstat(fd, path: file) } catch {
             return .failure(TargetError(.validation, "credentials_file \(file) cannot be read: \(error.reason)", underlying: error))
         }
-        guard info.permissions & 0o004 == 0 else {
-            return .failure(TargetError(.validation, "credentials_file \(file) is readable by every user; chmod o-r it (600 is usual)"))
+        guard info.kind == .regular else { return .failure(TargetError(.validation, "credentials_file \(file) is not a regular file")) }
+        guard info.uid == 0 || info.uid == ProcessFacts.effectiveUID else {
+            return .failure(
+                TargetError(
+                    .validation,
+                    "credentials_file \(file) belongs to uid \(info.uid); it must belong to root or to pacad's user (uid \(ProcessFacts.effectiveUID)), so nobody else can change where backups go"
+                ))
         }
-        let bytes: [UInt8]?
-        do { bytes = try DurableFile.read(file, limit: 1 << 20) } catch {
-            return .failure(TargetError(.validation, "credentials_file: \(error)", underlying: error))
+        guard info.permissions & 0o066 == 0 else {
+            return .failure(
+                TargetError(
+                    .validation,
+                    "credentials_file \(file) has mode \(String(info.permissions, radix: 8)); its group and others may neither read nor write it: chmod 600 it"
+                ))
         }
-        guard let bytes else { return .failure(TargetError(.validation, "credentials_file \(file) does not exist")) }
+        let bytes: [UInt8]
+        do { bytes = try Syscall.readAll(fd, path: file, limit: 1 << 20) } catch {
+            return .failure(TargetError(.validation, "credentials_file \(file) cannot be read: \(error.reason)", underlying: error))
+        }
         guard let found = Self.parseCredentials(String(decoding: bytes, as: UTF8.self), profile: s3.profile) else {
             return .failure(
                 TargetError(

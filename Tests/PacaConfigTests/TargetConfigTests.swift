@@ -103,6 +103,21 @@ import Testing
         }
     }
 
+    /// An endpoint with credentials in it is refused, and the message never repeats them.
+    @Test func anEndpointWithCredentialsIsRefusedWithoutShowingThem() {
+        for endpoint in ["https://AKIAEXAMPLE:s3cr3t@s3.example.org", "AKIAEXAMPLE:s3cr3t@s3.example.org", "http://user@minio:9000/"] {
+            let problems = Self.problems(
+                targets: """
+                      remote:
+                        type: s3
+                        endpoint: "\(endpoint)"
+                        bucket: b-1
+                    """)
+            #expect(problems.contains { $0.hasPrefix("targets.remote.endpoint: must not carry credentials") }, "\(problems)")
+            #expect(!problems.joined().contains("s3cr3t") && !problems.joined().contains("AKIAEXAMPLE"), "\(problems)")
+        }
+    }
+
     @Test func retentionRulesAreChecked() throws {
         let remote = "  remote: {type: directory, path: /b}"
         let config = try Self.load(targets: remote, setExtra: "    retention: {keep_last: 3, keep_monthly: -1, keep_tagged: false}")

@@ -32,12 +32,32 @@ import Testing
         } else {
             Issue.record("a profile without a secret was accepted")
         }
-        chmod(ws.sub("creds"), 0o644)
-        if case .failure(let error) = factory.make(s3(ws.sub("creds"), profile: "backup")) {
-            #expect(error.message.contains("readable by every user"), "\(error)")
-            #expect(!error.message.contains("s2"))
+        // Readable or writable by the group or others, owned by another user, or a symlink: refused,
+        // and no message shows the secret.
+        for mode in [0o644, 0o640, 0o620, 0o606] as [mode_t] {
+            chmod(ws.sub("creds"), mode)
+            if case .failure(let error) = factory.make(s3(ws.sub("creds"), profile: "backup")) {
+                #expect(error.message.contains("its group and others may neither read nor write it"), "\(error)")
+                #expect(!error.message.contains("s2"))
+            } else {
+                Issue.record("a credentials file with mode \(String(mode, radix: 8)) was accepted")
+            }
+        }
+        chmod(ws.sub("creds"), 0o600)
+        if getuid() == 0 {
+            chown(ws.sub("creds"), 65534, 65534)
+            if case .failure(let error) = factory.make(s3(ws.sub("creds"), profile: "backup")) {
+                #expect(error.message.contains("belongs to uid 65534"), "\(error)")
+            } else {
+                Issue.record("a credentials file of another user was accepted")
+            }
+            chown(ws.sub("creds"), 0, 0)
+        }
+        symlink(ws.sub("creds"), ws.sub("link"))
+        if case .failure(let error) = factory.make(s3(ws.sub("link"), profile: "backup")) {
+            #expect(error.message.contains("cannot be opened"), "\(error)")
         } else {
-            Issue.record("a world-readable credentials file was accepted")
+            Issue.record("a credentials file reached through a symlink was accepted")
         }
         #expect(
             TargetFactory.parseCredentials("[default]\naws_access_key_id=a\naws_secret_access_key=b=c\n", profile: "default")?.secretKey
