@@ -120,6 +120,12 @@ extension BackupEngine {
     public func prepareLocal() async -> [String] {
         await buildTargets()
         var notes: [String] = []
+        // Downloads a killed daemon left behind: nothing uses them now.
+        let scratch = config.stateDirectory + "/scratch"
+        let removed = await BlockingPool.shared.run { () -> [String] in
+            DurableFile.names(in: scratch).filter { (try? DurableFile.removeTree(scratch + "/" + $0)) != nil }
+        }
+        if !removed.isEmpty { notes.append("removed \(removed.count) leftover download(s) from \(scratch)") }
         for target in config.targets {
             guard case .success(let built) = targets[target.name], built is DirectoryTarget else { continue }
             notes += await sweep(built, named: target.name)

@@ -53,6 +53,18 @@ public enum DurableFile {
         return true
     }
 
+    /// Removes `path` and, when it is a folder, everything in it (symbolic links are removed,
+    /// never followed).
+    public static func removeTree(_ path: String) throws(SystemError) {
+        let info = try Syscall.lstat(path)
+        if info.kind == .directory {
+            for entry in try Syscall.entries(of: path) { try removeTree(path + "/" + NameBytes.string(entry.name)) }
+            try Syscall.rmdir(path)
+        } else {
+            try Syscall.unlink(path)
+        }
+    }
+
     /// Renames `from` to `to` and syncs the folder, so the rename survives a crash.
     public static func rename(_ from: String, to: String) throws(SystemError) {
         try Syscall.rename(from, to: to)

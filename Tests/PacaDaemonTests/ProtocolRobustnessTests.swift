@@ -77,6 +77,25 @@ import Testing
         await daemon.stop()
     }
 
+    /// An answer over the 16 MiB frame limit is replaced by error -32006 with the request's id:
+    /// the client learns why, and the connection goes on.
+    @Test func anAnswerOverTheFrameLimitIsRefusedCleanly() async throws {
+        let daemon = try DaemonHarness(extraConfig: "stores:\n  big: {type: memory}")
+        try await daemon.start()
+        let client = try RawClient(daemon.socket, timeout: 60)
+        let text = String(repeating: "x", count: 6 << 20)
+        for _ in 0..<3 {
+            let put = try client.call("data.put", ["store": "big", "data": text])
+            #expect(put["result"] != nil, "\(put["error"] ?? "")")
+        }
+        let query = try client.call("data.query", ["store": "big"], id: 77)
+        #expect(errorCode(query) == -32006 && query["id"] as? Int == 77, "\(query["error"] ?? "")")
+        let message = (query["error"] as? [String: Any])?["message"] as? String ?? ""
+        #expect(message.contains("over the 16777216-byte frame limit"), "\(message)")
+        #expect(try client.call("daemon.status")["result"] != nil)
+        await daemon.stop()
+    }
+
     @Test func anOversizedFrameIsRefusedAndTheConnectionClosed() async throws {
         let daemon = try DaemonHarness()
         try await daemon.start()

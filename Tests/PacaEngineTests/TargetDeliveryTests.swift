@@ -78,6 +78,19 @@ import Testing
         }
     }
 
+    /// Downloads a killed daemon left in the scratch folder are removed at start.
+    @Test func theScratchFolderIsEmptiedAtStart() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/x", noise(100))
+        ws.write("state/scratch/5f3a/20261127T020000Z-data-aaaa.zip", noise(1000))
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+        let notes = await engine.prepare()
+        #expect(notes.contains { $0.contains("leftover download") }, "\(notes)")
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("state/scratch")))?.isEmpty == true)
+    }
+
     @Test func aDamagedSourceIsNotCopied() async throws {
         let ws = TemporaryFolder()
         ws.write("source/x", noise(10_000))

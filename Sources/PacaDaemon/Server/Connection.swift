@@ -170,7 +170,15 @@ actor FrameWriter {
     /// Writes `response`, then `attachment` (if any) as a raw frame right after it: nothing
     /// else can come between them, since this actor writes one message at a time.
     func send(_ response: RPCResponse, attaching attachment: [UInt8]? = nil) async {
-        let encoded = response.encoded
+        var encoded = response.encoded
+        if encoded.count > Frame.defaultMaximumSize, case .result(let id, _) = response {
+            // The client would refuse the frame and lose the connection: say why instead.
+            let error = RPCError(
+                .frameTooLarge,
+                "the answer is \(encoded.count) bytes, over the \(Frame.defaultMaximumSize)-byte frame limit; ask for less (limit, offset, a narrower filter)"
+            )
+            encoded = RPCResponse.error(id: id, error).encoded
+        }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(8 + encoded.count + (attachment?.count ?? 0))
         buffer.writeBytes(Frame.header(encoded.count))
