@@ -180,3 +180,37 @@ import Testing
         #expect((4...5).contains(count), "\(count) notifications in 20 s of unchanged progress")
     }
 }
+
+/// List answers come in pages of at most 1000, with next_offset; pacactl follows them.
+@Suite struct PagingTests {
+    @Test func queriesAnswerInPagesAndPacactlFollowsThem() async throws {
+        let daemon = try DaemonHarness(extraConfig: "stores:\n  many: {type: memory, index: [n]}")
+        daemon.write("a.txt", Array("alpha".utf8))
+        try await daemon.start()
+        let client = try RawClient(daemon.socket, timeout: 60)
+        for n in 0..<2500 { _ = try client.call("data.put", ["store": "many", "data": ["n": n]], id: n) }
+        let first = try #require(try client.call("data.query", ["store": "many", "sort_by": "n"])["result"] as? [String: Any])
+        #expect((first["records"] as? [Any])?.count == 1000 && first["next_offset"] as? Int == 1000)
+        let last = try #require(
+            try client.call("data.query", ["store": "many", "sort_by": "n", "offset": 2000])["result"] as? [String: Any])
+        #expect((last["records"] as? [Any])?.count == 500 && last["next_offset"] == nil)
+        let tooMany = try client.call("data.query", ["store": "many", "limit": 1001])
+        #expect((tooMany["error"] as? [String: Any])?["code"] as? Int == -32602)
+
+        let all = try await daemon.pacactl(["data", "query", "many", "--sort", "n", "--json"])
+        let records = try #require(all.json["records"] as? [[String: Any]])
+        #expect(records.count == 2500 && all.json["next_offset"] == nil)
+        #expect(records.map { ($0["data"] as? [String: Any])?["n"] as? Int } == Array(0..<2500))
+        let some = try await daemon.pacactl(["data", "query", "many", "--sort", "n", "--limit", "1500", "--json"])
+        #expect((some.json["records"] as? [Any])?.count == 1500)
+
+        // backup.list pages the same way.
+        for _ in 0..<3 { #expect(try await daemon.pacactl(["backup", "now"]).status == 0) }
+        let page = try #require(try client.call("backup.list", ["sort_by": "id", "limit": 2])["result"] as? [String: Any])
+        #expect((page["backups"] as? [Any])?.count == 2 && page["next_offset"] as? Int == 2)
+        let rest = try #require(try client.call("backup.list", ["sort_by": "id", "limit": 2, "offset": 2])["result"] as? [String: Any])
+        #expect((rest["backups"] as? [Any])?.count == 1 && rest["next_offset"] == nil)
+        #expect((try client.call("backup.list", ["limit": 5000])["error"] as? [String: Any])?["code"] as? Int == -32602)
+        await daemon.stop()
+    }
+}

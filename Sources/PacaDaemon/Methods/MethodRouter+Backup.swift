@@ -63,10 +63,14 @@ extension MethodRouter {
             var records = await context.catalog.list(set: params.set).filter { mayUse(set: $0.set) }
             if let status = params.status { records = records.filter { $0.status.rawValue == status.rawValue } }
             if let limit = params.limit, records.count > Int(limit) { records = Array(records.suffix(Int(limit))) }
-            return BackupList(backups: records.map(Backup.init))
+            // Without a limit, the oldest page; the next ones are queries from next_offset (same order).
+            let page = Int(Page.size)
+            guard params.limit == nil, records.count > page else { return BackupList(backups: records.map(Backup.init)) }
+            return BackupList(backups: records.prefix(page).map(Backup.init), nextOffset: Page.size)
         }
+        let pageSize = params.limit ?? Page.size
         var query = Self.query(
-            filter: params.filter, sortBy: params.sortBy, order: params.sortOrder, limit: params.limit, offset: params.offset)
+            filter: params.filter, sortBy: params.sortBy, order: params.sortOrder, limit: pageSize + 1, offset: params.offset)
         var narrowing: [Filter] = []
         if let set = params.set { narrowing.append(.compare(FieldPath(["set"]), .eq, .string(set))) }
         if let status = params.status { narrowing.append(.compare(FieldPath(["status"]), .eq, .string(status.rawValue))) }
@@ -75,7 +79,11 @@ extension MethodRouter {
         for name in hidden { narrowing.append(.not(.compare(FieldPath(["set"]), .eq, .string(name)))) }
         if !narrowing.isEmpty { query.filter = .and(narrowing + (query.filter.map { [$0] } ?? [])) }
         do throws(CatalogError) {
-            return BackupList(backups: try await context.catalog.query(query).map(Backup.init))
+            // One more than the page tells whether another page follows.
+            let found = try await context.catalog.query(query)
+            let more = found.count > Int(pageSize)
+            return BackupList(
+                backups: found.prefix(Int(pageSize)).map(Backup.init), nextOffset: more ? (params.offset ?? 0) + pageSize : nil)
         } catch {
             throw RPCError(EngineError(error))
         }

@@ -32,10 +32,15 @@ extension MethodRouter {
 
     /// `data.query`.
     func queryRecords(_ params: DataQueryParams) async throws(RPCError) -> RecordList {
+        let pageSize = params.limit ?? Page.size
         let query = Self.query(
-            filter: params.filter, sortBy: params.sortBy, order: params.sortOrder, limit: params.limit, offset: params.offset)
+            filter: params.filter, sortBy: params.sortBy, order: params.sortOrder, limit: pageSize + 1, offset: params.offset)
         return try await Self.answer { () throws(DataError) in
-            RecordList(records: try await context.data.query(params.store, query).map(DataRecord.init))
+            // One more than the page tells whether another page follows.
+            let found = try await context.data.query(params.store, query)
+            let more = found.count > Int(pageSize)
+            return RecordList(
+                records: found.prefix(Int(pageSize)).map(DataRecord.init), nextOffset: more ? (params.offset ?? 0) + pageSize : nil)
         }
     }
 

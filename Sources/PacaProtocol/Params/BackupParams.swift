@@ -26,6 +26,11 @@ public struct BackupCreateParams: WireParams, Equatable {
     ]
 }
 
+/// How many items a list answer holds at most; more are asked for by `offset`.
+public enum Page {
+    public static let size: Int64 = 1000
+}
+
 /// `backup.list`: the catalog, or a query over it.
 public struct BackupListParams: WireParams, Equatable {
     public var set: String?
@@ -39,7 +44,10 @@ public struct BackupListParams: WireParams, Equatable {
     public static let fields: [WireField<BackupListParams>] = [
         .optional("set", \.set, "Only backups of this set."),
         .optional("status", \.status, "Only backups with this status."),
-        .optional("limit", \.limit, in: 1...1_000_000, "Without a query: the newest N. With one: at most N, from offset."),
+        .optional(
+            "limit", \.limit, in: 1...Page.size,
+            "Without a query: the newest N. With one: at most N, from offset. Without it: a page of 1000 (next_offset says where the next starts)."
+        ),
         .optional("filter", \.filter, "A filter over the record's fields (docs/data.md)."),
         .optional("sort_by", \.sortBy, "A record field to sort by (default: id, oldest first)."),
         .optional("sort_order", \.sortOrder, "asc or desc."),

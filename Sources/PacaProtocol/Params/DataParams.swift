@@ -86,7 +86,8 @@ public struct DataQueryParams: WireParams, Equatable {
         .optional("filter", \.filter, "A filter over the records (docs/data.md)."),
         .optional("sort_by", \.sortBy, "A dotted field, or created_at, updated_at, id, version."),
         .optional("sort_order", \.sortOrder, "asc or desc."),
-        .optional("limit", \.limit, in: 1...100_000, "At most N records."),
+        .optional(
+            "limit", \.limit, in: 1...Page.size, "At most N records; without it, a page of 1000 (next_offset says where the next starts)."),
         .optional("offset", \.offset, in: 0...Int64(Int32.max), "Skip the first N."),
     ]
 }

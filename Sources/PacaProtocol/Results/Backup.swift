@@ -121,9 +121,18 @@ public enum DeliveryStatus: String, WireEnum {
 /// `{backups: [...]}`.
 public struct BackupList: WireObject, Equatable {
     public var backups: [Backup] = []
+    public var nextOffset: Int64?
     public init() {}
-    public init(backups: [Backup]) { self.backups = backups }
-    public static let fields: [WireField<BackupList>] = [.required("backups", \.backups, "The backups, in the order asked for.")]
+    public init(backups: [Backup], nextOffset: Int64? = nil) {
+        self.backups = backups
+        self.nextOffset = nextOffset
+    }
+    public static let fields: [WireField<BackupList>] = [
+        .required("backups", \.backups, "The backups, in the order asked for: at most 1000."),
+        .optional(
+            "next_offset", \.nextOffset, "Present when more backups match: ask again with this offset for the next page.",
+            omittedWhenNil: true),
+    ]
 }
 
 /// A backup request that was admitted and not waited for (`"wait": false`).

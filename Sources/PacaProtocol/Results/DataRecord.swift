@@ -33,7 +33,16 @@ public struct DataRecord: WireObject, Equatable {
 
 public struct RecordList: WireObject, Equatable {
     public var records: [DataRecord] = []
+    public var nextOffset: Int64?
     public init() {}
-    public init(records: [DataRecord]) { self.records = records }
-    public static let fields: [WireField<RecordList>] = [.required("records", \.records, "The records, in the query's order.")]
+    public init(records: [DataRecord], nextOffset: Int64? = nil) {
+        self.records = records
+        self.nextOffset = nextOffset
+    }
+    public static let fields: [WireField<RecordList>] = [
+        .required("records", \.records, "The records, in the query's order: at most 1000."),
+        .optional(
+            "next_offset", \.nextOffset, "Present when more records match: ask again with this offset for the next page.",
+            omittedWhenNil: true),
+    ]
 }

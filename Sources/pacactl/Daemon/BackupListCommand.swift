@@ -12,7 +12,7 @@ struct BackupListCommand: ParsableCommand {
     @Option(help: "Only backups of this set.")
     var set: String?
 
-    @Option(help: "Only backups with this status: running, complete, failed, interrupted or cancelled.")
+    @Option(help: "Only backups with this status: running, complete, partial, failed, interrupted or cancelled.")
     var status: String?
 
     @OptionGroup var query: QueryOptions
@@ -30,10 +30,25 @@ struct BackupListCommand: ParsableCommand {
         (params.filter, params.sortBy, params.sortOrder, params.limit, params.offset) = try query.query()
         params.set = set
         params.status = status.flatMap(BackupStatus.init)
-        let reply = try daemon.call(Methods.backupList, params)
-        if daemon.json { return daemon.printResult(reply) }
+        // pacad answers at most 1000 a call; follow the pages to the limit asked for (or the end).
+        let wanted = params.limit.map(Int.init)
+        var newestFirst = false
+        if let wanted, wanted > Int(Page.size), !params.isQuery {
+            // The newest N, more than a page: page through newest first, then turn it around.
+            (params.sortBy, params.sortOrder, params.offset, newestFirst) = ("id", .desc, 0, true)
+        }
+        var backups: [Backup] = []
+        while true {
+            if let wanted { params.limit = Int64(min(wanted - backups.count, Int(Page.size))) }
+            let page = try daemon.call(Methods.backupList, params).result
+            backups += page.backups
+            guard let next = page.nextOffset, wanted.map({ backups.count < $0 }) ?? true else { break }
+            params.offset = next
+        }
+        if newestFirst { backups.reverse() }
+        if daemon.json { return print(String(decoding: BackupList(backups: backups).wire.serialized, as: UTF8.self)) }
         var table = Table("ID", "STATUS", "KIND", "FILES", "SIZE", "STORED", "TRIGGER", "REASON")
-        for backup in reply.result.backups {
+        for backup in backups {
             table.add(
                 backup.id, backup.status.rawValue, backup.type.rawValue + (backup.retired ? " (retired)" : ""), String(backup.files),
                 ByteCount.format(backup.bytesIn),

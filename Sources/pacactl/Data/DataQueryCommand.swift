@@ -14,10 +14,19 @@ struct DataQueryCommand: ParsableCommand {
         var params = DataQueryParams()
         params.store = store
         (params.filter, params.sortBy, params.sortOrder, params.limit, params.offset) = try query.query()
-        let reply = try daemon.call(Methods.dataQuery, params)
-        if daemon.json { return daemon.printResult(reply) }
+        // pacad answers at most 1000 a call; follow the pages to the limit asked for (or the end).
+        let wanted = params.limit.map(Int.init)
+        var records: [DataRecord] = []
+        while true {
+            if let wanted { params.limit = Int64(min(wanted - records.count, Int(Page.size))) }
+            let page = try daemon.call(Methods.dataQuery, params).result
+            records += page.records
+            guard let next = page.nextOffset, wanted.map({ records.count < $0 }) ?? true else { break }
+            params.offset = next
+        }
+        if daemon.json { return print(String(decoding: RecordList(records: records).wire.serialized, as: UTF8.self)) }
         var table = Table("ID", "VERSION", "UPDATED", "DATA")
-        for record in reply.result.records {
+        for record in records {
             var data = String(decoding: record.data.serialized, as: UTF8.self)
             if data.count > 100 { data = String(data.prefix(97)) + "..." }
             table.add(record.id, String(record.version), record.updatedAt.text, data)
