@@ -53,32 +53,41 @@ extension BackupEngine {
                 logger.error("target cannot be used", metadata: ["target.name": "\(name)", "error": "\(error.message)"])
             case .success(let target):
                 // A new directory target's root is claimed now; later it must stay (see DirectoryTarget).
-                guard let directory = target as? DirectoryTarget else { continue }
-                await claim(directory)
+                // Buckets are claimed after READY (prepareRemote): claiming one is a request.
+                guard target is DirectoryTarget else { continue }
+                await claim(target, named: name)
             }
         }
         targetStates = targetStates.filter { next[$0.key] != nil }
     }
 
-    /// Makes sure `directory`'s root is that target's (DirectoryTarget.claim), logging what it did
-    /// or why the root is refused.
-    func claim(_ directory: DirectoryTarget) async {
-        let last = await catalog.list().filter { record in record.delivered.contains { $0.target == directory.name } }
+    /// Makes sure `target`'s root (a folder, a bucket prefix) is that target's (its `claim`),
+    /// logging what it did or why the root is refused.
+    func claim(_ target: any ArchiveTarget, named name: String) async {
+        let last = await catalog.list().filter { record in record.delivered.contains { $0.target == name } }
             .max { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+        let (key, now) = (last.map { archiveKey(set: $0.set, id: $0.id) }, Int64(clock.now()))
         do {
-            let note = try await directory.claim(lastDelivered: last.map { archiveKey(set: $0.set, id: $0.id) }, now: Int64(clock.now()))
-            if let note { logger.notice("\(note)", metadata: ["target.name": "\(directory.name)"]) }
+            let note: String?
+            if let directory = target as? DirectoryTarget {
+                note = try await directory.claim(lastDelivered: key, now: now)
+            } else if let bucket = target as? S3Target {
+                note = try await bucket.claim(lastDelivered: key, now: now)
+            } else {
+                note = nil
+            }
+            if let note { logger.notice("\(note)", metadata: ["target.name": "\(name)"]) }
         } catch {
-            logger.error("target root refused", metadata: ["target.name": "\(directory.name)", "error": "\(error.message)"])
+            logger.error("target root refused", metadata: ["target.name": "\(name)", "error": "\(error.message)"])
         }
     }
 
-    /// Claims the directory targets whose root was refused so far (a disk mounted since): run
-    /// with each check.
+    /// Claims the targets whose root was refused so far (a disk mounted since, a prefix fixed):
+    /// run with each check.
     func claimUnclaimedTargets() async {
-        for case .success(let built) in targets.values {
-            guard let directory = built as? DirectoryTarget, identities.id(of: directory.name) == nil else { continue }
-            await claim(directory)
+        for (name, result) in targets {
+            guard case .success(let built) = result, identities.id(of: name) == nil else { continue }
+            await claim(built, named: name)
         }
     }
 
@@ -90,11 +99,15 @@ extension BackupEngine {
         case .success(let found): built = found
         case .failure(let error): throw error
         }
-        guard let directory = built as? DirectoryTarget else {
-            throw EngineError(.validation, "target \"\(name)\" is not a directory target")
-        }
-        do {
-            let note = try await directory.adopt(now: Int64(clock.now()))
+        do throws(TargetError) {
+            let note: String
+            if let directory = built as? DirectoryTarget {
+                note = try await directory.adopt(now: Int64(clock.now()))
+            } else if let bucket = built as? S3Target {
+                note = try await bucket.adopt(now: Int64(clock.now()))
+            } else {
+                throw TargetError(.validation, "target \"\(name)\" cannot be adopted")
+            }
             logger.notice("\(note)", metadata: ["target.name": "\(name)"])
             return note
         } catch {
@@ -105,7 +118,12 @@ extension BackupEngine {
     /// The target named `name`, or why it cannot be used.
     func target(_ name: String) async -> Result<any ArchiveTarget, EngineError> {
         await buildTargets()
-        return targets[name] ?? .failure(EngineError(.notFound, "no target named \"\(name)\" in the configuration"))
+        guard let found = targets[name] else {
+            return .failure(EngineError(.notFound, "no target named \"\(name)\" in the configuration"))
+        }
+        // Not claimed yet (a bucket before prepareRemote got to it, a disk mounted since): now.
+        if case .success(let built) = found, identities.id(of: name) == nil { await claim(built, named: name) }
+        return found
     }
 
     /// Everything ``prepareLocal()`` and ``prepareRemote()`` do, in order (for tests and tools
@@ -150,6 +168,10 @@ extension BackupEngine {
         for target in config.targets {
             guard case .success(let built) = targets[target.name], !(built is DirectoryTarget) else { continue }
             notes += await sweep(built, named: target.name)
+        }
+        for target in config.targets where identities.id(of: target.name) == nil {
+            guard case .success(let built) = targets[target.name], built is S3Target else { continue }
+            await claim(built, named: target.name)
         }
         notes += await finishDeletions()
         notes += await reconcileTargets()

@@ -68,20 +68,21 @@ public struct DirectoryTarget: ArchiveTarget {
             do { try DurableFile.makeDirectories(root) } catch { throw failure(error) }
             return nil
         }
-        let known = identities.id(of: name)
-        if let marker = try marker() {
-            if marker.id == known { return nil }
-            guard known == nil else { throw foreign(marker, expected: known!) }
-            do { try identities.record(marker.id, for: name) } catch { throw failure(error) }
-            return "target \"\(name)\": took \(root) as this target (its .paca-target, id \(marker.id))"
+        let decision = TargetClaim.decide(
+            known: identities.id(of: name), marker: try marker(), lastDelivered: lastDelivered,
+            lastDeliveredIsThere: lastDelivered.map { Syscall.exists(location(of: $0)) } ?? false)
+        switch decision {
+        case .confirmed: return nil
+        case .recordExisting(let id):
+            do { try identities.record(id, for: name) } catch { throw failure(error) }
+            return "target \"\(name)\": took \(root) as this target (its .paca-target, id \(id))"
+        case .writeNew(let adopting):
+            if !adopting {
+                do { try DurableFile.makeDirectories(root) } catch { throw failure(error) }
+            }
+            return try mark(now: now, adopting: adopting)
+        case .refuseUnmarked, .refuseForeign: throw refusal(decision)
         }
-        if known != nil { throw unmarked(deliveredBefore: true) }
-        if let lastDelivered {
-            guard Syscall.exists(location(of: lastDelivered)) else { throw unmarked(deliveredBefore: true) }
-        } else {
-            do { try DurableFile.makeDirectories(root) } catch { throw failure(error) }
-        }
-        return try mark(now: now, adopting: lastDelivered != nil)
     }
 
     /// `pacactl target init`: makes the existing root this target's on purpose, with a new
@@ -115,27 +116,14 @@ public struct DirectoryTarget: ArchiveTarget {
             guard Syscall.exists(root) else { throw gone }
             return
         }
-        guard let expected = identities.id(of: name) else { throw unmarked(deliveredBefore: false) }
-        guard let marker = try marker() else { throw unmarked(deliveredBefore: true) }
-        guard marker.id == expected else { throw foreign(marker, expected: expected) }
+        let decision = TargetClaim.check(known: identities.id(of: name), marker: try marker())
+        guard decision == .confirmed else { throw refusal(decision) }
     }
 
-    private func unmarked(deliveredBefore: Bool) -> TargetError {
-        let why =
-            Syscall.exists(root)
-            ? "\(root) has no \(TargetMarker.fileName)" : "\(root) is gone"
-        return TargetError(
-            .storage,
-            "target \"\(name)\": \(why): is its disk mounted? "
-                + (deliveredBefore ? "pacad delivered there before and will not write into a folder that is not it. " : "")
-                + "If this folder is the target, `pacactl target init \(name)` adopts it.")
-    }
-
-    private func foreign(_ marker: TargetMarker, expected: String) -> TargetError {
-        TargetError(
-            .storage,
-            "target \"\(name)\": \(root) belongs to another target (its .paca-target names \"\(marker.target)\", id \(marker.id); this target's id is \(expected)): is the right disk mounted? `pacactl target init \(name)` adopts this folder instead."
-        )
+    /// The error for a refused root.
+    private func refusal(_ decision: TargetClaim) -> TargetError {
+        let why = Syscall.exists(root) ? "\(root) has no \(TargetMarker.fileName)" : "\(root) is gone"
+        return TargetError(.storage, "target \"\(name)\": " + decision.explanation(root: root, missing: why, name: name, kind: "disk"))
     }
 
     public func beginUpload(_ key: String) async throws(TargetError) -> any ArchiveUpload {

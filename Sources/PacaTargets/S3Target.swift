@@ -15,12 +15,86 @@ public struct S3Target: ArchiveTarget {
     let partSize: Int
     let concurrency: Int
 
-    public init(name: String, client: S3Client, prefix: String, partSize: Int, concurrency: Int) {
+    /// With the daemon's, the prefix has an identity: `<prefix>/.paca-target`, checked before
+    /// every upload and removal, so a prefix edited to another machine's is neither written nor
+    /// pruned.
+    public let identities: TargetIdentities?
+
+    public init(name: String, client: S3Client, prefix: String, partSize: Int, concurrency: Int, identities: TargetIdentities? = nil) {
         self.name = name
         self.client = client
         self.prefix = prefix
         self.partSize = partSize
         self.concurrency = concurrency
+        self.identities = identities
+    }
+
+    var markerKey: String { prefix + "/" + TargetMarker.fileName }
+
+    /// The marker object, nil when there is none.
+    func marker() async throws(TargetError) -> TargetMarker? {
+        let bytes: [UInt8]
+        do { bytes = try await client.get(markerKey) } catch {
+            if error.isNotFound { return nil }
+            throw failure(error)
+        }
+        guard let marker = TargetMarker(json: bytes) else {
+            throw TargetError(.storage, "target \"\(name)\": \(location(of: TargetMarker.fileName)) is not a pacad target marker")
+        }
+        return marker
+    }
+
+    /// The prefix's identity at start (as DirectoryTarget's folder's): an unmarked prefix never
+    /// delivered to gets a marker; one delivered to before is adopted only when the catalog's
+    /// newest archive for it is there.
+    @discardableResult
+    public func claim(lastDelivered: String?, now: Int64) async throws(TargetError) -> String? {
+        guard let identities else { return nil }
+        var isThere = false
+        if let lastDelivered {
+            do { isThere = try await client.size(of: objectKey(lastDelivered)) != nil } catch { throw failure(error) }
+        }
+        let decision = TargetClaim.decide(
+            known: identities.id(of: name), marker: try await marker(), lastDelivered: lastDelivered, lastDeliveredIsThere: isThere)
+        switch decision {
+        case .confirmed: return nil
+        case .recordExisting(let id):
+            do { try identities.record(id, for: name) } catch {
+                throw TargetError(.storage, "target \"\(name)\": \(error)", underlying: error)
+            }
+            return "target \"\(name)\": took \(display) as this target (its .paca-target, id \(id))"
+        case .writeNew(let adopting): return try await mark(now: now, adopting: adopting)
+        case .refuseUnmarked, .refuseForeign: throw refusal(decision)
+        }
+    }
+
+    /// `pacactl target init`: a new marker under the prefix.
+    public func adopt(now: Int64) async throws(TargetError) -> String {
+        try await mark(now: now, adopting: true)
+    }
+
+    private func mark(now: Int64, adopting: Bool) async throws(TargetError) -> String {
+        let marker = TargetMarker.fresh(for: name, at: now)
+        do { try await client.put(markerKey, body: marker.json) } catch { throw failure(error) }
+        do { try identities?.record(marker.id, for: name) } catch {
+            throw TargetError(.storage, "target \"\(name)\": \(error)", underlying: error)
+        }
+        return "target \"\(name)\": " + (adopting ? "adopted" : "marked") + " \(display) as this target (.paca-target, id \(marker.id))"
+    }
+
+    /// Throws unless the prefix carries the marker recorded for this target.
+    func confirm() async throws(TargetError) {
+        guard let identities else { return }
+        let decision = TargetClaim.check(known: identities.id(of: name), marker: try await marker())
+        guard decision == .confirmed else { throw refusal(decision) }
+    }
+
+    private func refusal(_ decision: TargetClaim) -> TargetError {
+        TargetError(
+            .storage,
+            "target \"\(name)\": "
+                + decision.explanation(
+                    root: display, missing: "\(display) has no \(TargetMarker.fileName)", name: name, kind: "bucket or prefix"))
     }
 
     public var display: String { client.endpoint.display + "/" + prefix }
@@ -32,7 +106,8 @@ public struct S3Target: ArchiveTarget {
     private func failure(_ error: S3Error) -> TargetError { TargetError(.storage, "target \"\(name)\": \(error)", underlying: error) }
 
     public func beginUpload(_ key: String) async throws(TargetError) -> any ArchiveUpload {
-        S3Upload(client: client, key: objectKey(key), partSize: partSize, concurrency: concurrency, target: name)
+        try await confirm()
+        return S3Upload(client: client, key: objectKey(key), partSize: partSize, concurrency: concurrency, target: name)
     }
 
     /// Multipart uploads this process has started and not yet completed or aborted: ``sweep()``
@@ -111,6 +186,7 @@ public struct S3Target: ArchiveTarget {
     }
 
     public func remove(_ key: String) async throws(TargetError) {
+        try await confirm()
         do {
             try await client.delete(objectKey(key))
             try await client.delete(objectKey(key) + ".sha256")

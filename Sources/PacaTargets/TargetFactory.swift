@@ -61,7 +61,10 @@ public struct TargetFactory: Sendable {
             }
             let client = S3Client(endpoint: endpoint, credentials: keys, clock: { Int64(SystemTime.realtime()) }, retryClock: clock)
             let prefix = s3.prefix.replacingOccurrences(of: "{host}", with: hostKey)
-            return .success(S3Target(name: target.name, client: client, prefix: prefix, partSize: s3.partSize, concurrency: s3.concurrency))
+            return .success(
+                S3Target(
+                    name: target.name, client: client, prefix: prefix, partSize: s3.partSize, concurrency: s3.concurrency,
+                    identities: identities))
         }
     }
 

@@ -71,3 +71,57 @@ public final class TargetIdentities: Sendable {
         try DurableFile.replace(path, with: document, permissions: 0o600)
     }
 }
+
+/// What to do about a target's root (a folder, a bucket prefix) and its marker: pure, so each
+/// kind of target only reads and writes.
+public enum TargetClaim: Sendable, Equatable {
+    /// The root carries the recorded marker.
+    case confirmed
+    /// A marker and no id recorded yet (a new state directory): take the marker's id.
+    case recordExisting(String)
+    /// No marker: write a new one (`adopting` a root from before markers, else a new root).
+    case writeNew(adopting: Bool)
+    /// No marker where there should be one.
+    case refuseUnmarked(deliveredBefore: Bool)
+    /// Another target's marker.
+    case refuseForeign(TargetMarker, expected: String)
+
+    /// The decision at a claim: `known` is the recorded id, `marker` what the root carries,
+    /// `lastDelivered` the catalog's newest delivery there and `lastDeliveredIsThere` whether the
+    /// root has it.
+    public static func decide(known: String?, marker: TargetMarker?, lastDelivered: String?, lastDeliveredIsThere: Bool) -> TargetClaim {
+        if let marker {
+            if marker.id == known { return .confirmed }
+            if let known { return .refuseForeign(marker, expected: known) }
+            return .recordExisting(marker.id)
+        }
+        if known != nil { return .refuseUnmarked(deliveredBefore: true) }
+        guard lastDelivered != nil else { return .writeNew(adopting: false) }
+        return lastDeliveredIsThere ? .writeNew(adopting: true) : .refuseUnmarked(deliveredBefore: true)
+    }
+
+    /// The check before a write or a removal: only a root with the recorded marker passes.
+    public static func check(known: String?, marker: TargetMarker?) -> TargetClaim {
+        guard let known else { return .refuseUnmarked(deliveredBefore: false) }
+        guard let marker else { return .refuseUnmarked(deliveredBefore: true) }
+        return marker.id == known ? .confirmed : .refuseForeign(marker, expected: known)
+    }
+}
+
+extension TargetClaim {
+    /// Why a root is refused, for people: `missing` says what is not there, `kind` what the root
+    /// lives on ("disk", "bucket or prefix").
+    func explanation(root: String, missing: String, name: String, kind: String) -> String {
+        switch self {
+        case .refuseUnmarked(let deliveredBefore):
+            return "\(missing): is its \(kind == "disk" ? "disk mounted" : "\(kind) right")? "
+                + (deliveredBefore ? "pacad delivered there before and will not write where it is not sure it is the target. " : "")
+                + "If this is the target, `pacactl target init \(name)` adopts it."
+        case .refuseForeign(let marker, let expected):
+            return
+                "\(root) belongs to another target (its \(TargetMarker.fileName) names \"\(marker.target)\", id \(marker.id); this target's id is \(expected)): is the right \(kind) there? `pacactl target init \(name)` adopts it instead."
+        case .confirmed, .recordExisting, .writeNew:
+            return "\(root) is this target"
+        }
+    }
+}

@@ -56,7 +56,7 @@ struct S3DaemonTests {
         // The sweep runs just after READY.
         await eventually("the start-up sweep") { daemon.log().contains("unfinished upload") }
         #expect(try await s3.pendingUploads(prefix: "fleet/").isEmpty)
-        #expect(try await s3.list(prefix: "fleet/").isEmpty)
+        #expect(try await s3.list(prefix: "fleet/").allSatisfy { $0.key.hasSuffix("/.paca-target") })
         let shown = try await daemon.pacactl(["backup", "show", backup, "--json"]).json
         #expect(shown["status"] as? String == "interrupted")
         #expect(daemon.log().contains("unfinished upload"))
@@ -71,7 +71,12 @@ struct S3DaemonTests {
         let backup = try await daemon.pacactl(["backup", "now", "--json"])
         #expect(backup.status == 0, "\(backup.stderr)")
         #expect((backup.json["deliveries"] as? [[String: Any]])?.first?["status"] as? String == "ok")
-        let status = try await daemon.pacactl(["status", "--json"])
+        // The first check of the bucket runs just after READY, beside the first backup.
+        var status = try await daemon.pacactl(["status", "--json"])
+        await eventually("the bucket's first check") {
+            status = (try? await daemon.pacactl(["status", "--json"])) ?? status
+            return ((status.json["targets"] as? [[String: Any]])?.last?["checked_at"] as? String) != nil
+        }
         let targets = status.json["targets"] as? [[String: Any]] ?? []
         #expect(targets.map { $0["name"] as? String } == ["local", "remote"])
         #expect(targets[1]["healthy"] as? Bool == true, "\(targets)")

@@ -141,7 +141,8 @@ struct S3TargetTests {
             #expect(record.bytesStored > 10 << 20)
             let key = "gpu-01/pacad/data/\(record.id).zip"
             #expect(record.path == "s3://\(bucket)/\(key)")
-            #expect(try await s3.list(prefix: "gpu-01/").map(\.key) == [key, key + ".sha256"])
+            // The prefix's marker (.paca-target), the archive and its sidecar.
+            #expect(try await s3.list(prefix: "gpu-01/").map(\.key) == ["gpu-01/pacad/.paca-target", key, key + ".sha256"])
             #expect(try await s3.size(of: key) == record.bytesStored)
             #expect(try await s3.pendingUploads(prefix: "gpu-01/").isEmpty)
             let sidecar = String(decoding: try await s3.get(key + ".sha256"), as: UTF8.self)
@@ -157,7 +158,7 @@ struct S3TargetTests {
             #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("state/scratch")))?.isEmpty ?? true)
 
             _ = try await engine.delete(record.id)
-            #expect(try await s3.list(prefix: "gpu-01/").isEmpty)
+            #expect(try await s3.list(prefix: "gpu-01/").map(\.key) == ["gpu-01/pacad/.paca-target"])
             #expect(await catalog.record(record.id) == nil)
         }
     }
@@ -225,7 +226,7 @@ struct S3TargetTests {
             #expect(notes.count == 1 && notes[0].contains("unfinished upload"), "\(notes)")
             let pendingAfter = try await s3.pendingUploads(prefix: "h/")
             let listed = try await s3.list(prefix: "h/")
-            #expect(pendingAfter.isEmpty && listed.isEmpty)
+            #expect(pendingAfter.isEmpty && listed.allSatisfy { $0.key.hasSuffix("/.paca-target") }, "\(listed)")
         }
     }
 }

@@ -91,3 +91,37 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: temp.sub("empty/.paca-target")))
     }
 }
+
+/// A bucket prefix has the same identity, so a prefix edited to another machine's is neither
+/// written nor pruned. Against the real SeaweedFS.
+@Suite(.enabled(if: S3TestServer.isEnabled)) struct S3TargetIdentityTests {
+    @Test func aPrefixCarriesItsMarkerAndAnotherTargetsIsRefused() async throws {
+        let temp = TemporaryFolder()
+        let client = try await S3TestServer.client()
+        let mine = S3Target(
+            name: "offsite", client: client, prefix: "gpu-01", partSize: 5 << 20, concurrency: 1,
+            identities: TargetIdentities(stateDirectory: temp.path))
+        let note = try await mine.claim(lastDelivered: nil, now: 0)
+        #expect(note?.contains("marked") == true)
+        #expect(try await client.get("gpu-01/.paca-target").count > 0)
+        let upload = try await mine.beginUpload("work/a.zip")
+        upload.abandon()
+
+        // Another machine's pacad pointed at the same prefix by mistake: refused, nothing removed.
+        try FileManager.default.createDirectory(atPath: temp.sub("other"), withIntermediateDirectories: false)
+        let theirs = S3Target(
+            name: "offsite", client: client, prefix: "gpu-01", partSize: 5 << 20, concurrency: 1,
+            identities: TargetIdentities(stateDirectory: temp.sub("other")))
+        try await client.put("gpu-01/work/keep.zip", body: Array("zip".utf8))
+        _ = try await theirs.claim(lastDelivered: nil, now: 0)  // a new state directory takes the marker...
+        // ...but a prefix whose marker changed since is refused.
+        _ = try await mine.adopt(now: 1)
+        do {
+            try await theirs.remove("work/keep.zip")
+            Issue.record("a prefix with another marker was pruned")
+        } catch {
+            #expect(error.message.contains("belongs to another target"), "\(error.message)")
+        }
+        #expect(try await client.size(of: "gpu-01/work/keep.zip") == 3)
+    }
+}

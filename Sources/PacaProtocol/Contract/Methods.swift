@@ -58,10 +58,10 @@ public enum Methods {
 
     public static let targetInit = RPCMethod<TargetInitParams, TargetInitialized>(
         "target.init", role: .admin,
-        summary: "Adopt a directory target's folder on purpose: write a new .paca-target there, so deliveries go there again.",
+        summary: "Adopt a target's folder or bucket prefix on purpose: write a new .paca-target there, so deliveries go there again.",
         result: "initialized",
         errors: [
-            MethodError(.notFound, "no such target"), MethodError(.validationError, "not a directory target, or its folder does not exist"),
+            MethodError(.notFound, "no such target"), MethodError(.validationError, "a directory target's folder does not exist"),
             MethodError(.storageError, "the marker cannot be written"),
         ])
 

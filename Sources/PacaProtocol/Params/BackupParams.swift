@@ -129,7 +129,9 @@ public struct TargetInitParams: WireParams, Equatable {
     public var target = ""
     public init() {}
     public init(target: String) { self.target = target }
-    public static let fields: [WireField<TargetInitParams>] = [.name("target", \.target, "The directory target whose folder to adopt.")]
+    public static let fields: [WireField<TargetInitParams>] = [
+        .name("target", \.target, "The target whose folder (or bucket prefix) to adopt.")
+    ]
 }
 
 /// `restore.run`.

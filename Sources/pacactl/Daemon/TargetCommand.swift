@@ -9,12 +9,12 @@ struct TargetCommand: ParsableCommand {
 struct TargetInitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Adopt a directory target's folder on purpose: pacad writes a new .paca-target there and delivers to it again.",
+        abstract: "Adopt a target's folder (or bucket prefix) on purpose: pacad writes a new .paca-target there and delivers to it again.",
         discussion:
             "pacad refuses to write into a target folder without its .paca-target (an empty mount point, another disk). Run this when the folder is right: a new disk for the target, or a folder moved on purpose."
     )
 
-    @Argument(help: "The directory target.")
+    @Argument(help: "The target.")
     var name: String
 
     @OptionGroup var daemon: DaemonOptions
