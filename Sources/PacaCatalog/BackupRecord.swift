@@ -72,6 +72,9 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     /// When ``verified`` was last checked, Unix seconds.
     public var verifiedAt: Int64?
     public var verified: Bool?
+    /// The order in which the catalog took the backup (1, 2, ...): what "newest" means, whatever
+    /// the clock said. Nil for records from before 0.11, which come before every numbered one.
+    public var sequence: Int64?
 
     public init(id: String, set: String, trigger: BackupTrigger, reason: String?, startedAt: Int64, target: String, path: String) {
         self.id = id
@@ -106,7 +109,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced,
-            verified
+            verified, sequence
         case ratio, pinned, base, references, retired
         case filesReferenced = "files_referenced"
         case bytesReferenced = "bytes_referenced"
@@ -152,6 +155,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false
         verifiedAt = try Self.time(c, .verifiedAt)
         verified = try c.decodeIfPresent(Bool.self, forKey: .verified)
+        sequence = try c.decodeIfPresent(Int64.self, forKey: .sequence)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -185,6 +189,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(pinned, forKey: .pinned)
         try c.encode(verifiedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .verifiedAt)
         try c.encode(verified, forKey: .verified)
+        try c.encodeIfPresent(sequence, forKey: .sequence)
     }
 
     /// Takes what writing the backup decided from `written` (status, times, counts, checksum,

@@ -81,6 +81,8 @@ public actor Catalog {
     /// Adds a new backup's record and commits it before returning. Refuses an id already cataloged.
     public func insert(_ record: BackupRecord) async throws(CatalogError) {
         guard records[record.id] == nil else { throw CatalogError(.storage, "backup \(record.id) is already in the catalog") }
+        var record = record
+        if record.sequence == nil { record.sequence = (records.values.compactMap(\.sequence).max() ?? 0) + 1 }
         remember(record)
         try await commit(record.id)
     }

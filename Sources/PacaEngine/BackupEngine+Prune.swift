@@ -69,17 +69,24 @@ extension BackupEngine {
             var keptAsRestorePoint = Swift.Set<String>()
             for targetName in targetNames {
                 guard let policy = config.retention(set: name, target: targetName) else { continue }
+                // Only copies that are there count: a failed delivery is no copy on that target
+                // (counting it could let the policy prune the copies that are).
                 let holding = ofSet.filter { record in
-                    record.isRestorePoint
-                        && record.deliveries.contains { $0.target == targetName && ($0.status == .ok || $0.status == .failed) }
+                    record.isRestorePoint && record.deliveries.contains { $0.target == targetName && $0.status == .ok }
                 }
+                // The order the catalog took them in; records from before 0.11 (no number) first.
+                let order = Dictionary(
+                    uniqueKeysWithValues: ofSet.sorted { ($0.sequence ?? 0, $0.id) < ($1.sequence ?? 0, $1.id) }.enumerated().map {
+                        ($1.id, Int64($0))
+                    })
                 // Retired backups are no restore points: the policy does not see them, they stay
                 // only while a kept backup references them.
                 var decisions = policy.apply(
                     to: holding.filter { !$0.retired }.map {
-                        RetentionPolicy.Item(id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned)
+                        RetentionPolicy.Item(
+                            id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned, order: order[$0.id] ?? 0)
                     },
-                    zone: zone)
+                    zone: zone, now: Int64(clock.now()))
                 decisions += holding.filter(\.retired).map { RetentionPolicy.Decision(id: $0.id, reasons: []) }
                 let neededBy = Self.referencedByKept(decisions.filter(\.keep).map(\.id), records: ofSet)
                 let sizes = Dictionary(ofSet.map { ($0.id, $0.bytesStored) }, uniquingKeysWith: { first, _ in first })

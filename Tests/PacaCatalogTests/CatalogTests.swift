@@ -21,10 +21,12 @@ import Testing
     @Test func recordsSurviveReopening() async throws {
         let ws = TemporaryFolder()
         let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-        let a = record("20261127T020000Z-data-0001")
-        let b = record("20261127T030000Z-data-0002", status: .failed)
+        var a = record("20261127T020000Z-data-0001")
+        var b = record("20261127T030000Z-data-0002", status: .failed)
         try await catalog.insert(b)
         try await catalog.insert(a)
+        // The catalog numbers records in the order it takes them, whatever their ids say.
+        (b.sequence, a.sequence) = (1, 2)
         let (reopened, recovery) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
         #expect(recovery == Catalog.Recovery())
         #expect(await reopened.list() == [a, b])

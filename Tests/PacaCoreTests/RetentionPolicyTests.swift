@@ -161,4 +161,27 @@ extension String {
         #expect(kept(RetentionPolicy(keepWithin: 2 * 86_400)) == [3, 4, 5])
         #expect(kept(RetentionPolicy(keepLast: 1), pinned: [2]) == [2, 5])
     }
+
+    /// A bad clock stamps the middle backup in 2030. By stamps it is the newest and keep_within
+    /// 7d would prune the two taken after it; by the order they were taken, it is read as no
+    /// newer than the next one, and a stamp later than now counts as now.
+    @Test func aBackupStampedInTheFutureDoesNotPruneTheOnesAfterIt() {
+        let day: Int64 = 86_400
+        let now = CivilTime(rfc3339: "2026-12-04T12:00:00Z")!.unixSeconds
+        let items = [
+            RetentionPolicy.Item(id: "a", time: now - 3 * day, order: 1),
+            RetentionPolicy.Item(id: "future", time: CivilTime(rfc3339: "2030-01-01T00:00:00Z")!.unixSeconds, order: 2),
+            RetentionPolicy.Item(id: "b", time: now - day, order: 3),
+            RetentionPolicy.Item(id: "c", time: now - 3600, order: 4),
+        ]
+        let within = RetentionPolicy(keepWithin: 7 * day)
+        let kept = within.apply(to: items, now: now).filter(\.keep).map(\.id)
+        #expect(Set(kept) == ["a", "future", "b", "c"], "\(kept)")
+        #expect(within.apply(to: items, now: now).first?.id == "c")  // newest: the one taken last
+        // keep_last 2 keeps the two taken last, not the one stamped last.
+        #expect(Set(RetentionPolicy(keepLast: 2).apply(to: items, now: now).filter(\.keep).map(\.id)) == ["b", "c"])
+        // The newest taken is stamped in the future (the clock is still wrong): it counts as now.
+        let ahead = items + [RetentionPolicy.Item(id: "d", time: CivilTime(rfc3339: "2031-01-01T00:00:00Z")!.unixSeconds, order: 5)]
+        #expect(Set(within.apply(to: ahead, now: now).filter(\.keep).map(\.id)) == ["a", "future", "b", "c", "d"])
+    }
 }

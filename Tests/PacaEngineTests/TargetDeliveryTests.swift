@@ -78,6 +78,36 @@ import Testing
         }
     }
 
+    /// keep_last 1 on a target whose newest delivery failed: the failed delivery is no copy,
+    /// so the older copy that is there stays (counting the failure would have left none).
+    @Test func aFailedDeliveryDoesNotCountAsACopy() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/x", noise(10_000))
+        var config = config(ws)
+        config.sets[0].retention = RetentionPolicy(keepLast: 1)
+        config.sets[0].incremental.isEnabled = false
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
+            timing: .init(retryDelay: 3600))
+        _ = await engine.prepare()
+        try await withRunning(engine) {
+            let first = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            try FileManager.default.moveItem(atPath: ws.sub("b"), toPath: ws.sub("b-disk"))
+            ws.write("source/x", noise(10_001))
+            let second = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            #expect(second.deliveries.map(\.status) == [.ok, .failed])
+            try FileManager.default.moveItem(atPath: ws.sub("b-disk"), toPath: ws.sub("b"))
+            let report = try await engine.prune(dryRun: false)
+            #expect(FileManager.default.fileExists(atPath: ws.sub("b/data/\(first.id).zip")), "the only copy on b was pruned")
+            // On a, where both copies are, the older goes (here or in the prune after the backup).
+            let gone = await eventually("the older copy on a to go") {
+                !FileManager.default.fileExists(atPath: ws.sub("a/data/\(first.id).zip"))
+            }
+            #expect(gone, "\(report)")
+        }
+    }
+
     /// Downloads a killed daemon left in the scratch folder are removed at start.
     @Test func theScratchFolderIsEmptiedAtStart() async throws {
         let ws = TemporaryFolder()

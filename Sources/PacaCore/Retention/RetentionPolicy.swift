@@ -50,12 +50,16 @@ public struct RetentionPolicy: Sendable, Equatable {
         public var time: Int64
         public var isComplete: Bool
         public var isPinned: Bool
+        /// The order the backups were taken in (higher is newer), whatever their stamps say;
+        /// items of equal order are ordered by time.
+        public var order: Int64
 
-        public init(id: String, time: Int64, isComplete: Bool = true, isPinned: Bool = false) {
+        public init(id: String, time: Int64, isComplete: Bool = true, isPinned: Bool = false, order: Int64 = 0) {
             self.id = id
             self.time = time
             self.isComplete = isComplete
             self.isPinned = isPinned
+            self.order = order
         }
     }
 
@@ -91,8 +95,22 @@ public struct RetentionPolicy: Sendable, Equatable {
     }
 
     /// The decision for each item, newest first.
-    public func apply(to items: [Item], zone: ZoneRules = .utc) -> [Decision] {
-        let ordered = items.sorted { $0.time != $1.time ? $0.time > $1.time : $0.id > $1.id }
+    ///
+    /// Newest means taken last (``Item/order``), not stamped last: a backup stamped in the
+    /// future by a bad clock is read as no newer than the one taken after it, and no stamp as
+    /// later than `now`, so such a backup cannot make the policy see the others as old and
+    /// prune them.
+    public func apply(to items: [Item], zone: ZoneRules = .utc, now: Int64? = nil) -> [Decision] {
+        let sorted = items.sorted {
+            $0.order != $1.order ? $0.order > $1.order : $0.time != $1.time ? $0.time > $1.time : $0.id > $1.id
+        }
+        var ordered: [Item] = []
+        var ceiling = now ?? Int64.max
+        for var item in sorted {
+            item.time = min(item.time, ceiling)
+            ceiling = item.time
+            ordered.append(item)
+        }
         let complete = ordered.filter(\.isComplete)
         var reasons: [String: Set<Reason>] = [:]
         if keepsEverything {
