@@ -197,18 +197,8 @@ import Testing
         #expect(mkfifo(temp.sub("ws/queue"), 0o640) == 0)
         #expect(mknod(temp.sub("ws/null"), S_IFCHR | 0o666, dev_t(Self.nullDevice)) == 0)
         #expect(chmod(temp.sub("ws/null"), 0o666) == 0)  // past the umask
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = try listeningUnixSocket(at: temp.sub("ws/control.sock"))
         defer { close(listener) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let socketPath = temp.sub("ws/control.sock")
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in socketPath.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
 
         // Nobody writes to the FIFO: opening it to read would block the backup for good.
         let result = try makeArchive([temp.sub("ws")], at: temp.sub("ws.zip"))

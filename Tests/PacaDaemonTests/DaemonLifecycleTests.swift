@@ -242,17 +242,8 @@ import Testing
     @Test func aSilentDaemonTimesOut() throws {
         let folder = TemporaryFolder()
         let path = folder.sub("silent.sock")
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let listener = try listeningUnixSocket(at: path)
         defer { close(listener) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        try #require(bound == 0 && listen(listener, 8) == 0)
         // The kernel completes connections in the backlog: nobody ever accepts or answers them.
         let started = Date()
         let silent = try run([Binaries.pacactl, "status", "--socket", path, "--timeout", "1.5"])

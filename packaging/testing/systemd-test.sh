@@ -37,6 +37,7 @@ status=$?
 id=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null)
 check "alice (group paca) backs up" test "$status" = 1 -o "$status" = 0
 check "the backup has an id" test -n "$id"
+check "the target folder carries its .paca-target" grep -q '"format":"paca.target"' /var/backups/paca/.paca-target
 check "alice restores into her home" as alice pacactl restore "$id" --to /home/alice/restored
 check "the restored file is alice's" test "$(stat -c %U /home/alice/restored/ml/data/model.txt 2>/dev/null)" = alice
 check "the root-only file is left out for alice" test -d /home/alice/restored/ml -a ! -e /home/alice/restored/ml/secret.txt

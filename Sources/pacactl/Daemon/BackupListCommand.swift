@@ -37,13 +37,10 @@ struct BackupListCommand: ParsableCommand {
             // The newest N, more than a page: page through newest first, then turn it around.
             (params.sortBy, params.sortOrder, params.offset, newestFirst) = ("id", .desc, 0, true)
         }
-        var backups: [Backup] = []
-        while true {
-            if let wanted { params.limit = Int64(min(wanted - backups.count, Int(Page.size))) }
+        var backups = try allPages(wanted: wanted, offset: params.offset) { limit, offset in
+            (params.limit, params.offset) = (limit, offset)
             let page = try daemon.call(Methods.backupList, params).result
-            backups += page.backups
-            guard let next = page.nextOffset, wanted.map({ backups.count < $0 }) ?? true else { break }
-            params.offset = next
+            return (page.backups, page.nextOffset)
         }
         if newestFirst { backups.reverse() }
         if daemon.json { return print(String(decoding: BackupList(backups: backups).wire.serialized, as: UTF8.self)) }

@@ -14,15 +14,10 @@ struct DataQueryCommand: ParsableCommand {
         var params = DataQueryParams()
         params.store = store
         (params.filter, params.sortBy, params.sortOrder, params.limit, params.offset) = try query.query()
-        // pacad answers at most 1000 a call; follow the pages to the limit asked for (or the end).
-        let wanted = params.limit.map(Int.init)
-        var records: [DataRecord] = []
-        while true {
-            if let wanted { params.limit = Int64(min(wanted - records.count, Int(Page.size))) }
+        let records = try allPages(wanted: params.limit.map(Int.init), offset: params.offset) { limit, offset in
+            (params.limit, params.offset) = (limit, offset)
             let page = try daemon.call(Methods.dataQuery, params).result
-            records += page.records
-            guard let next = page.nextOffset, wanted.map({ records.count < $0 }) ?? true else { break }
-            params.offset = next
+            return (page.records, page.nextOffset)
         }
         if daemon.json { return print(String(decoding: RecordList(records: records).wire.serialized, as: UTF8.self)) }
         var table = Table("ID", "VERSION", "UPDATED", "DATA")

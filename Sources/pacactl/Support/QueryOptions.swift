@@ -1,5 +1,23 @@
 import ArgumentParser
 import PacaCore
+import PacaProtocol
+
+/// Reads a paged answer to the end: pacad answers at most ``Page/size`` items a call with
+/// `next_offset` when more match. Calls `page` with each page's limit and offset until there are
+/// `wanted` items (all when nil) or no next page.
+func allPages<Item>(wanted: Int?, offset: Int64?, _ page: (_ limit: Int64?, _ offset: Int64?) throws -> (items: [Item], next: Int64?))
+    throws -> [Item]
+{
+    var items: [Item] = []
+    var offset = offset
+    while true {
+        let limit = wanted.map { Int64(min($0 - items.count, Int(Page.size))) }
+        let (found, next) = try page(limit, offset)
+        items += found
+        guard let next, wanted.map({ items.count < $0 }) ?? true else { return items }
+        offset = next
+    }
+}
 
 /// `--where`, `--sort`, `--limit` and `--offset`, shared by `backup list` and `data query`.
 struct QueryOptions: ParsableArguments {
