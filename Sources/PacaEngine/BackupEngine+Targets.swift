@@ -37,10 +37,10 @@ extension BackupEngine {
         guard builtTargets != config.targets else { return }
         let previous = builtTargets ?? []
         let wanted = config.targets
-        let (factory, identities) = (self.factory, self.identities)
+        let (factory, identities, uploads) = (self.factory, self.identities, self.uploads)
         let changed = wanted.filter { !previous.contains($0) }
         let made = await BlockingPool.shared.run {
-            changed.map { ($0.name, factory.make($0, identities: identities).mapError(EngineError.init)) }
+            changed.map { ($0.name, factory.make($0, identities: identities, uploads: uploads).mapError(EngineError.init)) }
         }
         var next: [String: Result<any ArchiveTarget, EngineError>] = [:]
         for target in wanted { next[target.name] = targets[target.name] }

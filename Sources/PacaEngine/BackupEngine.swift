@@ -78,6 +78,8 @@ public actor BackupEngine {
     let factory: TargetFactory
     /// Which marker each directory target's root must carry (`<state_dir>/targets.json`).
     let identities: TargetIdentities
+    /// The S3 uploads this machine started and has not finished (`<state_dir>/uploads.json`).
+    let uploads: UploadJournal
     let timing: Timing
     /// Each configured target, or why it cannot be used; built from ``config`` by ``buildTargets()``.
     var targets: [String: Result<any ArchiveTarget, EngineError>] = [:]
@@ -119,6 +121,7 @@ public actor BackupEngine {
         self.logger = logger
         self.factory = factory
         identities = TargetIdentities(stateDirectory: config.stateDirectory)
+        uploads = UploadJournal(stateDirectory: config.stateDirectory)
         self.timing = timing
         (work, submit) = AsyncStream.makeStream(of: Work.self)
     }

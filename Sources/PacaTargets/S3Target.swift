@@ -19,8 +19,14 @@ public struct S3Target: ArchiveTarget {
     /// every upload and removal, so a prefix edited to another machine's is neither written nor
     /// pruned.
     public let identities: TargetIdentities?
+    /// This machine's unfinished uploads: with it, ``sweep()`` aborts only those.
+    public let journal: UploadJournal?
 
-    public init(name: String, client: S3Client, prefix: String, partSize: Int, concurrency: Int, identities: TargetIdentities? = nil) {
+    public init(
+        name: String, client: S3Client, prefix: String, partSize: Int, concurrency: Int, identities: TargetIdentities? = nil,
+        journal: UploadJournal? = nil
+    ) {
+        self.journal = journal
         self.name = name
         self.client = client
         self.prefix = prefix
@@ -107,7 +113,7 @@ public struct S3Target: ArchiveTarget {
 
     public func beginUpload(_ key: String) async throws(TargetError) -> any ArchiveUpload {
         try await confirm()
-        return S3Upload(client: client, key: objectKey(key), partSize: partSize, concurrency: concurrency, target: name)
+        return S3Upload(client: client, key: objectKey(key), partSize: partSize, concurrency: concurrency, target: name, journal: journal)
     }
 
     /// Multipart uploads this process has started and not yet completed or aborted: ``sweep()``
@@ -207,7 +213,10 @@ public struct S3Target: ArchiveTarget {
             var aborted: [String] = []
             for upload in try await client.pendingUploads(prefix: prefix + "/") {
                 guard !Self.ownUploads.withLock({ $0.contains(upload.uploadID) }) else { continue }
+                // Another machine sharing the prefix may be uploading: only this machine's go.
+                if let journal, !journal.contains(upload.uploadID) { continue }
                 try await client.abortMultipart(upload.key, uploadID: upload.uploadID)
+                journal?.ended(upload.uploadID)
                 aborted.append("unfinished upload of s3://\(client.endpoint.bucket)/\(upload.key)")
             }
             return aborted

@@ -16,6 +16,7 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
     private let key: String
     private let partSize: Int
     private let target: String
+    private let journal: UploadJournal?
     private var buffer: [UInt8] = []
     private var uploadID: String?
     private var partsStarted = 0
@@ -31,7 +32,8 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
         var inFlight = 0
     }
 
-    init(client: S3Client, key: String, partSize: Int, concurrency: Int, target: String) {
+    init(client: S3Client, key: String, partSize: Int, concurrency: Int, target: String, journal: UploadJournal? = nil) {
+        self.journal = journal
         self.client = client
         self.key = key
         self.partSize = partSize
@@ -68,6 +70,7 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
             try wait { (client) async throws(S3Error) in try await client.completeMultipart(self.key, uploadID: uploadID, etags: etags) }
             isStored = true
             _ = S3Target.ownUploads.withLock { $0.remove(uploadID) }
+            journal?.ended(uploadID)
         }
         let hash = SigV4Signer.payloadHash(sidecar)
         try wait { (client) async throws(S3Error) in try await client.put(self.key + ".sha256", body: sidecar, payloadHash: hash) }
@@ -84,6 +87,7 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
         guard let uploadID else { return }
         _ = try? wait { (client) async throws(S3Error) in try await client.abortMultipart(self.key, uploadID: uploadID) }
         _ = S3Target.ownUploads.withLock { $0.remove(uploadID) }
+        journal?.ended(uploadID)
     }
 
     private func sendPart() throws(ArchiveError) {
@@ -91,6 +95,10 @@ final class S3Upload: ArchiveUpload, @unchecked Sendable {
             let started = try wait { (client) async throws(S3Error) in try await client.startMultipart(self.key) }
             _ = S3Target.ownUploads.withLock { $0.insert(started) }
             uploadID = started
+            // Recorded before any part goes up, so a killed daemon's upload is found at the next start.
+            do throws(SystemError) { try journal?.started(started, key: key) } catch {
+                throw ArchiveError(.io, "target \"\(target)\": cannot record the upload in \(journal?.path ?? ""): \(error)")
+            }
         }
         guard let uploadID else { return }
         let body = buffer

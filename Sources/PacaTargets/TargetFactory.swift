@@ -37,7 +37,9 @@ public struct TargetFactory: Sendable {
     }
 
     /// The target `target` describes; a directory target checks its root against `identities`.
-    public func make(_ target: DaemonConfig.Target, identities: TargetIdentities? = nil) -> Result<any ArchiveTarget, TargetError> {
+    public func make(_ target: DaemonConfig.Target, identities: TargetIdentities? = nil, uploads: UploadJournal? = nil)
+        -> Result<any ArchiveTarget, TargetError>
+    {
         switch target.kind {
         case .directory(let path):
             return .success(DirectoryTarget(name: target.name, root: path, identities: identities))
@@ -64,7 +66,7 @@ public struct TargetFactory: Sendable {
             return .success(
                 S3Target(
                     name: target.name, client: client, prefix: prefix, partSize: s3.partSize, concurrency: s3.concurrency,
-                    identities: identities))
+                    identities: identities, journal: uploads))
         }
     }
 

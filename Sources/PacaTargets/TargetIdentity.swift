@@ -125,3 +125,42 @@ extension TargetClaim {
         }
     }
 }
+
+/// The multipart uploads this machine has started and not finished (`<state_dir>/uploads.json`:
+/// upload id to key). Several machines may share a bucket prefix; at start a target aborts only
+/// the uploads listed here (a killed daemon's), never another machine's that is going on.
+public final class UploadJournal: Sendable {
+    public let path: String
+    private let uploads: Mutex<[String: String]>
+
+    public init(stateDirectory: String) {
+        path = stateDirectory + "/uploads.json"
+        var loaded: [String: String] = [:]
+        if let bytes = try? DurableFile.read(path), case .object(let members)? = try? JSONValue.parse(bytes) {
+            for (id, value) in members { if case .string(let key) = value { loaded[id] = key } }
+        }
+        uploads = Mutex(loaded)
+    }
+
+    /// Whether upload `id` was started by this machine and not yet finished.
+    public func contains(_ id: String) -> Bool { uploads.withLock { $0[id] != nil } }
+
+    /// Records upload `id` of `key` before any part of it is sent.
+    public func started(_ id: String, key: String) throws(SystemError) {
+        try save { $0[id] = key }
+    }
+
+    /// Forgets upload `id` (completed or aborted). A failure to write is left for the next start,
+    /// which aborts an upload that is already gone without harm.
+    public func ended(_ id: String) {
+        try? save { $0[id] = nil }
+    }
+
+    private func save(_ change: (inout [String: String]) -> Void) throws(SystemError) {
+        let snapshot = uploads.withLock { uploads -> [String: String] in
+            change(&uploads)
+            return uploads
+        }
+        try DurableFile.replace(path, with: JSONValue.object(snapshot.mapValues(JSONValue.string)).serialized + [0x0A], permissions: 0o600)
+    }
+}
