@@ -25,6 +25,8 @@ public actor Catalog {
     /// The record store behind the catalog, for queries.
     public nonisolated let store: SQLiteStore
     var records: [String: BackupRecord]
+    /// The highest ``BackupRecord/sequence`` taken so far (records removed since included).
+    private var lastSequence: Int64 = 0
     /// The newest backup id of each set, kept current so `daemon.status` never scans the catalog.
     private var newest: [String: String] = [:]
     /// Backups with a delivery that failed and waits for a retry, kept current for the same reason
@@ -42,6 +44,7 @@ public actor Catalog {
         self.records = records
         for record in records.values where newest[record.set].map({ $0 < record.id }) ?? true { newest[record.set] = record.id }
         awaitingRetry = Set(records.values.filter(Self.hasFailedDelivery).map(\.id))
+        lastSequence = records.values.compactMap(\.sequence).max() ?? 0
     }
 
     private static func hasFailedDelivery(_ record: BackupRecord) -> Bool { record.deliveries.contains { $0.status == .failed } }
@@ -82,7 +85,7 @@ public actor Catalog {
     public func insert(_ record: BackupRecord) async throws(CatalogError) {
         guard records[record.id] == nil else { throw CatalogError(.storage, "backup \(record.id) is already in the catalog") }
         var record = record
-        if record.sequence == nil { record.sequence = (records.values.compactMap(\.sequence).max() ?? 0) + 1 }
+        if record.sequence == nil { record.sequence = lastSequence + 1 }
         remember(record)
         try await commit(record.id)
     }
@@ -116,6 +119,7 @@ public actor Catalog {
 
     private func remember(_ record: BackupRecord) {
         records[record.id] = record
+        lastSequence = max(lastSequence, record.sequence ?? 0)
         if newest[record.set].map({ $0 <= record.id }) ?? true { newest[record.set] = record.id }
         if Self.hasFailedDelivery(record) { awaitingRetry.insert(record.id) } else { awaitingRetry.remove(record.id) }
     }

@@ -30,6 +30,9 @@ public struct SystemError: Error, Sendable, Equatable, CustomStringConvertible {
         SystemError("open (it was replaced while it was being backed up)", path: path, errno: ESTALE)
     }
 
+    /// `ENOTDIR`: a component of the path is not a folder.
+    public var isNotDirectory: Bool { errno == ENOTDIR }
+
     /// True for `EAGAIN`: a receive timeout (``UnixSocket/setReceiveTimeout(_:)``) ran out.
     public var isTimeout: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
 

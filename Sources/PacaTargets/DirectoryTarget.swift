@@ -37,7 +37,7 @@ public struct DirectoryTarget: ArchiveTarget {
         let path = root + "/" + TargetMarker.fileName
         let bytes: [UInt8]?
         do { bytes = try DurableFile.read(path, limit: 64 << 10) } catch {
-            if error.isNotFound || error.errno == 20 { return nil }  // ENOTDIR: the root is not a folder
+            if error.isNotFound || error.isNotDirectory { return nil }
             throw failure(error)
         }
         guard let bytes else { return nil }

@@ -46,29 +46,42 @@ public struct TargetMarker: Sendable, Equatable {
 /// The ids of the targets this daemon has delivered to (`<state_dir>/targets.json`): a root
 /// whose marker is not the one recorded here is not this target's.
 public final class TargetIdentities: Sendable {
-    public let path: String
-    private let ids: Mutex<[String: String]>
+    private let file: StringMapFile
+    public var path: String { file.path }
 
-    public init(stateDirectory: String) {
-        path = stateDirectory + "/targets.json"
-        var loaded: [String: String] = [:]
-        if let bytes = try? DurableFile.read(path), case .object(let members)? = try? JSONValue.parse(bytes) {
-            for (name, value) in members { if case .string(let id) = value { loaded[name] = id } }
-        }
-        ids = Mutex(loaded)
-    }
+    public init(stateDirectory: String) { file = StringMapFile(stateDirectory + "/targets.json") }
 
     /// The id recorded for target `name`, if pacad has claimed its root.
-    public func id(of name: String) -> String? { ids.withLock { $0[name] } }
+    public func id(of name: String) -> String? { file.value(name) }
 
     /// Records `id` for target `name` (durably: written, synced, renamed).
-    public func record(_ id: String, for name: String) throws(SystemError) {
-        let snapshot = ids.withLock { ids -> [String: String] in
-            ids[name] = id
-            return ids
+    public func record(_ id: String, for name: String) throws(SystemError) { try file.set(name, id) }
+}
+
+/// A small JSON object of strings in a file of the state directory, held in memory and written
+/// whole (synced, renamed) at each change.
+final class StringMapFile: Sendable {
+    let path: String
+    private let values: Mutex<[String: String]>
+
+    init(_ path: String) {
+        self.path = path
+        var loaded: [String: String] = [:]
+        if let bytes = try? DurableFile.read(path), case .object(let members)? = try? JSONValue.parse(bytes) {
+            for (key, value) in members { if case .string(let text) = value { loaded[key] = text } }
         }
-        let document = JSONValue.object(snapshot.mapValues(JSONValue.string)).serialized + [0x0A]
-        try DurableFile.replace(path, with: document, permissions: 0o600)
+        values = Mutex(loaded)
+    }
+
+    func value(_ key: String) -> String? { values.withLock { $0[key] } }
+
+    /// Sets `key` to `value` (nil removes it) and writes the file.
+    func set(_ key: String, _ value: String?) throws(SystemError) {
+        let snapshot = values.withLock { values -> [String: String] in
+            values[key] = value
+            return values
+        }
+        try DurableFile.replace(path, with: JSONValue.object(snapshot.mapValues(JSONValue.string)).serialized + [0x0A], permissions: 0o600)
     }
 }
 
@@ -130,37 +143,18 @@ extension TargetClaim {
 /// upload id to key). Several machines may share a bucket prefix; at start a target aborts only
 /// the uploads listed here (a killed daemon's), never another machine's that is going on.
 public final class UploadJournal: Sendable {
-    public let path: String
-    private let uploads: Mutex<[String: String]>
+    private let file: StringMapFile
+    public var path: String { file.path }
 
-    public init(stateDirectory: String) {
-        path = stateDirectory + "/uploads.json"
-        var loaded: [String: String] = [:]
-        if let bytes = try? DurableFile.read(path), case .object(let members)? = try? JSONValue.parse(bytes) {
-            for (id, value) in members { if case .string(let key) = value { loaded[id] = key } }
-        }
-        uploads = Mutex(loaded)
-    }
+    public init(stateDirectory: String) { file = StringMapFile(stateDirectory + "/uploads.json") }
 
     /// Whether upload `id` was started by this machine and not yet finished.
-    public func contains(_ id: String) -> Bool { uploads.withLock { $0[id] != nil } }
+    public func contains(_ id: String) -> Bool { file.value(id) != nil }
 
     /// Records upload `id` of `key` before any part of it is sent.
-    public func started(_ id: String, key: String) throws(SystemError) {
-        try save { $0[id] = key }
-    }
+    public func started(_ id: String, key: String) throws(SystemError) { try file.set(id, key) }
 
     /// Forgets upload `id` (completed or aborted). A failure to write is left for the next start,
     /// which aborts an upload that is already gone without harm.
-    public func ended(_ id: String) {
-        try? save { $0[id] = nil }
-    }
-
-    private func save(_ change: (inout [String: String]) -> Void) throws(SystemError) {
-        let snapshot = uploads.withLock { uploads -> [String: String] in
-            change(&uploads)
-            return uploads
-        }
-        try DurableFile.replace(path, with: JSONValue.object(snapshot.mapValues(JSONValue.string)).serialized + [0x0A], permissions: 0o600)
-    }
+    public func ended(_ id: String) { try? file.set(id, nil) }
 }
