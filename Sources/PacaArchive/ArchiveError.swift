@@ -61,6 +61,14 @@ public struct ArchiveError: Error, Sendable, Equatable, CustomStringConvertible 
         return context.isEmpty ? message : "\(message) (\(context.joined(separator: ", ")))"
     }
 
+    /// A manifest whose bytes are not those the catalog recorded when the archive was written.
+    static func manifestMismatch(actual: String, expected: String) -> ArchiveError {
+        ArchiveError(
+            .checksumMismatch,
+            "the archive's manifest is not the one written with the backup (its SHA-256 is \(actual), the catalog recorded \(expected)): the archive was changed after it was written"
+        )
+    }
+
     /// The same error with the entry (and offset, if not already set) filled in.
     func at(entry: String?, offset: Int64? = nil) -> ArchiveError {
         var copy = self

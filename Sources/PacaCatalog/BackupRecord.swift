@@ -18,6 +18,10 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         case interrupted
         /// Stopped on purpose (the daemon was stopping); nothing was left behind.
         case cancelled
+        /// Cataloged by a rebuild from an archive the catalog did not know (or knew only as not
+        /// finished): the catalog has no digest of its own to hold it to. It can be read, but it is
+        /// no restore point until `backup verify` passes, which makes it complete.
+        case unverified
     }
 
     public var id: String
@@ -53,6 +57,9 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     public var bytesStored: UInt64
     /// SHA-256 of the archive file, hex; also in its `.sha256` sidecar.
     public var sha256: String?
+    /// SHA-256 of the archive's manifest entry, hex, recorded when the backup was written: a
+    /// restore refuses an archive whose manifest differs, since the manifest holds every file's digest.
+    public var manifestSha256: String?
     /// The first target that has the archive (the first the set names while none has it yet).
     public var target: String
     /// Where the archive is on ``target``: a path, or `s3://bucket/key`.
@@ -119,6 +126,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         case bytesWritten = "bytes_written"
         case bytesStored = "bytes_stored"
         case verifiedAt = "verified_at"
+        case manifestSha256 = "manifest_sha256"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -142,6 +150,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         bytesWritten = try c.decodeIfPresent(UInt64.self, forKey: .bytesWritten) ?? bytesIn
         bytesStored = try c.decode(UInt64.self, forKey: .bytesStored)
         sha256 = try c.decodeIfPresent(String.self, forKey: .sha256)
+        manifestSha256 = try c.decodeIfPresent(String.self, forKey: .manifestSha256)
         target = try c.decode(String.self, forKey: .target)
         path = try c.decode(String.self, forKey: .path)
         // Catalogs from before several targets (0.4 and older) knew one target per backup.
@@ -179,6 +188,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(bytesStored, forKey: .bytesStored)
         try c.encode(ratio, forKey: .ratio)
         try c.encode(sha256, forKey: .sha256)
+        try c.encode(manifestSha256, forKey: .manifestSha256)
         try c.encode(target, forKey: .target)
         try c.encode(path, forKey: .path)
         try c.encode(deliveries, forKey: .deliveries)
@@ -207,6 +217,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         bytesWritten = written.bytesWritten
         bytesStored = written.bytesStored
         sha256 = written.sha256
+        manifestSha256 = written.manifestSha256
         target = written.target
         path = written.path
         deliveries = written.deliveries
@@ -221,6 +232,10 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     /// True for a backup that can be restored: complete, or partial (it misses what
     /// ``unreadable`` lists). Retention counts these, and later backups compare with them.
     public var isRestorePoint: Bool { status == .complete || status == .partial }
+
+    /// True for a backup whose archive can be read: a restore point, or an unverified backup
+    /// from a catalog rebuild (each file is still checked against its manifest digest).
+    public var isReadable: Bool { isRestorePoint || status == .unverified }
 
     static func time<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int64? {
         guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }

@@ -25,6 +25,7 @@ public enum CallerRestore {
         }
         let sources = session.archives.map { RemoteArchive(link, backup: $0.backup, size: $0.size) }
         var options = options
+        options.manifestSha256 = session.manifestSha256
         if session.restricted {
             let access = ReadAccess(
                 uid: UInt32(truncatingIfNeeded: session.uid), groups: session.groups.map { UInt32(truncatingIfNeeded: $0) })

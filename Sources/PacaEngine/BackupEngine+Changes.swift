@@ -148,7 +148,11 @@ extension BackupEngine {
             guard case .success(let target) = await target(delivery.target) else { continue }
             switch await Self.describe(TargetObject(key: key, size: record.bytesStored), on: target) {
             case .failure(let error): problems.append(error.message)
-            case .success(let (manifest, _)):
+            case .success(let described) where record.manifestSha256.map({ $0 != described.manifestSha256 }) == true:
+                problems.append(
+                    "the archive on target \(delivery.target) has another manifest than the one written with the backup (SHA-256 differs)")
+            case .success(let described):
+                let manifest = described.manifest
                 let written = await BlockingPool.shared.run {
                     Result { () throws(ArchiveError) in try ChangeIndex.write(from: manifest, to: path) }
                 }

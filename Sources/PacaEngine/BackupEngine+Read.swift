@@ -21,7 +21,7 @@ extension BackupEngine {
         let record = try await readable(id)
         let reader = beginReading(.restore, record, progress)
         defer { readers[reader] = nil }
-        let options = ExtractionOptions(includes: patterns, overwrite: overwrite)
+        let options = ExtractionOptions(includes: patterns, overwrite: overwrite, manifestSha256: record.manifestSha256)
         if !patterns.isEmpty, let sources = await rangedSources(for: record) {
             return try await restoreInRanges(record, sources, to: destination, options: options, progress: progress)
         }
@@ -66,8 +66,11 @@ extension BackupEngine {
         progress.setTotals(files: record.files, bytes: record.bytesStored)
         let local = try await localArchive(record)
         let path = local.path
+        let cataloged = CatalogDigests(sha256: record.sha256, manifestSha256: record.manifestSha256)
         let outcome = await SystemThread.run { () -> Result<VerificationResult, ArchiveError> in
-            Result { () throws(ArchiveError) in try ArchiveVerifier.verify(path) { progress.update(files: 0, bytes: $0) } }
+            Result { () throws(ArchiveError) in
+                try ArchiveVerifier.verify(path, cataloged: cataloged) { progress.update(files: 0, bytes: $0) }
+            }
         }
         var result: VerificationResult
         switch outcome {
@@ -91,6 +94,12 @@ extension BackupEngine {
             try await catalog.update(id) { current in
                 current.verifiedAt = checkedAt
                 current.verified = result.isValid
+                // A rebuilt backup the catalog had no digests for: the verified archive gives them.
+                if current.status == .unverified && result.isValid {
+                    current.status = .complete
+                    current.sha256 = result.sha256
+                    current.manifestSha256 = result.manifestSha256
+                }
             }
         } catch {
             throw EngineError(error)
@@ -181,7 +190,7 @@ extension BackupEngine {
     func rangedSources(for record: BackupRecord) async -> [String: TargetByteSource]? {
         var needed = [record]
         for id in record.references {
-            guard let referenced = await catalog.record(id), referenced.isRestorePoint else { return nil }
+            guard let referenced = await catalog.record(id), referenced.isReadable else { return nil }
             needed.append(referenced)
         }
         for delivery in record.delivered {
@@ -228,7 +237,7 @@ extension BackupEngine {
 
     /// The archive of backup `id`, which `record` references, as a local file.
     func referencedArchive(_ id: String, of record: BackupRecord) async throws(EngineError) -> LocalArchive {
-        guard let referenced = await catalog.record(id), referenced.isRestorePoint else {
+        guard let referenced = await catalog.record(id), referenced.isReadable else {
             throw EngineError(
                 .storage, "backup \(record.id) needs the archive of backup \(id), which the catalog does not list as complete")
         }
@@ -240,7 +249,7 @@ extension BackupEngine {
     func referenceProblems(of record: BackupRecord) async -> [ArchiveProblem] {
         var problems: [ArchiveProblem] = []
         for id in record.references {
-            guard let referenced = await catalog.record(id), referenced.isRestorePoint, let sha256 = referenced.sha256 else {
+            guard let referenced = await catalog.record(id), referenced.isReadable, let sha256 = referenced.sha256 else {
                 problems.append(
                     ArchiveProblem(.notFound, "backup \(id), whose archive holds some of this backup's files, is not in the catalog"))
                 continue
@@ -328,7 +337,7 @@ extension BackupEngine {
 
     func readable(_ id: String) async throws(EngineError) -> BackupRecord {
         guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
-        guard record.isRestorePoint else {
+        guard record.isReadable else {
             throw EngineError(.validation, "backup \(id) is \(record.status.rawValue); only complete backups can be read")
         }
         if record.retired {

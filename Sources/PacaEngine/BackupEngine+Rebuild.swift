@@ -24,12 +24,21 @@ extension BackupRecord {
     }
 }
 
+/// An archive on a target as a rebuild reads it: its manifest, the SHA-256 of the manifest's
+/// bytes, and the digest its sidecar gives (nil without one).
+struct Described: Sendable {
+    var manifest: Manifest
+    var manifestSha256: String
+    var sidecar: String?
+}
+
 /// What ``BackupEngine/rebuildCatalog(from:)`` did.
 public struct RebuildReport: Sendable, Equatable {
     public var target: String
     /// Backups the catalog did not know, now cataloged.
     public var added: [String] = []
-    /// Known backups the catalog did not know on this target (copied there by hand), now listed there.
+    /// Known backups the catalog did not know on this target (copied there by hand), now listed
+    /// there: only when the copy has the digests the catalog recorded.
     public var updated: [String] = []
     /// Archives already cataloged on this target.
     public var known = 0
@@ -40,9 +49,12 @@ public struct RebuildReport: Sendable, Equatable {
 extension BackupEngine {
     /// Restores the catalog from target `name`: every archive there that the catalog does not
     /// list on that target is read (its end records and manifest, with ranged reads on a bucket,
-    /// and its sidecar) and cataloged as a complete backup delivered there, so restore works as
-    /// before. A backup already cataloged elsewhere gains a delivery on this target. Archives
-    /// whose manifest does not match their name are reported, never guessed at.
+    /// and its sidecar). One the catalog never knew (or knew only as not finished) is cataloged as
+    /// `unverified`, delivered there: readable, but no restore point until `backup verify`
+    /// passes. A backup already cataloged elsewhere gains a delivery on this target only when the
+    /// copy has the archive and manifest digests the catalog recorded; another copy is reported,
+    /// never attached. Archives whose manifest does not match their name are reported, never
+    /// guessed at.
     public func rebuildCatalog(from name: String) async throws(EngineError) -> RebuildReport {
         guard config.target(named: name) != nil else {
             throw EngineError(.notFound, "no target named \"\(name)\" (targets: \(config.targets.map(\.name).joined(separator: ", ")))")
@@ -65,10 +77,10 @@ extension BackupEngine {
             }
         }
         // A few archives at a time: each is a handful of small reads.
-        let found = await withTaskGroup(of: (TargetObject, Result<(Manifest, String?), EngineError>).self) { group in
-            var results: [(TargetObject, Result<(Manifest, String?), EngineError>)] = []
+        let found = await withTaskGroup(of: (TargetObject, Result<Described, EngineError>).self) { group in
+            var results: [(TargetObject, Result<Described, EngineError>)] = []
             var next = 0
-            func add(_ group: inout TaskGroup<(TargetObject, Result<(Manifest, String?), EngineError>)>) {
+            func add(_ group: inout TaskGroup<(TargetObject, Result<Described, EngineError>)>) {
                 guard next < work.count else { return }
                 let object = work[next]
                 next += 1
@@ -83,13 +95,14 @@ extension BackupEngine {
         }
         let now = Int64(clock.now())
         for (object, result) in found.sorted(by: { $0.0.key < $1.0.key }) {
-            let (manifest, sidecar): (Manifest, String?)
+            let described: Described
             switch result {
-            case .success(let value): (manifest, sidecar) = value
+            case .success(let value): described = value
             case .failure(let error):
                 report.problems[object.key] = error.message
                 continue
             }
+            let manifest = described.manifest
             let set = String(object.key.split(separator: "/")[0])
             guard "\(set)/\(manifest.backupID).zip" == object.key, manifest.setName == nil || manifest.setName == set else {
                 report.problems[object.key] =
@@ -98,23 +111,36 @@ extension BackupEngine {
             }
             let delivery = Delivery(target: name, status: .ok, location: target.location(of: object.key), attempts: 1, deliveredAt: now)
             do throws(CatalogError) {
-                let hadRecord: Void? = try await catalog.update(manifest.backupID) { record in
-                    record.deliveries.removeAll { $0.target == name }
-                    record.deliveries.append(delivery)
-                    if record.status != .complete { record.status = .complete }
-                }
-                if hadRecord != nil {
+                if let known = await catalog.record(manifest.backupID) {
+                    if let refusal = Self.attachRefusal(described, size: object.size, to: known) {
+                        report.problems[object.key] = refusal
+                        continue
+                    }
+                    try await catalog.update(manifest.backupID) { record in
+                        record.deliveries.removeAll { $0.target == name }
+                        record.deliveries.append(delivery)
+                        if !record.isReadable {
+                            // Known only as not finished (a crash after the upload): what the target holds, unverified.
+                            record.status = .unverified
+                            record.error = nil
+                            record.describe(manifest)
+                            record.bytesStored = object.size
+                            record.sha256 = described.sidecar
+                            record.target = name
+                            record.path = delivery.location
+                        }
+                    }
                     report.updated.append(manifest.backupID)
                 } else {
                     let started = CivilTime(rfc3339: manifest.createdAt)?.unixSeconds ?? now
                     var record = BackupRecord(
                         id: manifest.backupID, set: set, trigger: .rebuilt, reason: "recovered from target \(name)", startedAt: started,
                         target: name, path: delivery.location)
-                    record.status = .complete
+                    record.status = .unverified
                     record.finishedAt = started
                     record.describe(manifest)
                     record.bytesStored = object.size
-                    record.sha256 = sidecar
+                    record.sha256 = described.sidecar
                     record.deliveries = [delivery]
                     try await catalog.insert(record)
                     report.added.append(manifest.backupID)
@@ -134,26 +160,51 @@ extension BackupEngine {
     }
 
     /// The manifest of the archive at `object` and the SHA-256 its sidecar gives, if it has one.
-    static func describe(_ object: TargetObject, on target: any ArchiveTarget) async -> Result<(Manifest, String?), EngineError> {
+    static func describe(_ object: TargetObject, on target: any ArchiveTarget) async -> Result<Described, EngineError> {
         let source = TargetByteSource(target: target, key: object.key, size: object.size)
         // A thread of its own: the reader waits on the target's own reads (which may use the pool).
-        let manifest = await SystemThread.run { () -> Result<Manifest, EngineError> in
+        let manifest = await SystemThread.run { () -> Result<(Manifest, String), EngineError> in
             Result { () throws(EngineError) in
-                do throws(ArchiveError) { return try ArchiveReader(source: source).manifest() } catch {
+                do throws(ArchiveError) { return try ArchiveReader(source: source).manifestWithDigest() } catch {
                     throw EngineError(.storage, error.description, underlying: error)
                 }
             }
         }
         switch manifest {
         case .failure(let error): return .failure(error)
-        case .success(let manifest):
+        case .success(let (manifest, manifestSha256)):
             let sidecar = try? await target.read(object.key + ".sha256", range: 0...199)
             let digest = sidecar.flatMap { bytes -> String? in
                 let text = String(decoding: bytes, as: UTF8.self)
                 guard let first = text.split(separator: " ").first, first.count == 64, first.allSatisfy(\.isHexDigit) else { return nil }
                 return first.lowercased()
             }
-            return .success((manifest, digest))
+            return .success(Described(manifest: manifest, manifestSha256: manifestSha256, sidecar: digest))
         }
+    }
+
+    /// Why the archive `described` (of `size` bytes) is not attached to the cataloged backup
+    /// `known`, or nil when it may be: a readable backup takes only a copy with the digests it
+    /// recorded when it was written, since a copy with other contents may have been changed.
+    static func attachRefusal(_ described: Described, size: UInt64, to known: BackupRecord) -> String? {
+        if known.status == .running { return "backup \(known.id) is being written; rebuild again when it ends" }
+        guard known.isReadable else { return nil }
+        let different = "it is not the archive cataloged as backup \(known.id)"
+        let leftAlone = "left out of the catalog; check it with pacactl archive verify, or remove it"
+        if let recorded = known.manifestSha256, recorded != described.manifestSha256 {
+            return "\(different) (its manifest's SHA-256 differs from the one recorded when it was written): \(leftAlone)"
+        }
+        if let recorded = known.sha256 {
+            guard let sidecar = described.sidecar else {
+                return "it has no sidecar, so it cannot be matched with backup \(known.id)'s recorded SHA-256: \(leftAlone)"
+            }
+            if sidecar != recorded { return "\(different) (its sidecar gives another SHA-256): \(leftAlone)" }
+        } else if known.manifestSha256 == nil {
+            return "backup \(known.id) has no recorded digest to match the copy with: \(leftAlone)"
+        }
+        if known.status != .unverified && known.bytesStored != size {
+            return "\(different) (it is \(size) bytes, the catalog recorded \(known.bytesStored)): \(leftAlone)"
+        }
+        return nil
     }
 }

@@ -15,9 +15,13 @@ public struct RestoreGrant: Sendable, Equatable {
     public var limit: ReaderLimit?
     /// How long the session lives without a read, seconds.
     public var idleSeconds: Int64
+    /// The SHA-256 the catalog recorded for the archive's manifest: the caller's extractor refuses
+    /// an archive whose manifest differs.
+    public var manifestSha256: String?
 
     public static func == (a: RestoreGrant, b: RestoreGrant) -> Bool {
         a.session == b.session && a.backupID == b.backupID && a.set == b.set && a.limit == b.limit && a.idleSeconds == b.idleSeconds
+            && a.manifestSha256 == b.manifestSha256
             && a.archives.elementsEqual(b.archives) { $0.backup == $1.backup && $0.size == $1.size }
     }
 }
@@ -89,12 +93,14 @@ extension BackupEngine {
         }
         let served = sources
         let granted = limit
+        let manifestSha256 = record.manifestSha256
         let outcome = await SystemThread.run { () -> Result<[String: ReadableSpans]?, ArchiveError> in
             Result { () throws(ArchiveError) -> [String: ReadableSpans]? in
                 guard let limit = granted, let own = served[id] else { return nil }
                 var references: [String: ArchiveReader] = [:]
                 for (backup, source) in served where backup != id { references[backup] = try ArchiveReader(source: source) }
-                return try RestoreSpans.compute(ownID: id, own: try ArchiveReader(source: own), references: references, limit: limit)
+                return try RestoreSpans.compute(
+                    ownID: id, own: try ArchiveReader(source: own), references: references, limit: limit, manifestSha256: manifestSha256)
             }
         }
         let spans: [String: ReadableSpans]?
@@ -119,7 +125,7 @@ extension BackupEngine {
         let order = [id] + record.references.filter { sources[$0] != nil }
         return RestoreGrant(
             session: session, backupID: id, set: record.set, archives: order.compactMap { key in sources[key].map { (key, $0.size) } },
-            limit: limit, idleSeconds: Self.restoreIdleSeconds)
+            limit: limit, idleSeconds: Self.restoreIdleSeconds, manifestSha256: record.manifestSha256)
     }
 
     /// Up to `length` bytes of backup `backup`'s archive at `offset`, for session `session` of

@@ -83,6 +83,7 @@ extension BackupEngine {
             record.bytesWritten = contents.bytesIn
             record.bytesStored = contents.bytesStored
             record.sha256 = contents.sha256
+            record.manifestSha256 = contents.manifestSha256
             record.unreadable = contents.errors.prefix(100).map { "\($0.path): \($0.message)" }
             record.changed = contents.changed.count
             record.references = contents.references

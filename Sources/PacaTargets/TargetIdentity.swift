@@ -1,5 +1,5 @@
 import Crypto
-public import PacaCore
+import PacaCore
 public import PacaSystem
 import Synchronization
 

@@ -134,7 +134,8 @@ import Testing
             Set(json.keys) == [
                 "id", "set", "type", "base", "references", "files_referenced", "bytes_referenced", "retired", "trigger", "reason", "status",
                 "started_at", "finished_at", "files", "bytes_in", "bytes_written", "bytes_stored", "ratio",
-                "sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "pinned", "verified",
+                "sha256", "manifest_sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "pinned",
+                "verified",
                 "verified_at",
             ])
         #expect(json["started_at"] as? String == "2026-11-27T02:00:00Z")

@@ -11,7 +11,8 @@ import Testing
 @Suite(.serialized) struct ProtocolGoldenTests {
     static let documentedID = "20261127T020000Z-training-3f9c"
     static let runDependent: Set<String> = [
-        "pid", "started_at", "finished_at", "uptime_seconds", "seconds", "sha256", "path", "paths", "archive", "destination", "socket",
+        "pid", "started_at", "finished_at", "uptime_seconds", "seconds", "sha256", "manifest_sha256", "path", "paths", "archive",
+        "destination", "socket",
         "state_dir", "config", "file", "message", "bytes_stored", "ratio", "bytes", "verified_at", "next_due", "last_run", "time",
         "backup", "last_backup", "created_at", "updated_at", "location", "delivered_at", "free_bytes", "checked_at", "base", "references",
         "session", "size", "groups", "lines",

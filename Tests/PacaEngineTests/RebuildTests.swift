@@ -44,7 +44,7 @@ import Testing
         #expect(report.problems["data/20261021T000000Z-data-junk.zip"] != nil)
         for original in originals {
             let rebuilt = try #require(await fresh.record(original.id))
-            #expect(rebuilt.status == .complete && rebuilt.trigger == .rebuilt)
+            #expect(rebuilt.status == .unverified && rebuilt.trigger == .rebuilt)
             #expect(rebuilt.set == original.set && rebuilt.startedAt == original.startedAt)
             #expect(rebuilt.files == original.files && rebuilt.bytesIn == original.bytesIn && rebuilt.bytesStored == original.bytesStored)
             #expect(rebuilt.sha256 == original.sha256)
@@ -54,6 +54,8 @@ import Testing
         #expect(restored.files == 2)
         #expect(FileManager.default.contents(atPath: ws.sub("r/source/model.bin")) == Data(noise(120_000)))
         #expect(try await restarted.verify(originals[2].id).isValid)
+        #expect(await fresh.record(originals[2].id)?.status == .complete)
+        #expect(await fresh.record(originals[2].id)?.manifestSha256 == originals[2].manifestSha256)
 
         let again = try await restarted.rebuildCatalog(from: "local")
         #expect(again.added.isEmpty && again.known == 3)

@@ -58,6 +58,9 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
     public var bytesStored: UInt64
     /// SHA-256 of the whole archive, hex.
     public var sha256: String
+    /// SHA-256 of its manifest entry's contents, hex: what the catalog keeps to know the archive's
+    /// manifest (and through it every file's digest) is the one written.
+    public var manifestSha256: String?
     public var seconds: Double
     /// Things skipped on purpose (sockets, fifos, devices).
     public var warnings: [SourceProblem]
@@ -89,6 +92,7 @@ public struct StreamedArchive: Sendable, Equatable, Codable {
         case filesReferenced = "files_referenced"
         case bytesReferenced = "bytes_referenced"
         case bytesTotal = "bytes_total"
+        case manifestSha256 = "manifest_sha256"
     }
 }
 
@@ -264,6 +268,7 @@ public enum ArchiveCreator {
         return StreamedArchive(
             files: totals.files + totals.referenced + totals.links, directories: totals.directories, symlinks: totals.symlinks,
             specials: totals.specials, bytesIn: totals.bytesIn, bytesStored: size, sha256: digest,
+            manifestSha256: writer.manifestDigest,
             seconds: SystemTime.monotonic() - started,
             warnings: reader.warnings, errors: reader.errors, changed: reader.changed, filesReferenced: totals.referenced,
             bytesReferenced: totals.bytesReferenced, links: totals.links, references: writer.references.sorted(),

@@ -1,3 +1,4 @@
+import Crypto
 import PacaSystem
 
 /// The writer side of the pipeline: takes units in order and lays down local headers, data, data
@@ -21,6 +22,8 @@ final class ArchiveStreamWriter {
     private(set) var totals = CreationTotals()
     /// The other backups whose archives hold bytes this one's files need.
     private(set) var references = Set<String>()
+    /// SHA-256 of the manifest entry's contents, hex, once ``finish(createdAt:)`` wrote it.
+    private(set) var manifestDigest: String?
 
     init(output: ArchiveOutput, spoolDirectory: String, header: ManifestHeader, level: Int, index: ChangeIndexWriter?)
         throws(SystemError)
@@ -202,9 +205,11 @@ final class ArchiveStreamWriter {
         try output.write(record.localHeader())
         let deflater = level > 0 ? try Deflater(level: Int32(level)) : nil
         var crc = CRC32()
+        var hasher = SHA256()
         var scratch: [UInt8] = []
         try manifestSpool.forEachBlock { (block, isLast) throws(ArchiveError) in
             crc.update(block)
+            hasher.update(bufferPointer: block)
             record.size += UInt64(block.count)
             if let deflater {
                 let bound = deflater.bound(block.count)
@@ -222,6 +227,7 @@ final class ArchiveStreamWriter {
             }
         }
         record.crc32 = crc.value
+        manifestDigest = hasher.finalize().hexString
         try output.write(record.dataDescriptor())
         try mappingSystemErrors { () throws(SystemError) in try directory.append(record.centralHeader()) }
         entryCount += 1

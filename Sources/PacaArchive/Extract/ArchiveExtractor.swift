@@ -13,16 +13,20 @@ public struct ExtractionOptions: Sendable, Equatable {
     /// For a user who is not root: leave out (and list) the entries that user could not have
     /// read when they were backed up. Nil takes everything.
     public var reader: ReaderLimit?
+    /// The SHA-256 the catalog recorded for the archive's manifest: given, an archive without a
+    /// manifest, or with another one, is refused before anything is written.
+    public var manifestSha256: String?
 
     public init(
         includes: [PathPattern] = [], overwrite: Bool = false, threads: Int? = nil, restoresOwnership: Bool? = nil,
-        reader: ReaderLimit? = nil
+        reader: ReaderLimit? = nil, manifestSha256: String? = nil
     ) {
         self.includes = includes
         self.overwrite = overwrite
         self.threads = threads ?? SystemThread.processorCount
         self.restoresOwnership = restoresOwnership ?? (ProcessFacts.effectiveUID == 0)
         self.reader = reader
+        self.manifestSha256 = manifestSha256
     }
 }
 
@@ -224,7 +228,12 @@ public enum ArchiveExtractor {
         let started = SystemTime.monotonic()
         let archivePath = source.name
         let archive = try ArchiveReader(source: source)
-        let manifest = archive.entries.contains { $0.path == Manifest.entryPath } ? try? archive.manifest() : nil
+        let manifest: Manifest?
+        if let expected = options.manifestSha256 {
+            manifest = try archive.manifest(expecting: expected)
+        } else {
+            manifest = archive.entries.contains { $0.path == Manifest.entryPath } ? try? archive.manifest() : nil
+        }
         let lines = Dictionary(manifest?.entries.map { ($0.path, $0) } ?? [], uniquingKeysWith: { _, last in last })
         var elsewhere = try manifestOnlyFiles(manifest, includes: options.includes)
         var selected = try select(archive.entries, includes: options.includes, alsoUnder: elsewhere.map(\.path))

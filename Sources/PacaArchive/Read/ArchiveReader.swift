@@ -1,3 +1,5 @@
+import Crypto
+import PacaCore
 import PacaSystem
 
 /// Bytes of an archive that can be read at any offset: a local file (``FileByteSource``), or a
@@ -89,10 +91,25 @@ public final class ArchiveReader: Sendable {
 
     /// The decoded `.paca/manifest.json` (the last one, as readers of ZIPs take the last of a name).
     public func manifest(limit: UInt64 = 1 << 30) throws(ArchiveError) -> Manifest {
+        try manifestWithDigest(limit: limit).manifest
+    }
+
+    /// The decoded manifest and the SHA-256 of its bytes, hex.
+    public func manifestWithDigest(limit: UInt64 = 1 << 30) throws(ArchiveError) -> (manifest: Manifest, sha256: String) {
         guard let entry = entries.last(where: { $0.path == Manifest.entryPath }) else {
             throw ArchiveError(.corrupt, "the archive has no \(Manifest.entryPath)")
         }
-        return try Manifest.decode(try ArchiveContents.read(entry, from: self, limit: limit))
+        let bytes = try ArchiveContents.read(entry, from: self, limit: limit)
+        return (try Manifest.decode(bytes), SHA256.hash(data: bytes).hexString)
+    }
+
+    /// The decoded manifest, refused unless its bytes have the SHA-256 `expected` (what the
+    /// catalog recorded when the archive was written): a manifest changed afterwards could vouch
+    /// for changed files.
+    public func manifest(expecting expected: String) throws(ArchiveError) -> Manifest {
+        let (manifest, actual) = try manifestWithDigest()
+        guard actual == expected.lowercased() else { throw ArchiveError.manifestMismatch(actual: actual, expected: expected) }
+        return manifest
     }
 
     private static func readEnd(_ source: any ArchiveByteSource) throws -> EndOfCentralDirectory {

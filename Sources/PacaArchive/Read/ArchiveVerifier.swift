@@ -21,6 +21,19 @@ public struct ArchiveProblem: Sendable, Equatable, Codable {
     }
 }
 
+/// The digests the catalog recorded for an archive when it was written.
+public struct CatalogDigests: Sendable, Equatable {
+    /// SHA-256 of the whole archive.
+    public var sha256: String?
+    /// SHA-256 of its manifest entry.
+    public var manifestSha256: String?
+
+    public init(sha256: String?, manifestSha256: String?) {
+        self.sha256 = sha256?.lowercased()
+        self.manifestSha256 = manifestSha256?.lowercased()
+    }
+}
+
 /// What a verification found.
 public struct VerificationResult: Sendable, Equatable, Encodable {
     public var archive: String
@@ -32,6 +45,14 @@ public struct VerificationResult: Sendable, Equatable, Encodable {
     public var sidecar: String
     /// True when the manifest was found and every file's SHA-256 was compared with it.
     public var hasManifest: Bool
+    /// SHA-256 of the whole archive as read now, hex (nil when it could not be read to the end).
+    public var sha256: String?
+    /// SHA-256 of its manifest entry, hex (nil without a readable manifest).
+    public var manifestSha256: String?
+    /// For a cataloged backup: "ok" when the archive and its manifest have the digests recorded
+    /// when it was written, "mismatch" when not, "unknown" when the catalog has none. Nil for an
+    /// archive checked on its own.
+    public var catalog: String?
     public var problems: [ArchiveProblem]
 
     /// True when nothing is wrong: every CRC-32 and SHA-256 matched, and the sidecar if present.
@@ -41,6 +62,8 @@ public struct VerificationResult: Sendable, Equatable, Encodable {
         case archive, entries, bytes, seconds, sidecar, problems
         case hasManifest = "has_manifest"
         case isValid = "ok"
+        case sha256, catalog
+        case manifestSha256 = "manifest_sha256"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -52,6 +75,9 @@ public struct VerificationResult: Sendable, Equatable, Encodable {
         try c.encode(seconds, forKey: .seconds)
         try c.encode(sidecar, forKey: .sidecar)
         try c.encode(hasManifest, forKey: .hasManifest)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(manifestSha256, forKey: .manifestSha256)
+        try c.encodeIfPresent(catalog, forKey: .catalog)
         try c.encode(problems, forKey: .problems)
     }
 }
@@ -61,13 +87,21 @@ public struct VerificationResult: Sendable, Equatable, Encodable {
 /// sidecar when there is one. Reports every problem it finds, not just the first. Entries are
 /// checked in parallel on `threads` threads.
 public enum ArchiveVerifier {
-    public static func verify(_ path: String, threads: Int? = nil, progress: (@Sendable (UInt64) -> Void)? = nil) throws(ArchiveError)
-        -> VerificationResult
-    {
+    /// With `cataloged` (the digests the catalog recorded when the archive was written) the archive
+    /// is held to them, and a missing sidecar is a problem too: a consistent rewrite of entries,
+    /// manifest and CRCs, with the sidecar removed, is caught. Without it the archive is checked on
+    /// its own, against its sidecar when there is one.
+    public static func verify(
+        _ path: String, cataloged: CatalogDigests? = nil, threads: Int? = nil, progress: (@Sendable (UInt64) -> Void)? = nil
+    ) throws(ArchiveError) -> VerificationResult {
         let started = SystemTime.monotonic()
         let archive = try ArchiveReader(path: path)
         var problems: [ArchiveProblem] = []
-        let manifest = Self.loadManifest(archive, problems: &problems)
+        let loaded = Self.loadManifest(archive, problems: &problems)
+        let manifest = loaded?.manifest
+        if let expected = cataloged?.manifestSha256, let loaded, loaded.sha256 != expected {
+            problems.append(ArchiveProblem(ArchiveError.manifestMismatch(actual: loaded.sha256, expected: expected)))
+        }
         var expected: [String: Manifest.Entry] = [:]
         if let manifest {
             for entry in manifest.entries { expected[entry.path] = entry }
@@ -78,15 +112,15 @@ public enum ArchiveVerifier {
         let sidecarPath = path + ".sha256"
         let sidecar = Self.readSidecar(sidecarPath)
         let state = VerificationState(progress: progress)
-        // Job -1 checks the whole file against the sidecar; it is the longest, so it goes first.
-        let allJobs = (sidecar != nil ? [-1] : []) + jobs
+        // Job -1 takes the whole file's digest; it is the longest, so it goes first.
+        let allJobs = [-1] + jobs
         parallelLoop(
             count: allJobs.count, threads: threads ?? SystemThread.processorCount,
             context: { Result { () throws(ArchiveError) in try EntryStreamer() } }
         ) { streamer, index in
             let job = allJobs[index]
             if job < 0 {
-                state.setSidecarMatches(Self.fileDigest(path) == sidecar?.digest)
+                state.setFileDigest(Self.fileDigest(path))
                 return
             }
             let entry = archive.entries[job]
@@ -113,9 +147,10 @@ public enum ArchiveVerifier {
             }
         }
         problems += state.problems.sorted { ($0.entry ?? "", $0.message) < ($1.entry ?? "", $1.message) }
+        let digest = state.fileDigest
         var sidecarStatus = "missing"
         if let sidecar {
-            if state.sidecarMatches {
+            if digest != nil && digest == sidecar.digest {
                 sidecarStatus = "ok"
             } else {
                 sidecarStatus = "mismatch"
@@ -123,10 +158,29 @@ public enum ArchiveVerifier {
                     ArchiveProblem(
                         ArchiveError(.checksumMismatch, "the archive's SHA-256 does not match \(sidecarPath) (\(sidecar.digest))")))
             }
+        } else if cataloged != nil {
+            problems.append(ArchiveProblem(ArchiveError(.notFound, "the sidecar \(sidecarPath) is missing")))
+        }
+        var catalogStatus: String?
+        if let cataloged {
+            catalogStatus = "unknown"
+            if let expected = cataloged.sha256 {
+                catalogStatus = digest == expected ? "ok" : "mismatch"
+                if digest != expected {
+                    problems.append(
+                        ArchiveProblem(
+                            ArchiveError(
+                                .checksumMismatch,
+                                "the archive's SHA-256 is \(digest ?? "unreadable"), the catalog recorded \(expected) when it was written: it is not the archive that was written"
+                            )))
+                }
+            }
+            if let expected = cataloged.manifestSha256, loaded?.sha256 != expected { catalogStatus = "mismatch" }
         }
         return VerificationResult(
             archive: path, entries: archive.entries.count, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
-            sidecar: sidecarStatus, hasManifest: manifest != nil, problems: problems)
+            sidecar: sidecarStatus, hasManifest: manifest != nil, sha256: digest, manifestSha256: loaded?.sha256, catalog: catalogStatus,
+            problems: problems)
     }
 
     /// Reads every file of `manifest` whose bytes another backup's archive holds, from that archive
@@ -193,15 +247,15 @@ public enum ArchiveVerifier {
     }
 
     /// Reads and decodes the manifest entry; a missing or broken manifest becomes a problem.
-    static func loadManifest(_ archive: ArchiveReader, problems: inout [ArchiveProblem]) -> Manifest? {
-        guard let entry = archive.entries.last(where: { $0.path == Manifest.entryPath }) else {
+    static func loadManifest(_ archive: ArchiveReader, problems: inout [ArchiveProblem]) -> (manifest: Manifest, sha256: String)? {
+        guard archive.entries.contains(where: { $0.path == Manifest.entryPath }) else {
             problems.append(
                 ArchiveProblem(
                     ArchiveError(.corrupt, "the archive has no \(Manifest.entryPath), so file contents can be checked by CRC-32 only")))
             return nil
         }
         do {
-            return try Manifest.decode(try ArchiveContents.read(entry, from: archive, limit: 1 << 30))
+            return try archive.manifestWithDigest()
         } catch {
             problems.append(ArchiveProblem(error))
             return nil
@@ -294,10 +348,10 @@ private final class VerificationState: @unchecked Sendable {
     private let lock = ConditionLock()
     let bytes: ByteProgress
     private(set) var problems: [ArchiveProblem] = []
-    private(set) var sidecarMatches = false
+    private(set) var fileDigest: String?
 
     init(progress: (@Sendable (UInt64) -> Void)?) { bytes = ByteProgress(report: progress) }
 
     func report(_ problem: ArchiveProblem) { lock.withLock { problems.append(problem) } }
-    func setSidecarMatches(_ matches: Bool) { lock.withLock { sidecarMatches = matches } }
+    func setFileDigest(_ digest: String?) { lock.withLock { fileDigest = digest } }
 }

@@ -4,10 +4,16 @@
 /// makes, so every byte it asks for of a permitted entry is served and no other entry's is).
 public enum RestoreSpans {
     /// The spans of `own` (key `ownID`) and of the `references` it takes files from, by backup id.
-    public static func compute(ownID: String, own: ArchiveReader, references: [String: ArchiveReader], limit: ReaderLimit)
-        throws(ArchiveError) -> [String: ReadableSpans]
-    {
-        let manifest = own.entries.contains { $0.path == Manifest.entryPath } ? try own.manifest() : nil
+    /// With `manifestSha256`, an archive whose manifest has another digest is refused.
+    public static func compute(
+        ownID: String, own: ArchiveReader, references: [String: ArchiveReader], limit: ReaderLimit, manifestSha256: String? = nil
+    ) throws(ArchiveError) -> [String: ReadableSpans] {
+        let manifest: Manifest?
+        if let manifestSha256 {
+            manifest = try own.manifest(expecting: manifestSha256)
+        } else {
+            manifest = own.entries.contains { $0.path == Manifest.entryPath } ? try own.manifest() : nil
+        }
         let lines = Dictionary(manifest?.entries.map { ($0.path, $0) } ?? [], uniquingKeysWith: { _, last in last })
         var scope = ReaderScope(limit, entries: own.entries, manifest: manifest)
         var permitted: [String: [ArchiveEntry]] = [:]

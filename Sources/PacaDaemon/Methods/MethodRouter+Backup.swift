@@ -187,6 +187,7 @@ extension MethodRouter {
         session.groups = groups.map(UInt64.init)
         session.closedRoots = (grant.limit?.closedRoots ?? []).sorted()
         session.idleSeconds = grant.idleSeconds
+        session.manifestSha256 = grant.manifestSha256
         return session
     }
 

@@ -30,6 +30,7 @@ extension PacaProtocol.Backup {
         bytesStored = record.bytesStored
         ratio = record.ratio
         sha256 = record.sha256
+        manifestSha256 = record.manifestSha256
         target = record.target
         path = record.path
         deliveries = record.deliveries.map(PacaProtocol.Delivery.init)
@@ -65,6 +66,7 @@ extension VerifyResult {
         bytes = verified.bytes
         sidecar = verified.sidecar
         hasManifest = verified.hasManifest
+        catalog = verified.catalog ?? "unknown"
         problems = verified.problems.map(ArchiveIssue.init)
         archive = verified.archive
         seconds = verified.seconds

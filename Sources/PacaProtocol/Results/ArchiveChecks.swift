@@ -29,17 +29,22 @@ public struct VerifyResult: WireObject, Equatable {
     public var bytes: UInt64 = 0
     public var sidecar = ""
     public var hasManifest = false
+    public var catalog = "unknown"
     public var problems: [ArchiveIssue] = []
     public var archive = ""
     public var seconds = 0.0
     public init() {}
     public static let fields: [WireField<VerifyResult>] = [
         .required("id", \.id, "The backup."),
-        .required("ok", \.ok, "Every entry, checksum and the sidecar match."),
+        .required("ok", \.ok, "Every entry and checksum matches, the sidecar is there and matches, and so do the catalog's digests."),
         .required("entries", \.entries, "Entries checked."),
         .required("bytes", \.bytes, "Bytes of entry contents decompressed and checked."),
         .required("sidecar", \.sidecar, "ok, mismatch or missing, for the sha256sum sidecar."),
         .required("has_manifest", \.hasManifest, "The manifest was found and every file's SHA-256 compared with it."),
+        .defaulted(
+            "catalog", \.catalog, default: "unknown",
+            "ok when the archive and its manifest have the SHA-256s the catalog recorded when the backup was written, mismatch when not, unknown when the catalog has none (a rebuilt backup)."
+        ),
         .required("problems", \.problems, "Every bad entry, when ok is false."),
         .required("archive", \.archive, "The archive file checked."),
         .required("seconds", \.seconds, "How long it took."),

@@ -25,6 +25,7 @@ public struct Backup: WireObject, Equatable {
     public var bytesStored: UInt64 = 0
     public var ratio: Double?
     public var sha256: String?
+    public var manifestSha256: String?
     public var target = ""
     public var path = ""
     public var deliveries: [Delivery] = []
@@ -56,7 +57,9 @@ public struct Backup: WireObject, Equatable {
         .required(
             "trigger", \.trigger, "What asked for it: manual, job:<name>, training_start, config_change, shutdown, emergency, rebuilt."),
         .optional("reason", \.reason, "Free text from whoever asked; for config_change, the first changed path."),
-        .required("status", \.status, "Where the backup is in its life; only complete backups restore."),
+        .required(
+            "status", \.status,
+            "Where the backup is in its life; complete and partial backups restore, unverified ones once `backup verify` passes."),
         .required("started_at", \.startedAt, "When it started."),
         .optional("finished_at", \.finishedAt, "When it ended."),
         .required("files", \.files, "Files of the set in this backup, held in its archive or referenced."),
@@ -64,7 +67,10 @@ public struct Backup: WireObject, Equatable {
         .defaulted("bytes_written", \.bytesWritten, default: 0, "Bytes of the files this backup's archive holds (read and stored by it)."),
         .required("bytes_stored", \.bytesStored, "Size of the archive file."),
         .optional("ratio", \.ratio, "Stored over read, for a complete backup."),
-        .optional("sha256", \.sha256, "SHA-256 of the archive file, as in its sidecar."),
+        .optional("sha256", \.sha256, "SHA-256 of the archive file, recorded when it was written (its sidecar says the same)."),
+        .optional(
+            "manifest_sha256", \.manifestSha256,
+            "SHA-256 of the archive's manifest entry, recorded when it was written: restores refuse an archive whose manifest differs."),
         .required("target", \.target, "The first target that has the archive."),
         .required("path", \.path, "Where the archive is on that target: a path, or s3://bucket/key."),
         .required("deliveries", \.deliveries, "One per target the archive goes to, each tracked on its own."),
@@ -85,7 +91,7 @@ public enum BackupType: String, WireEnum {
 
 /// Where a backup is in its life.
 public enum BackupStatus: String, WireEnum {
-    case running, complete, partial, failed, interrupted, cancelled
+    case running, complete, partial, failed, interrupted, cancelled, unverified
 }
 
 /// The archive of one backup on one target.

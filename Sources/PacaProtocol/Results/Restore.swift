@@ -26,6 +26,7 @@ public struct RestoreSession: WireObject, Equatable {
     public var groups: [UInt64] = []
     public var closedRoots: [String] = []
     public var idleSeconds: Int64 = 0
+    public var manifestSha256: String?
     public init() {}
     public static let fields: [WireField<RestoreSession>] = [
         .required("session", \.session, "The session to name in restore.read and restore.close; it is the caller's alone."),
@@ -42,6 +43,9 @@ public struct RestoreSession: WireObject, Equatable {
             "closed_roots", \.closedRoots,
             "Top-level folders of the archive (the set's paths) inside folders the caller cannot search: nothing under them is served."),
         .required("idle_seconds", \.idleSeconds, "The session ends after this long without a read."),
+        .optional(
+            "manifest_sha256", \.manifestSha256,
+            "The SHA-256 the catalog recorded for the backup's manifest: the caller refuses an archive whose manifest differs."),
     ]
 }
 

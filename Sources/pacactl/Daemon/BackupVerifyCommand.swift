@@ -25,7 +25,7 @@ struct BackupVerifyCommand: ParsableCommand {
         } else {
             for problem in result.problems { print("BAD  " + (problem.entry.map { "\(NameBytes.display($0)): " } ?? "") + problem.message) }
             print(
-                "\(result.ok ? "OK" : "FAILED")  \(id): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar)"
+                "\(result.ok ? "OK" : "FAILED")  \(id): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), catalog \(result.catalog)"
             )
         }
         if !result.ok { throw ExitStatus.failed.exitCode }
