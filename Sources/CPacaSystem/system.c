@@ -110,3 +110,13 @@ int paca_open_beneath(int dirfd, const char *path, int flags, int mode) {
 int paca_renameat_noreplace(int from_dir, const char *from, int to_dir, const char *to) {
     return renameat2(from_dir, from, to_dir, to, RENAME_NOREPLACE);
 }
+
+int paca_io_priority_idle(void) {
+    // ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0)): `0` is the
+    // calling thread, whose I/O then waits for every other process's.
+    return (int)syscall(SYS_ioprio_set, 1, 0, 3 << 13);
+}
+
+int paca_io_priority(void) {
+    return (int)syscall(SYS_ioprio_get, 1, 0);
+}

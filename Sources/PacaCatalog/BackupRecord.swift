@@ -22,6 +22,10 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         /// finished): the catalog has no digest of its own to hold it to. It can be read, but it is
         /// no restore point until `backup verify` passes, which makes it complete.
         case unverified
+        /// A scrub found no good copy left on any target: ``BackupRecord/lost`` names the files
+        /// that cannot be restored (empty when the whole archive is gone or unreadable). What is
+        /// left can still be read; it is no restore point.
+        case damaged
     }
 
     public var id: String
@@ -69,6 +73,8 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     public var error: String?
     /// Files that could not be read, in whole or in part (the backup still completes).
     public var unreadable: [String]
+    /// For a ``Status/damaged`` backup: the files no copy holds intact any more (at most 100).
+    public var lost: [String] = []
     /// Files that changed while they were read (each stored as it was read).
     public var changed: Int
     /// Requests that were folded into this backup because one for the set was already waiting.
@@ -116,7 +122,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced,
-            verified, sequence
+            verified, sequence, lost
         case ratio, pinned, base, references, retired
         case filesReferenced = "files_referenced"
         case bytesReferenced = "bytes_referenced"
@@ -159,6 +165,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
             ?? (status == .complete ? [Delivery(target: target, status: .ok, location: path, deliveredAt: finishedAt)] : [])
         error = try c.decodeIfPresent(String.self, forKey: .error)
         unreadable = try c.decodeIfPresent([String].self, forKey: .unreadable) ?? []
+        lost = try c.decodeIfPresent([String].self, forKey: .lost) ?? []
         changed = try c.decodeIfPresent(Int.self, forKey: .changed) ?? 0
         coalesced = try c.decodeIfPresent(Int.self, forKey: .coalesced) ?? 0
         pinned = try c.decodeIfPresent(Bool.self, forKey: .pinned) ?? false
@@ -194,6 +201,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(deliveries, forKey: .deliveries)
         try c.encode(error, forKey: .error)
         try c.encode(unreadable, forKey: .unreadable)
+        if status == .damaged { try c.encode(lost, forKey: .lost) }
         try c.encode(changed, forKey: .changed)
         try c.encode(coalesced, forKey: .coalesced)
         try c.encode(pinned, forKey: .pinned)
@@ -233,9 +241,10 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     /// ``unreadable`` lists). Retention counts these, and later backups compare with them.
     public var isRestorePoint: Bool { status == .complete || status == .partial }
 
-    /// True for a backup whose archive can be read: a restore point, or an unverified backup
-    /// from a catalog rebuild (each file is still checked against its manifest digest).
-    public var isReadable: Bool { isRestorePoint || status == .unverified }
+    /// True for a backup whose archive can be read: a restore point, an unverified backup from a
+    /// catalog rebuild, or a damaged one (each file is still checked against its manifest digest,
+    /// so what is left intact restores).
+    public var isReadable: Bool { isRestorePoint || status == .unverified || status == .damaged }
 
     static func time<Key: CodingKey>(_ c: KeyedDecodingContainer<Key>, _ key: Key) throws -> Int64? {
         guard let text = try c.decodeIfPresent(String.self, forKey: key) else { return nil }

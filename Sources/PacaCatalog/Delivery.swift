@@ -25,6 +25,8 @@ public struct Delivery: Sendable, Equatable, Codable {
     /// Unix seconds.
     public var deliveredAt: Int64?
     public var nextAttemptAt: Int64?
+    /// When a scrub last read this copy back and found it as written, Unix seconds.
+    public var verifiedAt: Int64?
 
     public init(
         target: String, status: Status, location: String, error: String? = nil, attempts: Int = 0, deliveredAt: Int64? = nil,
@@ -43,6 +45,7 @@ public struct Delivery: Sendable, Equatable, Codable {
         case target, status, location, error, attempts
         case deliveredAt = "delivered_at"
         case nextAttemptAt = "next_attempt_at"
+        case verifiedAt = "verified_at"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -54,6 +57,7 @@ public struct Delivery: Sendable, Equatable, Codable {
         attempts = try c.decodeIfPresent(Int.self, forKey: .attempts) ?? 0
         deliveredAt = try BackupRecord.time(c, .deliveredAt)
         nextAttemptAt = try BackupRecord.time(c, .nextAttemptAt)
+        verifiedAt = try BackupRecord.time(c, .verifiedAt)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -65,5 +69,6 @@ public struct Delivery: Sendable, Equatable, Codable {
         try c.encode(attempts, forKey: .attempts)
         try c.encode(deliveredAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .deliveredAt)
         try c.encode(nextAttemptAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .nextAttemptAt)
+        try c.encode(verifiedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .verifiedAt)
     }
 }

@@ -14,9 +14,9 @@ extension NodeReader {
                 type == "s3"
                 ? [
                     "type", "endpoint", "bucket", "region", "prefix", "addressing", "credentials_file", "profile", "part_size",
-                    "upload_concurrency", "retention",
+                    "upload_concurrency", "retention", "scrub_every", "scrub_rate",
                 ]
-                : ["type", "path", "retention"]
+                : ["type", "path", "retention", "scrub_every", "scrub_rate"]
             guard let fields = mapping(value, at: key, allowed: allowed) else { continue }
             let values = Dictionary(fields, uniquingKeysWith: { first, _ in first })
             let retention = values["retention"].flatMap { self.retention($0, at: "\(key).retention") }
@@ -26,16 +26,52 @@ extension NodeReader {
                     report("\(key).path", value, "missing; a directory target needs a path")
                     continue
                 }
-                if let path = absolutePath(pathNode, at: "\(key).path") {
-                    targets.append(DaemonConfig.Target(name: name, kind: .directory(path: path), retention: retention))
+                if let path = absolutePath(pathNode, at: "\(key).path"), let scrub = scrub(values, for: .directory(path: path), at: key) {
+                    targets.append(DaemonConfig.Target(name: name, kind: .directory(path: path), retention: retention, scrub: scrub))
                 }
             default:
-                if let s3 = s3(values, node: value, at: key) {
-                    targets.append(DaemonConfig.Target(name: name, kind: .s3(s3), retention: retention))
+                if let s3 = s3(values, node: value, at: key), let scrub = scrub(values, for: .s3(s3), at: key) {
+                    targets.append(DaemonConfig.Target(name: name, kind: .s3(s3), retention: retention, scrub: scrub))
                 }
             }
         }
         return targets
+    }
+
+    /// `scrub_every` (a duration of at least an hour, or `off`) and `scrub_rate` (bytes per
+    /// second, at least 1MB); nil when either is wrong.
+    private mutating func scrub(_ values: [String: Node], for kind: DaemonConfig.Target.Kind, at key: String)
+        -> DaemonConfig.Target.Scrub?
+    {
+        var scrub = DaemonConfig.Target.Scrub.defaults(for: kind)
+        var isValid = true
+        if let node = values["scrub_every"] {
+            if let text = string(node, at: "\(key).scrub_every") {
+                if text == "off" {
+                    scrub.every = nil
+                } else if let seconds = DurationText.seconds(text), seconds >= 3600 {
+                    scrub.every = seconds
+                } else {
+                    report("\(key).scrub_every", node, "\"\(text)\" is not a duration of at least an hour like 30d or 2w, or off")
+                    isValid = false
+                }
+            } else {
+                isValid = false
+            }
+        }
+        if let node = values["scrub_rate"] {
+            if let text = string(node, at: "\(key).scrub_rate") {
+                if let bytes = SizeText.bytes(text), bytes >= 1_000_000 {
+                    scrub.rate = UInt64(bytes)
+                } else {
+                    report("\(key).scrub_rate", node, "\"\(text)\" is not a rate of at least 1MB (bytes per second) like 50MB")
+                    isValid = false
+                }
+            } else {
+                isValid = false
+            }
+        }
+        return isValid ? scrub : nil
     }
 
     private mutating func targetType(_ node: Node, at key: String) -> String? {

@@ -163,15 +163,41 @@ public struct DaemonConfig: Sendable, Equatable {
             }
         }
 
+        /// How often every copy on the target is read back and checked, and how fast.
+        public struct Scrub: Sendable, Equatable {
+            /// Each copy is re-read at least once this often, seconds (`scrub_every`); nil: never
+            /// (`off`). Default 30 days for directories, off for S3 (reads cost money there).
+            public var every: Int64?
+            /// Bytes read per second at most (`scrub_rate`, default 50MB).
+            public var rate: UInt64
+
+            public static let defaultRate: UInt64 = 50_000_000
+
+            public init(every: Int64?, rate: UInt64 = Self.defaultRate) {
+                self.every = every
+                self.rate = rate
+            }
+
+            /// What a target of `kind` gets without `scrub_every`.
+            public static func defaults(for kind: Kind) -> Scrub {
+                switch kind {
+                case .directory: Scrub(every: 30 * 86_400)
+                case .s3: Scrub(every: nil)
+                }
+            }
+        }
+
         public var name: String
         public var kind: Kind
         /// What to keep of each set on this target, unless the set says otherwise (`retention`).
         public var retention: RetentionPolicy?
+        public var scrub: Scrub
 
-        public init(name: String, kind: Kind, retention: RetentionPolicy? = nil) {
+        public init(name: String, kind: Kind, retention: RetentionPolicy? = nil, scrub: Scrub? = nil) {
             self.name = name
             self.kind = kind
             self.retention = retention
+            self.scrub = scrub ?? .defaults(for: kind)
         }
     }
 

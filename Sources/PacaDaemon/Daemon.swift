@@ -145,7 +145,9 @@ public final class Daemon: Sendable {
             // After the engine, so they stop first: no new scheduled or file-change backup
             // starts while the engine stops.
             .init(
-                service: TargetService(engine: engine, interval: options.timing.checkInterval, clock: clock, logger: logger),
+                service: TargetService(
+                    engine: engine, interval: options.timing.checkInterval, scrubInterval: options.timing.scrubInterval, clock: clock,
+                    logger: logger),
                 serviceName: "targets"),
             .init(service: ChangeTriggerService(changes: changes), serviceName: "change-trigger"),
             .init(service: SchedulerService(scheduler: scheduler), serviceName: "scheduler"),

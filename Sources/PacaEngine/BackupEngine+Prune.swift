@@ -56,8 +56,15 @@ extension BackupEngine {
     /// is removed from the target and dropped after, so a prune cut short at any point is
     /// finished by the next prune or start (``finishDeletions()``), and the catalog never lists
     /// an archive the target no longer has as readable.
+    /// One prune at a time: a prune asked for while one runs (the one after each backup) waits for it.
     public func prune(set: String? = nil, dryRun: Bool) async throws(EngineError) -> PruneReport {
         if let set, config.set(named: set) == nil { _ = try resolveSet(set) }
+        while isPruning { await withCheckedContinuation { pruneWaiters.append($0) } }
+        isPruning = true
+        defer {
+            isPruning = false
+            if !pruneWaiters.isEmpty { pruneWaiters.removeFirst().resume() }
+        }
         var report = PruneReport(dryRun: dryRun)
         let records = await catalog.list(set: set)
         let setNames = set.map { [$0] } ?? Array(Swift.Set(records.map(\.set)).union(config.sets.map(\.name))).sorted()

@@ -1,6 +1,6 @@
 public import PacaArchive
 public import PacaCatalog
-import PacaCore
+public import PacaCore
 import PacaSystem
 import PacaTargets
 
@@ -164,7 +164,10 @@ extension BackupEngine {
     func localArchive(_ record: BackupRecord) async throws(EngineError) -> LocalArchive {
         let key = archiveKey(set: record.set, id: record.id)
         var problems: [String] = []
-        let delivered = record.delivered.sorted { a, b in
+        // A damaged backup has no good copy: what is left is read from the damaged ones (each
+        // file is checked against its digest, so only intact files come back).
+        let copies = record.status == .damaged ? record.deliveries.filter { $0.status == .failed } : record.delivered
+        let delivered = copies.sorted { a, b in
             // A directory copy needs no download: try those first.
             (try? targets[a.target]?.get() is DirectoryTarget) == true && (try? targets[b.target]?.get() is DirectoryTarget) != true
         }

@@ -1,5 +1,5 @@
 import PacaArchive
-import PacaCatalog
+public import PacaCatalog
 import PacaCore
 import PacaSystem
 import PacaTargets
@@ -30,20 +30,6 @@ struct Described: Sendable {
     var manifest: Manifest
     var manifestSha256: String
     var sidecar: String?
-}
-
-/// What ``BackupEngine/rebuildCatalog(from:)`` did.
-public struct RebuildReport: Sendable, Equatable {
-    public var target: String
-    /// Backups the catalog did not know, now cataloged.
-    public var added: [String] = []
-    /// Known backups the catalog did not know on this target (copied there by hand), now listed
-    /// there: only when the copy has the digests the catalog recorded.
-    public var updated: [String] = []
-    /// Archives already cataloged on this target.
-    public var known = 0
-    /// Archives that could not be read, by key, with the reason.
-    public var problems: [String: String] = [:]
 }
 
 extension BackupEngine {
@@ -112,7 +98,9 @@ extension BackupEngine {
             let delivery = Delivery(target: name, status: .ok, location: target.location(of: object.key), attempts: 1, deliveredAt: now)
             do throws(CatalogError) {
                 if let known = await catalog.record(manifest.backupID) {
-                    if let refusal = Self.attachRefusal(described, size: object.size, to: known) {
+                    if let refusal = known.refusalToAttach(
+                        manifestSha256: described.manifestSha256, sidecar: described.sidecar, size: object.size)
+                    {
                         report.problems[object.key] = refusal
                         continue
                     }
@@ -181,30 +169,5 @@ extension BackupEngine {
             }
             return .success(Described(manifest: manifest, manifestSha256: manifestSha256, sidecar: digest))
         }
-    }
-
-    /// Why the archive `described` (of `size` bytes) is not attached to the cataloged backup
-    /// `known`, or nil when it may be: a readable backup takes only a copy with the digests it
-    /// recorded when it was written, since a copy with other contents may have been changed.
-    static func attachRefusal(_ described: Described, size: UInt64, to known: BackupRecord) -> String? {
-        if known.status == .running { return "backup \(known.id) is being written; rebuild again when it ends" }
-        guard known.isReadable else { return nil }
-        let different = "it is not the archive cataloged as backup \(known.id)"
-        let leftAlone = "left out of the catalog; check it with pacactl archive verify, or remove it"
-        if let recorded = known.manifestSha256, recorded != described.manifestSha256 {
-            return "\(different) (its manifest's SHA-256 differs from the one recorded when it was written): \(leftAlone)"
-        }
-        if let recorded = known.sha256 {
-            guard let sidecar = described.sidecar else {
-                return "it has no sidecar, so it cannot be matched with backup \(known.id)'s recorded SHA-256: \(leftAlone)"
-            }
-            if sidecar != recorded { return "\(different) (its sidecar gives another SHA-256): \(leftAlone)" }
-        } else if known.manifestSha256 == nil {
-            return "backup \(known.id) has no recorded digest to match the copy with: \(leftAlone)"
-        }
-        if known.status != .unverified && known.bytesStored != size {
-            return "\(different) (it is \(size) bytes, the catalog recorded \(known.bytesStored)): \(leftAlone)"
-        }
-        return nil
     }
 }

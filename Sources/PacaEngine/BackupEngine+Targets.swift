@@ -3,32 +3,7 @@ import PacaCatalog
 import PacaConfig
 import PacaCore
 import PacaSystem
-import PacaTargets
-
-/// A target as `status` shows it.
-public struct TargetState: Sendable, Equatable {
-    public var name: String
-    public var type: String
-    /// The path or `http(s)://host/bucket/prefix` (never credentials).
-    public var location: String
-    /// Why the target cannot be used now; nil when the last check passed.
-    public var problem: String?
-    public var freeBytes: UInt64?
-    /// Unix seconds of the last check.
-    public var checkedAt: Int64?
-    /// Unix seconds of the last archive delivered to it.
-    public var lastDeliveryAt: Int64?
-    /// Deliveries to it that failed and wait for a retry.
-    public var failedDeliveries: Int
-
-    /// A target nothing is known of yet.
-    init(name: String) {
-        self.name = name
-        type = ""
-        location = ""
-        failedDeliveries = 0
-    }
-}
+public import PacaTargets
 
 extension BackupEngine {
     /// Builds the targets of the current configuration (off the cooperative pool: a credentials
@@ -196,6 +171,8 @@ extension BackupEngine {
     /// Each configured target with what its last check found.
     public func targetStatus() async -> [TargetState] {
         let failed = await failedDeliveryCounts()
+        let copies = await scrubCopies()
+        let now = Int64(clock.now())
         return config.targets.map { target in
             var state = targetStates[target.name] ?? TargetState(name: target.name)
             state.name = target.name
@@ -209,6 +186,8 @@ extension BackupEngine {
             }
             if case .failure(let error) = targets[target.name] { state.problem = error.message }
             state.failedDeliveries = failed[target.name] ?? 0
+            state.scrubEvery = target.scrub.every
+            state.oldestUnverifiedSeconds = copies[target.name].map { ScrubPlan.oldestCheck($0, now: now) }
             return state
         }
     }
@@ -316,19 +295,35 @@ extension BackupEngine {
                 }
             }
             let target = try destination.get()
-            guard let from = record.delivered.first(where: { if case .success = targets[$0.target] { true } else { false } }),
-                case .success(let origin) = targets[from.target]
-            else {
-                throw EngineError(.storage, "no configured target holds backup \(id) to copy it from")
+            let origins = record.delivered.filter { $0.target != name }.compactMap { delivery -> (any ArchiveTarget)? in
+                if case .success(let origin) = targets[delivery.target] { origin } else { nil }
             }
-            let local = try await localCopy(key, from: origin)
-            source = local
-            let upload: any ArchiveUpload
-            do throws(TargetError) { upload = try await target.beginUpload(key) } catch { throw EngineError(error) }
-            let result = await SystemThread.run { () -> Result<Void, TargetError> in
-                ArchiveCopy.copy(local.path, into: upload, expecting: sha256)
+            guard !origins.isEmpty else { throw EngineError(.storage, "no configured target holds backup \(id) to copy it from") }
+            // Each copy in turn: one may be damaged too (its bytes are checked against the catalog).
+            var problems: [String] = []
+            for origin in origins {
+                do throws(EngineError) {
+                    let local = try await localCopy(key, from: origin)
+                    source = local
+                    // Whatever the target holds under the key is no copy the catalog counts (a
+                    // damaged one a scrub found, or an upload whose record was never written):
+                    // replaced.
+                    do throws(TargetError) { try await target.remove(key) } catch { throw EngineError(error) }
+                    let upload: any ArchiveUpload
+                    do throws(TargetError) { upload = try await target.beginUpload(key) } catch { throw EngineError(error) }
+                    let result = await SystemThread.run { () -> Result<Void, TargetError> in
+                        ArchiveCopy.copy(local.path, into: upload, expecting: sha256)
+                    }
+                    await release(local)
+                    source = nil
+                    try result.mapError(EngineError.init).get()
+                    problems = []
+                    break
+                } catch {
+                    problems.append(error.message)
+                }
             }
-            try result.mapError(EngineError.init).get()
+            if !problems.isEmpty { throw EngineError(.storage, problems.joined(separator: "; ")) }
         } catch {
             failure = error.message
         }

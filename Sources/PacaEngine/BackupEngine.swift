@@ -1,4 +1,5 @@
 public import Logging
+import PacaArchive
 public import PacaCatalog
 public import PacaConfig
 public import PacaCore
@@ -89,6 +90,11 @@ public actor BackupEngine {
     var targetStates: [String: TargetState] = [:]
     /// Backups whose archive is being copied to a target that missed it.
     var copying: Set<String> = []
+    var isPruning = false
+    var pruneWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The scrub pass running on each target (one at a time; a second request joins it), and
+    /// the pacer that keeps its reads to the target's rate (stopped when the daemon stops).
+    var scrubs: [String: (number: Int, task: Task<ScrubReport, Never>, pacer: ReadPacer)] = [:]
     /// The zone retention reads hours, days, weeks, months and years in (the machine's).
     let zone: ZoneRules
     private let work: AsyncStream<Work>
@@ -102,11 +108,17 @@ public actor BackupEngine {
         public var maximumRetryDelay: Double
         /// How often targets are checked and due retries run (``maintain()``).
         public var checkInterval: Duration
+        /// How often a scheduled scrub pass looks for copies due (``scrubDue()``).
+        public var scrubInterval: Duration
 
-        public init(retryDelay: Double = 60, maximumRetryDelay: Double = 3600, checkInterval: Duration = .seconds(60)) {
+        public init(
+            retryDelay: Double = 60, maximumRetryDelay: Double = 3600, checkInterval: Duration = .seconds(60),
+            scrubInterval: Duration = .seconds(3600)
+        ) {
             self.retryDelay = retryDelay
             self.maximumRetryDelay = maximumRetryDelay
             self.checkInterval = checkInterval
+            self.scrubInterval = scrubInterval
         }
     }
 
@@ -233,6 +245,7 @@ public actor BackupEngine {
     /// cataloged as cancelled), and lets ``run()`` return once the last one has ended.
     public func stop(grace: Duration) async {
         isStopping = true
+        for scrub in scrubs.values { scrub.pacer.stop() }
         for number in queue.dropWaiting() {
             complete(number, .failure(EngineError(.cancelled, "the daemon stopped before this backup started")))
         }

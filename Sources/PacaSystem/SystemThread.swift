@@ -1,3 +1,5 @@
+import CPacaSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -38,6 +40,25 @@ public enum SystemThread {
             }, box)
         precondition(status == 0, "pthread_create failed with \(status)")
         return thread
+    }
+
+    /// Puts the calling thread's disk I/O in the idle class, below every other process's (a
+    /// background scrub). Lasts for the thread's life. Returns false where the kernel refuses.
+    @discardableResult
+    public static func lowerIOPriority() -> Bool { paca_io_priority_idle() == 0 }
+
+    /// The calling thread's I/O priority class (3 is idle), or nil when it cannot be read.
+    public static var ioPriorityClass: Int? {
+        let value = paca_io_priority()
+        return value < 0 ? nil : Int(value >> 13)
+    }
+
+    /// Blocks the calling thread for `seconds`.
+    public static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
     }
 
     /// The number of processors online, at least 1.

@@ -143,7 +143,7 @@ public struct DirectoryTarget: ArchiveTarget {
     public func localCopy(of key: String, scratchDirectory: String) async throws(TargetError) -> LocalArchive {
         let path = location(of: key)
         guard await BlockingPool.shared.run({ Syscall.exists(path) }) else {
-            throw TargetError(.storage, "target \"\(name)\": the archive \(path) is missing")
+            throw TargetError(.missing, "target \"\(name)\": the archive \(path) is missing")
         }
         return LocalArchive(path: path, isTemporary: false)
     }

@@ -143,7 +143,9 @@ public struct S3Target: ArchiveTarget {
             }
             outcome = .success(())
         } catch {
-            outcome = .failure(failure(error))
+            outcome = .failure(
+                error.isNotFound
+                    ? TargetError(.missing, "target \"\(name)\": the archive \(key) is missing", underlying: error) : failure(error))
         }
         let synced = await BlockingPool.shared.run { () -> Result<Void, SystemError> in
             defer { Syscall.close(fd) }

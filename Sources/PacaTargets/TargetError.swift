@@ -7,6 +7,8 @@ public struct TargetError: Error, Sendable, CustomStringConvertible {
         case storage
         /// The target's settings cannot work (no credentials, a bad endpoint).
         case validation
+        /// The target answered, and the archive asked for is not on it.
+        case missing
     }
 
     public let code: Code

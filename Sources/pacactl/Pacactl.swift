@@ -14,6 +14,7 @@ struct Pacactl: AsyncParsableCommand {
             """,
         subcommands: [
             StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, CatalogCommand.self, TargetCommand.self,
+            ScrubCommand.self,
             RestoreCommand.self,
             TriggerCommand.self, JobsCommand.self,
             EventsCommand.self, DataCommand.self, AuditCommand.self,

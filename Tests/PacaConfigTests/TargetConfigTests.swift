@@ -118,6 +118,52 @@ import Testing
         }
     }
 
+    @Test func scrubbingIsOnForDirectoriesOffForBucketsAndChecked() throws {
+        let config = try Self.load(
+            targets: """
+                  remote:
+                    type: s3
+                    endpoint: "http://127.0.0.1:8333"
+                    bucket: b
+                  disk:
+                    type: directory
+                    path: /mnt/disk
+                  slow:
+                    type: directory
+                    path: /mnt/slow
+                    scrub_every: 2w
+                    scrub_rate: 10MB
+                  never:
+                    type: directory
+                    path: /mnt/never
+                    scrub_every: "off"
+                  paid:
+                    type: s3
+                    endpoint: "http://127.0.0.1:8333"
+                    bucket: b
+                    scrub_every: 90d
+                """)
+        let scrub = Dictionary(uniqueKeysWithValues: config.targets.map { ($0.name, $0.scrub) })
+        #expect(scrub["remote"] == .init(every: nil, rate: 50_000_000))
+        #expect(scrub["disk"] == .init(every: 30 * 86_400, rate: 50_000_000))
+        #expect(scrub["slow"] == .init(every: 14 * 86_400, rate: 10_000_000))
+        #expect(scrub["never"]?.every == nil)
+        #expect(scrub["paid"] == .init(every: 90 * 86_400, rate: 50_000_000))
+        let problems = Self.problems(
+            targets: """
+                  remote:
+                    type: directory
+                    path: /mnt/disk
+                    scrub_every: 10m
+                    scrub_rate: 5kB
+                """)
+        #expect(
+            Array(problems.prefix(2)) == [
+                "targets.remote.scrub_every: \"10m\" is not a duration of at least an hour like 30d or 2w, or off",
+                "targets.remote.scrub_rate: \"5kB\" is not a rate of at least 1MB (bytes per second) like 50MB",
+            ], "\(problems)")
+    }
+
     @Test func retentionRulesAreChecked() throws {
         let remote = "  remote: {type: directory, path: /b}"
         let config = try Self.load(targets: remote, setExtra: "    retention: {keep_last: 3, keep_monthly: -1, keep_tagged: false}")

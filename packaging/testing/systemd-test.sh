@@ -57,6 +57,12 @@ check "alice still can" as alice pacactl status
 check "the audit log records bob's refusal" sh -c 'pacactl audit --where "outcome == \"denied\"" --json | grep -q bob'
 check "the refusal names bob's program by its comm (no exe under the unit)" sh -c 'pacactl audit --where "outcome == \"denied\"" --json | grep -q "\"comm\": *\"pacactl\""'
 
+# Scrubbing inside the sandbox: the read-back at idle I/O priority passes the syscall filter.
+check "root scrubs every copy back under the unit" sh -c 'pacactl scrub --wait | grep -q "local: [1-9][0-9]* good, 0 damaged"'
+as alice pacactl scrub >/dev/null 2>&1
+check "alice (operate) may not scrub" test $? -eq 5
+check "status shows how old the oldest unverified copy is" sh -c 'pacactl status | grep -q "scrub every 30 days"'
+
 check "systemctl status shows pacad's STATUS line" test -n "$(systemctl show -p StatusText --value pacad.service)"
 systemctl status pacad.service --no-pager | grep -E "Active:|Status:"
 

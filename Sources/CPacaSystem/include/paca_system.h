@@ -46,4 +46,11 @@ int paca_open_beneath(int dirfd, const char *path, int flags, int mode);
 /// renameat2(from_dir, from, to_dir, to, RENAME_NOREPLACE).
 int paca_renameat_noreplace(int from_dir, const char *from, int to_dir, const char *to);
 
+/// Puts the calling thread's disk I/O in the idle class (served only when no other process waits
+/// for the disk): ioprio_set(IOPRIO_WHO_PROCESS, 0, IOPRIO_CLASS_IDLE). 0 or -1 with errno.
+int paca_io_priority_idle(void);
+
+/// The calling thread's I/O priority (ioprio_get), or -1 with errno.
+int paca_io_priority(void);
+
 #endif

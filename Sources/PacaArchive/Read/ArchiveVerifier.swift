@@ -91,8 +91,11 @@ public enum ArchiveVerifier {
     /// is held to them, and a missing sidecar is a problem too: a consistent rewrite of entries,
     /// manifest and CRCs, with the sidecar removed, is caught. Without it the archive is checked on
     /// its own, against its sidecar when there is one.
+    /// With `pacer`, every read (entries and the whole-file digest) keeps to its rate, and a
+    /// stopped pacer ends the check with ``ArchiveError/Code/cancelled``.
     public static func verify(
-        _ path: String, cataloged: CatalogDigests? = nil, threads: Int? = nil, progress: (@Sendable (UInt64) -> Void)? = nil
+        _ path: String, cataloged: CatalogDigests? = nil, threads: Int? = nil, pacer: ReadPacer? = nil,
+        progress: (@Sendable (UInt64) -> Void)? = nil
     ) throws(ArchiveError) -> VerificationResult {
         let started = SystemTime.monotonic()
         let archive = try ArchiveReader(path: path)
@@ -120,7 +123,7 @@ public enum ArchiveVerifier {
         ) { streamer, index in
             let job = allJobs[index]
             if job < 0 {
-                state.setFileDigest(Self.fileDigest(path))
+                state.setFileDigest(Self.fileDigest(path, pacer: pacer))
                 return
             }
             let entry = archive.entries[job]
@@ -128,9 +131,10 @@ public enum ArchiveVerifier {
             let digestWanted = entry.kind == .file ? expected[entry.path]?.sha256 : nil
             var hasher = SHA256()
             do {
-                try streamer.get().stream(entry, from: archive) { block in
+                try streamer.get().stream(entry, from: archive) { (block) throws(ArchiveError) in
                     if digestWanted != nil { hasher.update(bufferPointer: block) }
                     state.bytes.add(UInt64(block.count))
+                    if let pacer, !pacer.take(block.count) { throw ArchiveError(.cancelled, "the check was stopped") }
                 }
                 if let digestWanted {
                     let actual = hasher.finalize().hexString
@@ -147,6 +151,7 @@ public enum ArchiveVerifier {
             }
         }
         problems += state.problems.sorted { ($0.entry ?? "", $0.message) < ($1.entry ?? "", $1.message) }
+        if pacer?.isStopped == true { throw ArchiveError(.cancelled, "the check of \(path) was stopped") }
         let digest = state.fileDigest
         var sidecarStatus = "missing"
         if let sidecar {
@@ -318,7 +323,7 @@ public enum ArchiveVerifier {
     }
 
     /// SHA-256 of a whole file, hex, or nil if it cannot be read.
-    static func fileDigest(_ path: String) -> String? {
+    static func fileDigest(_ path: String, pacer: ReadPacer? = nil) -> String? {
         guard let fd = try? Syscall.open(path, .readOnly) else { return nil }
         defer { Syscall.close(fd) }
         Syscall.adviseSequential(fd)
@@ -329,6 +334,7 @@ public enum ArchiveVerifier {
             guard let n = try? Syscall.read(fd, buffer, path: path) else { return nil }
             if n == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            if let pacer, !pacer.take(n) { return nil }
         }
         return hasher.finalize().hexString
     }

@@ -124,7 +124,7 @@ extension MethodRouter {
 
     /// `catalog.rebuild`: catalogs every archive on the target that the catalog lacks.
     func rebuildCatalog(_ params: CatalogRebuildParams) async throws(RPCError) -> PacaProtocol.RebuildReport {
-        let report: PacaEngine.RebuildReport
+        let report: PacaCatalog.RebuildReport
         do { report = try await context.engine.rebuildCatalog(from: params.target) } catch { throw RPCError(error) }
         var result = PacaProtocol.RebuildReport()
         result.target = report.target
@@ -140,6 +140,41 @@ extension MethodRouter {
         do { return TargetInitialized(target: params.target, message: try await context.engine.adoptTarget(params.target)) } catch {
             throw RPCError(error)
         }
+    }
+
+    /// `scrub.run` (admins): a scrub pass of one target or of each in turn, reading every copy.
+    /// Without `wait` the passes run on after the answer.
+    func runScrub(_ params: ScrubRunParams, _ send: @escaping ProgressSink) async throws(RPCError) -> ScrubRun {
+        let config = await context.configuration.config
+        var names = config.targets.map(\.name)
+        if let target = params.target {
+            guard names.contains(target) else {
+                throw RPCError(.notFound, "no target named \"\(target)\" (targets: \(names.joined(separator: ", ")))")
+            }
+            names = [target]
+        }
+        var run = ScrubRun()
+        run.started = names
+        let (engine, chosen) = (context.engine, names)
+        guard params.wait else {
+            Task {
+                for name in chosen { _ = try? await engine.scrub(name, all: true) }
+            }
+            return run
+        }
+        // A pass reads at the scrub rate and may take hours: heartbeats keep the caller waiting.
+        let idle = Progress(RunProgress().snapshot, backup: nil, phase: .scrub)
+        run.reports = try await ProgressReporter.run(enabled: params.progress, clock: context.clock, read: { idle }, send: send) {
+            () throws(RPCError) in
+            var reports: [ScrubTargetReport] = []
+            for name in chosen {
+                do throws(EngineError) { reports.append(ScrubTargetReport(try await engine.scrub(name, all: true))) } catch {
+                    throw RPCError(error)
+                }
+            }
+            return reports
+        }
+        return run
     }
 
     /// `backup.verify`: checks the archive end to end; `ok` says how it went.

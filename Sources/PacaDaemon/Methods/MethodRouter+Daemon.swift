@@ -63,6 +63,14 @@ extension MethodRouter {
         }
         status.targets = targetStates.map(Self.targetStatus)
         status.catalog.backups = count
+        status.damaged = await context.catalog.list(set: nil).filter { $0.status == .damaged && mayUse(set: $0.set) }.map { record in
+            var item = DamagedBackup()
+            item.id = record.id
+            item.set = record.set
+            item.lost = record.lost
+            item.error = record.error ?? ""
+            return item
+        }
         status.jobs = config.jobs.map(\.name).sorted().map { JobDue(name: $0, nextDue: nextRuns[$0].map(Timestamp.init)) }
         return status
     }
@@ -79,6 +87,9 @@ extension MethodRouter {
         status.checkedAt = target.checkedAt.map(Timestamp.init)
         status.lastDeliveryAt = target.lastDeliveryAt.map(Timestamp.init)
         status.failedDeliveries = target.failedDeliveries
+        status.scrubEverySeconds = target.scrubEvery
+        status.oldestUnverifiedSeconds = target.oldestUnverifiedSeconds
+        status.lastScrubAt = target.lastScrubAt.map(Timestamp.init)
         return status
     }
 

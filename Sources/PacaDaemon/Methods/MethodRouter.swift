@@ -126,6 +126,8 @@ public struct MethodRouter: Sendable {
             return try await answer(Methods.backupPrune, request) { (params) throws(RPCError) in try await pruneBackups(params) }
         case Methods.catalogRebuild.name:
             return try await answer(Methods.catalogRebuild, request) { (params) throws(RPCError) in try await rebuildCatalog(params) }
+        case Methods.scrubRun.name:
+            return try await answer(Methods.scrubRun, request) { (params) throws(RPCError) in try await runScrub(params, report) }
         case Methods.targetInit.name:
             return try await answer(Methods.targetInit, request) { (params) throws(RPCError) in try await initTarget(params) }
         case Methods.restoreOpen.name:

@@ -1,4 +1,5 @@
 import PacaCatalog
+import PacaCore
 import PacaEngine
 
 /// The one-line summary systemd shows (`STATUS=`) and `daemon.status` returns:
@@ -12,6 +13,7 @@ enum StatusLine {
                 case .backup: "backing up \(first.set)"
                 case .restore: "restoring \(first.backupID ?? first.set)"
                 case .verify: "verifying \(first.backupID ?? first.set)"
+                case .scrub: "scrubbing \(first.backupID ?? first.set)"
                 }
             let percent = first.progress.percent.map { ": \($0)%" } ?? ""
             let more = snapshot.activities.count > 1 ? " (+\(snapshot.activities.count - 1) more)" : ""

@@ -36,6 +36,7 @@ extension PacaProtocol.Backup {
         deliveries = record.deliveries.map(PacaProtocol.Delivery.init)
         error = record.error
         unreadable = record.unreadable
+        lost = record.status == .damaged ? record.lost : nil
         changed = record.changed
         coalesced = record.coalesced
         pinned = record.pinned
@@ -54,6 +55,7 @@ extension PacaProtocol.Delivery {
         attempts = delivery.attempts
         deliveredAt = delivery.deliveredAt.map(Timestamp.init)
         nextAttemptAt = delivery.nextAttemptAt.map(Timestamp.init)
+        verifiedAt = delivery.verifiedAt.map(Timestamp.init)
     }
 }
 
@@ -119,5 +121,19 @@ extension PacaProtocol.Progress {
         totalFiles = snapshot.totalFiles
         percent = snapshot.percent
         self.backup = backup
+    }
+}
+
+extension ScrubTargetReport {
+    init(_ report: ScrubReport) {
+        self.init()
+        target = report.target
+        verified = report.verified
+        damaged = report.damaged.sorted { $0.key < $1.key }.map { ScrubFinding(id: $0.key, problem: $0.value) }
+        repaired = report.repaired
+        lost = report.lost
+        skipped = report.skipped.sorted { $0.key < $1.key }.map { ScrubFinding(id: $0.key, problem: $0.value) }
+        bytes = report.bytes
+        seconds = (report.seconds * 1000).rounded() / 1000
     }
 }

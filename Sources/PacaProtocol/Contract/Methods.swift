@@ -65,6 +65,13 @@ public enum Methods {
             MethodError(.storageError, "the marker cannot be written"),
         ])
 
+    public static let scrubRun = RPCMethod<ScrubRunParams, ScrubRun>(
+        "scrub.run", role: .admin,
+        summary:
+            "Read back every copy on a target (or on every target) now and check it against the catalog; repair damaged copies from good ones.",
+        result: "run",
+        errors: [MethodError(.notFound, "no such target"), MethodError(.busy, "the daemon is stopping")])
+
     public static let restoreOpen = RPCMethod<RestoreOpenParams, RestoreSession>(
         "restore.open", role: .operate,
         summary: "Open a backup's archives for the caller's own restore: pacactl reads them and writes the files with the caller's rights.",
@@ -173,7 +180,8 @@ public enum Methods {
     public static let all: [MethodDescriptor] = [
         daemonStatus.descriptor, daemonReload.descriptor, backupCreate.descriptor, backupList.descriptor, backupShow.descriptor,
         backupVerify.descriptor, backupDelete.descriptor, backupPin.descriptor, backupPrune.descriptor, catalogRebuild.descriptor,
-        targetInit.descriptor, restoreOpen.descriptor, restoreRead.descriptor, restoreClose.descriptor, restoreRun.descriptor,
+        targetInit.descriptor, scrubRun.descriptor, restoreOpen.descriptor, restoreRead.descriptor, restoreClose.descriptor,
+        restoreRun.descriptor,
         jobList.descriptor,
         jobAdd.descriptor, jobRemove.descriptor, jobPause.descriptor, jobResume.descriptor,
         jobRun.descriptor, eventsList.descriptor, triggerFire.descriptor, dataPut.descriptor, dataGet.descriptor, dataUpdate.descriptor,

@@ -134,6 +134,24 @@ public struct TargetInitParams: WireParams, Equatable {
     ]
 }
 
+/// `scrub.run`.
+public struct ScrubRunParams: WireParams, Equatable {
+    public var target: String?
+    public var wait = false
+    public var progress = false
+    public init() {}
+    public init(target: String?, wait: Bool, progress: Bool = false) {
+        self.target = target
+        self.wait = wait
+        self.progress = progress
+    }
+    public static let fields: [WireField<ScrubRunParams>] = [
+        .optional("target", \.target, "Only this target; every target when absent (one after another)."),
+        .defaulted("wait", \.wait, default: false, "Answer when the pass is over, with what it found; otherwise answer at once."),
+        .defaulted("progress", \.progress, default: false, "With wait: send progress notifications (a heartbeat) while the pass runs."),
+    ]
+}
+
 /// `restore.run`.
 public struct RestoreParams: WireParams, Equatable {
     public var id = ""

@@ -31,6 +31,7 @@ public struct Backup: WireObject, Equatable {
     public var deliveries: [Delivery] = []
     public var error: String?
     public var unreadable: [String] = []
+    public var lost: [String]?
     public var changed = 0
     public var coalesced = 0
     public var pinned = false
@@ -59,7 +60,8 @@ public struct Backup: WireObject, Equatable {
         .optional("reason", \.reason, "Free text from whoever asked; for config_change, the first changed path."),
         .required(
             "status", \.status,
-            "Where the backup is in its life; complete and partial backups restore, unverified ones once `backup verify` passes."),
+            "Where the backup is in its life: complete and partial backups are restore points; unverified ones (from a catalog rebuild) restore and become complete once `backup verify` passes; damaged ones (no good copy left) restore what is intact."
+        ),
         .required("started_at", \.startedAt, "When it started."),
         .optional("finished_at", \.finishedAt, "When it ended."),
         .required("files", \.files, "Files of the set in this backup, held in its archive or referenced."),
@@ -76,6 +78,9 @@ public struct Backup: WireObject, Equatable {
         .required("deliveries", \.deliveries, "One per target the archive goes to, each tracked on its own."),
         .optional("error", \.error, "Why it failed, for a backup that did not complete."),
         .required("unreadable", \.unreadable, "Files that could not be read in full, with the reason."),
+        .optional(
+            "lost", \.lost,
+            "For a damaged backup: the files no copy holds intact (empty when the whole archive is gone).", omittedWhenNil: true),
         .required("changed", \.changed, "Files that changed while they were read."),
         .required("coalesced", \.coalesced, "Requests folded into this backup because one for the set was waiting."),
         .required("pinned", \.pinned, "Kept whatever retention says, while the policy keeps tagged backups."),
@@ -91,7 +96,7 @@ public enum BackupType: String, WireEnum {
 
 /// Where a backup is in its life.
 public enum BackupStatus: String, WireEnum {
-    case running, complete, partial, failed, interrupted, cancelled, unverified
+    case running, complete, partial, failed, interrupted, cancelled, unverified, damaged
 }
 
 /// The archive of one backup on one target.
@@ -106,6 +111,7 @@ public struct Delivery: WireObject, Equatable {
     public var attempts = 0
     public var deliveredAt: Timestamp?
     public var nextAttemptAt: Timestamp?
+    public var verifiedAt: Timestamp?
 
     public init() {}
 
@@ -117,6 +123,7 @@ public struct Delivery: WireObject, Equatable {
         .required("attempts", \.attempts, "Attempts made so far."),
         .optional("delivered_at", \.deliveredAt, "When the archive arrived."),
         .optional("next_attempt_at", \.nextAttemptAt, "When a failed delivery is tried again."),
+        .optional("verified_at", \.verifiedAt, "When a scrub last read this copy back and found it as written."),
     ]
 }
 

@@ -16,6 +16,7 @@ public struct DaemonStatus: WireObject, Equatable {
     public var targets: [TargetStatus] = []
     public var catalog = CatalogSummary()
     public var jobs: [JobDue] = []
+    public var damaged: [DamagedBackup] = []
     public init() {}
     public static let fields: [WireField<DaemonStatus>] = [
         .required("version", \.version, "pacad's version."),
@@ -33,6 +34,23 @@ public struct DaemonStatus: WireObject, Equatable {
         .required("targets", \.targets, "Each configured target."),
         .required("catalog", \.catalog, "The catalog's size."),
         .required("jobs", \.jobs, "Each job and when it runs next."),
+        .defaulted(
+            "damaged", \.damaged, default: [], "Backups a scrub found with no good copy left on any target, with the files they lost."),
+    ]
+}
+
+/// A backup with no good copy left, in `status`.
+public struct DamagedBackup: WireObject, Equatable {
+    public var id = ""
+    public var set = ""
+    public var lost: [String] = []
+    public var error = ""
+    public init() {}
+    public static let fields: [WireField<DamagedBackup>] = [
+        .required("id", \.id, "The backup."),
+        .required("set", \.set, "Its set."),
+        .required("lost", \.lost, "The files no copy holds intact; empty when the whole archive is gone or unreadable."),
+        .required("error", \.error, "What the scrub found."),
     ]
 }
 
@@ -49,14 +67,14 @@ public struct Activity: WireObject, Equatable {
     public init() {}
     public static let fields: [WireField<Activity>] =
         [
-            .required("kind", \.kind, "backup, restore or verify."),
+            .required("kind", \.kind, "backup, restore, verify or scrub."),
             .required("set", \.set, "The set."),
             .required("started_at", \.startedAt, "When it started."),
         ] + Progress.fields.map { $0.nested(in: \.progress) }
 }
 
 public enum ActivityKind: String, WireEnum {
-    case backup, restore, verify
+    case backup, restore, verify, scrub
 }
 
 /// A set in `status`.
@@ -121,6 +139,9 @@ public struct TargetStatus: WireObject, Equatable {
     public var checkedAt: Timestamp?
     public var lastDeliveryAt: Timestamp?
     public var failedDeliveries = 0
+    public var scrubEverySeconds: Int64?
+    public var oldestUnverifiedSeconds: Int64?
+    public var lastScrubAt: Timestamp?
     public init() {}
     public static let fields: [WireField<TargetStatus>] = [
         .required("name", \.name, "The target."),
@@ -132,6 +153,11 @@ public struct TargetStatus: WireObject, Equatable {
         .optional("checked_at", \.checkedAt, "When it was last checked."),
         .optional("last_delivery_at", \.lastDeliveryAt, "When an archive last arrived."),
         .required("failed_deliveries", \.failedDeliveries, "Deliveries that failed and wait for a retry."),
+        .optional("scrub_every_seconds", \.scrubEverySeconds, "Each copy is read back at least this often; null when scrubbing is off."),
+        .optional(
+            "oldest_unverified_seconds", \.oldestUnverifiedSeconds,
+            "How long ago the copy checked longest ago was last read back and found good (or delivered, if never); null without copies."),
+        .optional("last_scrub_at", \.lastScrubAt, "When the last scrub pass of this target ended."),
     ]
 }
 

@@ -77,6 +77,55 @@ public struct RebuildReport: WireObject, Equatable {
     ]
 }
 
+/// One backup's copy in a scrub report, with what was found.
+public struct ScrubFinding: WireObject, Equatable {
+    public var id = ""
+    public var problem = ""
+    public init() {}
+    public init(id: String, problem: String) {
+        self.id = id
+        self.problem = problem
+    }
+    public static let fields: [WireField<ScrubFinding>] = [
+        .required("id", \.id, "The backup."),
+        .required("problem", \.problem, "What was wrong with the copy, or why it was not read."),
+    ]
+}
+
+/// What a scrub pass of one target did.
+public struct ScrubTargetReport: WireObject, Equatable {
+    public var target = ""
+    public var verified: [String] = []
+    public var damaged: [ScrubFinding] = []
+    public var repaired: [String] = []
+    public var lost: [String] = []
+    public var skipped: [ScrubFinding] = []
+    public var bytes: UInt64 = 0
+    public var seconds = 0.0
+    public init() {}
+    public static let fields: [WireField<ScrubTargetReport>] = [
+        .required("target", \.target, "The target."),
+        .required("verified", \.verified, "Backups whose copy was read back and found as written (checked against the catalog)."),
+        .required("damaged", \.damaged, "Copies found damaged or missing; each is marked failed and copied again from a good copy."),
+        .required("repaired", \.repaired, "Of those, the ones copied again during the pass."),
+        .required("lost", \.lost, "Backups with no good copy left on any target, now marked damaged."),
+        .required("skipped", \.skipped, "Copies not read this time, and why (being written or deleted, the target not usable)."),
+        .required("bytes", \.bytes, "Bytes read back."),
+        .required("seconds", \.seconds, "How long the pass took."),
+    ]
+}
+
+/// What `scrub.run` did.
+public struct ScrubRun: WireObject, Equatable {
+    public var started: [String] = []
+    public var reports: [ScrubTargetReport] = []
+    public init() {}
+    public static let fields: [WireField<ScrubRun>] = [
+        .required("started", \.started, "The targets whose pass was started (or joined, when one was running)."),
+        .required("reports", \.reports, "With wait: what each pass found; empty otherwise."),
+    ]
+}
+
 /// What `daemon.reload` applied.
 public struct ReloadResult: WireObject, Equatable {
     public var file = ""

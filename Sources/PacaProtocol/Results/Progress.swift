@@ -22,7 +22,7 @@ public struct Progress: WireObject, Equatable {
 }
 
 public enum ProgressPhase: String, WireEnum {
-    case queued, backup, restore, verify
+    case queued, backup, restore, verify, scrub
 }
 
 extension WireField {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PacaProtocol
+import PacaSystem
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,7 +32,7 @@ struct StatusCommand: ParsableCommand {
                 set.queued ? "yes" : "", triggers)
         }
         print(table.render())
-        var targets = Table("TARGET", "TYPE", "HEALTH", "FREE", "LAST DELIVERY", "FAILED", "LOCATION")
+        var targets = Table("TARGET", "TYPE", "HEALTH", "FREE", "LAST DELIVERY", "FAILED", "OLDEST UNVERIFIED", "LOCATION")
         for target in status.targets {
             let health =
                 switch target.healthy {
@@ -41,15 +42,28 @@ struct StatusCommand: ParsableCommand {
                 }
             targets.add(
                 target.name, target.type, health, ByteCount.format(target.freeBytes), target.lastDeliveryAt?.text ?? "never",
-                String(target.failedDeliveries), target.location)
+                String(target.failedDeliveries), Self.scrubState(target), target.location)
         }
         print(targets.render())
+        for damaged in status.damaged {
+            print("DAMAGED  \(damaged.id) (\(damaged.set)): \(damaged.error)")
+            if damaged.lost.isEmpty { print("  every file: the archive is gone or unreadable on every target") }
+            for path in damaged.lost { print("  lost: \(NameBytes.display(path))") }
+        }
         if !status.jobs.isEmpty {
             var next = Table("JOB", "NEXT RUN")
             for job in status.jobs { next.add(job.name, job.nextDue?.text ?? "paused or never") }
             print(next.render())
         }
         print("socket \(status.socket); \(status.catalog.backups) backup(s) in the catalog")
+    }
+
+    /// "3 days (scrub every 30 days)", or "- (scrub off)".
+    static func scrubState(_ target: TargetStatus) -> String {
+        let age = target.oldestUnverifiedSeconds.map(duration) ?? "-"
+        guard let every = target.scrubEverySeconds else { return "\(age) (scrub off)" }
+        let overdue = (target.oldestUnverifiedSeconds ?? 0) > every ? " OVERDUE" : ""
+        return "\(age) (scrub every \(duration(every)))\(overdue)"
     }
 
     static func duration(_ seconds: Int64) -> String {

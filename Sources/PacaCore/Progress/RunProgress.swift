@@ -25,14 +25,14 @@ public final class RunProgress: Sendable {
 
     public var snapshot: Snapshot { state.withLock { $0 } }
 
-    func setTotals(files: Int, bytes: UInt64) {
+    public func setTotals(files: Int, bytes: UInt64) {
         state.withLock {
             $0.totalFiles = files
             $0.totalBytes = bytes
         }
     }
 
-    func update(files: Int, bytes: UInt64) {
+    public func update(files: Int, bytes: UInt64) {
         state.withLock {
             $0.files = files
             $0.bytes = bytes
@@ -40,7 +40,7 @@ public final class RunProgress: Sendable {
     }
 
     /// Asks the worker to stop at its next check; it removes what it wrote.
-    func cancel() { cancelled.store(true, ordering: .relaxed) }
+    public func cancel() { cancelled.store(true, ordering: .relaxed) }
 
-    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+    public var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
 }
