@@ -38,6 +38,28 @@ import Testing
         try handle.close()
     }
 
+    @Test func linesArePagedBackFromTheNewest() async throws {
+        let folder = TemporaryFolder()
+        // Small files (kept: 8): the pages cross rotations.
+        let log = Self.log(folder, rotateAt: 16384)
+        for index in 0..<250 { await log.record(Self.entry(index % 5 == 0 ? "backup.delete" : "daemon.status")) }
+        var seqs: [Int64] = []
+        var before: Int64?
+        var pages = 0
+        repeat {
+            let page = await log.entries(matching: nil, limit: 100, before: before)
+            seqs = page.entries.compactMap { if case .int(let seq)? = $0["seq"] { seq } else { nil } } + seqs
+            before = page.nextBefore
+            pages += 1
+        } while before != nil
+        #expect(pages == 3)
+        #expect(seqs == Array(1...250), "every line once, oldest first")
+        let deletes = await log.entries(matching: try QueryText.parse(#"method = "backup.delete""#), limit: 40)
+        #expect(deletes.entries.count == 40 && deletes.nextBefore != nil)
+        let rest = await log.entries(matching: try QueryText.parse(#"method = "backup.delete""#), limit: 40, before: deletes.nextBefore)
+        #expect(rest.entries.count == 10 && rest.nextBefore == nil)
+    }
+
     @Test func aChainOfLinesVerifiesAndSecretsStayOut() async throws {
         let folder = TemporaryFolder()
         let log = Self.log(folder)
@@ -53,7 +75,7 @@ import Testing
         #expect(text.contains("[contents removed]") && text.contains("(20000 bytes)"))
         #expect(text.utf8.count < 5000, "a 20,000-character reason is cut")
         let denied = await log.entries(matching: try QueryText.parse(#"method = "backup.delete""#), limit: 10)
-        #expect(denied.count == 1)
+        #expect(denied.entries.count == 1 && denied.nextBefore == nil)
         // A new AuditLog on the same folder (a restart) continues the chain.
         let again = Self.log(folder)
         await again.record(Self.entry("daemon.reload"))
@@ -95,7 +117,7 @@ import Testing
         #expect(verification.lines == 60)
         #expect(verification.files.count >= 3 && verification.files.first?.hasPrefix("audit.log.") == true)
         #expect(verification.files.last == "audit.log")
-        #expect(await log.entries(matching: nil, limit: 1000).count == 60, "queries read every file")
+        #expect(await log.entries(matching: nil, limit: 1000).entries.count == 60, "queries read every file")
         // An edit in a rotated file is found there.
         try Self.edit(folder.sub("audit.log.1")) { lines in lines[0] = lines[0].replacingOccurrences(of: "backup.list", with: "backup.lisT")
         }

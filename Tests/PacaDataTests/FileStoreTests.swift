@@ -208,3 +208,56 @@ import Testing
         }
     }
 }
+
+/// A file store on a file system that fills up: a 64 KiB tmpfs (mounting needs root, which
+/// `make test` and CI run as; elsewhere the test is skipped, saying why).
+@Suite(.enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+struct FullDiskFileStoreTests {
+    func run(_ tool: String, _ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test func aWriteThatRunsOutOfSpaceIsCutBackAndTheLogStaysWhole() async throws {
+        let folder = TemporaryFolder()
+        let small = folder.sub("small")
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        try #require(run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", small]) == 0, "cannot mount a tmpfs")
+        defer { _ = run("/bin/umount", [small]) }
+        // Most of the space taken by something else, freed later.
+        _ = FileManager.default.createFile(atPath: small + "/filler", contents: Data(count: 32 << 10))
+        let path = small + "/records.log"
+        let clock = ManualClock()
+        let store = try await FileStore(path: path, clock: clock.dataClock)
+        let payload = JSONValue.string(String(repeating: "w", count: 3000))
+        var acknowledged: [String] = []
+        var failure: DataError?
+        for _ in 0..<64 {
+            let before = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+            do {
+                acknowledged.append(try await store.put(payload, type: nil, id: nil).id)
+            } catch {
+                failure = error
+                let after = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+                #expect(after == before, "the failed write is cut back to the last whole record")
+                break
+            }
+        }
+        let error = try #require(failure, "the tmpfs never filled")
+        #expect(error.message.contains("No space left on device"), "\(error.message)")
+        #expect(acknowledged.count > 3)
+        #expect(await store.count() == acknowledged.count, "the refused record is not kept in memory")
+
+        // Space comes back; the next write lands after the last whole record.
+        try FileManager.default.removeItem(atPath: small + "/filler")
+        acknowledged.append(try await store.put(payload, type: nil, id: nil).id)
+        let reopened = try await FileStore(path: path, clock: clock.dataClock)
+        #expect(reopened.recoveredBytes == 0)
+        #expect(await reopened.count() == acknowledged.count)
+        for id in acknowledged { #expect(try await reopened.get(id).data == payload) }
+    }
+}

@@ -4,7 +4,9 @@ import PacaProtocol
 extension MethodRouter {
     /// `audit.list`: the newest matching lines of the audit log.
     func listAudit(_ params: AuditListParams) async -> AuditList {
-        AuditList(entries: await context.audit.entries(matching: params.filter, limit: Int(params.limit ?? 100)))
+        let (entries, next) = await context.audit.entries(
+            matching: params.filter, limit: Int(params.limit ?? 100), before: params.beforeSeq)
+        return AuditList(entries: entries, nextBeforeSeq: next)
     }
 
     /// `audit.verify`: the chain walked through every file.

@@ -97,8 +97,9 @@ public actor AuditLog {
         }
     }
 
-    /// The entries matching `filter`, newest `limit`, oldest first.
-    public func entries(matching filter: Filter?, limit: Int) async -> [JSONValue] {
+    /// The entries matching `filter` (only those with a `seq` below `before`, when given), newest
+    /// `limit`, oldest first, and the `seq` to page back from when older matching ones exist.
+    public func entries(matching filter: Filter?, limit: Int, before: Int64? = nil) async -> (entries: [JSONValue], nextBefore: Int64?) {
         let files = await gate.run { self.files() }
         return await BlockingPool.shared.run {
             var found: [JSONValue] = []
@@ -106,12 +107,17 @@ public actor AuditLog {
                 guard let bytes = try? DurableFile.read(file, limit: 1 << 30) else { continue }
                 for line in bytes.split(separator: 0x0A).reversed() {
                     guard let value = try? JSONValue.parse(Array(line)) else { continue }
+                    if let before, case .int(let seq)? = value["seq"], seq >= before { continue }
                     if let filter, !filter.matches(Record(id: "", data: value, type: .json, createdAt: 0, updatedAt: 0)) { continue }
+                    // One more than the page: whether older matching lines exist.
+                    if found.count == limit {
+                        guard case .int(let oldest)? = found.last?["seq"] else { return (found.reversed(), nil) }
+                        return (found.reversed(), oldest)
+                    }
                     found.append(value)
-                    if found.count == limit { return found.reversed() }
                 }
             }
-            return found.reversed()
+            return (found.reversed(), nil)
         }
     }
 

@@ -12,6 +12,10 @@ import Synchronization
 /// cut off and reported; damage anywhere else stops the store with the offset named, rather than
 /// silently dropping what follows. Compaction writes the live records to a new file, syncs it and
 /// renames it over the log.
+///
+/// A write that fails (a full disk, an I/O error) is cut back: the log is truncated to its last
+/// whole record and synced, so the next write lands right after it and the log never holds a torn
+/// frame in its middle. If even that fails, the log takes no more writes until it is opened again.
 final class RecordLog: Sendable {
     enum Item: Sendable {
         case append([UInt8])
@@ -28,15 +32,23 @@ final class RecordLog: Sendable {
         var truncated = 0
     }
 
-    let path: String
-    private let descriptor: Mutex<Int32>
-
-    private init(path: String, descriptor: Int32) {
-        self.path = path
-        self.descriptor = Mutex(descriptor)
+    /// The open log: its descriptor, the length of its whole records, and whether it can be
+    /// written (false after a failed write that could not be cut back).
+    struct Handle {
+        var fd: Int32
+        var end: Int
+        var isWritable = true
     }
 
-    deinit { descriptor.withLock { Syscall.close($0) } }
+    let path: String
+    private let handle: Mutex<Handle>
+
+    private init(path: String, descriptor: Int32, end: Int) {
+        self.path = path
+        handle = Mutex(Handle(fd: descriptor, end: end))
+    }
+
+    deinit { handle.withLock { Syscall.close($0.fd) } }
 
     static func open(_ path: String) throws(DataError) -> (RecordLog, Replay) {
         let fd: Int32
@@ -88,7 +100,7 @@ final class RecordLog: Sendable {
                 throw DataError(error)
             }
         }
-        return (RecordLog(path: path, descriptor: fd), replay)
+        return (RecordLog(path: path, descriptor: fd, end: offset), replay)
     }
 
     private static func apply(_ entry: JSONValue, frameSize: Int, to replay: inout Replay) throws(DataError) {
@@ -125,7 +137,7 @@ final class RecordLog: Sendable {
         var waiting = 0
         func flush() {
             guard waiting > 0 else { return }
-            let outcome = descriptor.withLock { fd in Self.writeAll(fd, buffer, path: path) }
+            let outcome = handle.withLock { handle in Self.append(buffer, to: &handle, path: path) }
             answers += Array(repeating: outcome, count: waiting)
             buffer.removeAll(keepingCapacity: true)
             waiting = 0
@@ -159,11 +171,34 @@ final class RecordLog: Sendable {
             return .failure(error)
         }
         DurableFile.syncDirectory(of: path)
-        descriptor.withLock { old in
-            Syscall.close(old)
-            old = fd
+        handle.withLock { handle in
+            Syscall.close(handle.fd)
+            handle = Handle(fd: fd, end: frames.count)
         }
         return .success(())
+    }
+
+    /// Appends `bytes` and syncs them; on failure cuts the log back to its last whole record.
+    private static func append(_ bytes: [UInt8], to handle: inout Handle, path: String) -> Result<Void, DataError> {
+        guard handle.isWritable else {
+            return .failure(
+                DataError(
+                    .storage,
+                    "the log \(path) could not be cut back after a failed write, so it takes no more writes; restart pacad once the disk is fixed"
+                ))
+        }
+        let outcome = writeAll(handle.fd, bytes, path: path)
+        switch outcome {
+        case .success: handle.end += bytes.count
+        case .failure:
+            do {
+                try Syscall.ftruncate(handle.fd, length: Int64(handle.end), path: path)
+                try Syscall.fdatasync(handle.fd, path: path)
+            } catch {
+                handle.isWritable = false
+            }
+        }
+        return outcome
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) -> Result<Void, DataError> {

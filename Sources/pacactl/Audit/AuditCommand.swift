@@ -29,10 +29,19 @@ struct AuditListCommand: ParsableCommand {
     }
 
     func run() throws {
-        let reply = try daemon.call(Methods.auditList, AuditListParams(filter: try filter.map(QueryOptions.parse), limit: Int64(limit)))
-        if daemon.json { return daemon.printResult(reply) }
+        // Pages of at most 1000, newest first, each oldest first: put together oldest first.
+        let parsed = try filter.map(QueryOptions.parse)
+        var entries: [JSONValue] = []
+        var before: Int64?
+        repeat {
+            let page = Int64(min(limit - entries.count, Int(Page.size)))
+            let reply = try daemon.call(Methods.auditList, AuditListParams(filter: parsed, limit: page, beforeSeq: before))
+            entries = reply.result.entries + entries
+            before = reply.result.nextBeforeSeq
+        } while before != nil && entries.count < limit
+        if daemon.json { return print(String(decoding: AuditList(entries: entries).wire.serialized, as: UTF8.self)) }
         var table = Table("TIME", "USER", "METHOD", "OUTCOME", "MS", "PROGRAM")
-        for line in reply.result.entries {
+        for line in entries {
             guard case .object(let members) = line else { continue }
             func text(_ key: String) -> String {
                 switch members[key] {
