@@ -31,6 +31,11 @@ struct IncrementalBench {
         var archivesRead: Int = 0
         /// How many small files the many-files rows used (`--small-files`; the target is for 1,000,000).
         var smallFiles = 0
+        /// `pacactl archive verify` and `extract` of the many-files full archive: wall seconds, peak RSS MiB.
+        var manyVerify = Double.nan
+        var manyVerifyRSS = Double.nan
+        var manyExtract = Double.nan
+        var manyExtractRSS = Double.nan
         var manyPacad: [Double] = []
         var manyRestic: [Double] = []
         var manyPacadRSS: [Double] = []
@@ -131,6 +136,20 @@ struct IncrementalBench {
         var daemon = try BenchDaemon(directory: root + "/pacad", pacad: pacad, pacactl: pacactl, source: tree, work: work)
         _ = try daemon.backup()
         daemon.stop()
+        // Reading the full archive of a million entries: verify and extract, with their peak RSS.
+        let archives = (FileManager.default.enumerator(atPath: daemon.target)?.allObjects as? [String] ?? []).filter {
+            $0.hasSuffix(".zip")
+        }
+        if let archive = archives.sorted().first.map({ daemon.target + "/" + $0 }) {
+            log("many files: archive verify and extract")
+            let verified = Runner.measure("\(pacactl) archive verify '\(archive)'", in: work)
+            results.manyVerify = verified.status == 0 ? verified.wall : .nan
+            results.manyVerifyRSS = verified.peakRSS
+            let extracted = Runner.measure("\(pacactl) archive extract '\(archive)' --to '\(root)/extracted'", in: work)
+            results.manyExtract = extracted.status == 0 ? extracted.wall : .nan
+            results.manyExtractRSS = extracted.peakRSS
+            clean(root + "/extracted")
+        }
         for run in 1...runs {
             for tool in run % 2 == 1 ? ["restic", "pacad"] : ["pacad", "restic"] {
                 log("many files run \(run)/\(runs): \(tool) unchanged backup")
@@ -188,6 +207,10 @@ struct IncrementalBench {
         let peak = r.manyPacadRSS.max() ?? .nan
         row("\(count) small files unchanged: pacad peak RSS, MiB (largest run)", peak, "≤ 256", peak <= 256)
         row("\(count) small files unchanged: restic peak RSS, MiB (largest run)", r.manyResticRSS.max() ?? .nan, "", nil)
+        row("\(count)-entry archive: pacactl archive verify, s", r.manyVerify, "", nil)
+        row("\(count)-entry archive: pacactl archive verify peak RSS, MiB", r.manyVerifyRSS, "≤ 128", r.manyVerifyRSS <= 128)
+        row("\(count)-entry archive: pacactl archive extract, s", r.manyExtract, "", nil)
+        row("\(count)-entry archive: pacactl archive extract peak RSS, MiB", r.manyExtractRSS, "≤ 128", r.manyExtractRSS <= 128)
     }
 }
 

@@ -77,10 +77,11 @@ enum Tool {
     }
 
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Output {
+    static func run(_ executable: String, _ arguments: [String], stdin: String? = nil, in folder: String? = nil) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : (find(executable) ?? executable))
         process.arguments = arguments
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

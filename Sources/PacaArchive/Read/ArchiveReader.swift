@@ -53,24 +53,30 @@ public final class ArchiveReader: Sendable {
     public let path: String
     /// Size of the archive file in bytes.
     public let fileSize: UInt64
-    /// Entries in central directory order.
+    /// Entries in central directory order (empty for a reader opened with `readingDirectory:
+    /// false`, which walks them with ``directoryCursor()`` instead).
     public let entries: [ArchiveEntry]
     /// Where the central directory starts: every entry's header and data lie before it.
     public let directoryOffset: UInt64
-    private let source: any ArchiveByteSource
+    /// The end record: where the central directory is, its size and its entry count.
+    let end: EndOfCentralDirectory
+    let source: any ArchiveByteSource
 
     public convenience init(path: String) throws(ArchiveError) {
         try self.init(source: try FileByteSource(path: path))
     }
 
     /// Opens the archive `source` holds: only its end records and central directory are read.
-    public init(source: any ArchiveByteSource) throws(ArchiveError) {
+    /// With `readingDirectory` false, only the end records: memory stays flat however many entries
+    /// the archive has, and ``directoryCursor()`` walks the directory in bounded blocks.
+    public init(source: any ArchiveByteSource, readingDirectory: Bool = true) throws(ArchiveError) {
         self.source = source
         path = source.name
         fileSize = source.size
         do {
             let end = try Self.readEnd(source)
-            entries = try Self.readDirectory(source, end: end)
+            self.end = end
+            entries = readingDirectory ? try Self.readDirectory(source, end: end) : []
             directoryOffset = end.directoryOffset
         } catch let error as ArchiveError {
             throw error
@@ -181,7 +187,10 @@ public final class ArchiveReader: Sendable {
         return entries
     }
 
-    private static func read(_ source: any ArchiveByteSource, at offset: UInt64, count: Int) throws(ArchiveError) -> [UInt8] {
+    /// Walks the central directory in bounded blocks (``CentralDirectoryCursor``).
+    func directoryCursor() -> CentralDirectoryCursor { CentralDirectoryCursor(self) }
+
+    static func read(_ source: any ArchiveByteSource, at offset: UInt64, count: Int) throws(ArchiveError) -> [UInt8] {
         var failure: ArchiveError?
         let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             switch Result(catching: { () throws(ArchiveError) -> Int in

@@ -90,12 +90,184 @@ public enum ArchiveVerifier {
     /// With `cataloged` (the digests the catalog recorded when the archive was written) the archive
     /// is held to them, and a missing sidecar is a problem too: a consistent rewrite of entries,
     /// manifest and CRCs, with the sidecar removed, is caught. Without it the archive is checked on
-    /// its own, against its sidecar when there is one.
-    /// With `pacer`, every read (entries and the whole-file digest) keeps to its rate, and a
-    /// stopped pacer ends the check with ``ArchiveError/Code/cancelled``.
+    /// its own, against its sidecar when there is one. With `pacer`, every read (entries and the
+    /// whole-file digest) keeps to its rate, and a stopped pacer ends the check with
+    /// ``ArchiveError/Code/cancelled``.
+    ///
+    /// Memory stays flat however many entries the archive has: the central directory and the
+    /// manifest are read side by side, one entry at a time (pacad writes them in the same order),
+    /// and entries are checked in batches in archive order. An archive laid out otherwise is
+    /// checked whole (``verifyWhole(_:cataloged:threads:pacer:progress:)``).
     public static func verify(
         _ path: String, cataloged: CatalogDigests? = nil, threads: Int? = nil, pacer: ReadPacer? = nil,
         progress: (@Sendable (UInt64) -> Void)? = nil
+    ) throws(ArchiveError) -> VerificationResult {
+        let started = SystemTime.monotonic()
+        let archive = try ArchiveReader(source: try FileByteSource(path: path), readingDirectory: false)
+        // First pass over the directory: where the manifest is (the last entry of its name).
+        var scan = archive.directoryCursor()
+        var manifestEntry: ArchiveEntry?
+        while let entry = try scan.next() {
+            if entry.path == Manifest.entryPath { manifestEntry = entry }
+        }
+        let whole = { () throws(ArchiveError) -> VerificationResult in
+            try verifyWhole(path, cataloged: cataloged, threads: threads, pacer: pacer, progress: progress)
+        }
+        guard let manifestEntry, let lines = try? ManifestLines(manifestEntry, in: archive) else { return try whole() }
+        let threads = threads ?? SystemThread.processorCount
+        let state = VerificationState(progress: progress)
+        let sidecar = Self.readSidecar(path + ".sha256")
+        // The whole-file digest: beside the entries, or first when reading on one thread (a scrub).
+        let digestThread = ThreadGroup()
+        let isIdle = SystemThread.ioPriorityClass == 3
+        if threads > 1 {
+            digestThread.spawn {
+                if isIdle { SystemThread.lowerIOPriority() }
+                state.setFileDigest(Self.fileDigest(path, pacer: pacer))
+            }
+        } else {
+            state.setFileDigest(Self.fileDigest(path, pacer: pacer))
+        }
+        var problems: [ArchiveProblem] = []
+        var manifestReadable = true
+        var outOfOrder = false
+        func nextHeld() -> Manifest.Entry? {
+            guard manifestReadable else { return nil }
+            do {
+                while let line = try lines.next() {
+                    if line.segments != nil { segmented.append(line) }
+                    if line.isHeldHere { return line }
+                }
+            } catch {
+                problems.append(ArchiveProblem(error))
+                manifestReadable = false
+            }
+            return nil
+        }
+        var segmented: [Manifest.Entry] = []
+        var partSizes: [String: UInt64] = [:]
+        var batch: [(entry: ArchiveEntry, sha256: String?)] = []
+        var batchBytes: UInt64 = 0
+        var entryCount = 0
+        func flush() {
+            let jobs = batch
+            parallelLoop(
+                count: jobs.count, threads: threads,
+                context: { () -> Result<EntryStreamer, ArchiveError> in
+                    if isIdle { SystemThread.lowerIOPriority() }
+                    return Result { () throws(ArchiveError) in try EntryStreamer() }
+                }
+            ) { streamer, index in
+                Self.check(jobs[index].entry, digest: jobs[index].sha256, in: archive, streamer: streamer, state: state, pacer: pacer)
+            }
+            batch.removeAll(keepingCapacity: true)
+            batchBytes = 0
+        }
+        var line = nextHeld()
+        var directory = archive.directoryCursor()
+        while let entry = try directory.next() {
+            entryCount += 1
+            if entry.path == Manifest.entryPath { continue }
+            if PartLayout.isPartPath(entry.path) { partSizes[entry.path] = entry.size }
+            var digest: String?
+            if manifestReadable {
+                if let listed = line, listed.path == entry.path {
+                    if listed.type != entry.kind || listed.size != entry.size {
+                        problems.append(Self.differs(listed, entry))
+                    }
+                    digest = entry.kind == .file ? listed.sha256 : nil
+                    line = nextHeld()
+                } else {
+                    outOfOrder = true
+                    problems.append(ArchiveProblem(ArchiveError(.corrupt, "the entry is not listed in the manifest", entry: entry.path)))
+                }
+            }
+            guard entry.kind == .file || entry.kind == .symlink else { continue }
+            batch.append((entry, digest))
+            batchBytes += entry.compressedSize
+            if batch.count >= 4096 || batchBytes >= 256 << 20 {
+                flush()
+                if pacer?.isStopped == true { break }
+            }
+        }
+        flush()
+        while let listed = line {
+            outOfOrder = true
+            problems.append(
+                ArchiveProblem(
+                    ArchiveError(.corrupt, "the manifest lists this entry but the archive does not contain it", entry: listed.path)))
+            line = nextHeld()
+        }
+        digestThread.joinAll()
+        if pacer?.isStopped == true { throw ArchiveError(.cancelled, "the check of \(path) was stopped") }
+        // Entries in another order than the manifest's: not pacad's layout; the whole check pairs them by name.
+        if outOfOrder && entryCount <= 200_000 { return try whole() }
+        for file in segmented {
+            for segment in file.segments ?? [] where segment.holder == nil {
+                guard let size = partSizes[segment.entry] else {
+                    problems.append(
+                        ArchiveProblem(ArchiveError(.corrupt, "its segment entry \(segment.entry) is not in the archive", entry: file.path))
+                    )
+                    continue
+                }
+                if segment.offset > size || segment.size > size - segment.offset {
+                    problems.append(
+                        ArchiveProblem(
+                            ArchiveError(.corrupt, "its segment reaches past the end of \(segment.entry) (\(size) bytes)", entry: file.path)
+                        ))
+                }
+            }
+        }
+        let manifestSha256 = manifestReadable ? lines.sha256 : nil
+        if let expected = cataloged?.manifestSha256, let manifestSha256, manifestSha256 != expected {
+            problems.insert(ArchiveProblem(ArchiveError.manifestMismatch(actual: manifestSha256, expected: expected)), at: 0)
+        }
+        problems += state.problems.sorted { ($0.entry ?? "", $0.message) < ($1.entry ?? "", $1.message) }
+        return conclude(
+            path, entries: entryCount, bytes: state.bytes.total, started: started, sidecar: sidecar, digest: state.fileDigest,
+            manifestSha256: manifestSha256, hasManifest: manifestReadable, cataloged: cataloged, problems: problems)
+    }
+
+    /// Streams one entry, checking its CRC-32 and, for a file, the SHA-256 `digest` the manifest gives.
+    static func check(
+        _ entry: ArchiveEntry, digest: String?, in archive: ArchiveReader, streamer: Result<EntryStreamer, ArchiveError>,
+        state: VerificationState, pacer: ReadPacer?
+    ) {
+        var hasher = SHA256()
+        do {
+            try streamer.get().stream(entry, from: archive) { (block) throws(ArchiveError) in
+                if digest != nil { hasher.update(bufferPointer: block) }
+                state.bytes.add(UInt64(block.count))
+                if let pacer, !pacer.take(block.count) { throw ArchiveError(.cancelled, "the check was stopped") }
+            }
+            if let digest {
+                let actual = hasher.finalize().hexString
+                if actual != digest {
+                    throw ArchiveError(
+                        .checksumMismatch, "SHA-256 mismatch: the data gives \(actual), the manifest says \(digest)", entry: entry.path)
+                }
+            }
+        } catch let error as ArchiveError {
+            if error.code != .cancelled { state.report(ArchiveProblem(error)) }
+        } catch {
+            state.report(ArchiveProblem(ArchiveError(.io, "\(error)", entry: entry.path)))
+        }
+    }
+
+    /// The problem of an entry the manifest describes as another kind or size.
+    static func differs(_ listed: Manifest.Entry, _ entry: ArchiveEntry) -> ArchiveProblem {
+        ArchiveProblem(
+            ArchiveError(
+                .corrupt,
+                "the manifest lists a \(listed.type.rawValue) of \(listed.size) bytes, the archive holds a \(entry.kind.rawValue) of \(entry.size) bytes",
+                entry: entry.path))
+    }
+
+    /// The whole-archive check: the central directory and the manifest held in memory. For
+    /// archives whose manifest is not laid out one entry per line, or whose entries are not in
+    /// the manifest's order (not written by pacad), when the streaming check cannot pair them.
+    static func verifyWhole(
+        _ path: String, cataloged: CatalogDigests?, threads: Int?, pacer: ReadPacer?, progress: (@Sendable (UInt64) -> Void)?
     ) throws(ArchiveError) -> VerificationResult {
         let started = SystemTime.monotonic()
         let archive = try ArchiveReader(path: path)
@@ -152,7 +324,19 @@ public enum ArchiveVerifier {
         }
         problems += state.problems.sorted { ($0.entry ?? "", $0.message) < ($1.entry ?? "", $1.message) }
         if pacer?.isStopped == true { throw ArchiveError(.cancelled, "the check of \(path) was stopped") }
-        let digest = state.fileDigest
+        return conclude(
+            path, entries: archive.entries.count, bytes: state.bytes.total, started: started, sidecar: sidecar,
+            digest: state.fileDigest, manifestSha256: loaded?.sha256, hasManifest: manifest != nil, cataloged: cataloged,
+            problems: problems)
+    }
+
+    /// What every check ends with: the whole file against its sidecar, and against the catalog.
+    static func conclude(
+        _ path: String, entries: Int, bytes: UInt64, started: Double, sidecar: (digest: String, name: String)?, digest: String?,
+        manifestSha256: String?, hasManifest: Bool, cataloged: CatalogDigests?, problems: [ArchiveProblem]
+    ) -> VerificationResult {
+        var problems = problems
+        let sidecarPath = path + ".sha256"
         var sidecarStatus = "missing"
         if let sidecar {
             if digest != nil && digest == sidecar.digest {
@@ -180,11 +364,11 @@ public enum ArchiveVerifier {
                             )))
                 }
             }
-            if let expected = cataloged.manifestSha256, loaded?.sha256 != expected { catalogStatus = "mismatch" }
+            if let expected = cataloged.manifestSha256, manifestSha256 != expected { catalogStatus = "mismatch" }
         }
         return VerificationResult(
-            archive: path, entries: archive.entries.count, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
-            sidecar: sidecarStatus, hasManifest: manifest != nil, sha256: digest, manifestSha256: loaded?.sha256, catalog: catalogStatus,
+            archive: path, entries: entries, bytes: bytes, seconds: SystemTime.monotonic() - started,
+            sidecar: sidecarStatus, hasManifest: hasManifest, sha256: digest, manifestSha256: manifestSha256, catalog: catalogStatus,
             problems: problems)
     }
 
@@ -350,7 +534,7 @@ extension Substring {
 }
 
 /// Shared, locked state of a parallel verification: bytes checked, problems, the sidecar verdict.
-private final class VerificationState: @unchecked Sendable {
+final class VerificationState: @unchecked Sendable {
     private let lock = ConditionLock()
     let bytes: ByteProgress
     private(set) var problems: [ArchiveProblem] = []
