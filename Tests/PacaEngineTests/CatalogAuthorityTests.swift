@@ -16,18 +16,10 @@ import Testing
 @Suite struct CatalogAuthorityTests {
     let ws = TemporaryFolder()
 
-    func config() -> DaemonConfig {
-        var config = ws.config()
-        config.targets = [
-            DaemonConfig.Target(name: "a", kind: .directory(path: ws.sub("a"))),
-            DaemonConfig.Target(name: "b", kind: .directory(path: ws.sub("b"))),
-        ]
-        config.sets[0].targets = ["a", "b"]
-        return config
-    }
-
     func engine(_ catalog: Catalog) -> BackupEngine {
-        BackupEngine(config: config(), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+        BackupEngine(
+            config: ws.config(directoryTargets: ["a", "b"]), catalog: catalog, logger: quietLogger,
+            factory: TargetFactory(environment: [:], hostName: "h"))
     }
 
     /// Backs up `source` (a model file and a config) and returns the record.

@@ -17,11 +17,8 @@ import Testing
     let clock = ManualClock(wall: "2026-11-01T02:00:00Z")
 
     func config(targets: [String] = ["a", "b"], every: Int64? = 30 * 86_400) -> DaemonConfig {
-        var config = ws.config()
-        config.targets = targets.map {
-            DaemonConfig.Target(name: $0, kind: .directory(path: ws.sub($0)), scrub: .init(every: every, rate: 500_000_000))
-        }
-        config.sets[0].targets = targets
+        var config = ws.config(directoryTargets: targets)
+        for index in config.targets.indices { config.targets[index].scrub = .init(every: every, rate: 500_000_000) }
         return config
     }
 

@@ -13,15 +13,7 @@ import Testing
 @testable import PacaTargets
 
 @Suite struct DirectoryTargetsTests {
-    func config(_ ws: TemporaryFolder) -> DaemonConfig {
-        var config = ws.config()
-        config.targets = [
-            DaemonConfig.Target(name: "a", kind: .directory(path: ws.sub("a"))),
-            DaemonConfig.Target(name: "b", kind: .directory(path: ws.sub("b"))),
-        ]
-        config.sets[0].targets = ["a", "b"]
-        return config
-    }
+    func config(_ ws: TemporaryFolder) -> DaemonConfig { ws.config(directoryTargets: ["a", "b"]) }
 
     @Test func oneArchiveReachesEveryTargetAndAMissedOneIsCopiedLater() async throws {
         let ws = TemporaryFolder()

@@ -11,6 +11,15 @@ extension TemporaryFolder {
             sets: [DaemonConfig.BackupSet(name: "data", paths: [sub("source")], targets: ["local"])])
     }
 
+    /// ``config(level:threads:)`` with one directory target per name (under this folder), the set
+    /// delivering to all of them.
+    public func config(directoryTargets names: [String]) -> DaemonConfig {
+        var config = config()
+        config.targets = names.map { DaemonConfig.Target(name: $0, kind: .directory(path: sub($0))) }
+        config.sets[0].targets = names
+        return config
+    }
+
     /// A source that takes seconds to back up at level 9 on one thread: one noisy MiB and a sparse
     /// file of `2 × (blocks - 1)` MiB (holes read as zeros, which compress about twice as fast as
     /// the noise: together about as long as `blocks` MiB of noise, on no disk). Hard links would
