@@ -55,7 +55,7 @@ extension BackupEngine {
     /// The copies on each target that scrubs read: the deliveries that hold a readable backup.
     func scrubCopies() async -> [String: [ScrubPlan.Copy]] {
         var copies: [String: [ScrubPlan.Copy]] = [:]
-        for record in await catalog.readable() {
+        for record in await catalog.records(where: \.isReadable) {
             for delivery in record.deliveries where delivery.status == .ok {
                 let checked = delivery.verifiedAt ?? delivery.deliveredAt ?? record.finishedAt ?? record.startedAt
                 copies[delivery.target, default: []].append(ScrubPlan.Copy(id: record.id, checkedAt: checked, bytes: record.bytesStored))
