@@ -63,8 +63,7 @@ extension MethodRouter {
         }
         status.targets = targetStates.map(Self.targetStatus)
         status.catalog.backups = count
-        // A damaged backup's copies are all failed deliveries: the catalog's short list of those holds it.
-        status.damaged = await context.catalog.failedDeliveries().filter { $0.status == .damaged && mayUse(set: $0.set) }.map { record in
+        status.damaged = await context.catalog.list(set: nil).filter { $0.status == .damaged && mayUse(set: $0.set) }.map { record in
             var item = DamagedBackup()
             item.id = record.id
             item.set = record.set
