@@ -146,13 +146,15 @@ extension BackupEngine {
         var problems: [String] = []
         for delivery in record.delivered {
             guard case .success(let target) = await target(delivery.target) else { continue }
-            switch await Self.describe(TargetObject(key: key, size: record.bytesStored), on: target) {
+            let read = await Self.read(TargetObject(key: key, size: record.bytesStored), on: target) { (source) throws(ArchiveError) in
+                try ArchiveReader(source: source).manifestWithDigest()
+            }
+            switch read {
             case .failure(let error): problems.append(error.message)
-            case .success(let described) where record.manifestSha256.map({ $0 != described.manifestSha256 }) == true:
+            case .success(let (_, sha256)) where record.manifestSha256.map({ $0 != sha256 }) == true:
                 problems.append(
                     "the archive on target \(delivery.target) has another manifest than the one written with the backup (SHA-256 differs)")
-            case .success(let described):
-                let manifest = described.manifest
+            case .success(let (manifest, _)):
                 let written = await BlockingPool.shared.run {
                     Result { () throws(ArchiveError) in try ChangeIndex.write(from: manifest, to: path) }
                 }

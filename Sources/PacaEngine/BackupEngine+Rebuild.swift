@@ -5,19 +5,13 @@ import PacaSystem
 import PacaTargets
 
 extension BackupRecord {
-    /// Takes what the manifest says of the backup's contents: its files, the bytes its archive
-    /// holds, and the backups whose archives hold the rest.
-    mutating func describe(_ manifest: Manifest) {
-        let files = manifest.entries.filter { $0.type == .file && !$0.isPart }
-        self.files = files.count
+    /// Takes the manifest's files, the bytes its archive holds, and the backups holding the rest.
+    mutating func describe(_ manifest: ManifestSummary) {
+        files = manifest.files
         bytesIn = manifest.bytes
-        bytesWritten = manifest.entries.filter { $0.type == .file && $0.isHeldHere }.reduce(0) { $0 + $1.size }
-        let referenced = files.filter { $0.holder != nil || $0.segments?.allSatisfy { $0.holder != nil } == true }
-        filesReferenced = referenced.count
-        bytesReferenced = files.reduce(0) { total, file in
-            if let segments = file.segments { return total + segments.filter { $0.holder != nil }.reduce(0) { $0 + $1.size } }
-            return total + (file.holder != nil ? file.size : 0)
-        }
+        bytesWritten = manifest.bytesHeld
+        filesReferenced = manifest.filesReferenced
+        bytesReferenced = manifest.bytesReferenced
         references = manifest.referencedBackups
         type = references.isEmpty ? .full : .incremental
         base = manifest.parent
@@ -27,7 +21,7 @@ extension BackupRecord {
 /// An archive on a target as a rebuild reads it: its manifest, the SHA-256 of the manifest's
 /// bytes, and the digest its sidecar gives (nil without one).
 struct Described: Sendable {
-    var manifest: Manifest
+    var manifest: ManifestSummary
     var manifestSha256: String
     var sidecar: String?
 }
@@ -147,16 +141,11 @@ extension BackupEngine {
         return report
     }
 
-    /// The manifest of the archive at `object` and the SHA-256 its sidecar gives, if it has one.
+    /// The summary of the manifest of the archive at `object` (read one entry at a time) and the
+    /// SHA-256 its sidecar gives, if it has one.
     static func describe(_ object: TargetObject, on target: any ArchiveTarget) async -> Result<Described, EngineError> {
-        let source = TargetByteSource(target: target, key: object.key, size: object.size)
-        // A thread of its own: the reader waits on the target's own reads (which may use the pool).
-        let manifest = await SystemThread.run { () -> Result<(Manifest, String), EngineError> in
-            Result { () throws(EngineError) in
-                do throws(ArchiveError) { return try ArchiveReader(source: source).manifestWithDigest() } catch {
-                    throw EngineError(.storage, error.description, underlying: error)
-                }
-            }
+        let manifest = await read(object, on: target) { (source) throws(ArchiveError) in
+            try ManifestSummary.read(try ArchiveReader(source: source, readingDirectory: false))
         }
         switch manifest {
         case .failure(let error): return .failure(error)
@@ -168,6 +157,16 @@ extension BackupEngine {
                 return first.lowercased()
             }
             return .success(Described(manifest: manifest, manifestSha256: manifestSha256, sidecar: digest))
+        }
+    }
+
+    /// What `body` reads of the archive at `object` on `target`, on a thread of its own (the reader waits on the target's reads).
+    static func read<T: Sendable>(
+        _ object: TargetObject, on target: any ArchiveTarget, _ body: @escaping @Sendable (TargetByteSource) throws(ArchiveError) -> T
+    ) async -> Result<T, EngineError> {
+        let source = TargetByteSource(target: target, key: object.key, size: object.size)
+        return await SystemThread.run {
+            Result { () throws(ArchiveError) in try body(source) }.mapError { EngineError(.storage, $0.description, underlying: $0) }
         }
     }
 }

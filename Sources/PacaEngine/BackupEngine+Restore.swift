@@ -100,7 +100,7 @@ extension BackupEngine {
                 var references: [String: ArchiveReader] = [:]
                 for (backup, source) in served where backup != id { references[backup] = try ArchiveReader(source: source) }
                 return try RestoreSpans.compute(
-                    ownID: id, own: try ArchiveReader(source: own), references: references, limit: limit, manifestSha256: manifestSha256)
+                    ownID: id, source: own, references: references, limit: limit, manifestSha256: manifestSha256)
             }
         }
         let spans: [String: ReadableSpans]?

@@ -116,17 +116,19 @@ struct FilePlan {
     var problems: [ArchiveError] = []
     var missingBackups: [String] = []
 
+    /// The plan for the `selected` entries of `archive` and the manifest's files it does not hold
+    /// (`elsewhere`). `own` finds this archive's entries by name (parts, first names of links);
+    /// `restoredHere` adds first names being restored that are not among `selected`.
     init(
-        archive: ArchiveReader, selected: [ArchiveEntry], lines: [String: Manifest.Entry], elsewhere: [Manifest.Entry],
-        references: [String: any ArchiveByteSource]
+        archive: ArchiveReader, selected: [ArchiveEntry], own: [String: ArchiveEntry], restoredHere extra: Set<String> = [],
+        lines: [String: Manifest.Entry], elsewhere: [Manifest.Entry], references: [String: any ArchiveByteSource]
     ) throws(ArchiveError) {
-        let own = Dictionary(archive.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last })
         for entry in selected where entry.kind == .file {
             jobs.append(
                 Job(archive: archive, entry: entry, placement: lines[entry.path].map { Placement($0, fallback: entry) } ?? Placement(entry))
             )
         }
-        let restoredHere = Set(jobs.map(\.placement.path))
+        let restoredHere = Set(jobs.map(\.placement.path)).union(extra)
         let holders = HolderArchives(references)
         var unavailable: [String: String] = [:]
         func entry(_ path: String, in holder: String?) -> (ArchiveReader, ArchiveEntry)? {
@@ -226,8 +228,25 @@ public enum ArchiveExtractor {
         progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) throws(ArchiveError) -> ExtractionResult {
         let started = SystemTime.monotonic()
-        let archivePath = source.name
-        let archive = try ArchiveReader(source: source)
+        let streamed = try ArchiveReader(source: source, readingDirectory: false)
+        if let manifestEntry = try StreamedExtraction.manifestEntry(of: streamed),
+            let result = try StreamedExtraction(archive: streamed, manifestEntry: manifestEntry, options: options).run(
+                to: destination, references: references, started: started, progress: progress)
+        {
+            return result
+        }
+        return try extractWhole(
+            try ArchiveReader(source: source), to: destination, options: options, references: references, started: started,
+            progress: progress)
+    }
+
+    /// The whole-archive extraction: the central directory and the manifest held in memory, for
+    /// archives not in pacad's layout (``StreamedExtraction`` takes the others).
+    static func extractWhole(
+        _ archive: ArchiveReader, to destination: String, options: ExtractionOptions, references: [String: any ArchiveByteSource],
+        started: Double, progress: (@Sendable (UInt64, UInt64) -> Void)?
+    ) throws(ArchiveError) -> ExtractionResult {
+        let archivePath = archive.source.name
         let manifest: Manifest?
         if let expected = options.manifestSha256 {
             manifest = try archive.manifest(expecting: expected)
@@ -255,15 +274,41 @@ public enum ArchiveExtractor {
         }
         let guardian = try DestinationGuard(destination: destination)
         let writer = EntryWriter(guardian: guardian, options: options)
-        let plan = try FilePlan(archive: archive, selected: selected, lines: lines, elsewhere: elsewhere, references: references)
-        let state = ExtractionState(total: plan.jobs.reduce(0) { $0 + $1.size }, progress: progress)
+        let own = Dictionary(archive.entries.map { ($0.path, $0) }, uniquingKeysWith: { _, last in last })
+        let plan = try FilePlan(archive: archive, selected: selected, own: own, lines: lines, elsewhere: elsewhere, references: references)
+        let state = ExtractionState(
+            total: plan.jobs.reduce(0) { $0 + $1.size }, tracking: Set(plan.links.map(\.1)), progress: progress)
         for problem in plan.problems { state.report(problem) }
 
         for entry in selected where entry.kind == .directory {
             do { try writer.makeDirectory(entry) } catch { state.report(error) }
         }
-        let files = plan.jobs.sorted { $0.weight > $1.weight }
-        parallelLoop(count: files.count, threads: options.threads, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) {
+        write(plan.jobs, with: writer, threads: options.threads, state: state)
+        link(plan.links, with: writer, state: state)
+        for entry in selected where entry.kind == .symlink {
+            do {
+                try writer.writeSymlink(entry, from: archive)
+                state.count(entry)
+            } catch { state.report(error.at(entry: entry.path)) }
+        }
+        for entry in selected where entry.kind.isSpecial {
+            do {
+                try writer.makeSpecial(entry, device: lines[entry.path]?.rdev ?? 0)
+                state.count(entry)
+            } catch { state.report(error.at(entry: entry.path)) }
+        }
+        finish(selected.filter { $0.kind == .directory }, with: writer, state: state)
+        return ExtractionResult(
+            archive: archivePath, destination: guardian.root, files: state.files, directories: state.directories,
+            symlinks: state.symlinks, specials: state.specials, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
+            problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") }, missingBackups: plan.missingBackups,
+            leftOut: leftOut)
+    }
+
+    /// Writes `jobs` on `threads` threads, the biggest first.
+    static func write(_ jobs: [FilePlan.Job], with writer: EntryWriter, threads: Int, state: ExtractionState) {
+        let files = jobs.sorted { $0.weight > $1.weight }
+        parallelLoop(count: files.count, threads: threads, context: { Result { () throws(ArchiveError) in try EntryStreamer() } }) {
             streamer, index in
             let job = files[index]
             do {
@@ -278,7 +323,11 @@ public enum ArchiveExtractor {
                 state.report(ArchiveError(.io, "\(error)", entry: job.placement.path))
             }
         }
-        for (placement, first) in plan.links {
+    }
+
+    /// Makes the hard links `links` (each to a first name, which must have been restored).
+    static func link(_ links: [(Placement, String)], with writer: EntryWriter, state: ExtractionState) {
+        for (placement, first) in links {
             guard state.wasRestored(first) else {
                 state.report(ArchiveError(.notFound, "not linked: its first name \(first) was not restored", entry: placement.path))
                 continue
@@ -288,29 +337,16 @@ public enum ArchiveExtractor {
                 state.countFile(restored: placement.path)
             } catch { state.report(error.at(entry: placement.path)) }
         }
-        for entry in selected where entry.kind == .symlink {
-            do {
-                try writer.writeSymlink(entry, from: archive)
-                state.count(entry)
-            } catch { state.report(error.at(entry: entry.path)) }
-        }
-        for entry in selected where entry.kind.isSpecial {
-            do {
-                try writer.makeSpecial(entry, device: lines[entry.path]?.rdev ?? 0)
-                state.count(entry)
-            } catch { state.report(error.at(entry: entry.path)) }
-        }
-        for entry in selected.filter({ $0.kind == .directory }).sorted(by: { $0.path.count > $1.path.count }) {
+    }
+
+    /// Sets the folders' modes, owners and times, deepest first.
+    static func finish(_ folders: [ArchiveEntry], with writer: EntryWriter, state: ExtractionState) {
+        for entry in folders.sorted(by: { $0.path.count > $1.path.count }) {
             do {
                 try writer.finishDirectory(entry)
                 state.count(entry)
             } catch { state.report(error.at(entry: entry.path)) }
         }
-        return ExtractionResult(
-            archive: archivePath, destination: guardian.root, files: state.files, directories: state.directories,
-            symlinks: state.symlinks, specials: state.specials, bytes: state.bytes.total, seconds: SystemTime.monotonic() - started,
-            problems: state.problems.sorted { ($0.entry ?? "") < ($1.entry ?? "") }, missingBackups: plan.missingBackups,
-            leftOut: leftOut)
     }
 
     /// The paths of `paths` that have no ancestor among them, sorted.
@@ -361,15 +397,7 @@ public enum ArchiveExtractor {
             }
         }
         for (index, entry) in entries.enumerated() where lastIndex[entry.path] == index {
-            let isDirectory = entry.kind == .directory
-            let isMetadata = entry.path == ".paca" || entry.path.hasPrefix(".paca/")
-            if includes.isEmpty {
-                if isMetadata { continue }
-            } else if !includes.contains(where: { $0.matchesSelfOrAncestor(path: entry.path, isDirectory: isDirectory) }) {
-                continue
-            } else if isMetadata && !includes.contains(where: { $0.matches(path: entry.path, isDirectory: isDirectory) }) {
-                continue
-            }
+            guard StreamedExtraction.isChosen(entry.path, isDirectory: entry.kind == .directory, includes: includes) else { continue }
             chosen.insert(index)
             var parent = Substring(entry.path)
             while let slash = parent.lastIndex(of: "/") {
@@ -387,7 +415,7 @@ public enum ArchiveExtractor {
 }
 
 /// Counters and problems of a parallel extraction, under a lock.
-private final class ExtractionState: @unchecked Sendable {
+final class ExtractionState: @unchecked Sendable {
     private let lock = ConditionLock()
     let bytes: ByteProgress
     private(set) var files = 0
@@ -396,18 +424,21 @@ private final class ExtractionState: @unchecked Sendable {
     private(set) var specials = 0
     private(set) var problems: [ArchiveProblem] = []
 
-    init(total: UInt64, progress: (@Sendable (UInt64, UInt64) -> Void)?) {
+    /// The paths whose restoring is remembered (first names of hard links), and those restored.
+    private let tracking: Set<String>
+    private var restored = Set<String>()
+
+    init(total: UInt64, tracking: Set<String>, progress: (@Sendable (UInt64, UInt64) -> Void)?) {
         var report: (@Sendable (UInt64) -> Void)?
         if let progress { report = { done in progress(done, total) } }
         bytes = ByteProgress(report: report)
+        self.tracking = tracking
     }
-
-    private var restored = Set<String>()
 
     func countFile(restored path: String) {
         lock.withLock {
             files += 1
-            restored.insert(path)
+            if tracking.contains(path) { restored.insert(path) }
         }
     }
 

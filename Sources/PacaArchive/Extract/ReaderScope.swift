@@ -62,6 +62,15 @@ public struct ReaderScope: Sendable {
         }
     }
 
+    /// The scope of `limit` over an archive whose folders the manifest's `folders` lines describe
+    /// (a streamed extraction, which keeps only those).
+    init(_ limit: ReaderLimit, folders lines: [Manifest.Entry]) {
+        self.limit = limit
+        for line in lines where line.type == .directory {
+            folders[line.path] = Owner(mode: line.permissions ?? 0, uid: line.uid, gid: line.gid)
+        }
+    }
+
     /// Whether the entry at `path`, of `kind`, with `mode`, `uid` and `gid`, is the user's.
     public mutating func permits(_ path: String, kind: ArchiveEntry.Kind, mode: UInt32, uid: UInt32?, gid: UInt32?) -> Bool {
         let top = path.firstIndex(of: "/").map { String(path[..<$0]) } ?? path

@@ -21,20 +21,32 @@ final class ManifestLines {
         var format: String
         var version: Int
         var backupID: String
+        var setName: String?
+        var createdAt: String?
+        var parent: String?
 
         enum CodingKeys: String, CodingKey {
-            case format, version
+            case format, version, parent
             case backupID = "backup_id"
+            case setName = "set"
+            case createdAt = "created_at"
         }
     }
 
     /// The closing line's fields.
-    private struct Trailer: Decodable {
+    struct Trailer: Decodable {
         var entryCount: Int
-        enum CodingKeys: String, CodingKey { case entryCount = "entry_count" }
+        var references: [String]?
+        var bytes: UInt64?
+        enum CodingKeys: String, CodingKey {
+            case references, bytes
+            case entryCount = "entry_count"
+        }
     }
 
     private(set) var header = Header(format: "", version: 0, backupID: "")
+    /// The closing line's fields, once every entry was read.
+    private(set) var trailer: Trailer?
     private let cursor: EntryCursor
     private var block = [UInt8](repeating: 0, count: 1 << 20)
     /// Bytes read and not yet handed out as lines: `pending[pendingStart...]`.
@@ -115,6 +127,7 @@ final class ManifestLines {
             throw ArchiveError(
                 .corrupt, "the manifest lists \(count) entries but says it has \(trailer.entryCount)", entry: Manifest.entryPath)
         }
+        self.trailer = trailer
         sha256 = hasher.finalize().hexString
     }
 

@@ -16,7 +16,14 @@ public struct ReadableSpans: Sendable, Equatable {
     /// directory and the end records) and the entries among `permitted` (each from its local
     /// header up to the next entry's).
     public init(_ archive: ArchiveReader, permitting permitted: [ArchiveEntry]) {
-        let starts = archive.entries.map(\.localHeaderOffset).sorted()
+        self.init(
+            starts: archive.entries.map(\.localHeaderOffset).sorted(), directoryOffset: archive.directoryOffset,
+            fileSize: archive.fileSize, permitting: permitted.map(\.localHeaderOffset))
+    }
+
+    /// The same from the sorted local header offsets of every entry (`starts`) and those of the
+    /// permitted entries: what a streamed pass over the directory keeps.
+    init(starts: [UInt64], directoryOffset: UInt64, fileSize: UInt64, permitting permitted: [UInt64]) {
         func next(after offset: UInt64) -> UInt64 {
             var low = 0
             var high = starts.count
@@ -24,10 +31,10 @@ public struct ReadableSpans: Sendable, Equatable {
                 let middle = (low + high) / 2
                 if starts[middle] <= offset { low = middle + 1 } else { high = middle }
             }
-            return low < starts.count ? min(starts[low], archive.directoryOffset) : archive.directoryOffset
+            return low < starts.count ? min(starts[low], directoryOffset) : directoryOffset
         }
-        var spans: [(UInt64, UInt64)] = [(0, min(4, archive.fileSize)), (archive.directoryOffset, archive.fileSize)]
-        for entry in permitted { spans.append((entry.localHeaderOffset, next(after: entry.localHeaderOffset))) }
+        var spans: [(UInt64, UInt64)] = [(0, min(4, fileSize)), (directoryOffset, fileSize)]
+        for start in permitted { spans.append((start, next(after: start))) }
         for (start, end) in spans.sorted(by: { $0.0 < $1.0 }) where start < end {
             if let last = ranges.last, start <= last.end {
                 ranges[ranges.count - 1].end = max(last.end, end)
