@@ -53,12 +53,9 @@ public struct ManifestSummary: Sendable, Equatable {
     /// The summary of `archive`'s manifest and the manifest's SHA-256: streamed when pacad laid
     /// it out one entry per line, read whole otherwise.
     public static func read(_ archive: ArchiveReader) throws(ArchiveError) -> (summary: ManifestSummary, sha256: String) {
-        var cursor = archive.directoryCursor()
-        var manifestEntry: ArchiveEntry?
-        while let entry = try cursor.next() {
-            if entry.path == Manifest.entryPath { manifestEntry = entry }
+        guard let manifestEntry = try StreamedExtraction.manifestEntry(of: archive) else {
+            throw ArchiveError(.notFound, "the archive has no manifest (\(Manifest.entryPath))")
         }
-        guard let manifestEntry else { throw ArchiveError(.notFound, "the archive has no manifest (\(Manifest.entryPath))") }
         guard let lines = try ManifestLines(manifestEntry, in: archive) else {
             let (manifest, sha256) = try ArchiveReader(source: archive.source).manifestWithDigest()
             return (ManifestSummary(manifest), sha256)

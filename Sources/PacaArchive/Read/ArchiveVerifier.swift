@@ -105,11 +105,7 @@ public enum ArchiveVerifier {
         let started = SystemTime.monotonic()
         let archive = try ArchiveReader(source: try FileByteSource(path: path), readingDirectory: false)
         // First pass over the directory: where the manifest is (the last entry of its name).
-        var scan = archive.directoryCursor()
-        var manifestEntry: ArchiveEntry?
-        while let entry = try scan.next() {
-            if entry.path == Manifest.entryPath { manifestEntry = entry }
-        }
+        let manifestEntry = try StreamedExtraction.manifestEntry(of: archive)
         let whole = { () throws(ArchiveError) -> VerificationResult in
             try verifyWhole(path, cataloged: cataloged, threads: threads, pacer: pacer, progress: progress)
         }
