@@ -57,6 +57,10 @@ public actor Catalog {
         records.values.filter { set == nil || $0.set == set }.sorted { $0.id < $1.id }
     }
 
+    /// The backups `isIncluded` picks, in no order: for whole-catalog passes that need no sort
+    /// (the scrub's copies, `status`).
+    public func records(where isIncluded: (BackupRecord) -> Bool) -> [BackupRecord] { records.values.filter(isIncluded) }
+
     /// Backups with at least one failed delivery, oldest first.
     public func failedDeliveries() -> [BackupRecord] {
         awaitingRetry.compactMap { records[$0] }.sorted { $0.id < $1.id }

@@ -55,7 +55,7 @@ extension BackupEngine {
     /// The copies on each target that scrubs read: the deliveries that hold a readable backup.
     func scrubCopies() async -> [String: [ScrubPlan.Copy]] {
         var copies: [String: [ScrubPlan.Copy]] = [:]
-        for record in await catalog.list(set: nil) where record.isReadable {
+        for record in await catalog.records(where: \.isReadable) {
             for delivery in record.deliveries where delivery.status == .ok {
                 let checked = delivery.verifiedAt ?? delivery.deliveredAt ?? record.finishedAt ?? record.startedAt
                 copies[delivery.target, default: []].append(ScrubPlan.Copy(id: record.id, checkedAt: checked, bytes: record.bytesStored))
@@ -164,7 +164,7 @@ extension BackupEngine {
         switch outcome {
         case .success(let result) where result.isValid:
             return .good(bytes: record.bytesStored)
-        case .success(let result) where result.catalog == "ok" && result.problems.allSatisfy({ $0.message.contains(path + ".sha256") }):
+        case .success(let result) where result.catalog == "ok" && result.sidecar != "ok" && result.problems.count == 1:
             // Only the sidecar is missing or wrong, and the archive has the SHA-256 the catalog
             // recorded: the copy is good (`backup verify` still reports the sidecar).
             logger.warning(

@@ -127,6 +127,9 @@ public enum ArchiveVerifier {
         var problems: [ArchiveProblem] = []
         var manifestReadable = true
         var outOfOrder = false
+        // Files put together from segments, and the sizes of part entries, for the check at the end.
+        var segmented: [Manifest.Entry] = []
+        var partSizes: [String: UInt64] = [:]
         func nextHeld() -> Manifest.Entry? {
             guard manifestReadable else { return nil }
             do {
@@ -140,8 +143,6 @@ public enum ArchiveVerifier {
             }
             return nil
         }
-        var segmented: [Manifest.Entry] = []
-        var partSizes: [String: UInt64] = [:]
         var batch: [(entry: ArchiveEntry, sha256: String?)] = []
         var batchBytes: UInt64 = 0
         var entryCount = 0
@@ -296,27 +297,9 @@ public enum ArchiveVerifier {
             }
             let entry = archive.entries[job]
             guard entry.kind == .file || entry.kind == .symlink else { return }
-            let digestWanted = entry.kind == .file ? expected[entry.path]?.sha256 : nil
-            var hasher = SHA256()
-            do {
-                try streamer.get().stream(entry, from: archive) { (block) throws(ArchiveError) in
-                    if digestWanted != nil { hasher.update(bufferPointer: block) }
-                    state.bytes.add(UInt64(block.count))
-                    if let pacer, !pacer.take(block.count) { throw ArchiveError(.cancelled, "the check was stopped") }
-                }
-                if let digestWanted {
-                    let actual = hasher.finalize().hexString
-                    if actual != digestWanted {
-                        throw ArchiveError(
-                            .checksumMismatch, "SHA-256 mismatch: the data gives \(actual), the manifest says \(digestWanted)",
-                            entry: entry.path)
-                    }
-                }
-            } catch let error as ArchiveError {
-                state.report(ArchiveProblem(error))
-            } catch {
-                state.report(ArchiveProblem(ArchiveError(.io, "\(error)", entry: entry.path)))
-            }
+            Self.check(
+                entry, digest: entry.kind == .file ? expected[entry.path]?.sha256 : nil, in: archive, streamer: streamer, state: state,
+                pacer: pacer)
         }
         problems += state.problems.sorted { ($0.entry ?? "", $0.message) < ($1.entry ?? "", $1.message) }
         if pacer?.isStopped == true { throw ArchiveError(.cancelled, "the check of \(path) was stopped") }
@@ -457,14 +440,7 @@ public enum ArchiveVerifier {
                 problems.append(ArchiveProblem(ArchiveError(.corrupt, "the entry is not listed in the manifest", entry: entry.path)))
                 continue
             }
-            if listed.type != entry.kind || listed.size != entry.size {
-                problems.append(
-                    ArchiveProblem(
-                        ArchiveError(
-                            .corrupt,
-                            "the manifest lists a \(listed.type.rawValue) of \(listed.size) bytes, the archive holds a \(entry.kind.rawValue) of \(entry.size) bytes",
-                            entry: entry.path)))
-            }
+            if listed.type != entry.kind || listed.size != entry.size { problems.append(Self.differs(listed, entry)) }
         }
         // Files another backup's archive holds, and other names of hard links, have no entry here.
         for path in manifest.keys.sorted() where !seen.contains(path) && manifest[path]?.isHeldHere != false {

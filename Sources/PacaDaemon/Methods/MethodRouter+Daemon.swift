@@ -63,7 +63,8 @@ extension MethodRouter {
         }
         status.targets = targetStates.map(Self.targetStatus)
         status.catalog.backups = count
-        status.damaged = await context.catalog.list(set: nil).filter { $0.status == .damaged && mayUse(set: $0.set) }.map { record in
+        // A damaged backup's copies are all failed deliveries: the catalog's short list of those holds it.
+        status.damaged = await context.catalog.failedDeliveries().filter { $0.status == .damaged && mayUse(set: $0.set) }.map { record in
             var item = DamagedBackup()
             item.id = record.id
             item.set = record.set
