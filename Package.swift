@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "pacactl", targets: ["pacactl"]),
         .executable(name: "pacad", targets: ["pacad"]),
         .executable(name: "pacabench", targets: ["pacabench"]),
+        .executable(name: "pacareliability", targets: ["pacareliability"]),
         .library(name: "PacaArchive", targets: ["PacaArchive"]),
         .library(name: "PacaClient", targets: ["PacaClient"]),
         .library(name: "PacaProtocol", targets: ["PacaProtocol"]),
@@ -168,7 +169,7 @@ let package = Package(
         ),
         .target(
             name: "PacaClient",
-            dependencies: ["PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem"],
+            dependencies: ["PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -187,6 +188,11 @@ let package = Package(
         .executableTarget(
             name: "pacabench",
             dependencies: ["PacaCore", "PacaData", "PacaProtocol", "PacaS3"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "pacareliability",
+            dependencies: ["PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
         .testTarget(

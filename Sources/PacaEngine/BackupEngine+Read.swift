@@ -31,11 +31,11 @@ extension BackupEngine {
             await release([local] + referenced.values)
             throw EngineError(.storage, problem)
         }
-        let paths = referenced.mapValues(\.path)
         let outcome = await SystemThread.run { () -> Result<ExtractionResult, ArchiveError> in
             Result { () throws(ArchiveError) in
-                let sources = try Self.fileSources(paths)
-                return try ArchiveExtractor.extract(local.path, to: destination, options: options, references: sources) { done, total in
+                let sources = try Self.fileSources(referenced)
+                return try ArchiveExtractor.extract(from: try local.source(), to: destination, options: options, references: sources) {
+                    done, total in
                     progress.setTotals(files: 0, bytes: total)
                     progress.update(files: 0, bytes: done)
                 }
@@ -171,11 +171,15 @@ extension BackupEngine {
             // A directory copy needs no download: try those first.
             (try? targets[a.target]?.get() is DirectoryTarget) == true && (try? targets[b.target]?.get() is DirectoryTarget) != true
         }
+        var found: LocalArchive?
         for delivery in delivered {
             do throws(EngineError) {
                 let target = try await target(delivery.target).get()
+                // Once one copy is found, the other directory copies stand by (FailoverByteSource).
+                if found != nil && !(target is DirectoryTarget) { continue }
                 do throws(TargetError) {
-                    return try await target.localCopy(of: key, scratchDirectory: config.stateDirectory + "/scratch")
+                    let local = try await target.localCopy(of: key, scratchDirectory: config.stateDirectory + "/scratch")
+                    if found == nil { found = local } else { found?.alternates.append(local.path) }
                 } catch {
                     throw EngineError(error)
                 }
@@ -183,6 +187,7 @@ extension BackupEngine {
                 problems.append(error.message)
             }
         }
+        if let found { return found }
         if problems.isEmpty { throw EngineError(.storage, "backup \(record.id) is on no target") }
         throw EngineError(.storage, "the archive of backup \(record.id) cannot be read: " + problems.joined(separator: "; "))
     }
@@ -289,10 +294,9 @@ extension BackupEngine {
     {
         let (referenced, missing) = await referencedArchives(of: record)
         let ownPath = own.path
-        let paths = referenced.mapValues(\.path)
         let outcome = await SystemThread.run { () -> Result<[ArchiveProblem], ArchiveError> in
             Result { () throws(ArchiveError) in
-                let sources = try Self.fileSources(paths)
+                let sources = try Self.fileSources(referenced)
                 let ownSource = try FileByteSource(path: ownPath)
                 let manifest = try ArchiveReader(source: ownSource).manifest()
                 return ArchiveVerifier.verifyReferencedFiles(manifest, own: ownSource, references: sources) {
@@ -316,9 +320,9 @@ extension BackupEngine {
     }
 
     /// The local archives at `paths` (by backup id), opened for reading.
-    nonisolated static func fileSources(_ paths: [String: String]) throws(ArchiveError) -> [String: any ArchiveByteSource] {
+    nonisolated static func fileSources(_ archives: [String: LocalArchive]) throws(ArchiveError) -> [String: any ArchiveByteSource] {
         var sources: [String: any ArchiveByteSource] = [:]
-        for (id, path) in paths { sources[id] = try FileByteSource(path: path) }
+        for (id, archive) in archives { sources[id] = try archive.source() }
         return sources
     }
 

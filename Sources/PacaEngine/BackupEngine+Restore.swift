@@ -75,9 +75,9 @@ extension BackupEngine {
                 await release(locals)
                 throw EngineError(.storage, problem)
             }
-            let paths = referenced.mapValues(\.path).merging([id: local.path]) { _, own in own }
+            let archives = referenced.merging([id: local]) { _, own in own }
             let opened = await BlockingPool.shared.run { () -> Result<[String: any ArchiveByteSource], ArchiveError> in
-                Result { () throws(ArchiveError) in try Self.fileSources(paths) }
+                Result { () throws(ArchiveError) in try Self.fileSources(archives) }
             }
             switch opened {
             case .success(let files): sources = files

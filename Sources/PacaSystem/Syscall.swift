@@ -14,6 +14,7 @@ public enum Syscall {
     static func retrying<T: BinaryInteger>(_ operation: String, _ path: (some SystemPathConvertible)?, _ body: () -> T) throws(SystemError)
         -> T
     {
+        if let injected = FaultInjection.failure(operation, path) { throw SystemError(operation, path: path?.displayPath, errno: injected) }
         while true {
             let result = body()
             if result >= 0 { return result }

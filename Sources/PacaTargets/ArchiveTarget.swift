@@ -64,6 +64,19 @@ public struct LocalArchive: Sendable, Equatable {
     public var path: String
     /// True when it is a downloaded copy that the caller removes when done.
     public var isTemporary: Bool
+    /// Other copies in place (on other directory targets), read where `path` fails.
+    public var alternates: [String] = []
+
+    public init(path: String, isTemporary: Bool, alternates: [String] = []) {
+        self.path = path
+        self.isTemporary = isTemporary
+        self.alternates = alternates
+    }
+
+    /// The archive for reading: from `path`, and from the alternates where that fails.
+    public func source() throws(ArchiveError) -> any ArchiveByteSource {
+        alternates.isEmpty ? try FileByteSource(path: path) : try FailoverByteSource(paths: [path] + alternates)
+    }
 }
 
 /// What checking a target found.

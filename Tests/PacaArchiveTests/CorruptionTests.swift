@@ -134,3 +134,27 @@ import Testing
         }
     }
 }
+
+/// Found by the ZIP fuzzer (pacareliability): a name changed in the central directory took the
+/// whole-archive path, which wrote the entry under the changed name although the manifest does
+/// not list it.
+@Suite struct ManifestAuthorityTests {
+    @Test func anEntryRenamedInTheDirectoryIsRefusedNotRestored() throws {
+        let temp = TemporaryFolder()
+        let path = try CorruptionTests.sample(in: temp)
+        let manifestSha256 = try #require(try ArchiveVerifier.verify(path).manifestSha256)
+        // The central header's copy of the name: the last occurrence of "src/one.txt".
+        var bytes = Tree.read(path)
+        let name = Array("src/one.txt".utf8)
+        let at = try #require((0...(bytes.count - name.count)).last { Array(bytes[$0..<($0 + name.count)]) == name })
+        bytes[at + 6] = UInt8(ascii: "f")  // src/onf.txt
+        try Tree.write(path, bytes)
+        for pinned in [manifestSha256, nil] {
+            let out = temp.sub("out-\(pinned == nil ? "plain" : "pinned")")
+            let result = try ArchiveExtractor.extract(path, to: out, options: ExtractionOptions(manifestSha256: pinned))
+            #expect(!FileManager.default.fileExists(atPath: out + "/src/onf.txt"))
+            #expect(result.problems.contains { $0.entry == "src/onf.txt" && $0.message.contains("manifest does not list") })
+            #expect(Tree.read(out + "/src/two.txt") == Tree.read(temp.sub("src/two.txt")))
+        }
+    }
+}

@@ -91,3 +91,23 @@ final class MemoryArchive: ArchiveByteSource {
         return count
     }
 }
+
+@Suite struct FailoverByteSourceTests {
+    @Test func aCopyThatCannotBeOpenedIsSteppedOver() throws {
+        let temp = TemporaryFolder()
+        try Tree.write(temp.sub("src/a.txt"), Array("hello".utf8))
+        try makeArchive([temp.sub("src")], at: temp.sub("b.zip"))
+        let source = try FailoverByteSource(paths: [temp.sub("gone.zip"), temp.sub("b.zip")])
+        #expect(source.size == UInt64(Tree.read(temp.sub("b.zip")).count))
+        let result = try ArchiveExtractor.extract(from: source, to: temp.sub("out"))
+        #expect(result.problems.isEmpty)
+        #expect(Tree.read(temp.sub("out/src/a.txt")) == Array("hello".utf8))
+    }
+
+    @Test func noCopyIsAnErrorNamingTheFirst() throws {
+        let temp = TemporaryFolder()
+        #expect {
+            try FailoverByteSource(paths: [temp.sub("one.zip"), temp.sub("two.zip")])
+        } throws: { ($0 as! ArchiveError).code == .notFound && "\($0)".contains("one.zip") }
+    }
+}

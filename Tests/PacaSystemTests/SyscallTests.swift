@@ -94,3 +94,25 @@ final class ConcurrencyCounter: @unchecked Sendable {
 
     func leave() { lock.withLock { inside -= 1 } }
 }
+
+/// The reliability suite's fault plans (PACA_FAULT_INJECTION, read by debug builds only).
+@Suite struct FaultInjectionTests {
+    @Test func rulesParseAndBadOnesAreLeftOut() {
+        let rules = FaultInjection.parse("read,pread:EIO:/data/:100:1;write:ENOSPC:/t1/:0:0;bogus;open:28:/x:1:2;read:EWHAT:/y:0:0")
+        #expect(
+            rules == [
+                FaultInjection.Rule(operations: ["read", "pread"], errno: EIO, path: "/data/", skip: 100, count: 1),
+                FaultInjection.Rule(operations: ["write"], errno: ENOSPC, path: "/t1/", skip: 0, count: 0),
+                FaultInjection.Rule(operations: ["open"], errno: 28, path: "/x", skip: 1, count: 2),
+            ])
+    }
+
+    @Test func withoutAPlanNothingFails() throws {
+        // The test process has no PACA_FAULT_INJECTION: every call goes through.
+        #expect(FaultInjection.failure("read", "/anything") == nil)
+        let temp = TemporaryFolder()
+        let fd = try Syscall.open(temp.sub("f"), .writeOnly, options: [.create], permissions: 0o600)
+        defer { Syscall.close(fd) }
+        try Syscall.writeAll(fd, [1, 2, 3], path: temp.sub("f"))
+    }
+}

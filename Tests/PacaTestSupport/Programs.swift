@@ -13,6 +13,7 @@ public enum Binaries {
 
     public static let pacad = path("pacad")
     public static let pacactl = path("pacactl")
+    public static let pacareliability = path("pacareliability")
 }
 
 /// What a program printed and how it ended.

@@ -256,6 +256,27 @@ public enum ArchiveExtractor {
         let lines = Dictionary(manifest?.entries.map { ($0.path, $0) } ?? [], uniquingKeysWith: { _, last in last })
         var elsewhere = try manifestOnlyFiles(manifest, includes: options.includes)
         var selected = try select(archive.entries, includes: options.includes, alsoUnder: elsewhere.map(\.path))
+        // With a manifest, it is the authority on what the backup held: an entry it does not list
+        // (a name changed in the directory) is refused, not restored under that name.
+        var unlisted: [ArchiveError] = []
+        if manifest != nil {
+            selected = selected.filter { entry in
+                if entry.path == ".paca" || entry.path.hasPrefix(".paca/") { return true }
+                guard let line = lines[entry.path] else {
+                    unlisted.append(
+                        ArchiveError(.corrupt, "not restored: the archive's manifest does not list this entry", entry: entry.path))
+                    return false
+                }
+                guard line.type == entry.kind else {
+                    unlisted.append(
+                        ArchiveError(
+                            .corrupt, "not restored: the archive holds a \(entry.kind.rawValue), its manifest a \(line.type.rawValue)",
+                            entry: entry.path))
+                    return false
+                }
+                return true
+            }
+        }
         var leftOut: [String] = []
         if let limit = options.reader {
             var scope = ReaderScope(limit, entries: archive.entries, manifest: manifest)
@@ -278,7 +299,7 @@ public enum ArchiveExtractor {
         let plan = try FilePlan(archive: archive, selected: selected, own: own, lines: lines, elsewhere: elsewhere, references: references)
         let state = ExtractionState(
             total: plan.jobs.reduce(0) { $0 + $1.size }, tracking: Set(plan.links.map(\.1)), progress: progress)
-        for problem in plan.problems { state.report(problem) }
+        for problem in plan.problems + unlisted { state.report(problem) }
 
         for entry in selected where entry.kind == .directory {
             do { try writer.makeDirectory(entry) } catch { state.report(error) }

@@ -203,7 +203,7 @@ struct StreamedExtraction {
                 }
                 continue
             }
-            guard let listed = line, listed.path == entry.path else { return nil }
+            guard let listed = line, listed.path == entry.path, listed.type == entry.kind else { return nil }
             do { line = try Self.nextHeld(lines) { pending.append($0) } } catch { return nil }
             let isDirectory = entry.kind == .directory
             if isDirectory { survey.folders.append(Folder(entry: entry, line: listed)) }
