@@ -10,7 +10,7 @@ BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
 
 .PHONY: all build release deps test-deps bench-deps deb-deps test bench run demo lint format openrpc clean \
-	man install install-files deb systemd-test
+	man install install-files deb systemd-test reliability
 
 all: build
 
@@ -64,6 +64,18 @@ test: test-deps
 systemd-test: deb
 	packaging/testing/boot-systemd.sh --bind-ro $(DEB_DIR)/pacad_$(VERSION)_$(ARCH).deb:/opt/pacad/pacad.deb \
 		--timeout 300 packaging/testing/systemd-test.sh
+
+# The reliability suite in full (docs/reliability.md): millions of fuzz inputs, and hundreds of
+# runs of faults injected into a real pacad and of kill -9 during its work, with SeaweedFS for
+# the S3 rows. Debug binaries: only they read PACA_FAULT_INJECTION. About 40 minutes here, too
+# long for CI, which runs the same suite with --quick inside `make test`.
+REL_S3_DIR ?= $(CURDIR)/.build/seaweedfs-reliability
+reliability: test-deps
+	$(SWIFT) build
+	@packaging/testing/seaweedfs.sh start $(REL_S3_DIR) || echo "make reliability: SeaweedFS did not start; the S3 row will fail"
+	@status=0; ( [ -f $(REL_S3_DIR)/env ] && . $(REL_S3_DIR)/env; PACA_REQUIRE_S3=1 $(CURDIR)/.build/debug/pacareliability \
+		--work $(CURDIR)/.build/reliability $(RELIABILITY_FLAGS) ) || status=$$?; \
+	packaging/testing/seaweedfs.sh stop $(REL_S3_DIR); [ $$status -eq 0 ] || exit $$status
 
 # Build and run pacad in the foreground on the embedded default: state, socket and a directory
 # target under ./.paca/, backing up SOURCE=DIR (default: the sample workspace). Ctrl-C stops it.

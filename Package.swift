@@ -169,7 +169,9 @@ let package = Package(
         ),
         .target(
             name: "PacaClient",
-            dependencies: ["PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "PacaArchive", "PacaCore", "PacaProtocol", "PacaS3", "PacaSystem", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -192,7 +194,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "pacareliability",
-            dependencies: ["PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "PacaArchive", "PacaCore", "PacaProtocol", "PacaS3", "PacaSystem", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -33,7 +33,7 @@ extension BackupEngine {
         }
         let outcome = await SystemThread.run { () -> Result<ExtractionResult, ArchiveError> in
             Result { () throws(ArchiveError) in
-                let sources = try Self.fileSources(referenced)
+                let sources = try LocalArchive.sources(referenced)
                 return try ArchiveExtractor.extract(from: try local.source(), to: destination, options: options, references: sources) {
                     done, total in
                     progress.setTotals(files: 0, bytes: total)
@@ -296,7 +296,7 @@ extension BackupEngine {
         let ownPath = own.path
         let outcome = await SystemThread.run { () -> Result<[ArchiveProblem], ArchiveError> in
             Result { () throws(ArchiveError) in
-                let sources = try Self.fileSources(referenced)
+                let sources = try LocalArchive.sources(referenced)
                 let ownSource = try FileByteSource(path: ownPath)
                 let manifest = try ArchiveReader(source: ownSource).manifest()
                 return ArchiveVerifier.verifyReferencedFiles(manifest, own: ownSource, references: sources) {
@@ -317,13 +317,6 @@ extension BackupEngine {
             do { copies[id] = try await referencedArchive(id, of: record) } catch { missing.append(error.message) }
         }
         return (copies, missing)
-    }
-
-    /// The local archives at `paths` (by backup id), opened for reading.
-    nonisolated static func fileSources(_ archives: [String: LocalArchive]) throws(ArchiveError) -> [String: any ArchiveByteSource] {
-        var sources: [String: any ArchiveByteSource] = [:]
-        for (id, archive) in archives { sources[id] = try archive.source() }
-        return sources
     }
 
     /// Removes the downloaded copies among `locals`.

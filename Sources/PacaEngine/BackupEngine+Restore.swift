@@ -77,7 +77,7 @@ extension BackupEngine {
             }
             let archives = referenced.merging([id: local]) { _, own in own }
             let opened = await BlockingPool.shared.run { () -> Result<[String: any ArchiveByteSource], ArchiveError> in
-                Result { () throws(ArchiveError) in try Self.fileSources(archives) }
+                Result { () throws(ArchiveError) in try LocalArchive.sources(archives) }
             }
             switch opened {
             case .success(let files): sources = files

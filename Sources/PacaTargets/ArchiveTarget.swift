@@ -77,6 +77,13 @@ public struct LocalArchive: Sendable, Equatable {
     public func source() throws(ArchiveError) -> any ArchiveByteSource {
         alternates.isEmpty ? try FileByteSource(path: path) : try FailoverByteSource(paths: [path] + alternates)
     }
+
+    /// `archives` (by backup id) opened for reading.
+    public static func sources(_ archives: [String: LocalArchive]) throws(ArchiveError) -> [String: any ArchiveByteSource] {
+        var sources: [String: any ArchiveByteSource] = [:]
+        for (id, archive) in archives { sources[id] = try archive.source() }
+        return sources
+    }
 }
 
 /// What checking a target found.

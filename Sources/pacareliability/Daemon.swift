@@ -10,7 +10,8 @@ final class Daemon {
     var socket: String { root + "/run/pacad.sock" }
     var source: String { root + "/source/work" }
 
-    init(root: String, binaries: String, setExtra: String = "") throws {
+    /// `targets` replaces the two directory targets: YAML lines under `targets:` and the set's list.
+    init(root: String, binaries: String, setExtra: String = "", targets: (lines: String, names: String)? = nil) throws {
         self.root = root
         self.binaries = binaries
         try? FileManager.default.removeItem(atPath: root)
@@ -22,12 +23,11 @@ final class Daemon {
             socket: \(socket)
             compression: {level: 6}
             targets:
-              local: {type: directory, path: \(root)/t1}
-              second: {type: directory, path: \(root)/t2}
+            \(targets?.lines ?? "  local: {type: directory, path: \(root)/t1}\n  second: {type: directory, path: \(root)/t2}")
             sets:
               work:
                 paths: [\(source)]
-                targets: [local, second]
+                targets: [\(targets?.names ?? "local, second")]
             \(setExtra.isEmpty ? "" : "    " + setExtra)
             """
         try config.write(toFile: root + "/pacad.yaml", atomically: true, encoding: .utf8)

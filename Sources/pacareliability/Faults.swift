@@ -9,6 +9,7 @@ import Foundation
 /// restorable; and pacad works again once the fault is gone.
 struct Faults {
     let options: Options
+    let watchdog: Watchdog
 
     struct Scenario {
         var name: String
@@ -25,22 +26,22 @@ struct Faults {
     static var scenarios: [Scenario] {
         [
             Scenario(
-                name: "EIO reading sources", full: 60,
+                name: "EIO reading sources", full: 40,
                 note:
                     "read() of a source file fails with EIO once, after 0-9 reads: the backup is partial and names the file, or complete when the fault missed; every file it holds restores exactly",
                 rule: { "read,pread:EIO:/source/work/:\($0 % 10):1" }, duringBackup: true),
             Scenario(
-                name: "ENOSPC writing a target", full: 60,
+                name: "ENOSPC writing a target", full: 40,
                 note:
                     "every write() to one of two directory targets fails with ENOSPC after 0-2 writes (a full disk): an acknowledged backup restores exactly from the other target, earlier ones too",
                 rule: { "write,pwrite:ENOSPC:/t1/:\($0 % 3):0" }, duringBackup: true),
             Scenario(
-                name: "EIO reading archives", full: 60,
+                name: "EIO reading archives", full: 40,
                 note:
                     "pread() of the first target's archives fails with EIO during a restore (after 0-7 reads, then always): the restore reads the same ranges from the second target's copy and succeeds exactly",
                 rule: { "read,pread:EIO:/t1/:\($0 % 8):0" }, duringBackup: false),
             Scenario(
-                name: "target removed mid-backup", full: 60,
+                name: "target removed mid-backup", full: 40,
                 note:
                     "the first target's folder deleted (`rm -rf`, a disk pulled) at a random point of the backup: the backup completes on the second target and restores exactly, earlier ones too; pacad never recreates the folder (until `pacactl target init`)",
                 rule: { _ in "" }, duringBackup: true, removesTarget: true),
@@ -61,6 +62,7 @@ struct Faults {
                 try state.backup()
                 daemon.stop()
                 for run in 0..<runs {
+                    watchdog.beat("fault \(scenario.name) run \(run)")
                     row.tried += 1
                     do {
                         let (outcome, lost, problems) = try faultOnce(scenario, state: state, value: state.random.below(1_000_000))

@@ -53,7 +53,9 @@ struct Fuzzing {
 
     func run() throws -> [Row] {
         var rows: [Row] = []
-        for target in try targets() {
+        let names = try targets().map(\.name)
+        let chosen = options.only.intersection(names)
+        for target in try targets() where chosen.isEmpty || chosen.contains(target.name) {
             if let replay = options.replay {
                 guard replay.name == target.name else { continue }
                 var r = Random(run: options.seed, input: replay.input)
@@ -71,6 +73,9 @@ struct Fuzzing {
             var accepted = 0
             for input in 0..<count {
                 watchdog.beat("\(target.name):\(input)")
+                if input > 0 && input % (count / 10) == 0 {
+                    log("fuzz \(target.name): \(input) of \(count) in \(Int(Date().timeIntervalSince(started))) s")
+                }
                 var r = Random(run: options.seed, input: input)
                 row.tried += 1
                 do {

@@ -9,6 +9,7 @@ import Foundation
 /// works after the restart.
 struct Kills {
     let options: Options
+    let watchdog: Watchdog
 
     /// What one acknowledged backup must restore to.
     struct Acknowledged {
@@ -97,14 +98,14 @@ struct Kills {
     static var scenarios: [Scenario] {
         [
             Scenario(
-                name: "backup", full: 100,
+                name: "backup", full: 50,
                 note:
                     "kill -9 during `pacactl backup now` (walk, compress, deliver to two targets, catalog), restart: every acknowledged backup restores exactly; the next backup succeeds",
                 before: { try $0.changeSource() },
                 operation: { _ in ["backup", "now", "--json", "--reason", "reliability"] },
                 acknowledges: true),
             Scenario(
-                name: "prune", full: 60,
+                name: "prune", full: 40,
                 note: "6 backups, then kill -9 during `pacactl prune` (keep_last 3), restart: the 3 newest restore exactly",
                 setExtra: "retention: {keep_last: 3}",
                 before: { state in
@@ -116,7 +117,7 @@ struct Kills {
                 operation: { _ in ["prune", "--json"] },
                 kept: { Array($0.acknowledged.suffix(3)) }),
             Scenario(
-                name: "scrub", full: 60,
+                name: "scrub", full: 40,
                 note: "kill -9 during `pacactl scrub --wait` (reads every copy on both targets), restart: every backup restores exactly",
                 before: { state in
                     try state.changeSource()
@@ -124,7 +125,7 @@ struct Kills {
                 },
                 operation: { _ in ["scrub", "--wait", "--json"] }),
             Scenario(
-                name: "rebuild", full: 60,
+                name: "rebuild", full: 40,
                 note:
                     "catalog deleted, kill -9 during `pacactl catalog rebuild`, restart, rebuild again: every backup on the target is cataloged again and restores exactly",
                 before: { state in
@@ -167,6 +168,7 @@ struct Kills {
                 }
                 log("kill -9 \(scenario.name): the operation takes \(String(format: "%.2f", length)) s; \(runs) runs")
                 for run in 0..<runs {
+                    watchdog.beat("kill \(scenario.name) run \(run)")
                     row.tried += 1
                     do {
                         let (lost, problems) = try killOnce(scenario, state: state, window: length * 1.3, run: run)

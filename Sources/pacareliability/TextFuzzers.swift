@@ -69,7 +69,8 @@ enum TextFuzzers {
 
     // MARK: Frames and requests
 
-    static let methods = ["daemon.status", "backup.now", "backup.list", "data.query", "restore.read", "", "x.y"]
+    /// Every method of the contract, and names that are none.
+    static let methods = Methods.all.map(\.name) + ["", "x.y", "backup..now", "\u{0}"]
 
     static func request(_ r: inout Random) -> [UInt8] {
         var members: [String: JSONValue] = ["jsonrpc": .string("2.0"), "method": .string(r.pick(methods))]
@@ -90,11 +91,13 @@ enum TextFuzzers {
     }
 
     /// Checks what the server does with one frame's payload: a request decodes, or is refused
-    /// with an error reply; a decoded request encodes to one that decodes to itself.
+    /// with an error reply; a decoded request encodes to text that decodes to the same text.
     static func decodeRequest(_ payload: [UInt8]) throws(Violation) {
         switch RPCRequest.decode(payload) {
         case .success(let request):
-            guard case .success(let again) = RPCRequest.decode(request.encoded), again == request else {
+            // Compared as text: JSON has one kind of number, and an integral double is written as
+            // an integer (1E0 comes back as 1), so values may change case but never meaning.
+            guard case .success(let again) = RPCRequest.decode(request.encoded), again.encoded == request.encoded else {
                 throw Violation("request \(show(payload)) does not survive its own encoding")
             }
         case .failure(let failure):

@@ -13,6 +13,7 @@ struct Options {
     var only: Set<String> = []
     var replay: (name: String, input: Int)?
     var work = ".build/reliability"
+    var proxyScript = "packaging/testing/s3-fault-proxy.py"
     var binaries = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
 
     init(_ arguments: [String]) {
@@ -29,6 +30,7 @@ struct Options {
             case "--only": only = Set(value().split(separator: ",").map(String.init))
             case "--work": work = value()
             case "--binaries": binaries = value()
+            case "--s3-proxy-script": proxyScript = value()
             case "--replay":
                 let text = value()
                 guard let colon = text.lastIndex(of: ":"), let n = Int(text[text.index(after: colon)...]) else {
@@ -45,16 +47,19 @@ struct Options {
     static func usage(_ problem: String) -> Never {
         FileHandle.standardError.write(
             Data(
-                "pacareliability: \(problem)\nusage: pacareliability [--quick] [--seed N] [--only fuzz,faults,kill] [--replay NAME:N] [--work DIR] [--binaries DIR]\n"
+                "pacareliability: \(problem)\nusage: pacareliability [--quick] [--seed N] [--only fuzz,faults,kill,scale] [--replay NAME:N] [--work DIR] [--binaries DIR] [--s3-proxy-script PATH]\n"
                     .utf8))
         exit(2)
     }
 
-    func runs(_ section: String) -> Bool { only.isEmpty || only.contains(section) }
+    /// Whether `section` runs: all do without --only; a fuzz target's name (`--only zip`) runs the fuzz section.
+    func runs(_ section: String) -> Bool {
+        only.isEmpty || only.contains(section) || section == "fuzz" && !only.isDisjoint(with: ["frames", "json", "query", "cron", "zip"])
+    }
 }
 
 let options = Options(CommandLine.arguments)
-let watchdog = Watchdog(limit: 60)
+let watchdog = Watchdog(limit: 300)
 var rows: [Row] = []
 
 if options.runs("fuzz") || options.replay != nil {
@@ -62,11 +67,16 @@ if options.runs("fuzz") || options.replay != nil {
 }
 
 if options.runs("faults") && options.replay == nil {
-    rows += Faults(options: options).run()
+    rows += Faults(options: options, watchdog: watchdog).run()
+    rows += await Bursts(options: options, watchdog: watchdog).run()
 }
 
 if options.runs("kill") && options.replay == nil {
-    rows += Kills(options: options).run()
+    rows += Kills(options: options, watchdog: watchdog).run()
+}
+
+if options.runs("scale") && options.replay == nil {
+    rows += Scale(options: options, watchdog: watchdog).run()
 }
 
 print("\n| section | what | tried | survived | lost | how |")
