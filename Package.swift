@@ -169,9 +169,7 @@ let package = Package(
         ),
         .target(
             name: "PacaClient",
-            dependencies: [
-                "PacaArchive", "PacaCore", "PacaProtocol", "PacaS3", "PacaSystem", .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem"],
             swiftSettings: strict
         ),
         .executableTarget(

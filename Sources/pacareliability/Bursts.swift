@@ -59,6 +59,7 @@ import PacaS3
                     let answer = daemon.ctl(["backup", "now", "--json", "--reason", "bursts"])
                     let deliveries = answer.json["deliveries"] as? [[String: Any]] ?? []
                     let delivered = deliveries.first?["status"] as? String == "ok"
+                    var lost: [String] = []
                     var problems: [String] = []
                     if answer.status == 0, delivered, let id = answer.json["id"] as? String {
                         outcomes["delivered", default: 0] += 1
@@ -67,17 +68,15 @@ import PacaS3
                         if let problem = state.restoresExactly(backup) {
                             // A restore may meet a burst longer than its retries: it must fail, never
                             // give wrong files; restoresExactly tells the two apart by the status.
-                            if problem.contains("differs") { row.lost += 1 }
-                            problems.append(problem)
+                            if problem.contains("differs") { lost.append(problem) } else { problems.append(problem) }
                         }
                     } else {
                         outcomes["delivery left for a retry", default: 0] += 1
                         if delivered { problems.append("backup now exited \(answer.status) with its delivery done: \(answer.err)") }
                     }
-                    if problems.isEmpty { row.survived += 1 }
-                    for problem in problems where row.failures.count < 10 { row.failures.append("S3 bursts run \(run): \(problem)") }
+                    row.count("S3 bursts run \(run)", lost: lost, problems: problems)
                 } catch {
-                    if row.failures.count < 10 { row.failures.append("S3 bursts run \(run): \(error)") }
+                    row.broke("S3 bursts run \(run)", error)
                 }
             }
             daemon.stop()

@@ -67,13 +67,9 @@ struct Faults {
                     do {
                         let (outcome, lost, problems) = try faultOnce(scenario, state: state, value: state.random.below(1_000_000))
                         outcomes[outcome, default: 0] += 1
-                        if lost.isEmpty && problems.isEmpty { row.survived += 1 }
-                        row.lost += lost.count
-                        for problem in lost + problems where row.failures.count < 10 {
-                            row.failures.append("fault \(scenario.name) run \(run): \(problem)")
-                        }
+                        row.count("fault \(scenario.name) run \(run)", lost: lost, problems: problems)
                     } catch {
-                        if row.failures.count < 10 { row.failures.append("fault \(scenario.name) run \(run): \(error)") }
+                        row.broke("fault \(scenario.name) run \(run)", error)
                         daemon.stop()
                     }
                 }

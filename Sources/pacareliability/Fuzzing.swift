@@ -82,8 +82,7 @@ struct Fuzzing {
                     if try target.body(&r, input) { accepted += 1 }
                     row.survived += 1
                 } catch {
-                    row.lost += 1
-                    if row.failures.count < 10 { row.failures.append("\(target.name):\(input): \(error)") }
+                    row.count("\(target.name):\(input)", lost: ["\(error)"], problems: [])
                 }
             }
             let seconds = Date().timeIntervalSince(started)

@@ -43,6 +43,21 @@ struct Row {
     var failures: [String] = []
 }
 
+extension Row {
+    /// Counts one run: it survived when nothing was lost and nothing else went wrong; the first
+    /// ten failures are kept with `label` (what replays them).
+    mutating func count(_ label: String, lost: [String], problems: [String]) {
+        if lost.isEmpty && problems.isEmpty { survived += 1 }
+        self.lost += lost.count
+        for problem in lost + problems where failures.count < 10 { failures.append("\(label): \(problem)") }
+    }
+
+    /// A run that could not be carried out: it did not survive, and nothing is known lost.
+    mutating func broke(_ label: String, _ error: any Error) {
+        if failures.count < 10 { failures.append("\(label): \(error)") }
+    }
+}
+
 /// Notices a run that stops making progress (a hang) and ends the program naming the input,
 /// since a hung synchronous call cannot be interrupted from inside.
 final class Watchdog: Sendable {

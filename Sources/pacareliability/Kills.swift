@@ -172,13 +172,9 @@ struct Kills {
                     row.tried += 1
                     do {
                         let (lost, problems) = try killOnce(scenario, state: state, window: length * 1.3, run: run)
-                        if lost.isEmpty && problems.isEmpty { row.survived += 1 }
-                        row.lost += lost.count
-                        for problem in lost + problems where row.failures.count < 10 {
-                            row.failures.append("kill \(scenario.name) run \(run): \(problem)")
-                        }
+                        row.count("kill \(scenario.name) run \(run)", lost: lost, problems: problems)
                     } catch {
-                        if row.failures.count < 10 { row.failures.append("kill \(scenario.name) run \(run): \(error)") }
+                        row.broke("kill \(scenario.name) run \(run)", error)
                         if daemon.process == nil { try? daemon.start() }
                     }
                 }
