@@ -5,7 +5,7 @@ import PacaS3
 /// packaging/testing/s3-fault-proxy.py, which answers runs of 1-4 requests with InternalError or
 /// SlowDown (about one request in twelve starts a burst), uploads and restores alike. What must
 /// hold: a backup whose delivery pacad reports done restores exactly, through the same bursts;
-/// one whose delivery could not be done in its retries is reported so (and retried later), never
+/// one whose upload ran out of retries is reported failed, never
 /// reported done. On the main actor: the programs it starts must not inherit the signal mask of
 /// a thread of the cooperative pool (which blocks SIGTERM).
 @MainActor struct Bursts {
@@ -71,7 +71,7 @@ import PacaS3
                             if problem.contains("differs") { lost.append(problem) } else { problems.append(problem) }
                         }
                     } else {
-                        outcomes["delivery left for a retry", default: 0] += 1
+                        outcomes["upload failed (backup failed)", default: 0] += 1
                         if delivered { problems.append("backup now exited \(answer.status) with its delivery done: \(answer.err)") }
                     }
                     row.count("S3 bursts run \(run)", lost: lost, problems: problems)

@@ -33,6 +33,9 @@ struct Random: RandomNumberGenerator {
 /// One row of the report: what was tried, how many came through as they should, how many lost
 /// data or accepted something wrong (must be 0), and how.
 struct Row {
+    /// The row as a line of the Markdown table.
+    var line: String { "| \(section) | \(name) | \(tried) | \(survived) | \(lost) | \(note) |" }
+
     var section: String
     var name: String
     var tried: Int

@@ -17,7 +17,7 @@ struct Scale {
             let daemon = try Daemon(root: options.work + "/scale", binaries: options.binaries)
             watchdog.beat("scale: writing \(count) files")
             let started = Date()
-            try Self.writeTree(daemon.source, count: count, seed: options.seed)
+            try Self.writeTree(daemon.source, count: count, seed: options.seed) { watchdog.beat("scale: writing file \($0)") }
             log("scale: \(count) files written in \(Int(Date().timeIntervalSince(started))) s")
             try daemon.start()
             guard let pid = daemon.process?.processIdentifier else { throw Violation("pacad is not running") }
@@ -39,7 +39,7 @@ struct Scale {
             peaks.append("restore \(restore.seconds) s, pacactl peak \(restore.peak) MiB")
             daemon.stop()
             watchdog.beat("scale: comparing")
-            let different = try Self.compare(daemon.source, destination + "/work")
+            let different = try Self.compare(daemon.source, destination + "/work") { watchdog.beat("scale: comparing folder \($0)") }
             row.lost = different.count
             row.survived = count - different.count
             row.failures += different.prefix(10).map { "scale: \($0)" }
@@ -66,6 +66,7 @@ struct Scale {
         let watched = pid ?? process.processIdentifier
         var peak = 0
         while process.isRunning {
+            watchdog.beat("scale: pacactl \(arguments.prefix(2).joined(separator: " "))")
             peak = max(peak, Self.highWaterKiB(watched))
             Thread.sleep(forTimeInterval: 0.02)
         }
@@ -85,11 +86,14 @@ struct Scale {
     }
 
     /// `count` files of 0-2 KiB (deterministic content) in folders of 1,000.
-    static func writeTree(_ root: String, count: Int, seed: UInt64) throws {
+    static func writeTree(_ root: String, count: Int, seed: UInt64, progress: (Int) -> Void) throws {
         var random = Random(seed: seed)
         for index in 0..<count {
             let folder = "\(root)/d\(index / 1000)"
-            if index % 1000 == 0 { try DurableFile.makeDirectories(folder, permissions: 0o755) }
+            if index % 1000 == 0 {
+                try DurableFile.makeDirectories(folder, permissions: 0o755)
+                progress(index)
+            }
             var bytes = Array("file \(index) of \(count)\n".utf8)
             bytes += random.bytes(random.below(2048))
             try Syscall.writeFile("\(folder)/f\(index).txt", bytes)
@@ -97,10 +101,11 @@ struct Scale {
     }
 
     /// The files of `source` missing from `copy` or different there.
-    static func compare(_ source: String, _ copy: String) throws -> [String] {
+    static func compare(_ source: String, _ copy: String, progress: (String) -> Void) throws -> [String] {
         var different: [String] = []
         for folder in try Syscall.entries(of: source) {
             guard let name = folder.nameText else { continue }
+            progress(name)
             for file in try Syscall.entries(of: source + "/" + name) {
                 guard let fileName = file.nameText else { continue }
                 let relative = name + "/" + fileName

@@ -61,29 +61,38 @@ struct Options {
 let options = Options(CommandLine.arguments)
 let watchdog = Watchdog(limit: 300)
 var rows: [Row] = []
+var logged = 0
+
+/// Rows finished so far go to standard error at once: a later hang (exit 3) does not lose them.
+@MainActor func logRows() {
+    for row in rows[logged...] { log("row: " + row.line) }
+    logged = rows.count
+}
 
 if options.runs("fuzz") || options.replay != nil {
     rows += try Fuzzing(options: options, watchdog: watchdog).run()
+    logRows()
 }
 
 if options.runs("faults") && options.replay == nil {
     rows += Faults(options: options, watchdog: watchdog).run()
     rows += await Bursts(options: options, watchdog: watchdog).run()
+    logRows()
 }
 
 if options.runs("kill") && options.replay == nil {
     rows += Kills(options: options, watchdog: watchdog).run()
+    logRows()
 }
 
 if options.runs("scale") && options.replay == nil {
     rows += Scale(options: options, watchdog: watchdog).run()
+    logRows()
 }
 
 print("\n| section | what | tried | survived | lost | how |")
 print("|---|---|---:|---:|---:|---|")
-for row in rows {
-    print("| \(row.section) | \(row.name) | \(row.tried) | \(row.survived) | \(row.lost) | \(row.note) |")
-}
+for row in rows { print(row.line) }
 let failures = rows.flatMap(\.failures)
 for failure in failures.prefix(40) { print("FAILED: \(failure)") }
 let lost = rows.reduce(0) { $0 + $1.lost }
