@@ -67,7 +67,7 @@ systemd-test: deb
 
 # The reliability suite in full (docs/reliability.md): millions of fuzz inputs, and hundreds of
 # runs of faults injected into a real pacad and of kill -9 during its work, with SeaweedFS for
-# the S3 rows. Debug binaries: only they read PACA_FAULT_INJECTION. About 40 minutes here, too
+# the S3 rows. Debug binaries: only they read PACA_FAULT_INJECTION. About 1.5 hours here, too
 # long for CI, which runs the same suite with --quick inside `make test`.
 REL_S3_DIR ?= $(CURDIR)/.build/seaweedfs-reliability
 reliability: test-deps

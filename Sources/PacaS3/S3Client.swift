@@ -122,21 +122,31 @@ public struct S3Client: Sendable {
     let retryClock: ServiceClock
     /// Attempts per request, the first included.
     public var attempts: Int
+    /// Attempts per read of an object's bytes (``get(_:range:)``, ``download(_:write:)``): twice
+    /// ``attempts`` unless given. A restore waits on these reads and must start over when one
+    /// fails, while a failed write is only a delivery the queue retries later, so reads outlast
+    /// longer bursts of 500 and 503 (measured in docs/reliability.md).
+    public var readAttempts: Int
     /// Wait before the first retry; doubles each time (plus up to as much again at random).
     public var backoff: Duration
+    /// Longest wait between two attempts, before the random part.
+    public var maximumBackoff: Duration
     /// Longest wait for a whole request, body included.
     public var timeout: Duration
 
     public init(
         endpoint: S3Endpoint, credentials: S3Credentials, clock: @escaping @Sendable () -> Int64, retryClock: ServiceClock = .system,
-        attempts: Int = 5, backoff: Duration = .milliseconds(200), timeout: Duration = .seconds(300)
+        attempts: Int = 5, readAttempts: Int? = nil, backoff: Duration = .milliseconds(200), maximumBackoff: Duration = .seconds(5),
+        timeout: Duration = .seconds(300)
     ) {
         self.endpoint = endpoint
         self.signer = SigV4Signer(credentials: credentials, region: endpoint.region)
         self.clock = clock
         self.retryClock = retryClock
         self.attempts = attempts
+        self.readAttempts = readAttempts ?? attempts * 2
         self.backoff = backoff
+        self.maximumBackoff = maximumBackoff
         self.timeout = timeout
     }
 
@@ -176,7 +186,7 @@ public struct S3Client: Sendable {
     ) async throws(S3Error) -> UInt64 {
         let operation = "GET \(endpoint.bucket)/\(key)"
         var received: UInt64 = 0
-        try await retrying { () async throws(S3Error) in
+        try await retrying(attempts: readAttempts) { () async throws(S3Error) in
             try await downloadAttempt(key, received: &received, operation: operation, write: write)
         }
         return received
@@ -225,7 +235,9 @@ public struct S3Client: Sendable {
     /// The bytes of `key`, or of `range` of it.
     public func get(_ key: String, range: ClosedRange<UInt64>? = nil) async throws(S3Error) -> [UInt8] {
         let headers = range.map { [("Range", "bytes=\($0.lowerBound)-\($0.upperBound)")] } ?? []
-        return try await send("GET", key: key, headers: headers, limit: range.map { Int($0.count) + 1024 } ?? 64 << 20).body
+        return try await send(
+            "GET", key: key, headers: headers, limit: range.map { Int($0.count) + 1024 } ?? 64 << 20, attempts: readAttempts
+        ).body
     }
 
     /// The size of `key`, or nil when there is no such object.
@@ -345,21 +357,21 @@ public struct S3Client: Sendable {
     /// else is thrown as an ``S3Error`` with S3's code and message.
     func send(
         _ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8]? = nil,
-        payloadHash: String? = nil, limit: Int = 1 << 20
+        payloadHash: String? = nil, limit: Int = 1 << 20, attempts: Int? = nil
     ) async throws(S3Error) -> Response {
         let operation = "\(method) \(endpoint.bucket)" + (key.map { "/\($0)" } ?? "")
         let payloadHash = payloadHash ?? body.map { SigV4Signer.payloadHash($0) } ?? SigV4Signer.emptyPayloadHash
-        return try await retrying { () async throws(S3Error) in
+        return try await retrying(attempts: attempts ?? self.attempts) { () async throws(S3Error) in
             try await sendOnce(
                 method, key: key, query: query, headers: headers, body: body, payloadHash: payloadHash, limit: limit,
                 operation: operation)
         }
     }
 
-    /// Runs `body` up to ``attempts`` times while it fails with a retryable error, waiting
-    /// ``backoff`` before the first retry and twice as long each time after, plus up to as much
-    /// again at random so many clients do not retry in step.
-    private func retrying<T>(_ body: () async throws(S3Error) -> T) async throws(S3Error) -> T {
+    /// Runs `body` up to `attempts` times while it fails with a retryable error, waiting
+    /// ``backoff`` before the first retry and twice as long each time after (up to
+    /// ``maximumBackoff``), plus up to as much again at random so many clients do not retry in step.
+    private func retrying<T>(attempts: Int, _ body: () async throws(S3Error) -> T) async throws(S3Error) -> T {
         var delay = backoff
         var attempt = 1
         while true {
@@ -368,7 +380,7 @@ public struct S3Client: Sendable {
             } catch {
                 guard error.isRetryable, attempt < attempts, !Task.isCancelled else { throw error }
                 try? await retryClock.sleep(for: delay + delay * Double.random(in: 0...1))
-                delay *= 2
+                delay = min(delay * 2, maximumBackoff)
                 attempt += 1
             }
         }

@@ -47,7 +47,7 @@ struct Options {
     static func usage(_ problem: String) -> Never {
         FileHandle.standardError.write(
             Data(
-                "pacareliability: \(problem)\nusage: pacareliability [--quick] [--seed N] [--only fuzz,faults,kill,scale] [--replay NAME:N] [--work DIR] [--binaries DIR] [--s3-proxy-script PATH]\n"
+                "pacareliability: \(problem)\nusage: pacareliability [--quick] [--seed N] [--only fuzz,faults,bursts,kill,scale] [--replay NAME:N] [--work DIR] [--binaries DIR] [--s3-proxy-script PATH]\n"
                     .utf8))
         exit(2)
     }
@@ -76,6 +76,10 @@ if options.runs("fuzz") || options.replay != nil {
 
 if options.runs("faults") && options.replay == nil {
     rows += Faults(options: options, watchdog: watchdog).run()
+    logRows()
+}
+
+if (options.runs("faults") || options.only.contains("bursts")) && options.replay == nil {
     rows += await Bursts(options: options, watchdog: watchdog).run()
     logRows()
 }

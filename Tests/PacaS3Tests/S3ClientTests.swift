@@ -118,3 +118,57 @@ struct S3ClientTests {
         }
     }
 }
+
+/// Retries against a server that answers the first five requests for each object with 503
+/// SlowDown: reads outlast the burst, writes give up after their own attempts.
+@Suite struct S3RetryTests {
+    static let busyServer = """
+        import http.server, sys, collections
+        seen = collections.Counter()
+        class Busy(http.server.BaseHTTPRequestHandler):
+            def answer(self, body):
+                seen[self.path] += 1
+                if seen[self.path] <= 5:
+                    body, status = b"<Error><Code>SlowDown</Code><Message>busy</Message></Error>", 503
+                else:
+                    status = 200
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def do_GET(self):
+                self.answer(b"payload" if self.path != "/bucket/count" else str(seen["/bucket/read"]).encode())
+            def do_PUT(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.answer(b"")
+            def log_message(self, *args):
+                pass
+        server = http.server.HTTPServer(("127.0.0.1", 0), Busy)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """
+
+    @Test func readsOutlastABurstThatEndsWrites() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", Self.busyServer]
+        let out = Pipe()
+        process.standardOutput = out
+        try launch(process)
+        defer { process.terminate() }
+        var line: [UInt8] = []
+        while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != UInt8(ascii: "\n") { line.append(byte) }
+        let port = try #require(Int(String(decoding: line, as: UTF8.self)), "the test server printed no port")
+        let endpoint = try S3Endpoint.parse("http://127.0.0.1:\(port)", bucket: "bucket", region: "us-east-1", addressing: .path).get()
+        let s3 = S3Client(
+            endpoint: endpoint, credentials: S3Credentials(accessKey: "a", secretKey: "b"), clock: { 0 }, attempts: 3,
+            backoff: .milliseconds(1), maximumBackoff: .milliseconds(4))
+        #expect(s3.readAttempts == 6)
+        #expect(try await s3.get("read") == Array("payload".utf8))
+        await #expect { try await s3.put("write", body: [1]) } throws: { error in
+            (error as? S3Error)?.kind == .http(status: 503) && (error as? S3Error)?.code == "SlowDown"
+        }
+        // The sixth GET of "read" was the one that succeeded; "count" itself went through its burst.
+        #expect(try await s3.get("count") == Array("6".utf8))
+    }
+}

@@ -102,7 +102,7 @@ struct StreamedExtraction {
                 }
                 continue
             }
-            guard let listed = line, listed.path == entry.path else { throw Self.changed() }
+            guard let listed = line, listed.path == entry.path, listed.type == entry.kind else { throw Self.changed() }
             line = try Self.nextHeld(lines) { _ in }
             if PartLayout.isPartPath(entry.path) { parts[entry.path] = entry }
             if survey.linkFirsts.contains(entry.path) {

@@ -92,7 +92,7 @@ public enum RestoreSpans {
         cursor = own.directoryCursor()
         while let entry = try cursor.next() {
             if entry.path == Manifest.entryPath { continue }
-            guard let listed = line, listed.path == entry.path else { return nil }
+            guard let listed = line, listed.path == entry.path, listed.type == entry.kind else { return nil }
             do { line = try StreamedExtraction.nextHeld(lines) { elsewhere($0) } } catch { return nil }
             if linkFirsts.contains(entry.path) {
                 firstEntries[entry.path] = entry
