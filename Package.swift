@@ -51,6 +51,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PacaAge",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "PacaArchive",
             dependencies: [
                 "CZlib",
@@ -194,6 +202,12 @@ let package = Package(
             dependencies: [
                 "PacaArchive", "PacaCore", "PacaProtocol", "PacaS3", "PacaSystem", .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaAgeTests",
+            dependencies: ["PacaAge", "CZlib", "PacaTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["testkit"],
             swiftSettings: strict
         ),
         .testTarget(
