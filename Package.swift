@@ -62,6 +62,7 @@ let package = Package(
             name: "PacaArchive",
             dependencies: [
                 "CZlib",
+                "PacaAge",
                 "PacaSystem",
                 "PacaCore",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -182,6 +183,7 @@ let package = Package(
         .executableTarget(
             name: "pacactl",
             dependencies: [
+                "PacaAge",
                 "PacaArchive",
                 "PacaClient",
                 "PacaConfig",
@@ -206,7 +208,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PacaAgeTests",
-            dependencies: ["PacaAge", "CZlib", "PacaTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["PacaAge", "CZlib", "PacaSystem", "PacaTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["testkit"],
             swiftSettings: strict
         ),

@@ -55,3 +55,13 @@ public enum AgeRecipient: Sendable {
     /// At most the first 40 characters of what the user wrote, for messages.
     static func shown(_ text: String) -> String { text.count > 40 ? String(text.prefix(40)) + "…" : text }
 }
+
+extension AgeRecipient: Equatable {
+    public static func == (lhs: AgeRecipient, rhs: AgeRecipient) -> Bool {
+        switch (lhs, rhs) {
+        case (.x25519(let a), .x25519(let b)): a.rawRepresentation == b.rawRepresentation
+        case (.passphrase(let a, let x), .passphrase(let b, let y)): a == b && x == y
+        default: false
+        }
+    }
+}

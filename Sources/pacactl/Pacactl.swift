@@ -18,7 +18,7 @@ struct Pacactl: AsyncParsableCommand {
             RestoreCommand.self,
             TriggerCommand.self, JobsCommand.self,
             EventsCommand.self, DataCommand.self, AuditCommand.self,
-            CronCommand.self, ArchiveCommand.self,
+            CronCommand.self, ArchiveCommand.self, KeyCommand.self,
         ]
     )
 

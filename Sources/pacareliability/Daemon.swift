@@ -40,7 +40,7 @@ final class Daemon {
         process.arguments = ["--config", root + "/pacad.yaml"]
         process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
         if !FileManager.default.fileExists(atPath: root + "/pacad.log") {
-            FileManager.default.createFile(atPath: root + "/pacad.log", contents: nil)
+            _ = FileManager.default.createFile(atPath: root + "/pacad.log", contents: nil)
         }
         let log = FileHandle(forWritingAtPath: root + "/pacad.log")!
         log.seekToEndOfFile()

@@ -1,4 +1,5 @@
 import Foundation
+import PacaSystem
 import PacaTestSupport
 import Testing
 
@@ -138,28 +139,35 @@ import Testing
 /// Interoperability with the real `age` (Debian's package): both directions.
 @Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/age"), "needs /usr/bin/age (make test-deps)"))
 struct AgeInteropTests {
+    /// Runs a stock tool on a thread of its own, never on the cooperative pool.
+    static func tool(_ command: [String]) async throws -> Output {
+        try await SystemThread.run { Result { try PacaTestSupport.run(command) } }.get()
+    }
+
     @Test(arguments: [0, 5, 65_536, 300_000])
-    func ageOpensWhatPacadSeals(_ size: Int) throws {
+    func ageOpensWhatPacadSeals(_ size: Int) async throws {
         let folder = TemporaryFolder()
         let identity = AgeIdentity.generate()
         folder.write("key.txt", try #require(identity.fileText(created: "now")), mode: 0o600)
         let plain = AgeSealerTests.random(size, seed: 11)
         folder.write("file.age", try AgeSealerTests.seal(plain, to: [AgeIdentity.generate().recipient!, identity.recipient!]))
-        let result = try run(["/usr/bin/age", "-d", "-i", folder.sub("key.txt"), "-o", folder.sub("plain"), folder.sub("file.age")])
+        let result = try await Self.tool([
+            "/usr/bin/age", "-d", "-i", folder.sub("key.txt"), "-o", folder.sub("plain"), folder.sub("file.age"),
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect((folder.read("plain") ?? []) == plain)  // age writes no file for an empty payload
     }
 
     @Test(arguments: [0, 5, 65_536, 300_000])
-    func pacadOpensWhatAgeSeals(_ size: Int) throws {
+    func pacadOpensWhatAgeSeals(_ size: Int) async throws {
         let folder = TemporaryFolder()
-        let keygen = try run(["/usr/bin/age-keygen", "-o", folder.sub("key.txt")])
+        let keygen = try await Self.tool(["/usr/bin/age-keygen", "-o", folder.sub("key.txt")])
         #expect(keygen.status == 0, "\(keygen.stderr)")
         let identities = try AgeIdentity.parseFile(String(decoding: folder.read("key.txt") ?? [], as: UTF8.self), name: "key.txt")
         let recipient = try #require(identities.first?.recipient?.text)
         let plain = AgeSealerTests.random(size, seed: 13)
         folder.write("plain", plain)
-        let encrypted = try run(["/usr/bin/age", "-r", recipient, "-o", folder.sub("file.age"), folder.sub("plain")])
+        let encrypted = try await Self.tool(["/usr/bin/age", "-r", recipient, "-o", folder.sub("file.age"), folder.sub("plain")])
         #expect(encrypted.status == 0, "\(encrypted.stderr)")
         #expect(try AgeSealerTests.open(try #require(folder.read("file.age")), with: identities) == plain)
     }

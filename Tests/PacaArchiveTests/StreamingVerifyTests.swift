@@ -44,7 +44,8 @@ import Testing
             let entries = Set(bad.problems.compactMap(\.entry))
             check(entries == [victim.path], "\(bad.problems.map(\.message))")
             check(bad.sidecar == "mismatch")
-            let whole = try ArchiveVerifier.verifyWhole(archive, cataloged: nil, threads: nil, pacer: nil, progress: nil)
+            let whole = try ArchiveVerifier.verifyWhole(
+                archive, source: try FileByteSource(path: archive), cataloged: nil, threads: nil, pacer: nil, progress: nil)
             check(Set(whole.problems.compactMap(\.entry)) == entries, "the whole check finds the same")
         }
         #expect(problems.isEmpty, "\(problems)")

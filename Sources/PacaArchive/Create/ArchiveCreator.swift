@@ -1,3 +1,4 @@
+public import PacaAge
 public import PacaCore
 import PacaSystem
 
@@ -13,14 +14,21 @@ public struct CreationOptions: Sendable, Equatable {
     public var pieceSize: Int
     /// Patterns for paths to leave out (see ``PathPattern``).
     public var excludes: [PathPattern]
+    /// When not empty, the archive is sealed with age to these recipients as it is written
+    /// (docs/encryption.md): what is stored is an age file with the ZIP inside.
+    public var recipients: [AgeRecipient]
 
     public static let defaultLevel = 2
 
-    public init(level: Int = CreationOptions.defaultLevel, threads: Int? = nil, pieceSize: Int = 1 << 20, excludes: [PathPattern] = []) {
+    public init(
+        level: Int = CreationOptions.defaultLevel, threads: Int? = nil, pieceSize: Int = 1 << 20, excludes: [PathPattern] = [],
+        recipients: [AgeRecipient] = []
+    ) {
         self.level = level
         self.threads = threads ?? SystemThread.processorCount
         self.pieceSize = pieceSize
         self.excludes = excludes
+        self.recipients = recipients
     }
 
     func validated() throws(ArchiveError) -> CreationOptions {
@@ -210,7 +218,8 @@ public enum ArchiveCreator {
         let options = try options.validated()
         let walker = try SourceWalker(roots: sources, excludes: options.excludes)
         let identities = skipping.compactMap { try? Syscall.lstat($0) }
-        let output = ArchiveOutput(sink: sink)
+        let sealing = options.recipients.isEmpty ? nil : try SealingSink(sink, recipients: options.recipients)
+        let output = ArchiveOutput(sink: sealing ?? sink)
 
         // A base index that cannot be opened makes a full archive, never a failed backup.
         let base = tracking?.base.flatMap { try? ChangeIndexReader(path: $0) }.map {
@@ -252,8 +261,10 @@ public enum ArchiveCreator {
                         CreationProgress(files: writer.totals.files, bytes: writer.totals.bytesProcessed, archiveBytes: output.position))
                 }
             }
-            size = try writer.finish(createdAt: header.createdAt)
-            digest = try output.finish()
+            let zipSize = try writer.finish(createdAt: header.createdAt)
+            let zipDigest = try output.finish()
+            // What is stored, and what the sidecar covers, is the age file when sealing.
+            (digest, size) = try sealing?.finish() ?? (zipDigest, zipSize)
             try index?.finish()
             index?.close()
             isIndexKept = true

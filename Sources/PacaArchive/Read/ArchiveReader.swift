@@ -136,7 +136,9 @@ public final class ArchiveReader: Sendable {
                 ? ArchiveError(
                     .truncated, "no end of central directory record: the archive is truncated or its end is damaged",
                     offset: Int64(fileSize))
-                : ArchiveError(.notAZip, "\(path) is not a ZIP archive (no ZIP signature at its start or end)")
+                : SealedByteSource.isSealed(source)
+                    ? ArchiveError(.notAZip, "\(path) is encrypted with age; an identity is needed to read what it holds")
+                    : ArchiveError(.notAZip, "\(path) is not a ZIP archive (no ZIP signature at its start or end)")
         }
         let recordOffset = tailStart + UInt64(recordIndex)
         var end = try EndRecords.parseClassic(tail[recordIndex...], at: recordOffset)

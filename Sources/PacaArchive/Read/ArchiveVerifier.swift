@@ -1,4 +1,5 @@
 import Crypto
+public import PacaAge
 import PacaSystem
 
 /// One thing wrong with an archive or one entry, as found by ``ArchiveVerifier`` or ``ArchiveExtractor``.
@@ -54,6 +55,11 @@ public struct VerificationResult: Sendable, Equatable, Encodable {
     /// archive checked on its own.
     public var catalog: String?
     public var problems: [ArchiveProblem]
+    /// True for an archive sealed with age (docs/encryption.md).
+    public var isSealed = false
+    /// False when only the stored bytes were checked (a sealed archive without an identity):
+    /// the sidecar and the catalog's SHA-256, not the entries.
+    public var contentsChecked = true
 
     /// True when nothing is wrong: every CRC-32 and SHA-256 matched, and the sidecar if present.
     public var isValid: Bool { problems.isEmpty }
@@ -64,6 +70,8 @@ public struct VerificationResult: Sendable, Equatable, Encodable {
         case isValid = "ok"
         case sha256, catalog
         case manifestSha256 = "manifest_sha256"
+        case isSealed = "sealed"
+        case contentsChecked = "contents_checked"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,6 +87,8 @@ public struct VerificationResult: Sendable, Equatable, Encodable {
         try c.encode(manifestSha256, forKey: .manifestSha256)
         try c.encodeIfPresent(catalog, forKey: .catalog)
         try c.encode(problems, forKey: .problems)
+        try c.encode(isSealed, forKey: .isSealed)
+        try c.encode(contentsChecked, forKey: .contentsChecked)
     }
 }
 
@@ -97,17 +107,49 @@ public enum ArchiveVerifier {
     /// Memory stays flat however many entries the archive has: the central directory and the
     /// manifest are read side by side, one entry at a time (pacad writes them in the same order),
     /// and entries are checked in batches in archive order. An archive laid out otherwise is
-    /// checked whole (``verifyWhole(_:cataloged:threads:pacer:progress:)``).
+    /// checked whole (``verifyWhole(_:source:cataloged:threads:pacer:progress:)``).
+    ///
+    /// An archive sealed with age is decrypted with `identities` and checked the same way, its
+    /// sidecar and the catalog's SHA-256 against the stored (encrypted) bytes; without an
+    /// identity only those are checked, and the result says the contents were not.
     public static func verify(
-        _ path: String, cataloged: CatalogDigests? = nil, threads: Int? = nil, pacer: ReadPacer? = nil,
-        progress: (@Sendable (UInt64) -> Void)? = nil
+        _ path: String, identities: [AgeIdentity] = [], cataloged: CatalogDigests? = nil, threads: Int? = nil,
+        pacer: ReadPacer? = nil, progress: (@Sendable (UInt64) -> Void)? = nil
     ) throws(ArchiveError) -> VerificationResult {
         let started = SystemTime.monotonic()
-        let archive = try ArchiveReader(source: try FileByteSource(path: path), readingDirectory: false)
+        let file = try FileByteSource(path: path)
+        let isSealed = SealedByteSource.isSealed(file)
+        if isSealed && identities.isEmpty {
+            return verifyStoredBytes(path, cataloged: cataloged, pacer: pacer, started: started)
+        }
+        let source: any ArchiveByteSource = isSealed ? try SealedByteSource(file, identities: identities) : file
+        var result = try verifyContents(
+            path, source: source, cataloged: cataloged, threads: threads, pacer: pacer, progress: progress, started: started)
+        result.isSealed = isSealed
+        return result
+    }
+
+    /// A sealed archive checked without its key: the stored bytes against the sidecar and the
+    /// catalog's SHA-256.
+    static func verifyStoredBytes(_ path: String, cataloged: CatalogDigests?, pacer: ReadPacer?, started: Double) -> VerificationResult {
+        var result = conclude(
+            path, entries: 0, bytes: 0, started: started, sidecar: readSidecar(path + ".sha256"), digest: fileDigest(path, pacer: pacer),
+            manifestSha256: nil, hasManifest: false,
+            cataloged: cataloged.map { CatalogDigests(sha256: $0.sha256, manifestSha256: nil) }, problems: [])
+        result.isSealed = true
+        result.contentsChecked = false
+        return result
+    }
+
+    static func verifyContents(
+        _ path: String, source: any ArchiveByteSource, cataloged: CatalogDigests?, threads: Int?, pacer: ReadPacer?,
+        progress: (@Sendable (UInt64) -> Void)?, started: Double
+    ) throws(ArchiveError) -> VerificationResult {
+        let archive = try ArchiveReader(source: source, readingDirectory: false)
         // First pass over the directory: where the manifest is (the last entry of its name).
         let manifestEntry = try StreamedExtraction.manifestEntry(of: archive)
         let whole = { () throws(ArchiveError) -> VerificationResult in
-            try verifyWhole(path, cataloged: cataloged, threads: threads, pacer: pacer, progress: progress)
+            try verifyWhole(path, source: source, cataloged: cataloged, threads: threads, pacer: pacer, progress: progress)
         }
         guard let manifestEntry, let lines = try? ManifestLines(manifestEntry, in: archive) else { return try whole() }
         let threads = threads ?? SystemThread.processorCount
@@ -264,10 +306,11 @@ public enum ArchiveVerifier {
     /// archives whose manifest is not laid out one entry per line, or whose entries are not in
     /// the manifest's order (not written by pacad), when the streaming check cannot pair them.
     static func verifyWhole(
-        _ path: String, cataloged: CatalogDigests?, threads: Int?, pacer: ReadPacer?, progress: (@Sendable (UInt64) -> Void)?
+        _ path: String, source: any ArchiveByteSource, cataloged: CatalogDigests?, threads: Int?, pacer: ReadPacer?,
+        progress: (@Sendable (UInt64) -> Void)?
     ) throws(ArchiveError) -> VerificationResult {
         let started = SystemTime.monotonic()
-        let archive = try ArchiveReader(path: path)
+        let archive = try ArchiveReader(source: source)
         var problems: [ArchiveProblem] = []
         let loaded = Self.loadManifest(archive, problems: &problems)
         let manifest = loaded?.manifest

@@ -26,6 +26,8 @@ struct ArchiveCreateCommand: ParsableCommand {
     @Option(help: "Compression threads (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var sealing: RecipientOptions
+
     @OptionGroup var outputOptions: ArchiveOutputOptions
 
     func validate() throws {
@@ -40,9 +42,10 @@ struct ArchiveCreateCommand: ParsableCommand {
     func run() throws {
         let patterns = try excludes.map { try PathPattern($0) }
         var name = output.split(separator: "/").last.map(String.init) ?? output
+        if name.hasSuffix(".age") { name.removeLast(4) }
         if name.hasSuffix(".zip") { name.removeLast(4) }
         let header = ManifestHeader(backupID: name, createdAt: Int64(SystemTime.realtime()))
-        let options = CreationOptions(level: level, threads: threads, excludes: patterns)
+        let options = CreationOptions(level: level, threads: threads, excludes: patterns, recipients: try sealing.parsed())
         let expected = StandardStreams.isTerminal(2) ? (try? ArchiveCreator.estimate(sources: paths, excludes: patterns).bytes) ?? 0 : 0
         let result = try runArchiveOperation("backing up") { (bar) throws(ArchiveError) in
             try ArchiveCreator.create(sources: paths, at: output, header: header, options: options) { progress in

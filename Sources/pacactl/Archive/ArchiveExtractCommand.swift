@@ -26,9 +26,11 @@ struct ArchiveExtractCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "A folder holding the archives an incremental backup references (<backup-id>.zip, as on a directory target).",
+            "A folder holding the archives an incremental backup references (<backup-id>.zip or .zip.age, as on a directory target).",
             valueName: "folder"))
     var archives: String?
+
+    @OptionGroup var keys: IdentityOptions
 
     @OptionGroup var outputOptions: ArchiveOutputOptions
 
@@ -43,15 +45,20 @@ struct ArchiveExtractCommand: ParsableCommand {
         let patterns = try includes.map { try PathPattern($0) }
         let options = ExtractionOptions(includes: patterns, overwrite: overwrite, threads: threads)
         let folder = archives
+        let identities = try keys.identities()
+        let file = self.file
         let result = try runArchiveOperation("restoring") { (bar) throws(ArchiveError) in
+            let source = try openArchive(file, identities: identities)
             var references: [String: any ArchiveByteSource] = [:]
             if let folder {
-                for id in try ArchiveReader(path: file).manifest().referencedBackups {
-                    let path = folder + "/" + id + ".zip"
-                    if Syscall.exists(path) { references[id] = try FileByteSource(path: path) }
+                for id in try ArchiveReader(source: source).manifest().referencedBackups {
+                    for name in [id + ".zip", id + ".zip.age"] where Syscall.exists(folder + "/" + name) {
+                        references[id] = try openArchive(folder + "/" + name, identities: identities)
+                        break
+                    }
                 }
             }
-            return try ArchiveExtractor.extract(file, to: to, options: options, references: references) {
+            return try ArchiveExtractor.extract(from: source, to: to, options: options, references: references) {
                 bar.update(done: $0, total: $1)
             }
         }

@@ -13,6 +13,8 @@ struct ArchiveListCommand: ParsableCommand {
     @Argument(help: "The archive to list.")
     var file: String
 
+    @OptionGroup var keys: IdentityOptions
+
     @OptionGroup var outputOptions: ArchiveOutputOptions
 
     struct Listing: Encodable {
@@ -51,7 +53,10 @@ struct ArchiveListCommand: ParsableCommand {
 
     func run() throws {
         let reader: ArchiveReader
-        do { reader = try ArchiveReader(path: file) } catch { throw fail(error.description, ExitStatus(error)) }
+        let identities = try keys.identities()
+        do { reader = try ArchiveReader(source: try openArchive(file, identities: identities)) } catch {
+            throw fail(error.description, ExitStatus(error))
+        }
         let entries = reader.entries
         // The manifest's files this archive does not hold: referenced, or other names of hard links.
         let elsewhere =

@@ -16,6 +16,8 @@ struct ArchiveVerifyCommand: ParsableCommand {
     @Option(help: "Threads to decompress with (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var keys: IdentityOptions
+
     @OptionGroup var outputOptions: ArchiveOutputOptions
 
     func validate() throws {
@@ -23,8 +25,9 @@ struct ArchiveVerifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        let identities = try keys.identities()
         let result = try runArchiveOperation("verifying") { (bar) throws(ArchiveError) in
-            try ArchiveVerifier.verify(file, threads: threads) { bar.update(done: $0, total: 0) }
+            try ArchiveVerifier.verify(file, identities: identities, threads: threads) { bar.update(done: $0, total: 0) }
         }
         if outputOptions.json {
             try printJSON(result)
@@ -36,9 +39,15 @@ struct ArchiveVerifyCommand: ParsableCommand {
                 print("BAD  \(line)")
             }
             let status = result.isValid ? "OK" : "FAILED"
-            print(
-                "\(status)  \(result.archive): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), \(result.problems.count) problem(s), \(format2(result.seconds)) s"
-            )
+            if result.contentsChecked {
+                print(
+                    "\(status)  \(result.archive): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), \(result.problems.count) problem(s), \(format2(result.seconds)) s"
+                )
+            } else {
+                print(
+                    "\(status)  \(result.archive): encrypted bytes checked against the sidecar (\(result.sidecar)), \(result.problems.count) problem(s); the contents were not checked: give --identity to decrypt and check every entry"
+                )
+            }
         }
         if !result.isValid { throw ExitStatus.failed.exitCode }
     }
