@@ -36,6 +36,17 @@ struct IncrementalBench {
         var manyVerifyRSS = Double.nan
         var manyExtract = Double.nan
         var manyExtractRSS = Double.nan
+        /// `pacactl restore` of the many-files full backup through a freshly started pacad: wall
+        /// seconds, pacactl's peak RSS and pacad's high-water mark, MiB; restic's restore of its snapshot.
+        var manyRestore = Double.nan
+        var manyRestoreRSS = Double.nan
+        var manyRestorePacadRSS = Double.nan
+        var manyResticRestore = Double.nan
+        var manyResticRestoreRSS = Double.nan
+        /// `pacactl catalog rebuild` of the many-files target after the catalog was deleted: wall
+        /// seconds and pacad's high-water mark, MiB.
+        var manyRebuild = Double.nan
+        var manyRebuildPacadRSS = Double.nan
         var manyPacad: [Double] = []
         var manyRestic: [Double] = []
         var manyPacadRSS: [Double] = []
@@ -135,6 +146,7 @@ struct IncrementalBench {
         _ = try restic.backup(tree)
         var daemon = try BenchDaemon(directory: root + "/pacad", pacad: pacad, pacactl: pacactl, source: tree, work: work)
         _ = try daemon.backup()
+        let fullID = try daemon.newestID()
         daemon.stop()
         // Reading the full archive of a million entries: verify and extract, with their peak RSS.
         let archives = (FileManager.default.enumerator(atPath: daemon.target)?.allObjects as? [String] ?? []).filter {
@@ -166,7 +178,43 @@ struct IncrementalBench {
                 }
             }
         }
+        try readManyBack(fullID, tree: tree, restic: restic, root: root, into: &results)
         clean(root)
+    }
+
+    /// The many-files full backup read back: restored by pacactl through a pacad started just
+    /// before (its high-water mark is then the restore's), next to restic restoring its newest
+    /// snapshot of the same tree; then the catalog deleted and rebuilt from the target.
+    func readManyBack(_ fullID: String, tree: String, restic: ResticRepository, root: String, into results: inout Results) throws {
+        let restored = root + "/restored"
+        for tool in ["pacad", "restic"] {
+            clean(restored)
+            prepareStep(warming: root + "/pacad/backups")
+            log("many files: \(tool) restore")
+            if tool == "pacad" {
+                let daemon = try BenchDaemon(directory: root + "/pacad", pacad: pacad, pacactl: pacactl, source: tree, work: work)
+                let measured = Runner.measure("\(pacactl) restore \(fullID) --to '\(restored)' --socket \(daemon.socket)", in: work)
+                results.manyRestore = measured.status == 0 ? measured.wall : .nan
+                results.manyRestoreRSS = measured.peakRSS
+                results.manyRestorePacadRSS = daemon.peakRSSMiB()
+                daemon.stop()
+            } else {
+                // Every snapshot in the repository is of the same unchanged tree.
+                let measured = Runner.measure(
+                    "restic -q --repo '\(restic.path)' --cache-dir '\(restic.cache)' restore latest --target '\(restored)'", in: work,
+                    environment: restic.environment)
+                results.manyResticRestore = measured.status == 0 ? measured.wall : .nan
+                results.manyResticRestoreRSS = measured.peakRSS
+            }
+        }
+        clean(restored)
+        log("many files: catalog rebuild")
+        for file in ["catalog.sqlite", "catalog.sqlite-wal", "catalog.sqlite-shm"] { unlink(root + "/pacad/state/" + file) }
+        let daemon = try BenchDaemon(directory: root + "/pacad", pacad: pacad, pacactl: pacactl, source: tree, work: work)
+        let rebuilt = Runner.measure("\(pacactl) catalog rebuild --target local --socket \(daemon.socket)", in: work)
+        results.manyRebuild = rebuilt.status == 0 ? rebuilt.wall : .nan
+        results.manyRebuildPacadRSS = daemon.peakRSSMiB()
+        daemon.stop()
     }
 
     static func printTable(_ r: Results) {
@@ -211,6 +259,15 @@ struct IncrementalBench {
         row("\(count)-entry archive: pacactl archive verify peak RSS, MiB", r.manyVerifyRSS, "≤ 128", r.manyVerifyRSS <= 128)
         row("\(count)-entry archive: pacactl archive extract, s", r.manyExtract, "", nil)
         row("\(count)-entry archive: pacactl archive extract peak RSS, MiB", r.manyExtractRSS, "≤ 128", r.manyExtractRSS <= 128)
+        row("\(count)-file backup: pacactl restore, s", r.manyRestore, "", nil)
+        row("\(count)-file snapshot: restic restore, s", r.manyResticRestore, "", nil)
+        row("\(count)-file backup: pacactl restore peak RSS, MiB", r.manyRestoreRSS, "≤ 128", r.manyRestoreRSS <= 128)
+        row("\(count)-file backup: pacad peak RSS serving the restore, MiB", r.manyRestorePacadRSS, "≤ 128", r.manyRestorePacadRSS <= 128)
+        row("\(count)-file snapshot: restic restore peak RSS, MiB", r.manyResticRestoreRSS, "", nil)
+        row("\(count)-file target: pacactl catalog rebuild, s", r.manyRebuild, "", nil)
+        row(
+            "\(count)-file target: pacad peak RSS during catalog rebuild, MiB", r.manyRebuildPacadRSS, "≤ 128", r.manyRebuildPacadRSS <= 128
+        )
     }
 }
 
