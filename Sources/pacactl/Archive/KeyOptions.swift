@@ -17,12 +17,8 @@ struct IdentityOptions: ParsableArguments {
     func identities() throws -> [AgeIdentity] {
         var identities: [AgeIdentity] = []
         for file in files {
-            let bytes: [UInt8]?
-            do { bytes = try DurableFile.read(file, limit: 1 << 20) } catch {
-                throw fail("--identity \(file): \(error.reason)", .usage)
-            }
-            guard let bytes else { throw fail("--identity \(file): no such file", .notFound) }
-            do { identities += try AgeIdentity.parseFile(String(decoding: bytes, as: UTF8.self), name: file) } catch {
+            let text = try readKeyFile(file, option: "--identity")
+            do { identities += try AgeIdentity.parseFile(text, name: file) } catch {
                 throw fail("--identity \(error.message)", .usage)
             }
         }
@@ -48,12 +44,8 @@ struct RecipientOptions: ParsableArguments {
             do { parsed.append(try AgeRecipient.parse(text)) } catch { throw fail("--recipient: \(error.message)", .usage) }
         }
         for file in recipientFiles {
-            let bytes: [UInt8]?
-            do { bytes = try DurableFile.read(file, limit: 1 << 20) } catch {
-                throw fail("--recipients-file \(file): \(error.reason)", .usage)
-            }
-            guard let bytes else { throw fail("--recipients-file \(file): no such file", .notFound) }
-            do { parsed += try AgeRecipient.parseFile(String(decoding: bytes, as: UTF8.self), name: file) } catch {
+            let text = try readKeyFile(file, option: "--recipients-file")
+            do { parsed += try AgeRecipient.parseFile(text, name: file) } catch {
                 throw fail("--recipients-file \(error.message)", .usage)
             }
         }
@@ -70,4 +62,12 @@ func openArchive(_ path: String, identities: [AgeIdentity]) throws(ArchiveError)
         throw ArchiveError(.invalidArgument, "\(path) is encrypted with age: give --identity FILE (an age identity file) to read it")
     }
     return try SealedByteSource(source, identities: identities)
+}
+
+/// The text of a key file named by `option` (at most 1 MiB).
+private func readKeyFile(_ path: String, option: String) throws -> String {
+    let bytes: [UInt8]?
+    do { bytes = try DurableFile.read(path, limit: 1 << 20) } catch { throw fail("\(option) \(path): \(error.reason)", .usage) }
+    guard let bytes else { throw fail("\(option) \(path): no such file", .notFound) }
+    return String(decoding: bytes, as: UTF8.self)
 }
