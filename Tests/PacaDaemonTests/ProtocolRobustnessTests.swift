@@ -249,6 +249,32 @@ import Testing
         await daemon.stop()
     }
 
+    /// A rebuild reads every manifest on the target, minutes for large archives: with
+    /// `progress` it reports at once and every 5 s, so `pacactl --timeout` never cuts it off.
+    @Test func catalogRebuildSendsProgressBeforeItsReply() async throws {
+        let daemon = try DaemonHarness()
+        daemon.writeSlowSource(blocks: 2, seed: 9)
+        try await daemon.start()
+        #expect(try await daemon.pacactl(["backup", "now"]).status == 0)
+        let client = try RawClient(daemon.socket, timeout: 60)
+        client.sendJSON(["jsonrpc": "2.0", "id": 4, "method": "catalog.rebuild", "params": ["target": "local", "progress": true]])
+        var phases: [String] = []
+        var reply: [String: Any]?
+        while let message = client.receive() {
+            if message["method"] as? String == "progress" {
+                phases.append((message["params"] as? [String: Any])?["phase"] as? String ?? "")
+            } else {
+                reply = message
+                break
+            }
+        }
+        #expect((reply?["result"] as? [String: Any])?["target"] as? String == "local", "\(String(describing: reply))")
+        #expect(!phases.isEmpty && phases.allSatisfy { $0 == "rebuild" }, "\(phases)")
+        let rebuilt = try await daemon.pacactl(["catalog", "rebuild", "--target", "local", "--timeout", "10"])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        await daemon.stop()
+    }
+
     @Test func progressNotificationsComeBeforeTheReply() async throws {
         let daemon = try DaemonHarness(compression: "{level: 9, threads: 1}")
         daemon.writeSlowSource(blocks: 24, seed: 5)

@@ -123,9 +123,16 @@ extension MethodRouter {
     }
 
     /// `catalog.rebuild`: catalogs every archive on the target that the catalog lacks.
-    func rebuildCatalog(_ params: CatalogRebuildParams) async throws(RPCError) -> PacaProtocol.RebuildReport {
-        let report: PacaCatalog.RebuildReport
-        do { report = try await context.engine.rebuildCatalog(from: params.target) } catch { throw RPCError(error) }
+    func rebuildCatalog(_ params: CatalogRebuildParams, _ send: @escaping ProgressSink) async throws(RPCError)
+        -> PacaProtocol.RebuildReport
+    {
+        // Reading the manifests of a target of large archives takes minutes: heartbeats keep the caller waiting.
+        let (engine, target) = (context.engine, params.target)
+        let idle = Progress(RunProgress().snapshot, backup: nil, phase: .rebuild)
+        let report = try await ProgressReporter.run(enabled: params.progress, clock: context.clock, read: { idle }, send: send) {
+            () throws(RPCError) -> PacaCatalog.RebuildReport in
+            do throws(EngineError) { return try await engine.rebuildCatalog(from: target) } catch { throw RPCError(error) }
+        }
         var result = PacaProtocol.RebuildReport()
         result.target = report.target
         result.added = report.added

@@ -125,7 +125,7 @@ public struct MethodRouter: Sendable {
         case Methods.backupPrune.name:
             return try await answer(Methods.backupPrune, request) { (params) throws(RPCError) in try await pruneBackups(params) }
         case Methods.catalogRebuild.name:
-            return try await answer(Methods.catalogRebuild, request) { (params) throws(RPCError) in try await rebuildCatalog(params) }
+            return try await answer(Methods.catalogRebuild, request) { (params) throws(RPCError) in try await rebuildCatalog(params, send) }
         case Methods.scrubRun.name:
             return try await answer(Methods.scrubRun, request) { (params) throws(RPCError) in try await runScrub(params, report) }
         case Methods.targetInit.name:

@@ -119,9 +119,18 @@ public struct BackupPruneParams: WireParams, Equatable {
 /// `catalog.rebuild`.
 public struct CatalogRebuildParams: WireParams, Equatable {
     public var target = ""
+    public var progress = false
     public init() {}
-    public init(target: String) { self.target = target }
-    public static let fields: [WireField<CatalogRebuildParams>] = [.name("target", \.target, "The target to read.")]
+    public init(target: String, progress: Bool = false) {
+        self.target = target
+        self.progress = progress
+    }
+    public static let fields: [WireField<CatalogRebuildParams>] = [
+        .name("target", \.target, "The target to read."),
+        .defaulted(
+            "progress", \.progress, default: false,
+            "Send progress notifications (a heartbeat every 5 s) while the rebuild reads the target's manifests."),
+    ]
 }
 
 /// `target.init`.

@@ -22,7 +22,7 @@ public struct Progress: WireObject, Equatable {
 }
 
 public enum ProgressPhase: String, WireEnum {
-    case queued, backup, restore, verify, scrub
+    case queued, backup, restore, verify, scrub, rebuild
 }
 
 extension WireField {

@@ -18,7 +18,7 @@ struct CatalogRebuildCommand: ParsableCommand {
     @OptionGroup var daemon: DaemonOptions
 
     func run() throws {
-        let reply = try daemon.call(Methods.catalogRebuild, CatalogRebuildParams(target: target))
+        let reply = try daemon.call(Methods.catalogRebuild, CatalogRebuildParams(target: target, progress: true))
         if daemon.json { return daemon.printResult(reply) }
         let report = reply.result
         print(
