@@ -16,11 +16,15 @@ enum ProgressReporter {
         _ body: @Sendable () async throws(RPCError) -> T
     ) async throws(RPCError) -> T {
         guard enabled else { return try await body() }
+        // The first report goes out before the work starts, so even a short operation shows
+        // where it starts and every caller that asked gets at least one.
+        let first = await read()
+        if let first { await send(first.wire) }
+        let startedAt = clock.uptime
         let result = await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                var last: Progress?
-                var sentAt = clock.uptime
-                // The first report goes out at once, so even a short operation shows where it starts.
+                var last = first
+                var sentAt = startedAt
                 while !Task.isCancelled {
                     // An unchanged report goes out again after the heartbeat: a backup waiting
                     // its turn is still alive, and clients that time out on silence know it.
