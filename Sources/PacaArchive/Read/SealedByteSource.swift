@@ -46,17 +46,6 @@ public final class SealedByteSource: BlockByteSource {
         return start == magic
     }
 
-    /// The archive at `path`, decrypted with `identities` when it is sealed. Throws, naming the
-    /// file, when it is sealed and no identity is given.
-    public static func open(path: String, identities: [AgeIdentity]) throws(ArchiveError) -> any ArchiveByteSource {
-        let file = try FileByteSource(path: path)
-        guard isSealed(file) else { return file }
-        guard !identities.isEmpty else {
-            throw ArchiveError(.invalidArgument, "\(path) is encrypted with age; an identity is needed to read what it holds")
-        }
-        return try SealedByteSource(file, identities: identities)
-    }
-
     public func block(_ index: UInt64) throws(ArchiveError) -> [UInt8] {
         if let kept = chunks.withLock({ $0.first { $0.index == index }?.bytes }) { return kept }
         let range = payload.sealedRange(ofChunk: index)
