@@ -71,7 +71,7 @@ let package = Package(
         ),
         .target(
             name: "PacaConfig",
-            dependencies: ["PacaCore", "PacaSystem", .product(name: "Yams", package: "Yams")],
+            dependencies: ["PacaAge", "PacaCore", "PacaSystem", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .target(
@@ -177,7 +177,7 @@ let package = Package(
         ),
         .target(
             name: "PacaClient",
-            dependencies: ["PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem"],
+            dependencies: ["PacaAge", "PacaArchive", "PacaCore", "PacaProtocol", "PacaSystem"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -196,7 +196,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "pacabench",
-            dependencies: ["PacaCore", "PacaData", "PacaProtocol", "PacaS3"],
+            dependencies: ["PacaAge", "PacaCore", "PacaData", "PacaProtocol", "PacaS3"],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PacaConfigTests",
-            dependencies: ["PacaConfig", "PacaCore", "PacaTestSupport"],
+            dependencies: ["PacaAge", "PacaConfig", "PacaCore", "PacaTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

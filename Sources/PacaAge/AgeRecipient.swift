@@ -15,6 +15,12 @@ public enum AgeRecipient: Sendable {
     /// Parses an `age1…` recipient. Plugin (`age1name1…`) and hybrid recipients are refused by name.
     public static func parse(_ text: String) throws(AgeError) -> AgeRecipient {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.uppercased().hasPrefix("AGE-SECRET-KEY-") else {
+            // Never echoed: it is a secret.
+            throw AgeError(
+                .key,
+                "a secret key (AGE-SECRET-KEY-…) was given where a recipient belongs: give its public key, which age-keygen -y FILE prints")
+        }
         guard let (hrp, data) = Bech32.decode(trimmed) else {
             throw AgeError(.key, "\"\(Self.shown(trimmed))\" is not an age recipient (expected age1 followed by 58 characters)")
         }

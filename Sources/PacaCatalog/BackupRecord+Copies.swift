@@ -4,13 +4,18 @@ extension BackupRecord {
     /// Why an archive found on a target (its manifest's SHA-256, its sidecar's digest, its size)
     /// is not attached to this record as a copy, or nil when it may be. A readable backup takes
     /// only a copy with the digests recorded when it was written, since a copy with other
-    /// contents may have been changed; one known only as not finished takes what is there.
-    public func refusalToAttach(manifestSha256: String, sidecar: String?, size: UInt64) -> String? {
+    /// contents may have been changed; one known only as not finished takes what is there. A
+    /// sealed copy (no manifest digest: pacad cannot open it) is matched by its sidecar alone.
+    public func refusalToAttach(manifestSha256: String?, sidecar: String?, size: UInt64, sealed: Bool = false) -> String? {
         if status == .running { return "backup \(id) is being written; rebuild again when it ends" }
         guard isReadable else { return nil }
         let different = "it is not the archive cataloged as backup \(id)"
         let leftAlone = "left out of the catalog; check it with pacactl archive verify, or remove it"
-        if let recorded = self.manifestSha256, recorded != manifestSha256 {
+        if sealed != self.sealed {
+            return
+                "\(different) (the catalog has it \(self.sealed ? "sealed" : "not sealed"), this copy is \(sealed ? "sealed" : "not")): \(leftAlone)"
+        }
+        if let recorded = self.manifestSha256, let manifestSha256, recorded != manifestSha256 {
             return "\(different) (its manifest's SHA-256 differs from the one recorded when it was written): \(leftAlone)"
         }
         if let recorded = sha256 {

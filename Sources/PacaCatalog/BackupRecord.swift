@@ -88,6 +88,9 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     /// The order in which the catalog took the backup (1, 2, ...): what "newest" means, whatever
     /// the clock said. Nil for records from before 0.11, which come before every numbered one.
     public var sequence: Int64?
+    /// Whether the archive is sealed with age (`<id>.zip.age`): pacad can check its stored bytes,
+    /// and only a caller holding an identity can read what is inside.
+    public var sealed = false
 
     public init(id: String, set: String, trigger: BackupTrigger, reason: String?, startedAt: Int64, target: String, path: String) {
         self.id = id
@@ -122,7 +125,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced,
-            verified, sequence, lost
+            verified, sequence, lost, sealed
         case ratio, pinned, base, references, retired
         case filesReferenced = "files_referenced"
         case bytesReferenced = "bytes_referenced"
@@ -172,6 +175,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         verifiedAt = try Self.time(c, .verifiedAt)
         verified = try c.decodeIfPresent(Bool.self, forKey: .verified)
         sequence = try c.decodeIfPresent(Int64.self, forKey: .sequence)
+        sealed = try c.decodeIfPresent(Bool.self, forKey: .sealed) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -208,6 +212,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(verifiedAt.map { CivilTime(unixSeconds: $0).rfc3339 }, forKey: .verifiedAt)
         try c.encode(verified, forKey: .verified)
         try c.encodeIfPresent(sequence, forKey: .sequence)
+        try c.encode(sealed, forKey: .sealed)
     }
 
     /// Takes what writing the backup decided from `written` (status, times, counts, checksum,

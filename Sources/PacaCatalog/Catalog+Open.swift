@@ -61,9 +61,9 @@ extension Catalog {
             record.finishedAt = Int64(clock.now())
             record.error = "the daemon stopped while this backup was being written; its partial archive was removed"
             recovery.interrupted.append(record.id)
-            let partial = record.path + ".partial"
+            let (partial, sidecar) = (record.path + ".partial", record.path + ".sha256.partial")
             let removed = await BlockingPool.shared.run { () -> Bool in
-                _ = try? DurableFile.remove(partial.replacingOccurrences(of: ".zip.partial", with: ".zip.sha256.partial"))
+                _ = try? DurableFile.remove(sidecar)
                 return (try? DurableFile.remove(partial)) == true
             }
             if removed { recovery.removedPartials.append(partial) }

@@ -1,3 +1,4 @@
+public import PacaAge
 public import PacaArchive
 import PacaCore
 public import PacaProtocol
@@ -12,8 +13,11 @@ import Synchronization
 public enum CallerRestore {
     /// Restores backup `id` into `destination` through the daemon at `paths`; `options.reader`
     /// is set from what the daemon says of the caller. `progress` gets bytes written and the total.
+    /// Sealed archives are decrypted here with the first of `identities` that opens them: pacad
+    /// serves only their encrypted bytes.
     public static func run(
-        _ id: String, to destination: String, options: ExtractionOptions, paths: [String] = SocketLocation.candidates(),
+        _ id: String, to destination: String, options: ExtractionOptions, identities: [AgeIdentity] = [],
+        paths: [String] = SocketLocation.candidates(),
         timeout: Duration? = Connection.defaultTimeout, progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) throws(ClientError) -> (session: RestoreSession, result: ExtractionResult) {
         let connection = try Connection(paths: paths, timeout: timeout)
@@ -23,7 +27,21 @@ public enum CallerRestore {
         guard !session.archives.isEmpty else {
             throw ClientError(.broken, "pacad's restore session for \(id) names no archive")
         }
-        let sources = session.archives.map { RemoteArchive(link, backup: $0.backup, size: $0.size) }
+        let remote = session.archives.map { RemoteArchive(link, backup: $0.backup, size: $0.size) }
+        var sources: [(backup: String, source: any ArchiveByteSource)] = []
+        for archive in remote {
+            guard SealedByteSource.isSealed(archive) else {
+                sources.append((archive.backup, archive))
+                continue
+            }
+            guard !identities.isEmpty else {
+                let message = "backup \(archive.backup) is sealed with age: give the identity that opens it with --identity FILE"
+                throw ClientError(.archive(ArchiveError(.invalidArgument, message)), message)
+            }
+            do { sources.append((archive.backup, try SealedByteSource(archive, identities: identities))) } catch {
+                throw ClientError(.archive(error), error.description)
+            }
+        }
         var options = options
         options.manifestSha256 = session.manifestSha256
         if session.restricted {
@@ -32,10 +50,10 @@ public enum CallerRestore {
             options.reader = ReaderLimit(access: access, closedRoots: Set(session.closedRoots))
         }
         var references: [String: any ArchiveByteSource] = [:]
-        for source in sources.dropFirst() { references[source.backup] = source }
+        for (backup, source) in sources.dropFirst() { references[backup] = source }
         do {
             let result = try ArchiveExtractor.extract(
-                from: sources[0], to: destination, options: options, references: references, progress: progress)
+                from: sources[0].source, to: destination, options: options, references: references, progress: progress)
             return (session, result)
         } catch {
             throw ClientError(.archive(error), error.description)

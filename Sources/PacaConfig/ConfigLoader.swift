@@ -260,7 +260,7 @@ struct NodeReader {
                     value, at: key,
                     allowed: [
                         "paths", "exclude", "targets", "triggers", "watch", "debounce", "retention", "incremental", "full_every",
-                        "access",
+                        "access", "encryption",
                     ])
             else {
                 continue
@@ -309,6 +309,11 @@ struct NodeReader {
             }
             watchSettings(values, of: value, at: key, into: &set)
             incrementalSettings(values, at: key, into: &set)
+            encryptionSettings(values, at: key, into: &set)
+            if set.encryption != nil && set.incremental.isEnabled && set.fullEvery == nil {
+                // Sealed archives cannot be carried forward; a regular full bounds what restores need.
+                set.fullEvery = DaemonConfig.BackupSet.Encryption.defaultFullEvery
+            }
             if let node = values["access"] {
                 set.access = principals(node, at: "\(key).access")
                 if set.access?.isEmpty == true && node.sequence?.isEmpty == true {

@@ -1,3 +1,4 @@
+public import PacaAge
 public import PacaCore
 
 /// pacad's configuration, decoded and checked as a whole from one YAML file (see
@@ -224,6 +225,24 @@ public struct DaemonConfig: Sendable, Equatable {
         /// Who besides admins may see, back up and restore this set (`access`); nil: every caller
         /// with a role.
         public var access: [Principal]?
+        /// Whom the set's archives are sealed to with age (`encryption`); nil: plain ZIP archives.
+        public var encryption: Encryption?
+
+        /// `encryption:` of a set: each archive is written as an age file (`<id>.zip.age`) to these
+        /// recipients. pacad holds only public keys (or, for `passphrase_file`, the passphrase),
+        /// never an identity, so it cannot read its own sealed archives.
+        public struct Encryption: Sendable, Equatable {
+            public var recipients: [AgeRecipient]
+            /// The `full_every` a sealed incremental set gets when it names none.
+            public static let defaultFullEvery = 30
+
+            public init(recipients: [AgeRecipient]) { self.recipients = recipients }
+
+            /// Whether the archives are sealed to a passphrase rather than to keys.
+            public var isPassphrase: Bool {
+                recipients.contains { if case .passphrase = $0 { true } else { false } }
+            }
+        }
 
         /// `incremental:` of a set: `false` makes every backup full; otherwise each backup stores
         /// the files that changed since the set's previous backup and names the archives that hold
@@ -240,6 +259,26 @@ public struct DaemonConfig: Sendable, Equatable {
                 self.isEnabled = isEnabled
                 self.maxSources = maxSources
                 self.minLive = minLive
+            }
+
+            /// The archives a backup stops referencing, given the bytes each archive still serves
+            /// (`live`) and holds (`held`, by backup id): those unknown to the catalog, those whose
+            /// bytes in use fall under `min_live` of what they hold, then the least used ones until
+            /// at most `max_sources` remain.
+            public func retiring(live: [String: UInt64], held: [String: UInt64]) -> Set<String> {
+                var retired = Set<String>()
+                for (holder, bytes) in live {
+                    guard let stored = held[holder] else {
+                        retired.insert(holder)
+                        continue
+                    }
+                    if stored > 0 && Double(bytes) < minLive * Double(stored) { retired.insert(holder) }
+                }
+                let kept = live.filter { !retired.contains($0.key) }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
+                if kept.count > maxSources {
+                    for (holder, _) in kept.prefix(kept.count - maxSources) { retired.insert(holder) }
+                }
+                return retired
             }
         }
 
@@ -337,5 +376,20 @@ public struct DaemonConfig: Sendable, Equatable {
             targets: [Target(name: "local", kind: .directory(path: base + "/backups"))],
             sets: [BackupSet(name: "workspace", paths: [source], targets: ["local"], triggers: [.trainingStart])]
         )
+    }
+}
+
+extension DaemonConfig {
+    /// What is allowed but risky in this configuration, one sentence each: `pacad
+    /// --check-config` prints these and the daemon logs them when it starts.
+    public var warnings: [String] {
+        var found: [String] = []
+        for set in sets {
+            guard let encryption = set.encryption, !encryption.isPassphrase, encryption.recipients.count == 1 else { continue }
+            found.append(
+                "sets.\(set.name).encryption: one recipient only; if its identity is lost, so are the backups. Add a second recipient whose identity is kept offline (break-glass), e.g. from pacactl key new --out on a machine that stays disconnected"
+            )
+        }
+        return found
     }
 }

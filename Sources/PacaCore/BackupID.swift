@@ -41,6 +41,14 @@ public struct BackupID: Sendable, Hashable, Comparable, CustomStringConvertible 
         return parts.dropFirst().dropLast().joined(separator: "-")
     }
 
+    /// The start time the id carries, Unix seconds.
+    public var unixSeconds: Int64? {
+        let t = Array(text.prefix(16))
+        let rfc =
+            "\(String(t[0..<4]))-\(String(t[4..<6]))-\(String(t[6..<8]))T\(String(t[9..<11])):\(String(t[11..<13])):\(String(t[13..<15]))Z"
+        return CivilTime(rfc3339: rfc)?.unixSeconds
+    }
+
     public var description: String { text }
 
     public static func < (lhs: BackupID, rhs: BackupID) -> Bool { lhs.text < rhs.text }

@@ -132,6 +132,7 @@ public final class Daemon: Sendable {
                 metadata: [
                     "socket.path": "\(socketPath)", "config.file": "\(configFile ?? "embedded default")", "catalog.backups": "\(backups)",
                 ])
+            for warning in config.warnings { logger.warning("configuration warning", metadata: ["config.warning": "\(warning)"]) }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server, serviceName: "control-server")]
         if options.handlesSignals {

@@ -57,6 +57,10 @@ extension BackupEngine {
                 return plan
             }
         }
+        if base.sealed != (set.encryption != nil) {
+            plan.whyFull = set.encryption == nil ? "the set is no longer sealed" : "the set is sealed now"
+            return plan
+        }
         let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for id in [base.id] + base.references {
             guard let record = byID[id], record.isRestorePoint else {
@@ -92,7 +96,7 @@ extension BackupEngine {
         }
         plan.base = base.id
         plan.tracking?.base = indexPath
-        let retiring = Self.retiring(live: live, held: byID.mapValues(\.bytesWritten), settings: set.incremental)
+        let retiring = set.incremental.retiring(live: live, held: byID.mapValues(\.bytesWritten))
         plan.tracking?.detection = ChangeDetection(rehash: mode == .rehash, retiring: retiring)
         var sources: [String: any ArchiveByteSource] = [:]
         for id in retiring.sorted() {
@@ -105,8 +109,10 @@ extension BackupEngine {
 
     /// Where the compressed bytes of a retiring backup's files are copied from: its archive on a
     /// directory target that holds it (read in place), else on a bucket (read in ranges).
+    /// Nil for a sealed archive, which pacad cannot read: its files are read from the source again.
     func carrySource(_ record: BackupRecord) async -> (any ArchiveByteSource)? {
-        let key = archiveKey(set: record.set, id: record.id)
+        guard !record.sealed else { return nil }
+        let key = record.storedKey
         var remote: (any ArchiveByteSource)?
         for delivery in record.delivered {
             guard case .success(let target) = await target(delivery.target) else { continue }
@@ -120,29 +126,11 @@ extension BackupEngine {
         return remote
     }
 
-    /// The archives a backup stops referencing: those unknown to the catalog, those whose bytes
-    /// still in use fall under `min_live` of what they hold, then the least used ones until at most
-    /// `max_sources` remain.
-    static func retiring(live: [String: UInt64], held: [String: UInt64], settings: DaemonConfig.BackupSet.Incremental) -> Set<String> {
-        var retired = Set<String>()
-        for (holder, bytes) in live {
-            guard let stored = held[holder] else {
-                retired.insert(holder)
-                continue
-            }
-            if stored > 0 && Double(bytes) < settings.minLive * Double(stored) { retired.insert(holder) }
-        }
-        let kept = live.filter { !retired.contains($0.key) }.sorted { ($0.value, $0.key) < ($1.value, $1.key) }
-        if kept.count > settings.maxSources {
-            for (holder, _) in kept.prefix(kept.count - settings.maxSources) { retired.insert(holder) }
-        }
-        return retired
-    }
-
     /// Writes the change index of `record` from its manifest (read with ranged reads from a target
     /// that has it). Returns why it could not, or nil.
     func rebuildIndex(of record: BackupRecord, at path: String) async -> String? {
-        let key = archiveKey(set: record.set, id: record.id)
+        guard !record.sealed else { return "its archive is sealed, and pacad holds no identity to read the manifest" }
+        let key = record.storedKey
         var problems: [String] = []
         for delivery in record.delivered {
             guard case .success(let target) = await target(delivery.target) else { continue }

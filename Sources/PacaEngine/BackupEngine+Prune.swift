@@ -182,13 +182,13 @@ extension BackupEngine {
                 try await catalog.update(id) { record -> String? in
                     guard let index = record.deliveries.firstIndex(where: { $0.target == targetName }) else { return nil }
                     record.deliveries[index].status = .deleting
-                    return record.set
+                    return record.storedKey
                 } ?? nil
         } catch {
             throw EngineError(error)
         }
-        guard let set = marked else { return }
-        try await remove(archiveKey(set: set, id: id), from: targetName)
+        guard let key = marked else { return }
+        try await remove(key, from: targetName)
         do {
             let isLeftNowhere = try await catalog.update(id) { current -> Bool in
                 current.deliveries.removeAll { $0.target == targetName }
@@ -244,7 +244,7 @@ extension BackupEngine {
             let present = Swift.Set(objects.map(\.key))
             var known = Swift.Set<String>()
             for record in records {
-                let key = archiveKey(set: record.set, id: record.id)
+                let key = record.storedKey
                 guard record.deliveries.contains(where: { $0.target == target.name && $0.status == .ok }) else {
                     if record.deliveries.contains(where: { $0.target == target.name }) { known.insert(key) }
                     continue

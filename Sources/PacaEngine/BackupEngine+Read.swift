@@ -19,6 +19,12 @@ extension BackupEngine {
             do { patterns.append(try PathPattern(text)) } catch { throw EngineError(.validation, "include \"\(text)\": \(error.reason)") }
         }
         let record = try await readable(id)
+        guard !record.sealed else {
+            throw EngineError(
+                .validation,
+                "backup \(id) is sealed with age and pacad holds no identity to open it: restore it with pacactl restore \(id) DEST --identity FILE"
+            )
+        }
         let reader = beginReading(.restore, record, progress)
         defer { readers[reader] = nil }
         let options = ExtractionOptions(includes: patterns, overwrite: overwrite, manifestSha256: record.manifestSha256)
@@ -81,7 +87,8 @@ extension BackupEngine {
         }
         let referenceProblems = await referenceProblems(of: record)
         result.problems += referenceProblems
-        if deep && referenceProblems.isEmpty && !record.references.isEmpty {
+        // A sealed archive's manifest is out of pacad's reach: deep checks run where the identity is.
+        if deep && referenceProblems.isEmpty && !record.references.isEmpty && !record.sealed {
             // The archive already here serves the deep check too: no second download.
             let deepProblems = await deepReferenceProblems(of: record, manifestFrom: local, progress: progress)
             await release(local)
@@ -95,7 +102,7 @@ extension BackupEngine {
                 current.verifiedAt = checkedAt
                 current.verified = result.isValid
                 // A rebuilt backup the catalog had no digests for: the verified archive gives them.
-                if current.status == .unverified && result.isValid {
+                if current.status == .unverified && result.isValid && result.contentsChecked {
                     current.status = .complete
                     current.sha256 = result.sha256
                     current.manifestSha256 = result.manifestSha256
@@ -129,7 +136,7 @@ extension BackupEngine {
                 "backup \(id) holds files that backup\(dependents.count == 1 ? "" : "s") \(dependents.joined(separator: ", ")) need\(dependents.count == 1 ? "s" : ""); delete \(dependents.count == 1 ? "that" : "those") first, or let retention remove it when nothing kept needs it"
             )
         }
-        let key = archiveKey(set: record.set, id: id)
+        let key = record.storedKey
         var problems: [String] = []
         var kept: [Delivery] = []
         for delivery in record.deliveries {
@@ -162,7 +169,7 @@ extension BackupEngine {
     /// into the state directory's scratch folder (removed by ``release(_:)``). Tries each target
     /// that has it, in the set's order.
     func localArchive(_ record: BackupRecord) async throws(EngineError) -> LocalArchive {
-        let key = archiveKey(set: record.set, id: record.id)
+        let key = record.storedKey
         var problems: [String] = []
         // A damaged backup has no good copy: what is left is read from the damaged ones (each
         // file is checked against its digest, so only intact files come back).
@@ -208,7 +215,7 @@ extension BackupEngine {
             if target is DirectoryTarget { return nil }
             var sources: [String: TargetByteSource] = [:]
             for item in needed {
-                sources[item.id] = TargetByteSource(target: target, key: archiveKey(set: item.set, id: item.id), size: item.bytesStored)
+                sources[item.id] = TargetByteSource(target: target, key: item.storedKey, size: item.bytesStored)
             }
             return sources
         }
@@ -262,7 +269,7 @@ extension BackupEngine {
                     ArchiveProblem(.notFound, "backup \(id), whose archive holds some of this backup's files, is not in the catalog"))
                 continue
             }
-            let key = archiveKey(set: referenced.set, id: id)
+            let key = referenced.storedKey
             for delivery in record.delivered {
                 guard referenced.delivered.contains(where: { $0.target == delivery.target }) else {
                     problems.append(

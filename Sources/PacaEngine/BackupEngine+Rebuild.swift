@@ -19,10 +19,11 @@ extension BackupRecord {
 }
 
 /// An archive on a target as a rebuild reads it: its manifest, the SHA-256 of the manifest's
-/// bytes, and the digest its sidecar gives (nil without one).
+/// bytes (both nil for a sealed archive, which pacad cannot open), and the digest its sidecar
+/// gives (nil without one).
 struct Described: Sendable {
-    var manifest: ManifestSummary
-    var manifestSha256: String
+    var manifest: ManifestSummary?
+    var manifestSha256: String?
     var sidecar: String?
 }
 
@@ -34,7 +35,8 @@ extension BackupEngine {
     /// passes. A backup already cataloged elsewhere gains a delivery on this target only when the
     /// copy has the archive and manifest digests the catalog recorded; another copy is reported,
     /// never attached. Archives whose manifest does not match their name are reported, never
-    /// guessed at.
+    /// guessed at. A sealed archive (`.zip.age`) is known by its name, size and sidecar alone:
+    /// its files and references stay unknown, and it stays `unverified`.
     public func rebuildCatalog(from name: String) async throws(EngineError) -> RebuildReport {
         guard config.target(named: name) != nil else {
             throw EngineError(.notFound, "no target named \"\(name)\" (targets: \(config.targets.map(\.name).joined(separator: ", ")))")
@@ -46,7 +48,7 @@ extension BackupEngine {
         var work: [TargetObject] = []
         for object in objects {
             let parts = object.key.split(separator: "/")
-            guard parts.count == 2, let id = parts.last.map({ String($0.dropLast(4)) }) else {
+            guard parts.count == 2, let id = parts.last.map({ String($0.dropLast($0.hasSuffix(".age") ? 8 : 4)) }) else {
                 report.problems[object.key] = "not at <set>/<backup-id>.zip"
                 continue
             }
@@ -83,49 +85,56 @@ extension BackupEngine {
                 continue
             }
             let manifest = described.manifest
-            let set = String(object.key.split(separator: "/")[0])
-            guard "\(set)/\(manifest.backupID).zip" == object.key, manifest.setName == nil || manifest.setName == set else {
+            let (set, file) = (String(object.key.split(separator: "/")[0]), object.key.split(separator: "/")[1])
+            let sealed = manifest == nil
+            let id = manifest?.backupID ?? String(file.dropLast(8))
+            guard "\(set)/\(id).zip" == object.key || (sealed && BackupID(id)?.setName == set),
+                manifest?.setName == nil || manifest?.setName == set
+            else {
                 report.problems[object.key] =
-                    "its manifest names backup \(manifest.backupID) of set \(manifest.setName ?? "-"): the name and the manifest disagree"
+                    sealed
+                    ? "its name is not <set>/<backup-id>.zip.age with a backup id of set \(set)"
+                    : "its manifest names backup \(id) of set \(manifest?.setName ?? "-"): the name and the manifest disagree"
                 continue
             }
             let delivery = Delivery(target: name, status: .ok, location: target.location(of: object.key), attempts: 1, deliveredAt: now)
             do throws(CatalogError) {
-                if let known = await catalog.record(manifest.backupID) {
+                if let known = await catalog.record(id) {
                     if let refusal = known.refusalToAttach(
-                        manifestSha256: described.manifestSha256, sidecar: described.sidecar, size: object.size)
+                        manifestSha256: described.manifestSha256, sidecar: described.sidecar, size: object.size, sealed: sealed)
                     {
                         report.problems[object.key] = refusal
                         continue
                     }
-                    try await catalog.update(manifest.backupID) { record in
+                    try await catalog.update(id) { record in
                         record.deliveries.removeAll { $0.target == name }
                         record.deliveries.append(delivery)
                         if !record.isReadable {
                             // Known only as not finished (a crash after the upload): what the target holds, unverified.
                             record.status = .unverified
                             record.error = nil
-                            record.describe(manifest)
+                            if let manifest { record.describe(manifest) }
                             record.bytesStored = object.size
                             record.sha256 = described.sidecar
                             record.target = name
                             record.path = delivery.location
                         }
                     }
-                    report.updated.append(manifest.backupID)
+                    report.updated.append(id)
                 } else {
-                    let started = CivilTime(rfc3339: manifest.createdAt)?.unixSeconds ?? now
+                    let started = manifest.flatMap { CivilTime(rfc3339: $0.createdAt)?.unixSeconds } ?? BackupID(id)?.unixSeconds ?? now
                     var record = BackupRecord(
-                        id: manifest.backupID, set: set, trigger: .rebuilt, reason: "recovered from target \(name)", startedAt: started,
-                        target: name, path: delivery.location)
+                        id: id, set: set, trigger: .rebuilt,
+                        reason: "recovered from target \(name)"
+                            + (sealed ? "; sealed: its files and references are not known to pacad" : ""),
+                        startedAt: started, target: name, path: delivery.location)
                     record.status = .unverified
                     record.finishedAt = started
-                    record.describe(manifest)
-                    record.bytesStored = object.size
-                    record.sha256 = described.sidecar
+                    if let manifest { record.describe(manifest) }
+                    (record.bytesStored, record.sha256, record.sealed) = (object.size, described.sidecar, sealed)
                     record.deliveries = [delivery]
                     try await catalog.insert(record)
-                    report.added.append(manifest.backupID)
+                    report.added.append(id)
                 }
                 noteDelivery(to: name, at: now)
             } catch {
@@ -144,19 +153,20 @@ extension BackupEngine {
     /// The summary of the manifest of the archive at `object` (read one entry at a time) and the
     /// SHA-256 its sidecar gives, if it has one.
     static func describe(_ object: TargetObject, on target: any ArchiveTarget) async -> Result<Described, EngineError> {
-        let manifest = await read(object, on: target) { (source) throws(ArchiveError) in
-            try ManifestSummary.read(try ArchiveReader(source: source, readingDirectory: false))
+        let isSealed = object.key.hasSuffix(".age")
+        let manifest = await read(object, on: target) { (source) throws(ArchiveError) -> (ManifestSummary, String)? in
+            isSealed ? nil : try ManifestSummary.read(try ArchiveReader(source: source, readingDirectory: false))
         }
         switch manifest {
         case .failure(let error): return .failure(error)
-        case .success(let (manifest, manifestSha256)):
+        case .success(let read):
             let sidecar = try? await target.read(object.key + ".sha256", range: 0...199)
             let digest = sidecar.flatMap { bytes -> String? in
                 let text = String(decoding: bytes, as: UTF8.self)
                 guard let first = text.split(separator: " ").first, first.count == 64, first.allSatisfy(\.isHexDigit) else { return nil }
                 return first.lowercased()
             }
-            return .success(Described(manifest: manifest, manifestSha256: manifestSha256, sidecar: digest))
+            return .success(Described(manifest: read?.0, manifestSha256: read?.1, sidecar: digest))
         }
     }
 

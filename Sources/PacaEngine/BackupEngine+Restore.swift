@@ -62,7 +62,11 @@ extension BackupEngine {
                 "uid \(owner) has \(sessions) restores open already (limits.restores_per_caller); finish one, or wait for an idle one to end"
             )
         }
-        let record = try await readable(id)
+        var record = try await readable(id)
+        if record.sealed && record.status == .unverified {
+            // Rebuilt from its name alone, it may reference any earlier archive of its set: offer them all.
+            record.references = await catalog.list(set: record.set).filter { $0.isReadable && $0.sealed && $0.id < id }.map(\.id)
+        }
         var sources: [String: any ArchiveByteSource] = [:]
         var locals: [LocalArchive] = []
         if let ranged = await rangedSources(for: record) {
@@ -93,10 +97,12 @@ extension BackupEngine {
         }
         let served = sources
         let granted = limit
-        let manifestSha256 = record.manifestSha256
+        let (manifestSha256, sealed) = (record.manifestSha256, record.sealed)
         let outcome = await SystemThread.run { () -> Result<[String: ReadableSpans]?, ArchiveError> in
             Result { () throws(ArchiveError) -> [String: ReadableSpans]? in
-                guard let limit = granted, let own = served[id] else { return nil }
+                // Sealed archives are served whole: only a caller holding an identity reads them,
+                // and its pacactl applies the limit as it writes (docs/security.md).
+                guard let limit = granted, let own = served[id], !sealed else { return nil }
                 var references: [String: ArchiveReader] = [:]
                 for (backup, source) in served where backup != id { references[backup] = try ArchiveReader(source: source) }
                 return try RestoreSpans.compute(

@@ -150,7 +150,7 @@ extension BackupEngine {
         let local: LocalArchive
         do throws(TargetError) {
             local = try await target.localCopy(
-                of: archiveKey(set: record.set, id: record.id), scratchDirectory: config.stateDirectory + "/scratch")
+                of: record.storedKey, scratchDirectory: config.stateDirectory + "/scratch")
         } catch {
             return error.code == .missing ? .damaged(problem: error.message, lost: []) : .skipped(error.message)
         }

@@ -41,7 +41,7 @@ extension BackupEngine {
     func claim(_ target: any ArchiveTarget, named name: String) async {
         let last = await catalog.list().filter { record in record.delivered.contains { $0.target == name } }
             .max { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
-        let (key, now) = (last.map { archiveKey(set: $0.set, id: $0.id) }, Int64(clock.now()))
+        let (key, now) = (last.map(\.storedKey), Int64(clock.now()))
         do {
             let note: String?
             if let directory = target as? DirectoryTarget {
@@ -265,7 +265,7 @@ extension BackupEngine {
         guard !isStopping, let record = await catalog.record(id), let sha256 = record.sha256 else { return }
         copying.insert(id)
         defer { copying.remove(id) }
-        let key = archiveKey(set: record.set, id: id)
+        let key = record.storedKey
         var failure: String?
         let destination = await target(name)
         var source: LocalArchive?
@@ -277,7 +277,7 @@ extension BackupEngine {
                 }
                 guard !missing.deliveries.contains(where: { $0.target == name && $0.status == .ok }) else { continue }
                 if !missing.deliveries.contains(where: { $0.target == name }) {
-                    let location = (try? destination.get().location(of: archiveKey(set: missing.set, id: reference))) ?? name
+                    let location = (try? destination.get().location(of: missing.storedKey)) ?? name
                     do {
                         try await catalog.update(reference) { current in
                             current.deliveries.append(Delivery(target: name, status: .failed, location: location))

@@ -22,7 +22,7 @@ extension BackupEngine {
         while await catalog.record(id) != nil {
             id = BackupID(set: set.name, unixSeconds: Int64(started), after: newest, using: &random).text
         }
-        let key = archiveKey(set: set.name, id: id)
+        let key = archiveKey(set: set.name, id: id, sealed: set.encryption != nil)
         var resolved: [Result<any ArchiveTarget, EngineError>] = []
         for name in targetNames { resolved.append(await target(name)) }
         let locations = zip(targetNames, resolved).map { name, result in
@@ -33,6 +33,7 @@ extension BackupEngine {
             path: locations[0])
         record.deliveries = zip(targetNames, locations).map { Delivery(target: $0, status: .pending, location: $1) }
         record.coalesced = job.requests - 1
+        record.sealed = set.encryption != nil
         let plan = await changePlan(for: set, mode: job.mode, targets: targetNames)
         record.base = plan.base
         jobs[number]?.recordID = id
@@ -172,7 +173,9 @@ extension BackupEngine {
         set: DaemonConfig.BackupSet, id: String, started: Double, plan: ChangePlan, uploads: [(index: Int, upload: any ArchiveUpload)],
         progress: RunProgress
     ) async -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) {
-        let options = CreationOptions(level: config.compressionLevel, threads: config.compressionThreads, excludes: set.excludes)
+        let options = CreationOptions(
+            level: config.compressionLevel, threads: config.compressionThreads, excludes: set.excludes,
+            recipients: set.encryption?.recipients ?? [])
         let header = ManifestHeader(backupID: id, setName: set.name, createdAt: Int64(started), parent: plan.base)
         let tracking = plan.tracking
         let spool = config.stateDirectory + "/spool"

@@ -51,3 +51,8 @@ public struct EngineError: Error, Sendable, CustomStringConvertible, Equatable {
     /// Equal code and message (the underlying error is detail).
     public static func == (a: EngineError, b: EngineError) -> Bool { a.code == b.code && a.message == b.message }
 }
+
+extension BackupRecord {
+    /// The key of this backup's archive on every target (`.zip.age` when sealed).
+    var storedKey: String { archiveKey(set: set, id: id, sealed: sealed) }
+}

@@ -19,7 +19,7 @@ public protocol ArchiveTarget: Sendable {
     /// A file on this machine holding the archive at `key`: the archive itself for a directory,
     /// a downloaded copy in `scratchDirectory` for a bucket (``LocalArchive/isTemporary``).
     func localCopy(of key: String, scratchDirectory: String) async throws(TargetError) -> LocalArchive
-    /// Every archive on the target (keys ending in `.zip`), with sizes.
+    /// Every archive on the target (keys ending in `.zip`, or `.zip.age` when sealed), with sizes.
     func list() async throws(TargetError) -> [TargetObject]
     /// The bytes of `range` of the object at `key` (a sidecar, the end of an archive).
     func read(_ key: String, range: ClosedRange<UInt64>) async throws(TargetError) -> [UInt8]
@@ -49,7 +49,7 @@ extension ArchiveUpload {
 
 /// An archive on a target, as a listing shows it.
 public struct TargetObject: Sendable, Equatable {
-    /// `<set>/<backup-id>.zip`.
+    /// `<set>/<backup-id>.zip` (`.zip.age` when sealed).
     public var key: String
     public var size: UInt64
 
@@ -100,4 +100,4 @@ public struct TargetCheck: Sendable, Equatable {
 }
 
 /// The key of backup `id` of `set` on any target.
-public func archiveKey(set: String, id: String) -> String { "\(set)/\(id).zip" }
+public func archiveKey(set: String, id: String, sealed: Bool = false) -> String { "\(set)/\(id).zip" + (sealed ? ".age" : "") }

@@ -154,7 +154,7 @@ public struct DirectoryTarget: ArchiveTarget {
             guard Syscall.exists(root) else { throw gone }
             var objects: [TargetObject] = []
             for set in DurableFile.names(in: root).sorted() {
-                for file in DurableFile.names(in: root + "/" + set).sorted() where file.hasSuffix(".zip") {
+                for file in DurableFile.names(in: root + "/" + set).sorted() where file.hasSuffix(".zip") || file.hasSuffix(".zip.age") {
                     guard let info = try? Syscall.lstat(root + "/" + set + "/" + file), info.kind == .regular else { continue }
                     objects.append(TargetObject(key: set + "/" + file, size: UInt64(info.size)))
                 }

@@ -183,7 +183,7 @@ public struct S3Target: ArchiveTarget {
     public func list() async throws(TargetError) -> [TargetObject] {
         do {
             return try await client.list(prefix: prefix + "/").compactMap { object in
-                guard object.key.hasSuffix(".zip") else { return nil }
+                guard object.key.hasSuffix(".zip") || object.key.hasSuffix(".zip.age") else { return nil }
                 return TargetObject(key: String(object.key.dropFirst(prefix.count + 1)), size: object.size)
             }
         } catch { throw failure(error) }

@@ -1,4 +1,5 @@
 import Foundation
+import PacaAge
 
 // pacabench: builds the deterministic corpus (../shared/bench/make-corpus.sh), then backs it up,
 // restores it and checks it with pacactl and its peers, side by side in one run, and prints one
@@ -201,6 +202,18 @@ contenders.insert(
         restore: "\(options.pacactl) archive extract --threads 1 {out}/p1.zip --to {restore}",
         check: "\(options.pacactl) archive verify --threads 1 {out}/p1.zip",
         output: "{out}/p1.zip"), at: 1)
+// The encryption issue's rows: the same archive sealed with age to a key made for this run.
+let benchKey = work + "/bench-identity.txt"
+let benchIdentity = AgeIdentity.generate()
+_ = fm.createFile(
+    atPath: benchKey, contents: Data((benchIdentity.fileText(created: "pacabench") ?? "").utf8), attributes: [.posixPermissions: 0o600])
+contenders.insert(
+    Contender(
+        name: "pacactl archive, sealed",
+        backup: "\(options.pacactl) archive create {out}/p.zip.age {corpus} --recipient \(benchIdentity.recipient?.text ?? "")",
+        restore: "\(options.pacactl) archive extract {out}/p.zip.age --to {restore} --identity \(benchKey)",
+        check: "\(options.pacactl) archive verify {out}/p.zip.age --identity \(benchKey)",
+        output: "{out}/p.zip.age"), at: 1)
 
 // 3. Each contender, round-robin across runs so that slow drifts in machine load hit every tool alike.
 for run in 1...options.runs {
@@ -295,6 +308,12 @@ if let ourSize = results[ours]?.size, let zipSize = results["zip -r -6"]?.size {
 }
 if let p = wall(ours, \.restore), let u = wall("zip -r -6", \.restore) { target("unzip time / our extract time", u / p, 2, atMost: false) }
 if let p = wall(ours, \.check), let u = wall("zip -r -6", \.check) { target("unzip -t time / our verify time", u / p, 2, atMost: false) }
+if let sealed = wall("pacactl archive, sealed", \.backup), let plain = wall(ours, \.backup) {
+    target("sealed create wall / plain create wall", sealed / plain, 1.15, atMost: true)
+}
+if let sealed = wall("pacactl archive, sealed", \.restore), let plain = wall(ours, \.restore) {
+    target("sealed extract wall / plain extract wall", sealed / plain, 1.15, atMost: true)
+}
 if let r = results[ours] {
     let peak = (r.backup + r.restore + r.check).map(\.peakRSS).max() ?? 0
     target("our peak RSS, MiB (whole run)", peak, 64, atMost: true)

@@ -75,6 +75,7 @@ struct Pacad: AsyncParsableCommand {
             do {
                 let loaded = try ConfigLoader.load(file: checkConfig)
                 print("\(checkConfig): ok (\(loaded.sets.count) set(s), \(loaded.targets.count) target(s))")
+                for warning in loaded.warnings { print("warning: \(warning)") }
                 return
             } catch {
                 printError(error.description)

@@ -136,7 +136,7 @@ import Testing
                 "started_at", "finished_at", "files", "bytes_in", "bytes_written", "bytes_stored", "ratio",
                 "sha256", "manifest_sha256", "target", "path", "deliveries", "error", "unreadable", "changed", "coalesced", "pinned",
                 "verified",
-                "verified_at",
+                "verified_at", "sealed",
             ])
         #expect(json["started_at"] as? String == "2026-11-27T02:00:00Z")
         #expect(json["ratio"] as? Double == 0.3333)

@@ -1,6 +1,8 @@
 import Foundation
+import PacaArchive
 import PacaProtocol
 import PacaS3
+import PacaSystem
 import PacaTestSupport
 import Testing
 
@@ -60,6 +62,50 @@ struct S3DaemonTests {
         let shown = try await daemon.pacactl(["backup", "show", backup, "--json"]).json
         #expect(shown["status"] as? String == "interrupted")
         #expect(daemon.log().contains("unfinished upload"))
+        await daemon.stop()
+    }
+
+    /// A sealed set on a bucket: the age file streams up in parts, its sidecar covers the
+    /// encrypted bytes, stock `age` opens it, and pacactl restores the incremental chain with
+    /// ranged reads through pacad.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/age"), "needs /usr/bin/age"))
+    func sealedSetsStreamToTheBucketAndRestoreWithAnIdentity() async throws {
+        let (daemon, s3, _) = try await daemon()
+        let key = daemon.root + "/key.txt"
+        let made = try await SystemThread.run { Result { try run([Binaries.pacactl, "key", "new", "--out", key]) } }.get()
+        let recipient = made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let config = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+        try (config + "\n    encryption: {recipients: [\(recipient)]}\n").write(
+            toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        daemon.write("noise", randomBytes(7 << 20))
+        daemon.write("train/secret-label.txt", Array("cat\n".utf8))
+        try await daemon.start(environment: Self.keys)
+        let first = try await daemon.pacactl(["backup", "now", "--json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let id = try #require(first.json["id"] as? String)
+        daemon.write("train/secret-label.txt", Array("dog\n".utf8))
+        let second = try await daemon.pacactl(["backup", "now", "--json"])
+        #expect(second.json["type"] as? String == "incremental" && second.json["sealed"] as? Bool == true, "\(second.stdout)")
+        let secondID = try #require(second.json["id"] as? String)
+
+        let objects = try await s3.list(prefix: "fleet/").map(\.key).filter { $0.contains("/data/") }.sorted()
+        #expect(objects.count == 4 && objects.allSatisfy { $0.hasSuffix(".zip.age") || $0.hasSuffix(".zip.age.sha256") }, "\(objects)")
+        let objectKey = try #require(objects.first { $0.hasSuffix("\(id).zip.age") })
+        let sealed = try await s3.get(objectKey)
+        let sidecar = String(decoding: try await s3.get(objectKey + ".sha256"), as: UTF8.self)
+        #expect(sealed.firstRange(of: Array("secret-label".utf8)) == nil)
+        try Data(sealed).write(to: URL(fileURLWithPath: daemon.root + "/fetched.zip.age"))
+        let summed = try await SystemThread.run { Result { try run(["/usr/bin/sha256sum", daemon.root + "/fetched.zip.age"]) } }.get()
+        #expect(summed.stdout.prefix(64) == sidecar.prefix(64), "\(summed.stdout) \(sidecar)")
+        let opened = try await SystemThread.run {
+            Result { try run(["/usr/bin/age", "-d", "-i", key, "-o", daemon.root + "/fetched.zip", daemon.root + "/fetched.zip.age"]) }
+        }.get()
+        #expect(opened.status == 0, "\(opened.stderr)")
+        #expect(try ArchiveReader(path: daemon.root + "/fetched.zip").entries.contains { $0.path.hasSuffix("secret-label.txt") })
+
+        let restored = try await daemon.pacactl(["restore", secondID, "--to", daemon.root + "/r", "--identity", key])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(treeSnapshot(daemon.root + "/r/source") == treeSnapshot(daemon.source))
         await daemon.stop()
     }
 

@@ -391,9 +391,9 @@ import Testing
         typealias Settings = DaemonConfig.BackupSet.Incremental
         let live: [String: UInt64] = ["a": 10, "b": 900, "c": 500, "gone": 5]
         let held: [String: UInt64] = ["a": 1000, "b": 1000, "c": 600]
-        #expect(BackupEngine.retiring(live: live, held: held, settings: Settings()) == ["a", "gone"])
-        #expect(BackupEngine.retiring(live: live, held: held, settings: Settings(maxSources: 1)) == ["a", "gone", "c"])
-        #expect(BackupEngine.retiring(live: live, held: held, settings: Settings(minLive: 0)) == ["gone"])
+        #expect(Settings().retiring(live: live, held: held) == ["a", "gone"])
+        #expect(Settings(maxSources: 1).retiring(live: live, held: held) == ["a", "gone", "c"])
+        #expect(Settings(minLive: 0).retiring(live: live, held: held) == ["gone"])
     }
 }
 

@@ -1,6 +1,5 @@
+import PacaCore
 import Testing
-
-@testable import PacaEngine
 
 @Suite struct SetQueueTests {
     @Test func firstRequestStartsAndLaterOnesShareOneFollowUp() {

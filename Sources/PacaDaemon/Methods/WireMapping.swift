@@ -42,6 +42,7 @@ extension PacaProtocol.Backup {
         pinned = record.pinned
         verified = record.verified
         verifiedAt = record.verifiedAt.map(Timestamp.init)
+        sealed = record.sealed
     }
 }
 
@@ -72,6 +73,8 @@ extension VerifyResult {
         problems = verified.problems.map(ArchiveIssue.init)
         archive = verified.archive
         seconds = verified.seconds
+        sealed = verified.isSealed
+        contentsChecked = verified.contentsChecked
     }
 }
 

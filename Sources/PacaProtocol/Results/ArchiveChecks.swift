@@ -33,6 +33,8 @@ public struct VerifyResult: WireObject, Equatable {
     public var problems: [ArchiveIssue] = []
     public var archive = ""
     public var seconds = 0.0
+    public var sealed = false
+    public var contentsChecked = true
     public init() {}
     public static let fields: [WireField<VerifyResult>] = [
         .required("id", \.id, "The backup."),
@@ -48,6 +50,11 @@ public struct VerifyResult: WireObject, Equatable {
         .required("problems", \.problems, "Every bad entry, when ok is false."),
         .required("archive", \.archive, "The archive file checked."),
         .required("seconds", \.seconds, "How long it took."),
+        .defaulted("sealed", \.sealed, default: false, "The archive is sealed with age."),
+        .defaulted(
+            "contents_checked", \.contentsChecked, default: true,
+            "The entries were decrypted and checked; false for a sealed archive checked by pacad, which holds no identity: only the encrypted bytes were compared with the catalog and the sidecar."
+        ),
     ]
 }
 

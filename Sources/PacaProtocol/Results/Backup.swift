@@ -37,6 +37,7 @@ public struct Backup: WireObject, Equatable {
     public var pinned = false
     public var verified: Bool?
     public var verifiedAt: Timestamp?
+    public var sealed = false
 
     public init() {}
 
@@ -86,6 +87,10 @@ public struct Backup: WireObject, Equatable {
         .required("pinned", \.pinned, "Kept whatever retention says, while the policy keeps tagged backups."),
         .optional("verified", \.verified, "How the last verification went."),
         .optional("verified_at", \.verifiedAt, "When it was last verified."),
+        .defaulted(
+            "sealed", \.sealed, default: false,
+            "The archive is sealed with age (<id>.zip.age): pacad checks its stored bytes; reading it takes an identity, on the caller's side."
+        ),
     ]
 }
 

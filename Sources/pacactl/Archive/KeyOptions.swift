@@ -14,8 +14,21 @@ struct IdentityOptions: ParsableArguments {
             valueName: "file"))
     var files: [String] = []
 
+    @Option(
+        name: .customLong("passphrase-file"),
+        help: ArgumentHelp(
+            "A file whose first line is the passphrase an archive was encrypted with (age -p, or a set's passphrase_file).",
+            valueName: "file"))
+    var passphraseFile: String?
+
     func identities() throws -> [AgeIdentity] {
         var identities: [AgeIdentity] = []
+        if let passphraseFile {
+            let text = try readKeyFile(passphraseFile, option: "--passphrase-file")
+            let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            guard !line.isEmpty else { throw fail("--passphrase-file \(passphraseFile): the first line is empty", .usage) }
+            identities.append(.passphrase(line))
+        }
         for file in files {
             let text = try readKeyFile(file, option: "--identity")
             do { identities += try AgeIdentity.parseFile(text, name: file) } catch {

@@ -24,9 +24,15 @@ struct BackupVerifyCommand: ParsableCommand {
             daemon.printResult(reply)
         } else {
             for problem in result.problems { print("BAD  " + (problem.entry.map { "\(NameBytes.display($0)): " } ?? "") + problem.message) }
-            print(
-                "\(result.ok ? "OK" : "FAILED")  \(id): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), catalog \(result.catalog)"
-            )
+            if result.contentsChecked {
+                print(
+                    "\(result.ok ? "OK" : "FAILED")  \(id): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), catalog \(result.catalog)"
+                )
+            } else {
+                print(
+                    "\(result.ok ? "OK" : "FAILED")  \(id): sealed; the encrypted bytes were checked against the catalog (\(result.catalog)) and the sidecar (\(result.sidecar)); the contents were not checked: pacad holds no identity (to check them, fetch the archive and run pacactl archive verify FILE --identity KEY)"
+                )
+            }
         }
         if !result.ok { throw ExitStatus.failed.exitCode }
     }

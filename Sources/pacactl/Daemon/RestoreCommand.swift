@@ -14,7 +14,8 @@ struct RestoreCommand: ParsableCommand {
             reads its archives for you. The files belong to you and land only where you may write. Unless you are \
             root, entries you could not have read when they were backed up are left out and listed on standard \
             error (the restore still succeeds). Entries that would land outside the folder are refused; existing \
-            files are kept unless --overwrite is given.
+            files are kept unless --overwrite is given. A backup of a sealed set is decrypted here with \
+            --identity (or --passphrase-file); pacad never sees the key.
             """
     )
 
@@ -38,6 +39,8 @@ struct RestoreCommand: ParsableCommand {
             "Have pacad write the files itself, with its own rights and inside its sandbox (admins only; restore.run)."))
     var byDaemon = false
 
+    @OptionGroup var keys: IdentityOptions
+
     @OptionGroup var daemon: DaemonOptions
 
     func validate() throws {
@@ -51,11 +54,13 @@ struct RestoreCommand: ParsableCommand {
         let destination = PathText.absolute(to ?? "restore-\(id)", in: ProcessFacts.currentDirectory)
         if byDaemon { return try restoreByDaemon(into: destination) }
         let options = ExtractionOptions(includes: try includes.map { try PathPattern($0) }, overwrite: overwrite, threads: threads)
+        let identities = try keys.identities()
         let bar = ProgressBar(label: "restoring")
         let restored: ExtractionResult
         do {
             restored = try CallerRestore.run(
-                id, to: destination, options: options, paths: SocketLocation.candidates(named: daemon.socket), timeout: daemon.replyTimeout
+                id, to: destination, options: options, identities: identities, paths: SocketLocation.candidates(named: daemon.socket),
+                timeout: daemon.replyTimeout
             ) { bar.update(done: $0, total: $1) }.result
             bar.finish()
         } catch {
