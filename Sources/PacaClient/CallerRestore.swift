@@ -27,21 +27,7 @@ public enum CallerRestore {
         guard !session.archives.isEmpty else {
             throw ClientError(.broken, "pacad's restore session for \(id) names no archive")
         }
-        let remote = session.archives.map { RemoteArchive(link, backup: $0.backup, size: $0.size) }
-        var sources: [(backup: String, source: any ArchiveByteSource)] = []
-        for archive in remote {
-            guard SealedByteSource.isSealed(archive) else {
-                sources.append((archive.backup, archive))
-                continue
-            }
-            guard !identities.isEmpty else {
-                let message = "backup \(archive.backup) is sealed with age: give the identity that opens it with --identity FILE"
-                throw ClientError(.archive(ArchiveError(.invalidArgument, message)), message)
-            }
-            do { sources.append((archive.backup, try SealedByteSource(archive, identities: identities))) } catch {
-                throw ClientError(.archive(error), error.description)
-            }
-        }
+        let sources = try opened(session, link, identities: identities)
         var options = options
         options.manifestSha256 = session.manifestSha256
         if session.restricted {
@@ -58,6 +44,59 @@ public enum CallerRestore {
         } catch {
             throw ClientError(.archive(error), error.description)
         }
+    }
+
+    /// Checks the contents of sealed backup `id` here, where the identity is: pacad serves its
+    /// encrypted bytes through a restore session, and every entry is decrypted and checked
+    /// against its CRC-32 and the manifest's SHA-256, the manifest against the catalog's. With
+    /// `deep`, the files an incremental backup takes from other archives are read from those
+    /// archives and checked too. The stored bytes are pacad's to check (`backup.verify`).
+    public static func verifyContents(
+        _ id: String, identities: [AgeIdentity], deep: Bool, paths: [String] = SocketLocation.candidates(),
+        timeout: Duration? = Connection.defaultTimeout, progress: (@Sendable (UInt64) -> Void)? = nil
+    ) throws(ClientError) -> VerificationResult {
+        let connection = try Connection(paths: paths, timeout: timeout)
+        let session = try connection.call(Methods.restoreOpen, RestoreOpenParams(id: id)).result
+        let link = RestoreLink(connection, session: session.session)
+        defer { link.close() }
+        guard !session.archives.isEmpty else { throw ClientError(.broken, "pacad's restore session for \(id) names no archive") }
+        let sources = try opened(session, link, identities: identities)
+        do {
+            var result = try ArchiveVerifier.verifyEntries(sources[0].source, manifestSha256: session.manifestSha256, progress: progress)
+            result.isSealed = sources[0].source is SealedByteSource
+            if deep && result.isValid && sources.count > 1 {
+                let manifest = try ArchiveReader(source: sources[0].source).manifest()
+                var references: [String: any ArchiveByteSource] = [:]
+                for (backup, source) in sources.dropFirst() { references[backup] = source }
+                result.problems += ArchiveVerifier.verifyReferencedFiles(
+                    manifest, own: sources[0].source, references: references, progress: progress)
+            }
+            return result
+        } catch {
+            throw ClientError(.archive(error), error.description)
+        }
+    }
+
+    /// The session's archives as the ZIP reader reads them: sealed ones decrypted with the first
+    /// of `identities` that opens them; without one, an error that names `--identity`.
+    static func opened(_ session: RestoreSession, _ link: RestoreLink, identities: [AgeIdentity]) throws(ClientError)
+        -> [(backup: String, source: any ArchiveByteSource)]
+    {
+        var sources: [(backup: String, source: any ArchiveByteSource)] = []
+        for archive in session.archives.map({ RemoteArchive(link, backup: $0.backup, size: $0.size) }) {
+            guard SealedByteSource.isSealed(archive) else {
+                sources.append((archive.backup, archive))
+                continue
+            }
+            guard !identities.isEmpty else {
+                let message = "backup \(archive.backup) is sealed with age: give the identity that opens it with --identity FILE"
+                throw ClientError(.archive(ArchiveError(.invalidArgument, message)), message)
+            }
+            do { sources.append((archive.backup, try SealedByteSource(archive, identities: identities))) } catch {
+                throw ClientError(.archive(error), error.description)
+            }
+        }
+        return sources
     }
 }
 

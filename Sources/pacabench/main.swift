@@ -209,7 +209,7 @@ _ = fm.createFile(
     atPath: benchKey, contents: Data((benchIdentity.fileText(created: "pacabench") ?? "").utf8), attributes: [.posixPermissions: 0o600])
 contenders.insert(
     Contender(
-        name: "pacactl archive, sealed",
+        name: "pacactl archive sealed",
         backup: "\(options.pacactl) archive create {out}/p.zip.age {corpus} --recipient \(benchIdentity.recipient?.text ?? "")",
         restore: "\(options.pacactl) archive extract {out}/p.zip.age --to {restore} --identity \(benchKey)",
         check: "\(options.pacactl) archive verify {out}/p.zip.age --identity \(benchKey)",
@@ -308,10 +308,10 @@ if let ourSize = results[ours]?.size, let zipSize = results["zip -r -6"]?.size {
 }
 if let p = wall(ours, \.restore), let u = wall("zip -r -6", \.restore) { target("unzip time / our extract time", u / p, 2, atMost: false) }
 if let p = wall(ours, \.check), let u = wall("zip -r -6", \.check) { target("unzip -t time / our verify time", u / p, 2, atMost: false) }
-if let sealed = wall("pacactl archive, sealed", \.backup), let plain = wall(ours, \.backup) {
+if let sealed = wall("pacactl archive sealed", \.backup), let plain = wall(ours, \.backup) {
     target("sealed create wall / plain create wall", sealed / plain, 1.15, atMost: true)
 }
-if let sealed = wall("pacactl archive, sealed", \.restore), let plain = wall(ours, \.restore) {
+if let sealed = wall("pacactl archive sealed", \.restore), let plain = wall(ours, \.restore) {
     target("sealed extract wall / plain extract wall", sealed / plain, 1.15, atMost: true)
 }
 if let r = results[ours] {

@@ -88,6 +88,25 @@ struct SealedSetDaemonTests {
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(treeSnapshot(daemon.root + "/r2/source") == treeSnapshot(daemon.source))
 
+        // With the identity, pacactl decrypts what pacad serves and checks every entry.
+        let deep = try await daemon.pacactl(["backup", "verify", id, "--identity", key, "--json"])
+        #expect(deep.status == 0, "\(deep.stdout) \(deep.stderr)")
+        #expect(deep.json["contents_checked"] as? Bool == true && deep.json["entries"] as? Int ?? 0 >= 3, "\(deep.stdout)")
+        #expect(deep.json["catalog"] as? String == "ok")
+        let strangerVerify = try await daemon.pacactl(["backup", "verify", id, "--identity", stranger])
+        #expect(strangerVerify.status != 0 && strangerVerify.stderr.contains("identit"), "\(strangerVerify.stderr)")
+
+        // A flipped byte inside the payload: pacad's check fails on the stored bytes, and a
+        // restore with the key stops at the chunk that does not decrypt.
+        var damaged = bytes
+        damaged[damaged.count / 2] ^= 0x20
+        try damaged.write(to: URL(fileURLWithPath: stored))
+        let bad = try await daemon.pacactl(["backup", "verify", id])
+        #expect(bad.status == 1, "\(bad.stdout)")
+        let badRestore = try await daemon.pacactl(["restore", id, "--to", daemon.root + "/r3", "--identity", key])
+        #expect(badRestore.status != 0)
+        #expect(badRestore.stderr.contains("decrypt"), "\(badRestore.stderr)")
+
         let log = daemon.log() + (try String(contentsOfFile: daemon.root + "/state/audit.log", encoding: .utf8))
         #expect(!log.contains("AGE-SECRET-KEY"))
         #expect(!log.contains("secret-name-shard"))
@@ -114,6 +133,9 @@ struct SealedSetDaemonTests {
         let restored = try await daemon.pacactl(["restore", secondID, "--to", daemon.root + "/r", "--identity", key])
         #expect(restored.status == 0, "\(restored.stderr)")
         #expect(treeSnapshot(daemon.root + "/r/source") == treeSnapshot(daemon.source))
+        let deep = try await daemon.pacactl(["backup", "verify", secondID, "--deep", "--identity", key])
+        #expect(deep.status == 0, "\(deep.stdout) \(deep.stderr)")
+        #expect(deep.stdout.contains("decrypted and checked here"), "\(deep.stdout)")
 
         #expect(await daemon.stop() == 0)
         for name in try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/state") where name.hasPrefix("catalog") {

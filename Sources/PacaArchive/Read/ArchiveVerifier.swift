@@ -129,6 +129,18 @@ public enum ArchiveVerifier {
         return result
     }
 
+    /// The entries of an archive read through `source` where its stored file is not (a sealed
+    /// backup that pacactl decrypts from a restore session): every CRC-32 and SHA-256, and the
+    /// manifest against `manifestSha256`, the catalog's. The stored bytes (the sidecar, the
+    /// catalog's SHA-256) are the side's that holds them; the result's `sidecar` says "not checked".
+    public static func verifyEntries(
+        _ source: any ArchiveByteSource, manifestSha256: String?, threads: Int? = nil, progress: (@Sendable (UInt64) -> Void)? = nil
+    ) throws(ArchiveError) -> VerificationResult {
+        try verifyContents(
+            source.name, source: source, cataloged: CatalogDigests(sha256: nil, manifestSha256: manifestSha256), threads: threads,
+            pacer: nil, progress: progress, started: SystemTime.monotonic(), holdsStoredBytes: false)
+    }
+
     /// A sealed archive checked without its key: the stored bytes against the sidecar and the
     /// catalog's SHA-256.
     static func verifyStoredBytes(_ path: String, cataloged: CatalogDigests?, pacer: ReadPacer?, started: Double) -> VerificationResult {
@@ -143,22 +155,26 @@ public enum ArchiveVerifier {
 
     static func verifyContents(
         _ path: String, source: any ArchiveByteSource, cataloged: CatalogDigests?, threads: Int?, pacer: ReadPacer?,
-        progress: (@Sendable (UInt64) -> Void)?, started: Double
+        progress: (@Sendable (UInt64) -> Void)?, started: Double, holdsStoredBytes: Bool = true
     ) throws(ArchiveError) -> VerificationResult {
         let archive = try ArchiveReader(source: source, readingDirectory: false)
         // First pass over the directory: where the manifest is (the last entry of its name).
         let manifestEntry = try StreamedExtraction.manifestEntry(of: archive)
         let whole = { () throws(ArchiveError) -> VerificationResult in
-            try verifyWhole(path, source: source, cataloged: cataloged, threads: threads, pacer: pacer, progress: progress)
+            try verifyWhole(
+                path, source: source, cataloged: cataloged, threads: threads, pacer: pacer, progress: progress,
+                holdsStoredBytes: holdsStoredBytes)
         }
         guard let manifestEntry, let lines = try? ManifestLines(manifestEntry, in: archive) else { return try whole() }
         let threads = threads ?? SystemThread.processorCount
         let state = VerificationState(progress: progress)
-        let sidecar = Self.readSidecar(path + ".sha256")
+        let sidecar = holdsStoredBytes ? Self.readSidecar(path + ".sha256") : nil
         // The whole-file digest: beside the entries, or first when reading on one thread (a scrub).
         let digestThread = ThreadGroup()
         let isIdle = SystemThread.ioPriorityClass == 3
-        if threads > 1 {
+        if !holdsStoredBytes {
+            // Not here to read.
+        } else if threads > 1 {
             digestThread.spawn {
                 if isIdle { SystemThread.lowerIOPriority() }
                 state.setFileDigest(Self.fileDigest(path, pacer: pacer))
@@ -264,7 +280,8 @@ public enum ArchiveVerifier {
         problems += state.problems.sorted { ($0.entry ?? "", $0.message) < ($1.entry ?? "", $1.message) }
         return conclude(
             path, entries: entryCount, bytes: state.bytes.total, started: started, sidecar: sidecar, digest: state.fileDigest,
-            manifestSha256: manifestSha256, hasManifest: manifestReadable, cataloged: cataloged, problems: problems)
+            manifestSha256: manifestSha256, hasManifest: manifestReadable, cataloged: cataloged, problems: problems,
+            holdsStoredBytes: holdsStoredBytes)
     }
 
     /// Streams one entry, checking its CRC-32 and, for a file, the SHA-256 `digest` the manifest gives.
@@ -307,7 +324,7 @@ public enum ArchiveVerifier {
     /// the manifest's order (not written by pacad), when the streaming check cannot pair them.
     static func verifyWhole(
         _ path: String, source: any ArchiveByteSource, cataloged: CatalogDigests?, threads: Int?, pacer: ReadPacer?,
-        progress: (@Sendable (UInt64) -> Void)?
+        progress: (@Sendable (UInt64) -> Void)?, holdsStoredBytes: Bool = true
     ) throws(ArchiveError) -> VerificationResult {
         let started = SystemTime.monotonic()
         let archive = try ArchiveReader(source: source)
@@ -325,10 +342,10 @@ public enum ArchiveVerifier {
 
         let jobs = archive.entries.indices.sorted { archive.entries[$0].compressedSize > archive.entries[$1].compressedSize }
         let sidecarPath = path + ".sha256"
-        let sidecar = Self.readSidecar(sidecarPath)
+        let sidecar = holdsStoredBytes ? Self.readSidecar(sidecarPath) : nil
         let state = VerificationState(progress: progress)
         // Job -1 takes the whole file's digest; it is the longest, so it goes first.
-        let allJobs = [-1] + jobs
+        let allJobs = (holdsStoredBytes ? [-1] : []) + jobs
         parallelLoop(
             count: allJobs.count, threads: threads ?? SystemThread.processorCount,
             context: { Result { () throws(ArchiveError) in try EntryStreamer() } }
@@ -349,18 +366,21 @@ public enum ArchiveVerifier {
         return conclude(
             path, entries: archive.entries.count, bytes: state.bytes.total, started: started, sidecar: sidecar,
             digest: state.fileDigest, manifestSha256: loaded?.sha256, hasManifest: manifest != nil, cataloged: cataloged,
-            problems: problems)
+            problems: problems, holdsStoredBytes: holdsStoredBytes)
     }
 
     /// What every check ends with: the whole file against its sidecar, and against the catalog.
     static func conclude(
         _ path: String, entries: Int, bytes: UInt64, started: Double, sidecar: (digest: String, name: String)?, digest: String?,
-        manifestSha256: String?, hasManifest: Bool, cataloged: CatalogDigests?, problems: [ArchiveProblem]
+        manifestSha256: String?, hasManifest: Bool, cataloged: CatalogDigests?, problems: [ArchiveProblem],
+        holdsStoredBytes: Bool = true
     ) -> VerificationResult {
         var problems = problems
         let sidecarPath = path + ".sha256"
         var sidecarStatus = "missing"
-        if let sidecar {
+        if !holdsStoredBytes {
+            sidecarStatus = "not checked"
+        } else if let sidecar {
             if digest != nil && digest == sidecar.digest {
                 sidecarStatus = "ok"
             } else {
@@ -375,7 +395,7 @@ public enum ArchiveVerifier {
         var catalogStatus: String?
         if let cataloged {
             catalogStatus = "unknown"
-            if let expected = cataloged.sha256 {
+            if let expected = cataloged.sha256, holdsStoredBytes {
                 catalogStatus = digest == expected ? "ok" : "mismatch"
                 if digest != expected {
                     problems.append(
@@ -386,7 +406,9 @@ public enum ArchiveVerifier {
                             )))
                 }
             }
-            if let expected = cataloged.manifestSha256, manifestSha256 != expected { catalogStatus = "mismatch" }
+            if let expected = cataloged.manifestSha256 {
+                catalogStatus = manifestSha256 != expected ? "mismatch" : (holdsStoredBytes ? catalogStatus : "ok")
+            }
         }
         return VerificationResult(
             archive: path, entries: entries, bytes: bytes, seconds: SystemTime.monotonic() - started,
