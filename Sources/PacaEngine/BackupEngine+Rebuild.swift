@@ -154,7 +154,8 @@ extension BackupEngine {
     /// SHA-256 its sidecar gives, if it has one.
     static func describe(_ object: TargetObject, on target: any ArchiveTarget) async -> Result<Described, EngineError> {
         let isSealed = object.key.hasSuffix(".age")
-        let manifest = await read(object, on: target) { (source) throws(ArchiveError) -> (ManifestSummary, String)? in
+        // Two streams (the directory, the manifest) and eight archives at a time: few blocks each.
+        let manifest = await read(object, on: target, blocksKept: 4) { (source) throws(ArchiveError) -> (ManifestSummary, String)? in
             isSealed ? nil : try ManifestSummary.read(try ArchiveReader(source: source, readingDirectory: false))
         }
         switch manifest {
@@ -172,9 +173,10 @@ extension BackupEngine {
 
     /// What `body` reads of the archive at `object` on `target`, on a thread of its own (the reader waits on the target's reads).
     static func read<T: Sendable>(
-        _ object: TargetObject, on target: any ArchiveTarget, _ body: @escaping @Sendable (TargetByteSource) throws(ArchiveError) -> T
+        _ object: TargetObject, on target: any ArchiveTarget, blocksKept: Int = 16,
+        _ body: @escaping @Sendable (TargetByteSource) throws(ArchiveError) -> T
     ) async -> Result<T, EngineError> {
-        let source = TargetByteSource(target: target, key: object.key, size: object.size)
+        let source = TargetByteSource(target: target, key: object.key, size: object.size, blocksKept: blocksKept)
         return await SystemThread.run {
             Result { () throws(ArchiveError) in try body(source) }.mapError { EngineError(.storage, $0.description, underlying: $0) }
         }

@@ -4,7 +4,8 @@ import Synchronization
 
 /// An archive on a target read in ranges, for ``ArchiveReader`` on a blocking thread: opening an
 /// archive and reading its manifest then costs a few ranged reads of its end, never a download
-/// of the whole archive. Reads go in 1 MiB blocks, the last 16 of them kept.
+/// of the whole archive. Reads go in 1 MiB blocks, the last `blocksKept` of them kept (16 by
+/// default, for the extractor's threads reading at several places at once).
 public final class TargetByteSource: BlockByteSource {
     public let name: String
     public let size: UInt64
@@ -13,11 +14,13 @@ public final class TargetByteSource: BlockByteSource {
     public static let blockSize: UInt64 = 1 << 20
     private let cache = Mutex<[UInt64: [UInt8]]>([:])
     private let fetched = Atomic<UInt64>(0)
+    private let blocksKept: Int
 
     /// Bytes fetched from the target so far.
     public var bytesFetched: UInt64 { fetched.load(ordering: .relaxed) }
 
-    public init(target: any ArchiveTarget, key: String, size: UInt64) {
+    public init(target: any ArchiveTarget, key: String, size: UInt64, blocksKept: Int = 16) {
+        self.blocksKept = max(1, blocksKept)
         self.target = target
         self.key = key
         self.size = size
@@ -38,7 +41,7 @@ public final class TargetByteSource: BlockByteSource {
         }
         fetched.add(UInt64(bytes.count), ordering: .relaxed)
         cache.withLock { cache in
-            if cache.count >= 16, let oldest = cache.keys.min() { cache[oldest] = nil }
+            if cache.count >= blocksKept, let oldest = cache.keys.min() { cache[oldest] = nil }
             cache[index] = bytes
         }
         return bytes
