@@ -310,10 +310,11 @@ struct BenchDaemon {
             targets: "  local: {type: directory, path: \(directory)/backups}", source: source)
     }
 
-    /// pacad with the `targets:` given (YAML lines) and one set `corpus` over `source`.
+    /// pacad with the `targets:` given (YAML lines) and one set `corpus` over `source`, with the
+    /// set keys in `setKeys` (`, encryption: {...}`) besides its paths.
     init(
         directory: String, pacad: String, pacactl: String, work: String, targets: String, source: String,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], setKeys: String = ""
     )
         throws
     {
@@ -327,7 +328,7 @@ struct BenchDaemon {
             targets:
             \(targets)
             sets:
-              corpus: {paths: [\(source)]}
+              corpus: {paths: [\(source)]\(setKeys)}
             """
         try config.write(toFile: directory + "/pacad.yaml", atomically: true, encoding: .utf8)
         process = Process()

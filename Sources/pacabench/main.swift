@@ -265,6 +265,15 @@ if options.only.isEmpty || options.only.contains("incremental") {
     incrementalResults = try runIncrementalBench()
 }
 
+// 5b. The encryption rows through pacad (encryption issue): sealed against clear, full backups and restores.
+var encryptionResults: EncryptionBench.Results?
+if options.only.isEmpty || options.only.contains("encryption") {
+    encryptionResults = try EncryptionBench(
+        work: work, corpus: work + "/corpus", pacad: URL(fileURLWithPath: options.pacad).standardizedFileURL.path,
+        pacactl: URL(fileURLWithPath: options.pacactl).standardizedFileURL.path, runs: options.runs
+    ).run()
+}
+
 // 6. The table.
 func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 print("Corpus: \(corpus) (scale \(options.scale), \(f(corpusBytes / 1e6, 0)) MB), \(options.runs) runs each, medians; page cache warm;")
@@ -323,3 +332,4 @@ printCronTable()
 if !dataResults.isEmpty { DataBench.printTable(dataResults) }
 if let s3Results { S3Bench.printTable(s3Results) }
 if let incrementalResults { IncrementalBench.printTable(incrementalResults) }
+if let encryptionResults { EncryptionBench.printTable(encryptionResults) }

@@ -113,6 +113,28 @@ struct SealedSetDaemonTests {
         #expect(await daemon.stop() == 0)
     }
 
+    /// Retention removes a sealed archive and its sidecar under their `.zip.age` names.
+    @Test func retentionRemovesSealedArchives() async throws {
+        let (daemon, key, _) = try await Self.sealedDaemon()
+        let config = try String(contentsOfFile: daemon.configPath, encoding: .utf8)
+        try (config + "\n    retention: {keep_last: 1}\n").write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        try await daemon.start()
+        let first = try await daemon.pacactl(["backup", "now", "--json"])
+        let firstID = try #require(first.json["id"] as? String, "\(first.stderr)")
+        daemon.write("configs/run.yaml", Array("learning_rate: 0.01\n".utf8))
+        let second = try await daemon.pacactl(["backup", "now", "--full", "--json"])
+        let secondID = try #require(second.json["id"] as? String, "\(second.stderr)")
+        #expect(second.json["type"] as? String == "full")
+        #expect(try await daemon.pacactl(["prune"]).status == 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: daemon.target + "/data").sorted()
+        #expect(left == ["\(secondID).zip.age", "\(secondID).zip.age.sha256"], "\(left)")
+        #expect(try await daemon.pacactl(["backup", "show", firstID]).status == 4)
+        let restored = try await daemon.pacactl(["restore", secondID, "--to", daemon.root + "/r", "--identity", key])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(treeSnapshot(daemon.root + "/r/source") == treeSnapshot(daemon.source))
+        #expect(await daemon.stop() == 0)
+    }
+
     /// The second backup stores only what changed, next to the first's sealed archive; pacactl
     /// follows the reference through both encrypted archives. After the catalog is lost, a
     /// rebuild knows them by name and sidecar (files unknown, unverified) and they still restore.
