@@ -34,16 +34,17 @@ public struct AgeSealer: Sendable {
     public mutating func seal(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         precondition(!isFinished, "AgeSealer.seal after finish")
         var out: [UInt8] = []
-        var rest = bytes[...]
-        while !rest.isEmpty {
+        out.reserveCapacity((pending.count + bytes.count) / AgePayload.chunkSize * Int(AgePayload.sealedChunkSize))
+        var offset = 0
+        while offset < bytes.count {
             if pending.count == AgePayload.chunkSize {
                 out += AgePayload.seal(pending, key: payloadKey, counter: counter, isFinal: false)
                 counter += 1
                 pending.removeAll(keepingCapacity: true)
             }
-            let take = min(rest.count, AgePayload.chunkSize - pending.count)
-            pending += rest.prefix(take)
-            rest = rest.dropFirst(take)
+            let take = min(bytes.count - offset, AgePayload.chunkSize - pending.count)
+            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + take]))
+            offset += take
         }
         return out
     }

@@ -219,7 +219,7 @@ public enum ArchiveCreator {
         let walker = try SourceWalker(roots: sources, excludes: options.excludes)
         let identities = skipping.compactMap { try? Syscall.lstat($0) }
         let sealing = options.recipients.isEmpty ? nil : try SealingSink(sink, recipients: options.recipients)
-        let output = ArchiveOutput(sink: sealing ?? sink)
+        let output = ArchiveOutput(sink: sealing ?? sink, hashes: sealing == nil)
 
         // A base index that cannot be opened makes a full archive, never a failed backup.
         let base = tracking?.base.flatMap { try? ChangeIndexReader(path: $0) }.map {
@@ -264,7 +264,7 @@ public enum ArchiveCreator {
             let zipSize = try writer.finish(createdAt: header.createdAt)
             let zipDigest = try output.finish()
             // What is stored, and what the sidecar covers, is the age file when sealing.
-            (digest, size) = try sealing?.finish() ?? (zipDigest, zipSize)
+            (digest, size) = try sealing?.finish() ?? (zipDigest ?? "", zipSize)
             try index?.finish()
             index?.close()
             isIndexKept = true

@@ -14,17 +14,20 @@ public protocol ArchiveSink: AnyObject {
 
 /// The archive writer's end of the stream: buffers small writes into blocks for the sink, counts
 /// the position (the archive offset of the next byte) and hashes every byte with SHA-256, so the
-/// bytes hashed for the `sha256sum` sidecar are exactly the bytes the sink got.
+/// bytes hashed for the `sha256sum` sidecar are exactly the bytes the sink got. A sink that
+/// hashes what it stores itself (``SealingSink``: the sidecar covers the encrypted bytes) is
+/// given `hashes: false`, which saves a second SHA-256 pass over the archive.
 final class ArchiveOutput {
     private let sink: any ArchiveSink
     private let buffer: UnsafeMutableRawBufferPointer
     private var used = 0
-    private var hasher = SHA256()
+    private var hasher: SHA256?
     /// Bytes written so far (buffered or not).
     private(set) var position: UInt64 = 0
 
-    init(sink: any ArchiveSink, bufferSize: Int = 1 << 20) {
+    init(sink: any ArchiveSink, bufferSize: Int = 1 << 20, hashes: Bool = true) {
         self.sink = sink
+        hasher = hashes ? SHA256() : nil
         buffer = .allocate(byteCount: bufferSize, alignment: 64)
     }
 
@@ -32,7 +35,7 @@ final class ArchiveOutput {
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(ArchiveError) {
         guard bytes.count > 0 else { return }
-        hasher.update(bufferPointer: bytes)
+        hasher?.update(bufferPointer: bytes)
         position += UInt64(bytes.count)
         if used + bytes.count <= buffer.count {
             UnsafeMutableRawBufferPointer(rebasing: buffer[used..<used + bytes.count]).copyMemory(from: bytes)
@@ -58,10 +61,11 @@ final class ArchiveOutput {
         used = 0
     }
 
-    /// Hands the sink what is buffered; returns the SHA-256 of everything written, in hex.
-    func finish() throws(ArchiveError) -> String {
+    /// Hands the sink what is buffered; returns the SHA-256 of everything written, in hex (nil
+    /// when not hashing).
+    func finish() throws(ArchiveError) -> String? {
         try drain()
-        return hasher.finalize().hexString
+        return hasher?.finalize().hexString
     }
 }
 
