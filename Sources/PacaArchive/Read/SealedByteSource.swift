@@ -1,18 +1,23 @@
 public import PacaAge
-import Synchronization
+import PacaSystem
 
 /// An archive sealed with age (`<id>.zip.age`) read as the ZIP inside it: each 64 KiB chunk is
 /// read from `sealed` and decrypted when first needed, the last few kept, so the ZIP reader's
 /// ranged reads cost a chunk each, never the whole file. Every byte it returns was
-/// authenticated; a damaged, truncated or extended file fails the read that meets it.
-public final class SealedByteSource: BlockByteSource {
+/// authenticated; a damaged, truncated or extended file fails the read that meets it. A chunk
+/// is decrypted once even when several threads want it at the same time (the extractor's
+/// threads work on neighbouring small entries): the others wait for it.
+public final class SealedByteSource: BlockByteSource, @unchecked Sendable {
     public static let blockSize = UInt64(AgePayload.chunkSize)
     public let name: String
     public let size: UInt64
     private let sealed: any ArchiveByteSource
     private let payload: AgePayload
     private static let chunksKept = 16
-    private let chunks = Mutex<[(index: UInt64, bytes: [UInt8])]>([])
+    /// Guards `chunks` and `opening`; its condition is signalled when a chunk was opened.
+    private let lock = ConditionLock()
+    private var chunks: [(index: UInt64, bytes: [UInt8])] = []
+    private var opening = Set<UInt64>()
 
     /// Opens `sealed` with the first of `identities` that opens its header.
     public init(_ sealed: any ArchiveByteSource, identities: [AgeIdentity]) throws(ArchiveError) {
@@ -47,7 +52,31 @@ public final class SealedByteSource: BlockByteSource {
     }
 
     public func block(_ index: UInt64) throws(ArchiveError) -> [UInt8] {
-        if let kept = chunks.withLock({ $0.first { $0.index == index }?.bytes }) { return kept }
+        lock.lock()
+        while true {
+            if let kept = chunks.first(where: { $0.index == index })?.bytes {
+                lock.unlock()
+                return kept
+            }
+            guard opening.contains(index) else { break }
+            lock.wait()
+        }
+        opening.insert(index)
+        lock.unlock()
+        let opened = Result { () throws(ArchiveError) in try open(index) }
+        lock.lock()
+        opening.remove(index)
+        if case .success(let plain) = opened {
+            if chunks.count >= Self.chunksKept { chunks.removeFirst() }
+            chunks.append((index, plain))
+        }
+        lock.broadcast()
+        lock.unlock()
+        return try opened.get()
+    }
+
+    /// Reads and decrypts chunk `index`.
+    private func open(_ index: UInt64) throws(ArchiveError) -> [UInt8] {
         let range = payload.sealedRange(ofChunk: index)
         let stored = try ArchiveReader.read(sealed, at: range.lowerBound, count: Int(range.count))
         guard stored.count == range.count else {
@@ -55,10 +84,6 @@ public final class SealedByteSource: BlockByteSource {
         }
         let plain: [UInt8]
         do { plain = try payload.open(chunk: index, stored) } catch { throw Self.failure(error, name) }
-        chunks.withLock { chunks in
-            if chunks.count >= Self.chunksKept { chunks.removeFirst() }
-            chunks.append((index, plain))
-        }
         return plain
     }
 
