@@ -113,6 +113,26 @@ struct SealedSetDaemonTests {
         #expect(await daemon.stop() == 0)
     }
 
+    /// A sealed set with one recipient loads, with a warning from `--check-config` and in the
+    /// journal at start, that names the break-glass advice.
+    @Test func aSingleRecipientIsWarnedAbout() async throws {
+        let daemon = try DaemonHarness()
+        let recipient = try await Self.tool([Binaries.pacactl, "key", "new", "--out", daemon.root + "/key.txt"]).stdout
+        try daemon.writeConfig(
+            sets: """
+                  data:
+                    paths: [\(daemon.source)]
+                    encryption: {recipients: [\(recipient.trimmingCharacters(in: .whitespacesAndNewlines))]}
+                """)
+        let checked = try await Self.tool([Binaries.pacad, "--check-config", daemon.configPath])
+        #expect(checked.status == 0, "\(checked.stderr)")
+        #expect(checked.stdout.contains("warning: sets.data.encryption: one recipient only"), "\(checked.stdout)")
+        #expect(checked.stdout.contains("break-glass"))
+        try await daemon.start()
+        #expect(daemon.log().contains("configuration warning"), "\(daemon.log())")
+        #expect(await daemon.stop() == 0)
+    }
+
     /// Retention removes a sealed archive and its sidecar under their `.zip.age` names.
     @Test func retentionRemovesSealedArchives() async throws {
         let (daemon, key, _) = try await Self.sealedDaemon()

@@ -94,6 +94,7 @@ public actor ConfigurationStore {
         await scheduler.apply(applied.jobs)
         await changes.apply(applied)
         logger.info("configuration reloaded", metadata: ["config.file": "\(file)", "config.sets": "\(applied.sets.count)"])
+        for warning in applied.warnings { logger.warning("configuration warning", metadata: ["config.warning": "\(warning)"]) }
         return Outcome(
             file: file, restartRequired: restart, sets: applied.sets.map(\.name), targets: applied.targets.map(\.name),
             jobs: applied.jobs.map(\.name))
