@@ -48,3 +48,63 @@ extension BackupRecord {
         return true
     }
 }
+
+/// What a caller holding the identity read in the manifest of a sealed backup that a rebuild
+/// recovered from its name alone (`catalog.describe`): pacad cannot read it itself.
+public struct SealedDescription: Sendable, Equatable {
+    public var manifestSha256: String
+    public var files: Int
+    public var bytesIn: UInt64
+    public var bytesWritten: UInt64
+    public var filesReferenced: Int
+    public var bytesReferenced: UInt64
+    public var references: [String]
+    public var base: String?
+
+    public init(
+        manifestSha256: String, files: Int, bytesIn: UInt64, bytesWritten: UInt64, filesReferenced: Int, bytesReferenced: UInt64,
+        references: [String], base: String?
+    ) {
+        self.manifestSha256 = manifestSha256.lowercased()
+        self.files = files
+        self.bytesIn = bytesIn
+        self.bytesWritten = bytesWritten
+        self.filesReferenced = filesReferenced
+        self.bytesReferenced = bytesReferenced
+        self.references = references
+        self.base = base
+    }
+
+    /// Why `record` does not take this description, given the ids of its set's cataloged
+    /// backups, or nil when it does.
+    public func refusal(for record: BackupRecord, setBackups: Set<String>) -> String? {
+        guard record.sealed && record.status == .unverified else {
+            return "backup \(record.id) is not a sealed backup recovered by a rebuild; only those take a description"
+        }
+        guard manifestSha256.count == 64, manifestSha256.allSatisfy(\.isHexDigit) else {
+            return "manifest_sha256 must be 64 hex digits"
+        }
+        guard files >= 0, filesReferenced >= 0, filesReferenced <= files, references.count <= 100_000 else {
+            return "the counts do not add up (files \(files), files_referenced \(filesReferenced))"
+        }
+        for id in references + (base.map { [$0] } ?? []) where id == record.id || !setBackups.contains(id) {
+            return "\(id) is not a cataloged backup of set \(record.set)"
+        }
+        return nil
+    }
+}
+
+extension BackupRecord {
+    /// Takes `description`'s files, bytes and references; the backup stays unverified.
+    public mutating func describe(_ description: SealedDescription) {
+        manifestSha256 = description.manifestSha256
+        files = description.files
+        bytesIn = description.bytesIn
+        bytesWritten = description.bytesWritten
+        filesReferenced = description.filesReferenced
+        bytesReferenced = description.bytesReferenced
+        references = description.references.sorted()
+        base = description.base
+        type = references.isEmpty ? .full : .incremental
+    }
+}

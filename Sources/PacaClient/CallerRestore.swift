@@ -77,6 +77,23 @@ public enum CallerRestore {
         }
     }
 
+    /// The summary of sealed backup `id`'s manifest and the manifest's SHA-256, read here with
+    /// `identities` through a restore session (for `catalog.describe`, after a rebuild).
+    public static func manifestSummary(
+        _ id: String, identities: [AgeIdentity], paths: [String] = SocketLocation.candidates(),
+        timeout: Duration? = Connection.defaultTimeout
+    ) throws(ClientError) -> (summary: ManifestSummary, sha256: String) {
+        let connection = try Connection(paths: paths, timeout: timeout)
+        let session = try connection.call(Methods.restoreOpen, RestoreOpenParams(id: id)).result
+        let link = RestoreLink(connection, session: session.session)
+        defer { link.close() }
+        guard !session.archives.isEmpty else { throw ClientError(.broken, "pacad's restore session for \(id) names no archive") }
+        let own = try opened(session, link, identities: identities)[0].source
+        do { return try ManifestSummary.read(try ArchiveReader(source: own, readingDirectory: false)) } catch {
+            throw ClientError(.archive(error), error.description)
+        }
+    }
+
     /// The session's archives as the ZIP reader reads them: sealed ones decrypted with the first
     /// of `identities` that opens them; without one, an error that names `--identity`.
     static func opened(_ session: RestoreSession, _ link: RestoreLink, identities: [AgeIdentity]) throws(ClientError)

@@ -150,6 +150,27 @@ extension BackupEngine {
         return report
     }
 
+    /// Records what a caller holding the identity read in sealed backup `id`, which a rebuild
+    /// cataloged from its name alone (`catalog.describe`). It stays unverified: pacad can check
+    /// only that the references are cataloged backups of its set.
+    public func describeSealed(_ id: String, _ description: SealedDescription) async throws(EngineError) -> BackupRecord {
+        guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
+        let ids = Set(await catalog.list(set: record.set).map(\.id))
+        if let refusal = description.refusal(for: record, setBackups: ids) { throw EngineError(.validation, refusal) }
+        let updated: BackupRecord?
+        do {
+            updated = try await catalog.update(id) { record -> BackupRecord in
+                record.describe(description)
+                return record
+            }
+        } catch {
+            throw EngineError(error)
+        }
+        guard let updated else { throw EngineError(.notFound, "no backup with id \(id)") }
+        logger.info("sealed backup described by a caller", metadata: ["backup.id": "\(id)", "backup.files": "\(updated.files)"])
+        return updated
+    }
+
     /// The summary of the manifest of the archive at `object` (read one entry at a time) and the
     /// SHA-256 its sidecar gives, if it has one.
     static func describe(_ object: TargetObject, on target: any ArchiveTarget) async -> Result<Described, EngineError> {

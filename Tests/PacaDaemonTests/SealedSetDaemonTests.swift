@@ -1,4 +1,5 @@
 import Foundation
+import PacaProtocol
 import PacaSystem
 import PacaTestSupport
 import Testing
@@ -198,6 +199,31 @@ struct SealedSetDaemonTests {
         let again = try await daemon.pacactl(["restore", secondID, "--to", daemon.root + "/r-again", "--identity", key])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(treeSnapshot(daemon.root + "/r-again/source") == treeSnapshot(daemon.source))
+
+        // With the identity, a rebuild also learns files and references from the decrypted manifests.
+        #expect(await daemon.stop() == 0)
+        for name in try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/state") where name.hasPrefix("catalog") {
+            try FileManager.default.removeItem(atPath: daemon.root + "/state/" + name)
+        }
+        try await daemon.start()
+        let withKey = try await daemon.pacactl(["catalog", "rebuild", "--target", "local", "--identity", key])
+        #expect(withKey.status == 0, "\(withKey.stdout) \(withKey.stderr)")
+        #expect(withKey.stdout.contains("2 sealed backup(s) described"), "\(withKey.stdout)")
+        let described = try await daemon.pacactl(["backup", "show", secondID, "--json"]).json
+        #expect(described["files"] as? Int == 4)
+        #expect(described["references"] as? [String] == [firstID])
+        #expect(described["type"] as? String == "incremental")
+        #expect(described["status"] as? String == "unverified")
+        #expect(described["manifest_sha256"] as? String == second.json["manifest_sha256"] as? String)
+        // A description that names a backup the catalog does not know is refused.
+        var bogus = ["id": secondID, "manifest_sha256": String(repeating: "a", count: 64), "files": 1, "bytes_in": 1] as [String: Any]
+        bogus.merge(["bytes_written": 1, "files_referenced": 0, "bytes_referenced": 0, "references": ["20990101T000000Z-data-ffff"]]) {
+            first, _ in first
+        }
+        let refused = try RawClient(daemon.socket)
+        refused.sendJSON(["jsonrpc": "2.0", "id": 1, "method": Methods.catalogDescribe.name, "params": bogus])
+        let answer = try #require(refused.receive())
+        #expect(((answer["error"] as? [String: Any])?["message"] as? String)?.contains("is not a cataloged backup of set data") == true)
         #expect(await daemon.stop() == 0)
     }
 }

@@ -123,6 +123,17 @@ extension MethodRouter {
     }
 
     /// `catalog.rebuild`: catalogs every archive on the target that the catalog lacks.
+    /// `catalog.describe`.
+    func describeSealed(_ params: CatalogDescribeParams) async throws(RPCError) -> Backup {
+        let description = SealedDescription(
+            manifestSha256: params.manifestSha256, files: params.files, bytesIn: params.bytesIn, bytesWritten: params.bytesWritten,
+            filesReferenced: params.filesReferenced, bytesReferenced: params.bytesReferenced, references: params.references,
+            base: params.base)
+        do throws(EngineError) { return Backup(try await context.engine.describeSealed(params.id, description)) } catch {
+            throw RPCError(error)
+        }
+    }
+
     func rebuildCatalog(_ params: CatalogRebuildParams, _ send: @escaping ProgressSink) async throws(RPCError)
         -> PacaProtocol.RebuildReport
     {

@@ -128,6 +128,8 @@ public struct MethodRouter: Sendable {
             return try await answer(Methods.catalogRebuild, request) { (params) throws(RPCError) in try await rebuildCatalog(params, send) }
         case Methods.scrubRun.name:
             return try await answer(Methods.scrubRun, request) { (params) throws(RPCError) in try await runScrub(params, report) }
+        case Methods.catalogDescribe.name:
+            return try await answer(Methods.catalogDescribe, request) { (params) throws(RPCError) in try await describeSealed(params) }
         case Methods.targetInit.name:
             return try await answer(Methods.targetInit, request) { (params) throws(RPCError) in try await initTarget(params) }
         case Methods.restoreOpen.name:

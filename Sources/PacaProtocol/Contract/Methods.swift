@@ -56,6 +56,17 @@ public enum Methods {
         "catalog.rebuild", role: .admin, summary: "Catalog every archive on a target that the catalog does not know.", result: "report",
         errors: [MethodError(.notFound, "no such target"), MethodError(.storageError, "the target cannot be listed")])
 
+    public static let catalogDescribe = RPCMethod<CatalogDescribeParams, Backup>(
+        "catalog.describe", role: .admin,
+        summary:
+            "Record what a caller holding the identity read in a sealed backup a rebuild recovered: its files, bytes and references. It stays unverified.",
+        result: "backup",
+        errors: [
+            MethodError(.notFound, "no such backup"),
+            MethodError(
+                .validationError, "the backup is not a sealed, unverified one, or a reference is not a cataloged backup of its set"),
+        ])
+
     public static let targetInit = RPCMethod<TargetInitParams, TargetInitialized>(
         "target.init", role: .admin,
         summary: "Adopt a target's folder or bucket prefix on purpose: write a new .paca-target there, so deliveries go there again.",
@@ -180,6 +191,7 @@ public enum Methods {
     public static let all: [MethodDescriptor] = [
         daemonStatus.descriptor, daemonReload.descriptor, backupCreate.descriptor, backupList.descriptor, backupShow.descriptor,
         backupVerify.descriptor, backupDelete.descriptor, backupPin.descriptor, backupPrune.descriptor, catalogRebuild.descriptor,
+        catalogDescribe.descriptor,
         targetInit.descriptor, scrubRun.descriptor, restoreOpen.descriptor, restoreRead.descriptor, restoreClose.descriptor,
         restoreRun.descriptor,
         jobList.descriptor,

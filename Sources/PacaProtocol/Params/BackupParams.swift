@@ -133,6 +133,32 @@ public struct CatalogRebuildParams: WireParams, Equatable {
     ]
 }
 
+/// `catalog.describe`: what a caller holding the identity read in the manifest of a sealed
+/// backup that a rebuild recovered (pacactl catalog rebuild --identity).
+public struct CatalogDescribeParams: WireParams, Equatable {
+    public var id = ""
+    public var manifestSha256 = ""
+    public var files = 0
+    public var bytesIn: UInt64 = 0
+    public var bytesWritten: UInt64 = 0
+    public var filesReferenced = 0
+    public var bytesReferenced: UInt64 = 0
+    public var references: [String] = []
+    public var base: String?
+    public init() {}
+    public static let fields: [WireField<CatalogDescribeParams>] = [
+        .name("id", \.id, "The sealed backup, as a rebuild cataloged it (unverified)."),
+        .required("manifest_sha256", \.manifestSha256, "SHA-256 of the manifest entry read from the decrypted archive, hex."),
+        .required("files", \.files, "Files of the tree, as the manifest lists them."),
+        .required("bytes_in", \.bytesIn, "Their bytes."),
+        .required("bytes_written", \.bytesWritten, "Bytes of the files the archive itself holds."),
+        .required("files_referenced", \.filesReferenced, "Files whose bytes are in other backups' archives."),
+        .required("bytes_referenced", \.bytesReferenced, "Their bytes."),
+        .required("references", \.references, "The backups whose archives hold those bytes; each must be cataloged, of the same set."),
+        .optional("base", \.base, "The backup this one was compared with."),
+    ]
+}
+
 /// `target.init`.
 public struct TargetInitParams: WireParams, Equatable {
     public var target = ""
