@@ -134,6 +134,37 @@ struct SealedSetDaemonTests {
         #expect(await daemon.stop() == 0)
     }
 
+    /// A set sealed to a passphrase (age's scrypt recipient) restores with `--passphrase-file`,
+    /// and not with another passphrase.
+    @Test func aPassphraseSetRestoresWithThePassphraseFile() async throws {
+        let daemon = try DaemonHarness()
+        let passphrase = daemon.root + "/passphrase"
+        try "correct horse battery staple\n".write(toFile: passphrase, atomically: true, encoding: .utf8)
+        chmod(passphrase, 0o600)
+        try daemon.writeConfig(
+            sets: """
+                  data:
+                    paths: [\(daemon.source)]
+                    encryption: {passphrase_file: \(passphrase)}
+                """)
+        daemon.write("configs/run.yaml", Array("learning_rate: 0.001\n".utf8))
+        try await daemon.start()
+        let made = try await daemon.pacactl(["backup", "now", "--json"])
+        let id = try #require(made.json["id"] as? String, "\(made.stderr)")
+        let stored = try #require(FileManager.default.contents(atPath: daemon.target + "/data/\(id).zip.age"))
+        #expect(stored.firstRange(of: Data("-> scrypt ".utf8)) != nil)
+        let wrong = daemon.root + "/wrong"
+        try "tr0ub4dor&3\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+        chmod(wrong, 0o600)
+        let refused = try await daemon.pacactl(["restore", id, "--to", daemon.root + "/r0", "--passphrase-file", wrong])
+        #expect(refused.status != 0)
+        let restored = try await daemon.pacactl(["restore", id, "--to", daemon.root + "/r", "--passphrase-file", passphrase])
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(treeSnapshot(daemon.root + "/r/source") == treeSnapshot(daemon.source))
+        #expect(!daemon.log().contains("horse"))
+        #expect(await daemon.stop() == 0)
+    }
+
     /// Retention removes a sealed archive and its sidecar under their `.zip.age` names.
     @Test func retentionRemovesSealedArchives() async throws {
         let (daemon, key, _) = try await Self.sealedDaemon()
