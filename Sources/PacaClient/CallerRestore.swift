@@ -20,14 +20,15 @@ public enum CallerRestore {
         paths: [String] = SocketLocation.candidates(),
         timeout: Duration? = Connection.defaultTimeout, progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
     ) throws(ClientError) -> (session: RestoreSession, result: ExtractionResult) {
-        let connection = try Connection(paths: paths, timeout: timeout)
-        let session = try connection.call(Methods.restoreOpen, RestoreOpenParams(id: id)).result
-        let link = RestoreLink(connection, session: session.session)
-        defer { link.close() }
-        guard !session.archives.isEmpty else {
-            throw ClientError(.broken, "pacad's restore session for \(id) names no archive")
+        try withSession(id, identities: identities, paths: paths, timeout: timeout) { (session, sources) throws(ClientError) in
+            (session, try extract(sources, of: session, to: destination, options: options, progress: progress))
         }
-        let sources = try opened(session, link, identities: identities)
+    }
+
+    private static func extract(
+        _ sources: [(backup: String, source: any ArchiveByteSource)], of session: RestoreSession, to destination: String,
+        options: ExtractionOptions, progress: (@Sendable (UInt64, UInt64) -> Void)?
+    ) throws(ClientError) -> ExtractionResult {
         var options = options
         options.manifestSha256 = session.manifestSha256
         if session.restricted {
@@ -38,9 +39,8 @@ public enum CallerRestore {
         var references: [String: any ArchiveByteSource] = [:]
         for (backup, source) in sources.dropFirst() { references[backup] = source }
         do {
-            let result = try ArchiveExtractor.extract(
+            return try ArchiveExtractor.extract(
                 from: sources[0].source, to: destination, options: options, references: references, progress: progress)
-            return (session, result)
         } catch {
             throw ClientError(.archive(error), error.description)
         }
@@ -55,14 +55,17 @@ public enum CallerRestore {
         _ id: String, identities: [AgeIdentity], deep: Bool, paths: [String] = SocketLocation.candidates(),
         timeout: Duration? = Connection.defaultTimeout, progress: (@Sendable (UInt64) -> Void)? = nil
     ) throws(ClientError) -> VerificationResult {
-        let connection = try Connection(paths: paths, timeout: timeout)
-        let session = try connection.call(Methods.restoreOpen, RestoreOpenParams(id: id)).result
-        let link = RestoreLink(connection, session: session.session)
-        defer { link.close() }
-        guard !session.archives.isEmpty else { throw ClientError(.broken, "pacad's restore session for \(id) names no archive") }
-        let sources = try opened(session, link, identities: identities)
+        try withSession(id, identities: identities, paths: paths, timeout: timeout) { (session, sources) throws(ClientError) in
+            try verify(sources, manifestSha256: session.manifestSha256, deep: deep, progress: progress)
+        }
+    }
+
+    private static func verify(
+        _ sources: [(backup: String, source: any ArchiveByteSource)], manifestSha256: String?, deep: Bool,
+        progress: (@Sendable (UInt64) -> Void)?
+    ) throws(ClientError) -> VerificationResult {
         do {
-            var result = try ArchiveVerifier.verifyEntries(sources[0].source, manifestSha256: session.manifestSha256, progress: progress)
+            var result = try ArchiveVerifier.verifyEntries(sources[0].source, manifestSha256: manifestSha256, progress: progress)
             result.isSealed = sources[0].source is SealedByteSource
             if deep && result.isValid && sources.count > 1 {
                 let manifest = try ArchiveReader(source: sources[0].source).manifest()
@@ -83,15 +86,28 @@ public enum CallerRestore {
         _ id: String, identities: [AgeIdentity], paths: [String] = SocketLocation.candidates(),
         timeout: Duration? = Connection.defaultTimeout
     ) throws(ClientError) -> (summary: ManifestSummary, sha256: String) {
+        try withSession(id, identities: identities, paths: paths, timeout: timeout) {
+            (_, sources) throws(ClientError) -> (summary: ManifestSummary, sha256: String) in
+            do throws(ArchiveError) {
+                return try ManifestSummary.read(try ArchiveReader(source: sources[0].source, readingDirectory: false))
+            } catch {
+                throw ClientError(.archive(error), error.description)
+            }
+        }
+    }
+
+    /// Runs `body` on a restore session of backup `id` (opened through the daemon at `paths`,
+    /// closed afterwards) and its archives, the backup's own first, sealed ones decrypted.
+    private static func withSession<T>(
+        _ id: String, identities: [AgeIdentity], paths: [String], timeout: Duration?,
+        _ body: (RestoreSession, [(backup: String, source: any ArchiveByteSource)]) throws(ClientError) -> T
+    ) throws(ClientError) -> T {
         let connection = try Connection(paths: paths, timeout: timeout)
         let session = try connection.call(Methods.restoreOpen, RestoreOpenParams(id: id)).result
         let link = RestoreLink(connection, session: session.session)
         defer { link.close() }
         guard !session.archives.isEmpty else { throw ClientError(.broken, "pacad's restore session for \(id) names no archive") }
-        let own = try opened(session, link, identities: identities)[0].source
-        do { return try ManifestSummary.read(try ArchiveReader(source: own, readingDirectory: false)) } catch {
-            throw ClientError(.archive(error), error.description)
-        }
+        return try body(session, try opened(session, link, identities: identities))
     }
 
     /// The session's archives as the ZIP reader reads them: sealed ones decrypted with the first

@@ -63,8 +63,8 @@ extension BackupEngine {
             )
         }
         var record = try await readable(id)
-        if record.sealed && record.status == .unverified {
-            // Rebuilt from its name alone, it may reference any earlier archive of its set: offer them all.
+        if record.sealed && record.status == .unverified && record.manifestSha256 == nil {
+            // Rebuilt from its name alone (not described since), it may reference any earlier archive of its set: offer them all.
             record.references = await catalog.list(set: record.set).filter { $0.isReadable && $0.sealed && $0.id < id }.map(\.id)
         }
         var sources: [String: any ArchiveByteSource] = [:]

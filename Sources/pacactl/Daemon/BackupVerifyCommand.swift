@@ -36,18 +36,22 @@ struct BackupVerifyCommand: ParsableCommand {
         if daemon.json {
             daemon.printResult(reply)
         } else {
-            for problem in result.problems { print("BAD  " + (problem.entry.map { "\(NameBytes.display($0)): " } ?? "") + problem.message) }
+            printProblems(result.problems)
             if result.contentsChecked {
                 print(
                     "\(result.ok ? "OK" : "FAILED")  \(id): \(result.entries) entries, \(ByteCount.format(result.bytes)) checked, sidecar \(result.sidecar), catalog \(result.catalog)"
                 )
             } else {
                 print(
-                    "\(result.ok ? "OK" : "FAILED")  \(id): sealed; the encrypted bytes were checked against the catalog (\(result.catalog)) and the sidecar (\(result.sidecar)); the contents were not checked: pacad holds no identity (to check them, fetch the archive and run pacactl archive verify FILE --identity KEY)"
+                    "\(result.ok ? "OK" : "FAILED")  \(id): sealed; the encrypted bytes were checked against the catalog (\(result.catalog)) and the sidecar (\(result.sidecar)); the contents were not checked: pacad holds no identity (give --identity FILE to check them here)"
                 )
             }
         }
         if !result.ok { throw ExitStatus.failed.exitCode }
+    }
+
+    private func printProblems(_ problems: [ArchiveIssue]) {
+        for problem in problems { print("BAD  " + (problem.entry.map { "\(NameBytes.display($0)): " } ?? "") + problem.message) }
     }
 
     /// A sealed backup with `--identity`: pacad checked the stored bytes (`stored`); its contents
@@ -77,7 +81,7 @@ struct BackupVerifyCommand: ParsableCommand {
         if daemon.json {
             print(String(decoding: result.wire.serialized, as: UTF8.self))
         } else {
-            for problem in result.problems { print("BAD  " + (problem.entry.map { "\(NameBytes.display($0)): " } ?? "") + problem.message) }
+            printProblems(result.problems)
             print(
                 "\(result.ok ? "OK" : "FAILED")  \(id): sealed; \(result.entries) entries, \(ByteCount.format(result.bytes)) decrypted and checked here, sidecar \(result.sidecar), catalog \(result.catalog)"
             )
