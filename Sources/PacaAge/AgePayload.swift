@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// An age file's payload, opened: where its chunks lie and the key to open each one, so any
 /// range of the plaintext can be read without the chunks before it (the STREAM construction of
@@ -74,21 +74,31 @@ public struct AgePayload: Sendable {
         return start..<end
     }
 
+    /// How many bytes a box for ``open(chunk:box:)`` holds before the chunk's stored bytes.
+    public static let boxPrefix = 12
+
     /// The plaintext of chunk `index` from its stored bytes; throws when they were altered, or
     /// when the chunk is marked last and is not (or the other way round).
     public func open(chunk index: UInt64, _ sealed: [UInt8]) throws(AgeError) -> [UInt8] {
-        let isFinal = index + 1 == chunkCount
-        guard sealed.count >= Self.tagSize,
-            let box = try? ChaChaPoly.SealedBox(
-                nonce: Self.nonce(counter: index, isFinal: isFinal), ciphertext: sealed.dropLast(Self.tagSize),
-                tag: sealed.suffix(Self.tagSize)),
-            let plain = try? ChaChaPoly.open(box, using: key)
+        var box = Data(count: Self.boxPrefix)
+        box.append(contentsOf: sealed)
+        return Array(try open(chunk: index, box: box))
+    }
+
+    /// The plaintext of chunk `index` from `box`: ``boxPrefix`` bytes of room (overwritten with
+    /// the chunk's nonce), then the chunk's stored bytes. Reading a chunk straight into such a
+    /// box spares the copies swift-crypto's sealed-box initialisers make.
+    public func open(chunk index: UInt64, box: Data) throws(AgeError) -> Data {
+        var box = box
+        Self.writeNonce(into: &box, counter: index, isFinal: index + 1 == chunkCount)
+        guard box.count >= Self.boxPrefix + Self.tagSize, let sealedBox = try? ChaChaPoly.SealedBox(combined: box),
+            let plain = try? ChaChaPoly.open(sealedBox, using: key)
         else {
             throw AgeError(
                 .payload,
                 "chunk \(index + 1) of \(chunkCount) of the age payload does not decrypt: the file was damaged, truncated or extended")
         }
-        return Array(plain)
+        return plain
     }
 
     static func seal(_ chunk: [UInt8], key: SymmetricKey, counter: UInt64, isFinal: Bool) -> [UInt8] {
@@ -100,9 +110,16 @@ public struct AgePayload: Sendable {
     }
 
     static func nonce(counter: UInt64, isFinal: Bool) -> ChaChaPoly.Nonce {
-        var bytes = [UInt8](repeating: 0, count: 12)
-        for index in 0..<8 { bytes[10 - index] = UInt8(truncatingIfNeeded: counter >> UInt64(8 * index)) }
-        bytes[11] = isFinal ? 1 : 0
+        var bytes = Data(count: 12)
+        writeNonce(into: &bytes, counter: counter, isFinal: isFinal)
         return try! ChaChaPoly.Nonce(data: bytes)
+    }
+
+    /// STREAM's nonce for chunk `counter`: the counter in bytes 0..<11 (big-endian), then 1 for the last chunk.
+    static func writeNonce(into bytes: inout Data, counter: UInt64, isFinal: Bool) {
+        bytes.withUnsafeMutableBytes { (raw: UnsafeMutableRawBufferPointer) in
+            for index in 0..<11 { raw[10 - index] = index < 8 ? UInt8(truncatingIfNeeded: counter >> UInt64(8 * index)) : 0 }
+            raw[11] = isFinal ? 1 : 0
+        }
     }
 }

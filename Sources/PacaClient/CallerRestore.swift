@@ -1,3 +1,4 @@
+import Foundation
 public import PacaAge
 public import PacaArchive
 import PacaCore

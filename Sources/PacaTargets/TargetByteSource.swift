@@ -1,3 +1,4 @@
+public import Foundation
 public import PacaArchive
 import PacaSystem
 import Synchronization

@@ -1,10 +1,14 @@
+public import Foundation
+
 /// An archive fetched in fixed-size blocks (an S3 object by ranged GETs, a backup read through
 /// pacad's socket): `read(into:at:)` is assembled from `block(_:)`, which each source fetches and
 /// keeps as it sees fit.
 public protocol BlockByteSource: ArchiveByteSource {
     /// Block `i` covers bytes `i * blockSize ..< (i + 1) * blockSize`, short only at the end.
     static var blockSize: UInt64 { get }
-    func block(_ index: UInt64) throws(ArchiveError) -> [UInt8]
+    /// What a block is held in: `[UInt8]`, or `Data` where that spares a copy.
+    associatedtype Block: RandomAccessCollection & ContiguousBytes where Block.Element == UInt8, Block.Index == Int
+    func block(_ index: UInt64) throws(ArchiveError) -> Block
 }
 
 extension BlockByteSource {
