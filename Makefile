@@ -9,7 +9,7 @@ BENCH_TOOLS := zip unzip restic borgbackup python3 python3-venv time
 BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
 
-.PHONY: all build release deps test-deps bench-deps deb-deps test bench run demo lint format openrpc clean \
+.PHONY: all build release deps test-deps bench-deps deb-deps test bench run demo lint format openrpc clean python-test python-client \
 	man install install-files deb systemd-test reliability
 
 all: build
@@ -56,7 +56,27 @@ test: test-deps
 	@packaging/testing/seaweedfs.sh start $(S3_TEST_DIR) || echo "make test: SeaweedFS did not start; the S3 tests will fail"
 	@status=0; ( [ -f $(S3_TEST_DIR)/env ] && . $(S3_TEST_DIR)/env; PACA_REQUIRE_S3=1 $(SWIFT) test --skip-build ) || status=$$?; \
 	packaging/testing/seaweedfs.sh stop $(S3_TEST_DIR); [ $$status -eq 0 ] || exit $$status
+	$(MAKE) python-test
 	$(MAKE) systemd-test
+
+# The Python client (packaging/python, docs/python.md) against a real pacad: installed with pip
+# into a venv made here (with pytest and the packages its integrations are tested against, from
+# PyPI), then its tests, which start the debug pacad this tree built.
+PY_VENV     ?= $(CURDIR)/.build/python-venv
+PY_TEST_DEPS := pytest==8.3.5
+python-test:
+	$(SWIFT) build
+	@[ -x $(PY_VENV)/bin/pip ] || python3 -m venv $(PY_VENV)
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_TEST_DEPS)
+	rm -rf packaging/python/build packaging/python/*.egg-info
+	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall packaging/python
+	rm -rf packaging/python/build packaging/python/*.egg-info
+	cd packaging/python && PACA_PACAD=$(CURDIR)/.build/debug/pacad PACA_PACACTL=$(CURDIR)/.build/debug/pacactl \
+		$(PY_VENV)/bin/pytest -q -p no:cacheprovider tests
+
+# packaging/python/paca/_methods.py from the OpenRPC document (after `make openrpc`).
+python-client:
+	python3 packaging/python/tools/generate.py docs/protocol.openrpc.json packaging/python/paca/_methods.py
 
 # The .deb installed into a booted systemd (PID 1 of a throwaway container over this machine's
 # root): socket activation, a user in group paca backing up and restoring, a user without a role

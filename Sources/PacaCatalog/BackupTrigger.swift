@@ -7,6 +7,8 @@ public enum BackupTrigger: Sendable, Hashable, Codable, CustomStringConvertible 
     case job(String)
     /// A training program announced itself (`trigger.fire training_start`).
     case trainingStart
+    /// A training program announced its end, or its failure (`trigger.fire training_end`).
+    case trainingEnd
     /// Watched files changed and went quiet, or the trigger was fired by hand.
     case configChange
     /// The daemon is stopping (or the trigger was fired by hand).
@@ -21,6 +23,7 @@ public enum BackupTrigger: Sendable, Hashable, Codable, CustomStringConvertible 
         switch rawValue {
         case "manual": self = .manual
         case "training_start": self = .trainingStart
+        case "training_end": self = .trainingEnd
         case "config_change": self = .configChange
         case "shutdown": self = .shutdown
         case "emergency": self = .emergency
@@ -36,6 +39,7 @@ public enum BackupTrigger: Sendable, Hashable, Codable, CustomStringConvertible 
         case .manual: "manual"
         case .job(let name): "job:\(name)"
         case .trainingStart: "training_start"
+        case .trainingEnd: "training_end"
         case .configChange: "config_change"
         case .shutdown: "shutdown"
         case .emergency: "emergency"

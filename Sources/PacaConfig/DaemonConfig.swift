@@ -304,6 +304,8 @@ public struct DaemonConfig: Sendable, Equatable {
     public enum Trigger: String, Sendable, Equatable, CaseIterable {
         /// A training program announced its start (`trigger.fire training_start`).
         case trainingStart = "training_start"
+        /// A training program announced its end, or that it failed (`trigger.fire training_end`).
+        case trainingEnd = "training_end"
         /// A file under the set's `watch:` paths changed and then stayed quiet for `debounce`.
         case configChange = "config_change"
         /// The daemon is stopping (SIGTERM from systemd).

@@ -61,7 +61,10 @@ import Testing
             "    paths: [/srv/a]\n    triggers: [config_change]\n    watch: [/srv/a]\n    debounce: soon",
             #"sets.configs.debounce: "soon" is not a quiet period"#
         ),
-        ("    paths: [/srv/a]\n    triggers: [lunch]", #""lunch" is not a trigger; use training_start, config_change, shutdown"#),
+        (
+            "    paths: [/srv/a]\n    triggers: [lunch]",
+            #""lunch" is not a trigger; use training_start, training_end, config_change, shutdown"#
+        ),
     ])
     func mistakesAreNamed(set: String, expected: String) {
         let found = Self.problems(set)

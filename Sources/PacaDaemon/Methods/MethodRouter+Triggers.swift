@@ -7,7 +7,7 @@ import PacaProtocol
 extension MethodRouter {
     /// `trigger.fire`: backups caused by an event.
     ///
-    /// * `training_start`, `config_change`, `shutdown`: the sets that list the trigger in their
+    /// * `training_start`, `training_end`, `config_change`, `shutdown`: the sets that list the trigger in their
     ///   `triggers:` are backed up (or the one named by `set`, which must list it). This is how a
     ///   training program announces itself, and how a hook can ask for what a file change or a stop
     ///   would do, without waiting for either.
@@ -32,6 +32,9 @@ extension MethodRouter {
         case .trainingStart:
             sets = try Self.sets(listening: .trainingStart, named: params.set, in: config)
             trigger = .trainingStart
+        case .trainingEnd:
+            sets = try Self.sets(listening: .trainingEnd, named: params.set, in: config)
+            trigger = .trainingEnd
         case .configChange:
             sets = try Self.sets(listening: .configChange, named: params.set, in: config)
             trigger = .configChange

@@ -82,7 +82,8 @@ public struct TriggerFireParams: WireParams, Equatable {
         self.progress = progress
     }
     public static let fields: [WireField<TriggerFireParams>] = [
-        .required("kind", \.kind, "training_start, config_change or shutdown (the sets that list it), or emergency (every set)."),
+        .required(
+            "kind", \.kind, "training_start, training_end, config_change or shutdown (the sets that list it), or emergency (every set)."),
         .optional("set", \.set, "Only this set, which must list the trigger; none for an emergency."),
         .text("reason", \.reason, "Why, recorded in the catalog: at most 1000 characters, no control characters."),
         .defaulted("wait", \.wait, default: true, "Reply when every backup has ended."),

@@ -13,7 +13,7 @@ public struct Backup: WireObject, Equatable {
     public var filesReferenced = 0
     public var bytesReferenced: UInt64 = 0
     public var retired = false
-    /// `manual`, `job:<name>`, `training_start`, `config_change`, `shutdown`, `emergency` or `rebuilt`.
+    /// `manual`, `job:<name>`, `training_start`, `training_end`, `config_change`, `shutdown`, `emergency` or `rebuilt`.
     public var trigger = ""
     public var reason: String?
     public var status = BackupStatus.running
@@ -57,7 +57,8 @@ public struct Backup: WireObject, Equatable {
             "retired", \.retired, default: false,
             "No longer a restore point: retention let it go, but its archive stays while kept backups reference it."),
         .required(
-            "trigger", \.trigger, "What asked for it: manual, job:<name>, training_start, config_change, shutdown, emergency, rebuilt."),
+            "trigger", \.trigger,
+            "What asked for it: manual, job:<name>, training_start, training_end, config_change, shutdown, emergency, rebuilt."),
         .optional("reason", \.reason, "Free text from whoever asked; for config_change, the first changed path."),
         .required(
             "status", \.status,

@@ -3,6 +3,7 @@ public import PacaCore
 /// The events `trigger.fire` can announce.
 public enum TriggerKind: String, WireEnum {
     case trainingStart = "training_start"
+    case trainingEnd = "training_end"
     case configChange = "config_change"
     case shutdown
     case emergency

@@ -5,7 +5,10 @@ struct TriggerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trigger",
         abstract: "Back up because something happened: a training run starts, watched files changed, a stop, an emergency.",
-        subcommands: [TrainingStartCommand.self, ConfigChangeCommand.self, ShutdownTriggerCommand.self, EmergencyCommand.self]
+        subcommands: [
+            TrainingStartCommand.self, TrainingEndCommand.self, ConfigChangeCommand.self, ShutdownTriggerCommand.self,
+            EmergencyCommand.self,
+        ]
     )
 
     /// Fires `kind` and prints what it did: one summary per backup, or what started with `--no-wait`.

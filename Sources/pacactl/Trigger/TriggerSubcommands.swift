@@ -14,6 +14,19 @@ struct TrainingStartCommand: SetTriggerCommand {
     @OptionGroup var daemon: DaemonOptions
 }
 
+struct TrainingEndCommand: SetTriggerCommand {
+    static let kind = TriggerKind.trainingEnd
+    static let configuration = CommandConfiguration(
+        commandName: "training-end",
+        abstract: "Announce the end of a training run: the sets that take training_end are backed up, and this waits until that is done.",
+        discussion:
+            "Call it when the script has finished or failed, with a reason that says which, e.g. `python train.py; pacactl trigger training-end --set training --reason \"run 42 exited $?\"`."
+    )
+
+    @OptionGroup var options: SetTriggerOptions
+    @OptionGroup var daemon: DaemonOptions
+}
+
 struct ConfigChangeCommand: SetTriggerCommand {
     static let kind = TriggerKind.configChange
     static let configuration = CommandConfiguration(

@@ -1,0 +1,1 @@
+"""Callbacks for training frameworks: `paca.integrations.transformers` (Hugging Face Trainer)."""
