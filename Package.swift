@@ -109,6 +109,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PacaCapture",
+            dependencies: ["PacaSystem"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "PacaEngine",
             dependencies: [
                 "PacaArchive",
@@ -138,6 +143,7 @@ let package = Package(
             dependencies: [
                 "CSystemd",
                 "CPacaSystem",
+                "PacaCapture",
                 "PacaCatalog",
                 "PacaClient",
                 "PacaConfig",
@@ -210,6 +216,11 @@ let package = Package(
             name: "PacaAgeTests",
             dependencies: ["PacaAge", "CZlib", "PacaSystem", "PacaTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["testkit"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaCaptureTests",
+            dependencies: ["PacaCapture", "PacaSystem", "PacaTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
+#include <sys/ioctl.h>
 #include "paca_system.h"
 
 int paca_rename_noreplace(const char *from, const char *to) {
@@ -119,4 +121,12 @@ int paca_io_priority_idle(void) {
 
 int paca_io_priority(void) {
     return (int)syscall(SYS_ioprio_get, 1, 0);
+}
+
+int paca_clone_file(int dst, int src) {
+    return ioctl(dst, FICLONE, src);
+}
+
+long long paca_copy_file_range(int src, int dst, long long length) {
+    return (long long)copy_file_range(src, NULL, dst, NULL, (size_t)length, 0);
 }

@@ -108,3 +108,11 @@ extension BackupRecord {
         type = references.isEmpty ? .full : .incremental
     }
 }
+
+extension BackupRecord {
+    /// Whether the copy on `target` was read back and found as written (by a scrub, or right
+    /// after a checkpoint capture's backup): what lets `keep_best` count it.
+    public func isVerified(on target: String) -> Bool {
+        deliveries.contains { $0.target == target && $0.status == .ok && $0.verifiedAt != nil }
+    }
+}

@@ -91,6 +91,12 @@ public struct BackupRecord: Sendable, Equatable, Codable {
     /// Whether the archive is sealed with age (`<id>.zip.age`): pacad can check its stored bytes,
     /// and only a caller holding an identity can read what is inside.
     public var sealed = false
+    /// For a checkpoint capture (`checkpoint.capture`): the checkpoint's path, the training step
+    /// and the metrics the trainer gave, so `metrics.eval_loss < 0.4` finds it and `keep_best`
+    /// ranks it. Nil for every other backup.
+    public var checkpoint: String?
+    public var step: Int64?
+    public var metrics: [String: Double]?
 
     public init(id: String, set: String, trigger: BackupTrigger, reason: String?, startedAt: Int64, target: String, path: String) {
         self.id = id
@@ -125,7 +131,7 @@ public struct BackupRecord: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case id, set, type, trigger, reason, status, files, sha256, target, path, deliveries, error, unreadable, changed, coalesced,
-            verified, sequence, lost, sealed
+            verified, sequence, lost, sealed, checkpoint, step, metrics
         case ratio, pinned, base, references, retired
         case filesReferenced = "files_referenced"
         case bytesReferenced = "bytes_referenced"
@@ -176,6 +182,9 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         verified = try c.decodeIfPresent(Bool.self, forKey: .verified)
         sequence = try c.decodeIfPresent(Int64.self, forKey: .sequence)
         sealed = try c.decodeIfPresent(Bool.self, forKey: .sealed) ?? false
+        checkpoint = try c.decodeIfPresent(String.self, forKey: .checkpoint)
+        step = try c.decodeIfPresent(Int64.self, forKey: .step)
+        metrics = try c.decodeIfPresent([String: Double].self, forKey: .metrics)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -213,6 +222,9 @@ public struct BackupRecord: Sendable, Equatable, Codable {
         try c.encode(verified, forKey: .verified)
         try c.encodeIfPresent(sequence, forKey: .sequence)
         try c.encode(sealed, forKey: .sealed)
+        try c.encodeIfPresent(checkpoint, forKey: .checkpoint)
+        try c.encodeIfPresent(step, forKey: .step)
+        try c.encodeIfPresent(metrics, forKey: .metrics)
     }
 
     /// Takes what writing the backup decided from `written` (status, times, counts, checksum,

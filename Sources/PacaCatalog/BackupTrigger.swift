@@ -15,6 +15,8 @@ public enum BackupTrigger: Sendable, Hashable, Codable, CustomStringConvertible 
     case shutdown
     /// Every set to every target, now.
     case emergency
+    /// A training program handed over a checkpoint (`checkpoint.capture`).
+    case checkpoint
     /// Recovered from a target by `catalog.rebuild`.
     case rebuilt
 
@@ -27,6 +29,7 @@ public enum BackupTrigger: Sendable, Hashable, Codable, CustomStringConvertible 
         case "config_change": self = .configChange
         case "shutdown": self = .shutdown
         case "emergency": self = .emergency
+        case "checkpoint": self = .checkpoint
         case "rebuilt": self = .rebuilt
         default:
             guard rawValue.hasPrefix("job:"), rawValue.count > 4 else { return nil }
@@ -43,6 +46,7 @@ public enum BackupTrigger: Sendable, Hashable, Codable, CustomStringConvertible 
         case .configChange: "config_change"
         case .shutdown: "shutdown"
         case .emergency: "emergency"
+        case .checkpoint: "checkpoint"
         case .rebuilt: "rebuilt"
         }
     }

@@ -168,7 +168,7 @@ extension NodeReader {
     mutating func retention(_ node: Node, at key: String) -> RetentionPolicy? {
         let counts = ["keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly"]
         let reported = problems.count
-        guard let fields = mapping(node, at: key, allowed: counts + ["keep_within", "keep_tagged"]) else { return nil }
+        guard let fields = mapping(node, at: key, allowed: counts + ["keep_within", "keep_tagged", "keep_best"]) else { return nil }
         var policy = RetentionPolicy()
         var isValid = true
         for (name, value) in fields {
@@ -184,6 +184,9 @@ extension NodeReader {
                     report("\(key).keep_within", value, "\"\(text)\" is not a duration like 30d, 12h or 2w")
                     isValid = false
                 }
+            case "keep_best":
+                policy.keepBest = best(value, at: "\(key).keep_best")
+                if policy.keepBest == nil { isValid = false }
             case "keep_tagged":
                 guard let flag = value.bool else {
                     report("\(key).keep_tagged", value, "expected true or false")
@@ -214,9 +217,39 @@ extension NodeReader {
         }
         if isValid && problems.count == reported && policy.keepsEverything {
             report(
-                key, node, "keeps everything: give at least one of \(counts.joined(separator: ", ")), keep_within (or leave retention out)")
+                key, node,
+                "keeps everything: give at least one of \(counts.joined(separator: ", ")), keep_within, keep_best (or leave retention out)")
             return nil
         }
         return isValid ? policy : nil
+    }
+
+    /// `keep_best: {metric: eval_loss, mode: min, count: 3}`.
+    mutating func best(_ node: Node, at key: String) -> RetentionPolicy.Best? {
+        guard let fields = mapping(node, at: key, allowed: ["metric", "mode", "count"]) else { return nil }
+        guard let metricNode = fields.first(where: { $0.0 == "metric" })?.1, let metric = string(metricNode, at: "\(key).metric"),
+            !metric.isEmpty, metric.count <= 128
+        else {
+            report(key, node, "needs metric: the name of a metric checkpoints are captured with (eval_loss)")
+            return nil
+        }
+        var higher = false
+        if let modeNode = fields.first(where: { $0.0 == "mode" })?.1 {
+            switch modeNode.string {
+            case "min": higher = false
+            case "max": higher = true
+            default:
+                report("\(key).mode", modeNode, "expected min (lower is better, a loss) or max (higher is better, an accuracy)")
+                return nil
+            }
+        } else {
+            report(key, node, "needs mode: min (lower is better, a loss) or max (higher is better, an accuracy)")
+            return nil
+        }
+        guard let countNode = fields.first(where: { $0.0 == "count" })?.1, let count = countNode.int, count >= 1 else {
+            report(key, node, "needs count: how many of the best to keep (1 or more)")
+            return nil
+        }
+        return RetentionPolicy.Best(metric: metric, isHigherBetter: higher, count: count)
     }
 }

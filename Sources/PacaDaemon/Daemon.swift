@@ -87,6 +87,12 @@ public final class Daemon: Sendable {
         for note in await engine.prepareLocal() {
             logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
         }
+        let leftCaptures = await BlockingPool.shared.run { MethodRouter.clearCaptures(config) }
+        if leftCaptures > 0 {
+            logger.warning(
+                "checkpoint captures the last run had not backed up were dropped with it",
+                metadata: ["capture.count": "\(leftCaptures)"])
+        }
         let scheduler: Scheduler
         do {
             scheduler = try await Scheduler.open(

@@ -9,8 +9,8 @@ import PacaTargets
 struct ChangePlan: Sendable {
     /// The backup this one is compared with; nil writes a full archive.
     var base: String?
-    /// Nil for a set that is not incremental (no index is kept for it).
-    var tracking: ChangeTracking?
+    /// Nil for a set that is not incremental (no index is kept for it), and for a checkpoint capture.
+    var tracking: ChangeTracking? = nil
     /// Why the backup is full although the set is incremental, for the log.
     var whyFull: String?
 }
@@ -42,7 +42,8 @@ extension BackupEngine {
             return plan
         }
         let records = await catalog.list(set: set.name)
-        let complete = records.filter { $0.isRestorePoint }.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
+        // A checkpoint capture holds one checkpoint, not the set: never a base.
+        let complete = records.filter { $0.isRestorePoint && $0.checkpoint == nil }.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
         // The backup the index describes is the set's previous one in the order backups ended
         // (two may start in the same second); the newest by time serves when it is gone.
         let indexed = await BlockingPool.shared.run { ChangeIndex.backupID(at: indexPath) }

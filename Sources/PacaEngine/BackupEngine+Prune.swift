@@ -3,31 +3,6 @@ import PacaConfig
 import PacaCore
 import PacaTargets
 
-/// What a prune decided for one backup on one target.
-public struct PruneItem: Sendable, Equatable {
-    public var id: String
-    public var set: String
-    public var target: String
-    /// Why it is kept (`newest`, `last`, `daily`, `pinned`, ..., `referenced`); empty for a backup that goes.
-    public var reasons: [String]
-    /// Why a backup that should go is still there (being read, a target that refused), if so.
-    public var problem: String?
-    /// For a copy kept only because kept backups need its archive: those backups.
-    public var referencedBy: [String] = []
-    /// The archive's size, for a copy kept only for references (what keeping it costs).
-    public var bytes: UInt64?
-}
-
-/// The outcome of ``BackupEngine/prune(set:dryRun:)``.
-public struct PruneReport: Sendable, Equatable {
-    public var dryRun: Bool
-    public var kept: [PruneItem] = []
-    /// Removed (or, in a dry run, to be removed).
-    public var removed: [PruneItem] = []
-    /// Backups that should have gone and did not, with the reason.
-    public var failed: [PruneItem] = []
-}
-
 extension BackupEngine {
     /// Pins backup `id` (kept whatever retention says, unless its policy sets `keep_tagged: false`),
     /// or unpins it.
@@ -91,11 +66,12 @@ extension BackupEngine {
                 var decisions = policy.apply(
                     to: holding.filter { !$0.retired }.map {
                         RetentionPolicy.Item(
-                            id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned, order: order[$0.id] ?? 0)
+                            id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned, order: order[$0.id] ?? 0,
+                            metric: $0.metric(policy.keepBest?.metric), isVerified: $0.isVerified(on: targetName))
                     },
                     zone: zone, now: Int64(clock.now()))
                 decisions += holding.filter(\.retired).map { RetentionPolicy.Decision(id: $0.id, reasons: []) }
-                let neededBy = Self.referencedByKept(decisions.filter(\.keep).map(\.id), records: ofSet)
+                let neededBy = BackupRecord.referencedByKept(decisions.filter(\.keep).map(\.id), records: ofSet)
                 let sizes = Dictionary(ofSet.map { ($0.id, $0.bytesStored) }, uniquingKeysWith: { first, _ in first })
                 for decision in decisions {
                     var item = PruneItem(id: decision.id, set: name, target: targetName, reasons: decision.reasons.map(\.rawValue))
@@ -150,19 +126,6 @@ extension BackupEngine {
                 ])
         }
         return report
-    }
-
-    /// The backups whose archives the `kept` ones need, each with the kept backups that need it.
-    /// Only direct references count: a backup's references list every archive its files are in,
-    /// so what a kept backup needs is exactly its own list.
-    static func referencedByKept(_ kept: [String], records: [BackupRecord]) -> [String: [String]] {
-        let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let keptSet = Swift.Set(kept)
-        var users: [String: Swift.Set<String>] = [:]
-        for id in kept {
-            for reference in byID[id]?.references ?? [] where !keptSet.contains(reference) { users[reference, default: []].insert(id) }
-        }
-        return users.mapValues { $0.sorted() }
     }
 
     /// Why backup `id` cannot be removed right now, if it cannot.

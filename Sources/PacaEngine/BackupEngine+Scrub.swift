@@ -110,10 +110,7 @@ extension BackupEngine {
             case .good(let bytes):
                 report.verified.append(id)
                 report.bytes += bytes
-                try? await catalog.update(id) { current in
-                    guard let index = current.deliveries.firstIndex(where: { $0.target == name && $0.status == .ok }) else { return }
-                    current.deliveries[index].verifiedAt = now
-                }
+                await markVerified(id, on: name, at: now)
             case .damaged(let problem, let lost):
                 report.damaged[id] = problem
                 if await markDamaged(id, on: name, problem: problem, lost: lost, now: now) { report.lost.append(id) }
@@ -146,6 +143,26 @@ extension BackupEngine {
     }
 
     /// Reads back the copy of `record` on `target` and checks it against the catalog.
+    /// Reads each delivered copy of `id` back, as a scrub does, and marks the good ones verified:
+    /// done after a checkpoint capture's backup, so that `keep_best` may let it displace an older best.
+    func verifyCopies(of id: String) async -> BackupRecord? {
+        guard let record = await catalog.record(id) else { return nil }
+        for delivery in record.delivered {
+            guard let target = try? await target(delivery.target).get(),
+                case .good = await checkCopy(record, on: target, pacer: ReadPacer(bytesPerSecond: 0))
+            else { continue }
+            await markVerified(id, on: delivery.target, at: Int64(clock.now()))
+        }
+        return await catalog.record(id)
+    }
+
+    private func markVerified(_ id: String, on name: String, at now: Int64) async {
+        try? await catalog.update(id) { current in
+            guard let index = current.deliveries.firstIndex(where: { $0.target == name && $0.status == .ok }) else { return }
+            current.deliveries[index].verifiedAt = now
+        }
+    }
+
     private func checkCopy(_ record: BackupRecord, on target: any ArchiveTarget, pacer: ReadPacer) async -> CopyCheck {
         let local: LocalArchive
         do throws(TargetError) {

@@ -34,7 +34,8 @@ extension BackupEngine {
         record.deliveries = zip(targetNames, locations).map { Delivery(target: $0, status: .pending, location: $1) }
         record.coalesced = job.requests - 1
         record.sealed = set.encryption != nil
-        let plan = await changePlan(for: set, mode: job.mode, targets: targetNames)
+        (record.checkpoint, record.step, record.metrics) = (job.capture?.checkpoint, job.capture?.step, job.capture?.metrics)
+        let plan = job.capture == nil ? await changePlan(for: set, mode: job.mode, targets: targetNames) : ChangePlan()
         record.base = plan.base
         jobs[number]?.recordID = id
         jobs[number]?.startedAt = Int64(started)
@@ -68,7 +69,8 @@ extension BackupEngine {
                     "no target could take the archive: " + failures.sorted { $0.key < $1.key }.map(\.value).joined(separator: "; ")))
         } else {
             let (written, streamFailures) = await stream(
-                set: set, id: id, started: started, plan: plan, uploads: uploads, progress: job.progress)
+                set: set, sources: job.capture.map { [$0.source] } ?? set.paths, id: id, started: started, plan: plan, uploads: uploads,
+                progress: job.progress)
             outcome = written
             failures.merge(streamFailures) { first, _ in first }
         }
@@ -86,6 +88,9 @@ extension BackupEngine {
             record.sha256 = contents.sha256
             record.manifestSha256 = contents.manifestSha256
             record.unreadable = contents.errors.prefix(100).map { "\($0.path): \($0.message)" }
+            let rewritten = await BlockingPool.shared.run { [capture = job.capture] in capture?.rewritten() ?? [] }
+            record.unreadable += rewritten.map { "\($0): rewritten in place after the capture; capture with copy to keep such files" }
+            if !rewritten.isEmpty { record.status = .partial }
             record.changed = contents.changed.count
             record.references = contents.references
             record.type = contents.references.isEmpty ? .full : .incremental
@@ -170,7 +175,8 @@ extension BackupEngine {
     /// Streams the archive into `uploads` on a thread of its own and commits each. Returns the
     /// archive and the indexes that committed, and why the others failed.
     private func stream(
-        set: DaemonConfig.BackupSet, id: String, started: Double, plan: ChangePlan, uploads: [(index: Int, upload: any ArchiveUpload)],
+        set: DaemonConfig.BackupSet, sources: [String], id: String, started: Double, plan: ChangePlan,
+        uploads: [(index: Int, upload: any ArchiveUpload)],
         progress: RunProgress
     ) async -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) {
         let options = CreationOptions(
@@ -186,12 +192,12 @@ extension BackupEngine {
                 sink.abandonAll()
                 return (.failure(EngineError(.storage, "the spool folder cannot be made: \(error)", underlying: error)), [:])
             }
-            if let estimate = try? ArchiveCreator.estimate(sources: set.paths, excludes: set.excludes) {
+            if let estimate = try? ArchiveCreator.estimate(sources: sources, excludes: set.excludes) {
                 progress.setTotals(files: estimate.files, bytes: estimate.bytes)
             }
             do throws(ArchiveError) {
                 let contents = try ArchiveCreator.stream(
-                    sources: set.paths, into: sink, spoolDirectory: spool, header: header, options: options,
+                    sources: sources, into: sink, spoolDirectory: spool, header: header, options: options,
                     skipping: handOver.uploads.compactMap(\.upload.localPartialPath), tracking: tracking,
                     progress: { progress.update(files: $0.files, bytes: $0.bytes) },
                     isCancelled: { progress.isCancelled })

@@ -32,11 +32,15 @@ public actor BackupEngine {
         public var isQueued: Bool
     }
 
+    /// How many captures of one set may wait for their backups: each holds its copy meanwhile.
+    public static let capturesWaiting = 4
+
     struct Job {
         var set: String
         var trigger: BackupTrigger
         var reason: String?
         var mode: BackupMode
+        var capture: CheckpointBackup?
         var requests = 1
         let progress = RunProgress()
         var recordID: String?
@@ -185,6 +189,20 @@ public actor BackupEngine {
         return Ticket(number: admission.ticket, set: name, isQueued: true)
     }
 
+    /// Asks for the backup of a captured checkpoint of `set`: its own backup, after those of the
+    /// set already waiting, never shared. Refused while ``capturesWaiting`` captures of the set wait.
+    public func requestCapture(set: String, _ capture: CheckpointBackup, reason: String?) throws(EngineError) -> Ticket {
+        guard !isStopping else { throw EngineError(.cancelled, "the daemon is stopping; no new backups start") }
+        let name = try resolveSet(set)
+        guard queue.unsharedWaiting(for: name) < Self.capturesWaiting else {
+            throw EngineError(.busy, "\(Self.capturesWaiting) checkpoints of set \"\(name)\" already wait for their backups")
+        }
+        let admission = queue.admit(set: name, joinable: false)
+        jobs[admission.ticket] = Job(set: name, trigger: .checkpoint, reason: reason, mode: .full, capture: capture)
+        if case .start = admission { start(admission.ticket) }
+        return Ticket(number: admission.ticket, set: name, isQueued: admission != .start(ticket: admission.ticket))
+    }
+
     /// Waits for the backup of `ticket` to end and returns its catalog record, whatever its status.
     /// Throws when the backup never started (the daemon stopped first, its set was removed), and
     /// when the waiting task is cancelled (the backup goes on).
@@ -246,9 +264,7 @@ public actor BackupEngine {
     public func stop(grace: Duration) async {
         isStopping = true
         for scrub in scrubs.values { scrub.pacer.stop() }
-        for number in queue.dropWaiting() {
-            complete(number, .failure(EngineError(.cancelled, "the daemon stopped before this backup started")))
-        }
+        for number in queue.dropWaiting() { await abandon(number) }
         if !running.isEmpty {
             logger.info(
                 "waiting for running work before stopping", metadata: ["engine.running": "\(running.count)", "engine.grace": "\(grace)"])
@@ -311,26 +327,33 @@ public actor BackupEngine {
 
     private func runBackup(_ number: Int) async {
         guard let job = jobs[number] else { return finish(number) }
-        let result: Result<BackupRecord, EngineError>
+        var result: Result<BackupRecord, EngineError>
         if let set = config.set(named: job.set) {
             result = await write(number, set: set)
+            if job.capture != nil, case .success(let written) = result, written.isRestorePoint {
+                result = .success(await verifyCopies(of: written.id) ?? written)
+            }
         } else {
             result = .failure(
                 EngineError(.notFound, "backup set \"\(job.set)\" was removed from the configuration before the backup started"))
         }
         complete(number, result)
+        if let capture = job.capture { await BlockingPool.shared.run { capture.remove() } }
         if case .success(let record) = result, record.isRestorePoint, !isStopping {
             // Retention runs beside the next backup, never in its way.
             submit.yield(.prune(set: record.set))
         }
         if let next = queue.finish(set: job.set) {
-            if isStopping {
-                complete(next, .failure(EngineError(.cancelled, "the daemon stopped before this backup started")))
-            } else {
-                start(next)
-            }
+            if isStopping { await abandon(next) } else { start(next) }
         }
         finish(number)
+    }
+
+    /// Ends waiting job `number` without running it, deleting its checkpoint copy if it has one.
+    private func abandon(_ number: Int) async {
+        let capture = jobs[number]?.capture
+        complete(number, .failure(EngineError(.cancelled, "the daemon stopped before this backup started")))
+        if let capture { await BlockingPool.shared.run { capture.remove() } }
     }
 
     private func finish(_ number: Int) {

@@ -249,3 +249,25 @@ extension Array where Element == UInt8 {
 // At file scope, where `stat` and `statvfs` name the C functions rather than `Syscall`'s own.
 private func statFollowing(_ path: UnsafePointer<CChar>, _ info: inout stat) -> Int32 { stat(path, &info) }
 private func fileSystemStatus(_ path: UnsafePointer<CChar>, _ info: inout statvfs) -> Int32 { statvfs(path, &info) }
+
+extension Syscall {
+    /// Makes the file open as `destination` share the extents of `source` (a reflink: a copy that
+    /// costs no data until either is written, and is unaffected by writes to the other). Throws
+    /// `EOPNOTSUPP`, `EXDEV` or `EINVAL` where the file system or the mount cannot.
+    public static func cloneFile(_ source: Int32, into destination: Int32, path: some SystemPathConvertible) throws(SystemError) {
+        _ = try retrying("ioctl(FICLONE)", path) { paca_clone_file(destination, source) }
+    }
+
+    /// Copies `length` bytes from `source`'s offset to `destination`'s inside the kernel
+    /// (`copy_file_range`), looping until done; throws when the source ends early.
+    public static func copyFile(_ source: Int32, into destination: Int32, length: Int64, path: some SystemPathConvertible)
+        throws(SystemError)
+    {
+        var left = length
+        while left > 0 {
+            let copied = try retrying("copy_file_range", path) { paca_copy_file_range(source, destination, min(left, 1 << 30)) }
+            guard copied > 0 else { throw SystemError("copy_file_range", path: path.displayPath, errno: EIO) }
+            left -= copied
+        }
+    }
+}

@@ -168,10 +168,18 @@ import Testing
         let remote = "  remote: {type: directory, path: /b}"
         let config = try Self.load(targets: remote, setExtra: "    retention: {keep_last: 3, keep_monthly: -1, keep_tagged: false}")
         #expect(config.set(named: "data")?.retention == RetentionPolicy(keepLast: 3, keepMonthly: -1, keepTagged: false))
+        let best = try Self.load(
+            targets: remote, setExtra: "    retention: {keep_best: {metric: eval_loss, mode: min, count: 3}, keep_last: 1}")
+        #expect(
+            best.set(named: "data")?.retention
+                == RetentionPolicy(keepLast: 1, keepBest: .init(metric: "eval_loss", isHigherBetter: false, count: 3)))
         for (retention, expected) in [
             ("{keep_tagged: true}", "keeps everything"), ("{keep_daily: -2}", "is not a count"), ("{keep_daily: x}", "whole number"),
             ("{keep_within: forever}", "not a duration"), ("{keep_weekley: 3}", "did you mean \"keep_weekly\""),
-            ("{keep_tagged: 3}", "true or false"),
+            ("{keep_tagged: 3}", "true or false"), ("{keep_best: {metric: eval_loss, count: 3}}", "needs mode: min"),
+            ("{keep_best: {metric: eval_loss, mode: lowest, count: 3}}", "expected min (lower is better"),
+            ("{keep_best: {mode: min, count: 3}}", "needs metric"), ("{keep_best: {metric: loss, mode: max, count: 0}}", "needs count"),
+            ("{keep_best: {metric: loss, mode: max, count: 2, top: 1}}", "top"),
         ] {
             let found = Self.problems(targets: remote, setExtra: "    retention: \(retention)")
             #expect(found.count == 1 && found[0].contains(expected), "\(retention): \(found)")

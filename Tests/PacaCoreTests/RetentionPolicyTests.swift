@@ -1,4 +1,6 @@
+import Foundation
 import PacaCore
+import PacaTestSupport
 import Testing
 
 @Suite struct RetentionPolicyTests {
@@ -183,5 +185,43 @@ extension String {
         // The newest taken is stamped in the future (the clock is still wrong): it counts as now.
         let ahead = items + [RetentionPolicy.Item(id: "d", time: CivilTime(rfc3339: "2031-01-01T00:00:00Z")!.unixSeconds, order: 5)]
         #expect(Set(within.apply(to: ahead, now: now).filter(\.keep).map(\.id)) == ["a", "future", "b", "c", "d"])
+    }
+
+    /// Checkpoints with a metric, oldest first (order = index), one an hour.
+    static func checkpoints(_ losses: [Double?], unverified: Set<Int> = []) -> [RetentionPolicy.Item] {
+        losses.enumerated().map { index, loss in
+            RetentionPolicy.Item(
+                id: "c\(index)", time: 1_700_000_000 + Int64(index) * 3600, order: Int64(index), metric: loss,
+                isVerified: !unverified.contains(index))
+        }
+    }
+
+    @Test func keepBestKeepsTheBestByTheMetricTiesToTheNewer() {
+        let policy = RetentionPolicy(keepBest: .init(metric: "eval_loss", isHigherBetter: false, count: 2))
+        let kept = policy.apply(to: Self.checkpoints([0.9, 0.3, 0.5, 0.3, nil, 0.7])).filter(\.keep)
+        // c3 and c1 tie at 0.3: both are the best two; c5 is the newest; c4 has no metric.
+        #expect(Dictionary(uniqueKeysWithValues: kept.map { ($0.id, $0.reasons) }) == ["c1": [.best], "c3": [.best], "c5": [.newest]])
+        let accuracy = RetentionPolicy(keepBest: .init(metric: "accuracy", isHigherBetter: true, count: 1))
+        #expect(accuracy.apply(to: Self.checkpoints([0.5, 0.8, 0.8, 0.6])).filter { $0.reasons.contains(.best) }.map(\.id) == ["c2"])
+    }
+
+    @Test func aNewBestNotYetReadBackDoesNotPushTheOldBestOut() {
+        let policy = RetentionPolicy(keepBest: .init(metric: "eval_loss", isHigherBetter: false, count: 1))
+        let before = policy.apply(to: Self.checkpoints([0.5, 0.4, 0.2], unverified: [2]))
+        #expect(before.filter { $0.reasons.contains(.best) }.map(\.id).sorted() == ["c1", "c2"])
+        let after = policy.apply(to: Self.checkpoints([0.5, 0.4, 0.2]))
+        #expect(after.filter { $0.reasons.contains(.best) }.map(\.id) == ["c2"])
+        #expect(after.first { $0.id == "c1" }?.keep == false)
+    }
+
+    @Test func fiftyNoisyCheckpointsKeepExactlyTheBestThreeAndTheNewest() {
+        var random = SeededRandom(seed: 42)
+        // A loss that falls with noise, as training does.
+        let losses = (0..<50).map { step in 2.0 * exp(-Double(step) / 15) + Double.random(in: 0...0.3, using: &random) }
+        let policy = RetentionPolicy(keepLast: 1, keepBest: .init(metric: "eval_loss", isHigherBetter: false, count: 3))
+        let kept = Set(policy.apply(to: Self.checkpoints(losses)).filter(\.keep).map(\.id))
+        let best = losses.enumerated().sorted { $0.element < $1.element }.prefix(3).map { "c\($0.offset)" }
+        #expect(kept == Set(best + ["c49"]))
+        #expect(RetentionPolicy(keepBest: .init(metric: "eval_loss", isHigherBetter: false, count: 3)).keepsEverything == false)
     }
 }

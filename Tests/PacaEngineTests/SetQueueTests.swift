@@ -45,4 +45,32 @@ import Testing
         #expect(queue.runningSets == ["a", "b"])
         #expect(queue.finish(set: "a") == nil)
     }
+
+    @Test func capturesWaitInLineEachWithATicketOfItsOwn() {
+        var queue = SetQueue()
+        #expect(queue.admit(set: "ckpt", joinable: false) == .start(ticket: 1))
+        #expect(queue.admit(set: "ckpt", joinable: false) == .queued(ticket: 2))
+        #expect(queue.admit(set: "ckpt") == .queued(ticket: 3))
+        // A backup of the set as it is joins the shared follow-up, never a capture.
+        #expect(queue.admit(set: "ckpt") == .joined(ticket: 3))
+        #expect(queue.admit(set: "ckpt", joinable: false) == .queued(ticket: 4))
+        #expect(queue.unsharedWaiting(for: "ckpt") == 2)
+        #expect(queue.finish(set: "ckpt") == 2)
+        #expect(queue.finish(set: "ckpt") == 3)
+        // Once the shared follow-up runs, a new request queues a new one.
+        #expect(queue.admit(set: "ckpt") == .queued(ticket: 5))
+        #expect(queue.finish(set: "ckpt") == 4)
+        #expect(queue.finish(set: "ckpt") == 5)
+        #expect(queue.finish(set: "ckpt") == nil)
+        #expect(queue.unsharedWaiting(for: "ckpt") == 0)
+    }
+
+    @Test func stoppingDropsEveryWaitingCapture() {
+        var queue = SetQueue()
+        _ = queue.admit(set: "ckpt", joinable: false)
+        _ = queue.admit(set: "ckpt", joinable: false)
+        _ = queue.admit(set: "ckpt", joinable: false)
+        #expect(queue.dropWaiting() == [2, 3])
+        #expect(queue.finish(set: "ckpt") == nil)
+    }
 }

@@ -53,4 +53,13 @@ int paca_io_priority_idle(void);
 /// The calling thread's I/O priority (ioprio_get), or -1 with errno.
 int paca_io_priority(void);
 
+/// ioctl(dst, FICLONE, src): makes `dst` share `src`'s extents (a reflink) on file systems that
+/// can (Btrfs, XFS with reflink=1, bcachefs); 0, or -1 with errno (EOPNOTSUPP, EXDEV, EINVAL
+/// where they cannot).
+int paca_clone_file(int dst, int src);
+
+/// copy_file_range(src, NULL, dst, NULL, length, 0): copies in the kernel, from each
+/// descriptor's offset; the count copied, or -1 with errno.
+long long paca_copy_file_range(int src, int dst, long long length);
+
 #endif

@@ -7,6 +7,10 @@
 /// * `keepWithin D`: every backup made within D seconds before the *newest* backup (not before
 ///   now, so a machine that stopped backing up does not lose everything when the window passes).
 /// * `keepTagged`: backups a user pinned.
+/// * `keepBest`: the `count` backups with the best value of a metric (checkpoint captures; the
+///   lowest `eval_loss`, the highest `accuracy`), ties to the newer. A backup whose copy has not
+///   been read back (``Item/isVerified``) is kept when it ranks among them but does not count,
+///   so the previous best stays until the new one is delivered and verified.
 /// * Always: the newest complete backup, whatever the policy says.
 ///
 /// A backup is kept when any rule keeps it; ``Decision/reasons`` says which. A count of `-1`
@@ -23,10 +27,22 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Seconds before the newest backup.
     public var keepWithin: Int64 = 0
     public var keepTagged = true
+    public var keepBest: Best?
+
+    /// `keep_best: {metric, mode, count}`.
+    public struct Best: Sendable, Equatable {
+        public var metric: String
+        /// True when higher is better (`mode: max`).
+        public var isHigherBetter: Bool
+        public var count: Int
+        public init(metric: String, isHigherBetter: Bool, count: Int) {
+            (self.metric, self.isHigherBetter, self.count) = (metric, isHigherBetter, count)
+        }
+    }
 
     public init(
         keepLast: Int = 0, keepHourly: Int = 0, keepDaily: Int = 0, keepWeekly: Int = 0, keepMonthly: Int = 0, keepYearly: Int = 0,
-        keepWithin: Int64 = 0, keepTagged: Bool = true
+        keepWithin: Int64 = 0, keepTagged: Bool = true, keepBest: Best? = nil
     ) {
         self.keepLast = keepLast
         self.keepHourly = keepHourly
@@ -36,11 +52,13 @@ public struct RetentionPolicy: Sendable, Equatable {
         self.keepYearly = keepYearly
         self.keepWithin = keepWithin
         self.keepTagged = keepTagged
+        self.keepBest = keepBest
     }
 
     /// True when no rule is set: nothing is ever pruned.
     public var keepsEverything: Bool {
         keepLast == 0 && keepHourly == 0 && keepDaily == 0 && keepWeekly == 0 && keepMonthly == 0 && keepYearly == 0 && keepWithin == 0
+            && keepBest == nil
     }
 
     /// A backup as the policy sees it.
@@ -53,18 +71,22 @@ public struct RetentionPolicy: Sendable, Equatable {
         /// The order the backups were taken in (higher is newer), whatever their stamps say;
         /// items of equal order are ordered by time.
         public var order: Int64
+        /// The value of ``keepBest``'s metric on this backup, when it has one.
+        public var metric: Double?
+        /// Whether this copy was read back and found as written (what lets it displace a best).
+        public var isVerified: Bool
 
-        public init(id: String, time: Int64, isComplete: Bool = true, isPinned: Bool = false, order: Int64 = 0) {
-            self.id = id
-            self.time = time
-            self.isComplete = isComplete
-            self.isPinned = isPinned
-            self.order = order
+        public init(
+            id: String, time: Int64, isComplete: Bool = true, isPinned: Bool = false, order: Int64 = 0, metric: Double? = nil,
+            isVerified: Bool = true
+        ) {
+            (self.id, self.time, self.isComplete, self.isPinned, self.order) = (id, time, isComplete, isPinned, order)
+            (self.metric, self.isVerified) = (metric, isVerified)
         }
     }
 
     public enum Reason: String, Sendable, Hashable, Comparable {
-        case newest, last, hourly, daily, weekly, monthly, yearly, within, pinned
+        case newest, last, hourly, daily, weekly, monthly, yearly, within, best, pinned
 
         public static func < (a: Reason, b: Reason) -> Bool { a.rank < b.rank }
         private var rank: Int {
@@ -77,7 +99,8 @@ public struct RetentionPolicy: Sendable, Equatable {
             case .monthly: 5
             case .yearly: 6
             case .within: 7
-            case .pinned: 8
+            case .best: 8
+            case .pinned: 9
             }
         }
     }
@@ -124,6 +147,17 @@ public struct RetentionPolicy: Sendable, Equatable {
         }
         if keepTagged {
             for item in complete where item.isPinned { reasons[item.id, default: []].insert(.pinned) }
+        }
+        if let best = keepBest {
+            // complete is newest first, and the sort is stable: equal values keep the newer first.
+            let ranked = complete.filter { $0.metric != nil }.sorted {
+                best.isHigherBetter ? $0.metric! > $1.metric! : $0.metric! < $1.metric!
+            }
+            var counted = 0
+            for item in ranked where counted < best.count {
+                reasons[item.id, default: []].insert(.best)
+                if item.isVerified { counted += 1 }
+            }
         }
         let rules: [(Reason, Int, (CivilTime, Int64) -> Int64)] = [
             (.last, keepLast, { _, index in index }),

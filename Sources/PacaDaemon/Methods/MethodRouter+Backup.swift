@@ -112,7 +112,7 @@ extension MethodRouter {
 
     /// `backup.prune`: applies retention now; reports what was kept and removed.
     func pruneBackups(_ params: BackupPruneParams) async throws(RPCError) -> PacaProtocol.PruneReport {
-        let report: PacaEngine.PruneReport
+        let report: PacaCatalog.PruneReport
         do { report = try await context.engine.prune(set: params.set, dryRun: params.dryRun) } catch { throw RPCError(error) }
         var result = PacaProtocol.PruneReport()
         result.dryRun = report.dryRun

@@ -154,6 +154,10 @@ public struct MethodRouter: Sendable {
             return try await answer(Methods.eventsList, request) { (params) throws(RPCError) in await listEvents(params) }
         case Methods.triggerFire.name:
             return try await answer(Methods.triggerFire, request) { (params) throws(RPCError) in try await fireTrigger(params, report) }
+        case Methods.checkpointCapture.name:
+            return try await answer(Methods.checkpointCapture, request) { (params) throws(RPCError) in
+                try await captureCheckpoint(params, report)
+            }
         case Methods.dataPut.name:
             return try await answer(Methods.dataPut, request) { (params) throws(RPCError) in try await putRecord(params) }
         case Methods.dataGet.name:

@@ -43,6 +43,9 @@ extension PacaProtocol.Backup {
         verified = record.verified
         verifiedAt = record.verifiedAt.map(Timestamp.init)
         sealed = record.sealed
+        checkpoint = record.checkpoint
+        step = record.step
+        metrics = record.metrics.map(Metrics.init)
     }
 }
 
@@ -79,7 +82,7 @@ extension VerifyResult {
 }
 
 extension PacaProtocol.PruneItem {
-    init(_ item: PacaEngine.PruneItem) {
+    init(_ item: PacaCatalog.PruneItem) {
         self.init(id: item.id, set: item.set, target: item.target, reasons: item.reasons, problem: item.problem)
         referencedBy = item.referencedBy
         bytes = item.bytes

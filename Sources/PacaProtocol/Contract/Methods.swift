@@ -154,6 +154,19 @@ public enum Methods {
             MethodError(.storageError, "a backup failed (data is the result)"),
         ], reportsProgress: true)
 
+    public static let checkpointCapture = RPCMethod<CheckpointCaptureParams, CheckpointCaptureResult>(
+        "checkpoint.capture", role: .operate,
+        summary: "Take a stable copy of a checkpoint the trainer has finished (reflinks, hard links or a copy), then back it up.",
+        result: "capture",
+        errors: [
+            MethodError(.notFound, "no such set, or the checkpoint does not exist"),
+            MethodError(
+                .validationError,
+                "the path is not a finished checkpoint inside the set's paths (a tmp-checkpoint-* folder, a symbolic link, a special file)"),
+            MethodError(.busy, "too many captures of the set wait for their backup, or the daemon is stopping"),
+            MethodError(.storageError, "the capture could not be written, or the backup failed (data.backup is its record)"),
+        ], reportsProgress: true)
+
     public static let dataPut = RPCMethod<DataPutParams, DataRecord>(
         "data.put", role: .admin, summary: "Store a new record; its id is generated.", result: "record",
         errors: [MethodError(.notFound, "no such store"), MethodError(.validationError, "data not of the type, or a read-only store")])
@@ -196,7 +209,8 @@ public enum Methods {
         restoreRun.descriptor,
         jobList.descriptor,
         jobAdd.descriptor, jobRemove.descriptor, jobPause.descriptor, jobResume.descriptor,
-        jobRun.descriptor, eventsList.descriptor, triggerFire.descriptor, dataPut.descriptor, dataGet.descriptor, dataUpdate.descriptor,
+        jobRun.descriptor, eventsList.descriptor, triggerFire.descriptor, checkpointCapture.descriptor, dataPut.descriptor,
+        dataGet.descriptor, dataUpdate.descriptor,
         dataDelete.descriptor, dataQuery.descriptor, auditList.descriptor, auditVerify.descriptor, discover.descriptor,
     ]
 

@@ -38,6 +38,9 @@ public struct Backup: WireObject, Equatable {
     public var verified: Bool?
     public var verifiedAt: Timestamp?
     public var sealed = false
+    public var checkpoint: String?
+    public var step: Int64?
+    public var metrics: Metrics?
 
     public init() {}
 
@@ -58,7 +61,7 @@ public struct Backup: WireObject, Equatable {
             "No longer a restore point: retention let it go, but its archive stays while kept backups reference it."),
         .required(
             "trigger", \.trigger,
-            "What asked for it: manual, job:<name>, training_start, training_end, config_change, shutdown, emergency, rebuilt."),
+            "What asked for it: manual, job:<name>, training_start, training_end, checkpoint, config_change, shutdown, emergency, rebuilt."),
         .optional("reason", \.reason, "Free text from whoever asked; for config_change, the first changed path."),
         .required(
             "status", \.status,
@@ -92,6 +95,9 @@ public struct Backup: WireObject, Equatable {
             "sealed", \.sealed, default: false,
             "The archive is sealed with age (<id>.zip.age): pacad checks its stored bytes; reading it takes an identity, on the caller's side."
         ),
+        .optional("checkpoint", \.checkpoint, "For a checkpoint capture: the checkpoint's path.", omittedWhenNil: true),
+        .optional("step", \.step, "For a checkpoint capture: the training step it was saved at.", omittedWhenNil: true),
+        .optional("metrics", \.metrics, "For a checkpoint capture: what the trainer measured, names to numbers.", omittedWhenNil: true),
     ]
 }
 

@@ -11,7 +11,10 @@ public struct Progress: WireObject, Equatable {
     public var backup: String?
     public init() {}
     public static let fields: [WireField<Progress>] = [
-        .required("phase", \.phase, "queued (behind a running backup of the set), backup, restore or verify."),
+        .required(
+            "phase", \.phase,
+            "queued (behind a running backup of the set), captured (a checkpoint's files are safe; its backup follows), backup, restore or verify."
+        ),
         .required("files", \.files, "Files done."),
         .required("bytes", \.bytes, "Bytes done."),
         .required("total_bytes", \.totalBytes, "Bytes in all; 0 until known."),
@@ -22,7 +25,7 @@ public struct Progress: WireObject, Equatable {
 }
 
 public enum ProgressPhase: String, WireEnum {
-    case queued, backup, restore, verify, scrub, rebuild
+    case queued, captured, backup, restore, verify, scrub, rebuild
 }
 
 extension WireField {

@@ -9,11 +9,15 @@
     with paca.training_run("experiments", reason="run 42"):
         train()
 
+    saved = paca.checkpoint("out/checkpoint-500", set="checkpoints", step=500, metrics={"eval_loss": 0.31})
+    saved.wait()   # optional: the backup runs on while training goes on
+
 Standard library only; Python 3.9 or newer. docs/python.md has the whole story.
 """
 
 from ._methods import METHODS, PROTOCOL_VERSION
 from .aio import AsyncClient
+from .checkpoint import Checkpoint, CheckpointInUse, checkpoint
 from .client import Client
 from .errors import (
     Busy,
@@ -41,6 +45,8 @@ __all__ = [
     "PROTOCOL_VERSION",
     "AsyncClient",
     "Busy",
+    "Checkpoint",
+    "CheckpointInUse",
     "Client",
     "Conflict",
     "DaemonUnavailable",
@@ -57,5 +63,6 @@ __all__ = [
     "StorageError",
     "TrainingRun",
     "ValidationError",
+    "checkpoint",
     "training_run",
 ]

@@ -32,6 +32,7 @@ METHODS = {
     'job.run': {"params": ('name', 'wait', 'progress'), "role": 'operate', "progress": True},
     'events.list': {"params": ('job', 'limit'), "role": 'read', "progress": False},
     'trigger.fire': {"params": ('kind', 'set', 'reason', 'wait', 'progress'), "role": 'operate', "progress": True},
+    'checkpoint.capture': {"params": ('path', 'set', 'step', 'metrics', 'reason', 'copy', 'wait', 'progress'), "role": 'operate', "progress": True},
     'data.put': {"params": ('store', 'data', 'type'), "role": 'admin', "progress": False},
     'data.get': {"params": ('store', 'id'), "role": 'read', "progress": False},
     'data.update': {"params": ('store', 'id', 'data', 'type', 'if_version'), "role": 'admin', "progress": False},
@@ -447,6 +448,37 @@ class Methods:
             -32003: a backup failed (data is the result)
         """
         return self._call('trigger.fire', {'kind': kind, 'set': set, 'reason': reason, 'wait': wait, 'progress': progress}, on_progress)
+
+    def checkpoint_capture(self, path: Any, *, set: Any = None, step: Any = None, metrics: Any = None, reason: Any = None, copy: Any = None, wait: Any = None, progress: Any = None, on_progress: Optional[Callable[[Dict[str, Any]], None]] = None) -> Any:
+        """Take a stable copy of a checkpoint the trainer has finished (reflinks, hard links or a copy), then back it up.
+
+        Protocol method `checkpoint.capture`; role `operate`.
+
+        path (str): The checkpoint: an absolute path to a folder or a file inside one of the set's
+            paths.
+        set (str, optional): The set whose paths hold it; without it, the one set whose paths do.
+        step (int, optional): The training step it was saved at.
+        metrics (dict, optional): What the trainer measured: names to numbers (at most 64), queryable as
+            metrics.NAME.
+        reason (str, optional): Why, recorded in the catalog: at most 1000 characters, no control
+            characters.
+        copy (bool, optional): Copy every file (a reflink where the file system can) instead of hard-
+            linking files; for checkpoints the trainer rewrites in place.
+        wait (bool, optional): Reply when the backup has ended; false: as soon as the checkpoint is
+            captured.
+        progress (bool, optional): Send progress notifications: the first, phase captured, as soon as
+            the checkpoint is captured; then the backup's.
+        on_progress: called with each progress notification's params; giving it asks for them.
+
+        Errors:
+            -32001: no such set, or the checkpoint does not exist
+            -32004: the path is not a finished checkpoint inside the set's paths (a tmp-checkpoint-*
+                folder, a symbolic link, a special file)
+            -32002: too many captures of the set wait for their backup, or the daemon is stopping
+            -32003: the capture could not be written, or the backup failed (data.backup is its record)
+            -32602: a param is missing, empty, mistyped, out of range, or not one the method takes
+        """
+        return self._call('checkpoint.capture', {'path': path, 'set': set, 'step': step, 'metrics': metrics, 'reason': reason, 'copy': copy, 'wait': wait, 'progress': progress}, on_progress)
 
     def data_put(self, store: Any, data: Any, *, type: Any = None) -> Any:
         """Store a new record; its id is generated.

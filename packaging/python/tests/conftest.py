@@ -26,7 +26,7 @@ def binary(name: str) -> str:
 class Daemon:
     """A pacad process and the folders it works on."""
 
-    def __init__(self, root: Path, extra: str = "") -> None:
+    def __init__(self, root: Path, extra: str = "", config: str = "") -> None:
         self.root = root
         self.source = root / "workspace"
         self.checkpoints = root / "checkpoints"
@@ -36,12 +36,13 @@ class Daemon:
         (self.source / "configs" / "train.yaml").write_text("lr: 0.001\nepochs: 3\n")
         (self.source / "notes.txt").write_text("run notes\n")
         self.config = root / "pacad.yaml"
-        self.config.write_text(
+        # A whole configuration of the test's own: {root} is the test's folder.
+        self.config.write_text(config.replace("{root}", str(root)) if config else
             "state_dir: %s\nsocket: %s\n"
             "targets:\n  local: {type: directory, path: %s}\n"
             "sets:\n"
             "  experiments:\n    paths: [%s]\n    triggers: [training_start, training_end]\n"
-            "  other:\n    paths: [%s]\n"
+            "  checkpoints:\n    paths: [%s]\n"
             "stores:\n  app: {type: sqlite, index: [run]}\n%s"
             % (root / "state", self.socket, root / "backups", self.source, self.checkpoints, extra)
         )

@@ -55,7 +55,7 @@ def test_backups_round_trip(daemon):
         pinned = client.backup_pin(record["id"], pinned=True)
         assert pinned["pinned"] is True
         assert client.backup_pin(record["id"], pinned=False)["pinned"] is False
-        admitted = client.backup_now("other", wait=False)
+        admitted = client.backup_now("checkpoints", wait=False)
         assert admitted["status"] in ("running", "queued")
         report = client.backup_prune(set="experiments", dry_run=True)
         assert report["dry_run"] is True and report["removed"] == []
@@ -138,7 +138,7 @@ def test_errors_map_to_their_classes_with_the_daemon_code_and_message(daemon):
         with pytest.raises(paca.InvalidParams):
             client.backup_create(set="experiments", reason="two\nlines")
         with pytest.raises(paca.ValidationError):
-            client.trigger_fire("training_start", set="other")
+            client.trigger_fire("training_start", set="checkpoints")
         with pytest.raises(paca.MethodNotFound):
             client._call("backup.nothing", {})
         assert isinstance(not_found.value, paca.Error)
@@ -188,21 +188,21 @@ def test_asyncio_calls_share_one_connection_and_run_at_once(daemon):
             listed = await client.backups(set="experiments")
             with pytest.raises(paca.NotFound):
                 await client.backup_show("20990101T000000Z-experiments-0000")
-            now = await client.backup_now("other")
+            now = await client.backup_now("checkpoints")
             return statuses, record, listed, now, progress
 
     statuses, record, listed, now, progress = asyncio.run(main())
     assert len(statuses) == 10 and all(s["version"] for s in statuses)
     assert record["status"] == "complete" and record["id"] in [b["id"] for b in listed]
-    assert now["set"] == "other"
+    assert now["set"] == "checkpoints"
 
 
 def test_backups_pages_through_more_than_one_answer(daemon):
     with daemon.client() as client:
-        ids = [client.backup_now("other")["id"] for _ in range(3)]
-        assert [b["id"] for b in client.backups(set="other")] == ids
-        assert [b["id"] for b in client.backups(set="other", sort="-started_at")] == ids[::-1]
-        assert [b["id"] for b in client.backups(set="other", sort="-started_at", limit=2)] == ids[:0:-1]
+        ids = [client.backup_now("checkpoints")["id"] for _ in range(3)]
+        assert [b["id"] for b in client.backups(set="checkpoints")] == ids
+        assert [b["id"] for b in client.backups(set="checkpoints", sort="-started_at")] == ids[::-1]
+        assert [b["id"] for b in client.backups(set="checkpoints", sort="-started_at", limit=2)] == ids[:0:-1]
 
 
 def test_the_package_installs_into_a_fresh_venv_and_imports_without_dependencies(tmp_path):

@@ -50,9 +50,9 @@ def test_an_exception_with_control_characters_and_a_long_message_still_gets_its_
 def test_a_set_that_does_not_take_the_trigger_is_refused_before_the_block_runs(daemon):
     ran = []
     with pytest.raises(paca.ValidationError) as raised:
-        with paca.training_run("other", socket=daemon.socket):
+        with paca.training_run("checkpoints", socket=daemon.socket):
             ran.append(True)
-    assert not ran and "other" in str(raised.value)
+    assert not ran and "checkpoints" in str(raised.value)
 
 
 def test_sigterm_fires_an_emergency_backup_then_ends_the_process_as_sigterm_does(daemon, tmp_path):
@@ -78,7 +78,7 @@ def test_sigterm_fires_an_emergency_backup_then_ends_the_process_as_sigterm_does
     with daemon.client() as client:
         emergency = [b for b in client.backups() if b["trigger"] == "emergency"]
     # Every set, each complete, the reason naming the signal and the run.
-    assert sorted(b["set"] for b in emergency) == ["experiments", "other"]
+    assert sorted(b["set"] for b in emergency) == ["checkpoints", "experiments"]
     assert all(b["status"] == "complete" and b["reason"] == "SIGTERM during training: preemptible run" for b in emergency)
 
 
@@ -92,7 +92,7 @@ def test_sigterm_hands_over_to_the_handler_that_was_there_before(daemon):
             while not seen and time.monotonic() < deadline:
                 time.sleep(0.01)
         assert seen == [signal.SIGTERM]
-        assert sorted(b["set"] for b in run.emergency) == ["experiments", "other"]
+        assert sorted(b["set"] for b in run.emergency) == ["checkpoints", "experiments"]
         # After the block the handler in force before it is back.
         assert getattr(signal.getsignal(signal.SIGTERM), "__name__", None) == "<lambda>"
     finally:
