@@ -63,7 +63,7 @@ test: test-deps
 # into a venv made here (with pytest and the packages its integrations are tested against, from
 # PyPI), then its tests, which start the debug pacad this tree built.
 PY_VENV     ?= $(CURDIR)/.build/python-venv
-PY_TEST_DEPS := pytest==8.3.5
+PY_TEST_DEPS := pytest==8.3.5 transformers==4.46.3
 python-test:
 	$(SWIFT) build
 	@[ -x $(PY_VENV)/bin/pip ] || python3 -m venv $(PY_VENV)

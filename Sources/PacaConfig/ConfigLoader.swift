@@ -260,7 +260,7 @@ struct NodeReader {
                     value, at: key,
                     allowed: [
                         "paths", "exclude", "targets", "triggers", "watch", "debounce", "retention", "incremental", "full_every",
-                        "access", "encryption",
+                        "access", "encryption", "capture_dir",
                     ])
             else {
                 continue
@@ -305,6 +305,16 @@ struct NodeReader {
                         continue
                     }
                     if !set.triggers.contains(trigger) { set.triggers.append(trigger) }
+                }
+            }
+            if let node = values["capture_dir"], let folder = absolutePath(node, at: "\(key).capture_dir") {
+                if let holder = set.paths.first(where: { folder == $0 || folder.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) {
+                    report(
+                        "\(key).capture_dir", node,
+                        "\(folder) is inside the set's path \(holder), so backups of the set would hold the captures; put it beside the checkpoints, on the same file system"
+                    )
+                } else {
+                    set.captureDirectory = folder
                 }
             }
             watchSettings(values, of: value, at: key, into: &set)

@@ -222,6 +222,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var incremental = Incremental()
         /// Write a full archive every this many backups (`full_every`); nil: never needed.
         public var fullEvery: Int?
+        /// Where checkpoint captures of this set keep their stable copies (`capture_dir`), on the
+        /// checkpoints' file system so that files can be hard-linked; nil: `<state_dir>/capture`.
+        public var captureDirectory: String?
         /// Who besides admins may see, back up and restore this set (`access`); nil: every caller
         /// with a role.
         public var access: [Principal]?

@@ -18,6 +18,8 @@ struct Options {
     /// tool comes next), which would measure the order of the tools rather than the tools.
     var restoreDirectory = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/pacabench-restore" : ""
     var seaweedScript = "packaging/testing/seaweedfs.sh"
+    /// The Python client (packaging/python), for the checkpoint capture rows.
+    var pythonClient = "packaging/python"
     /// Files in the many-small-files rows of the incremental table.
     var smallFiles = 1_000_000
 
@@ -39,11 +41,12 @@ struct Options {
             case "--only": only = Set(value().split(separator: ",").map(String.init))
             case "--restore-dir": restoreDirectory = value()
             case "--seaweedfs-script": seaweedScript = value()
+            case "--python-client": pythonClient = value()
             case "--small-files": smallFiles = max(1000, Int(value()) ?? 1_000_000)
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: pacabench [--work DIR] [--corpus-script PATH] [--pacactl PATH] [--pacad PATH] [--scale F] [--runs N] [--only NAME,...] [--restore-dir DIR] [--seaweedfs-script PATH]\n"
+                        "usage: pacabench [--work DIR] [--corpus-script PATH] [--pacactl PATH] [--pacad PATH] [--scale F] [--runs N] [--only NAME,...] [--restore-dir DIR] [--seaweedfs-script PATH] [--python-client DIR]\n"
                             .utf8))
                 exit(2)
             }
@@ -177,6 +180,19 @@ if options.only == ["incremental"] {
     exit(0)
 }
 
+/// The checkpoint capture rows (training issue).
+func runCaptureBench() throws -> CaptureBench.Results {
+    try CaptureBench(
+        work: work, pacad: URL(fileURLWithPath: options.pacad).standardizedFileURL.path,
+        pacactl: URL(fileURLWithPath: options.pacactl).standardizedFileURL.path,
+        pythonClient: URL(fileURLWithPath: options.pythonClient).standardizedFileURL.path, runs: options.runs
+    ).run()
+}
+if options.only == ["capture"] {
+    CaptureBench.printTable(try runCaptureBench())
+    exit(0)
+}
+
 // 2. Warm the page cache and take the floor rows: reading everything, and one-core compression.
 log("warming the page cache")
 var rows: [(String, [String])] = []
@@ -274,6 +290,12 @@ if options.only.isEmpty || options.only.contains("encryption") {
     ).run()
 }
 
+// 5c. The checkpoint capture rows.
+var captureResults: CaptureBench.Results?
+if options.only.isEmpty || options.only.contains("capture") {
+    captureResults = try runCaptureBench()
+}
+
 // 6. The table.
 func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 print("Corpus: \(corpus) (scale \(options.scale), \(f(corpusBytes / 1e6, 0)) MB), \(options.runs) runs each, medians; page cache warm;")
@@ -333,3 +355,4 @@ if !dataResults.isEmpty { DataBench.printTable(dataResults) }
 if let s3Results { S3Bench.printTable(s3Results) }
 if let incrementalResults { IncrementalBench.printTable(incrementalResults) }
 if let encryptionResults { EncryptionBench.printTable(encryptionResults) }
+if let captureResults { CaptureBench.printTable(captureResults) }

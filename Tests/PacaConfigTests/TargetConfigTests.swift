@@ -185,4 +185,15 @@ import Testing
             #expect(found.count == 1 && found[0].contains(expected), "\(retention): \(found)")
         }
     }
+
+    @Test func aCaptureFolderMustLieOutsideTheSetsPaths() throws {
+        let remote = "  remote: {type: directory, path: /b}"
+        #expect(
+            try Self.load(targets: remote, setExtra: "    capture_dir: /srv/.paca-capture").set(named: "data")?.captureDirectory
+                == "/srv/.paca-capture")
+        #expect(try Self.load(targets: remote).set(named: "data")?.captureDirectory == nil)
+        let inside = Self.problems(targets: remote, setExtra: "    capture_dir: /srv/data/.capture")
+        #expect(inside.count == 1 && inside[0].contains("is inside the set's path /srv/data"), "\(inside)")
+        #expect(Self.problems(targets: remote, setExtra: "    capture_dir: relative").first?.contains("capture_dir") == true)
+    }
 }

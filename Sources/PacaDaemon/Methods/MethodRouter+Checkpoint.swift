@@ -7,15 +7,23 @@ import PacaProtocol
 import PacaSystem
 
 extension MethodRouter {
-    /// Where captures keep their stable copies: `<state_dir>/capture/<capture>/`.
-    static func captureFolder(_ config: DaemonConfig) -> String { config.stateDirectory + "/capture" }
+    /// Where captures of `set` keep their stable copies (`<folder>/paca-capture-<random>/`): its
+    /// `capture_dir`, else `<state_dir>/capture`.
+    static func captureFolder(_ set: DaemonConfig.BackupSet?, _ config: DaemonConfig) -> String {
+        set?.captureDirectory ?? config.stateDirectory + "/capture"
+    }
 
-    /// Deletes the copies a previous run left (its waiting captures were lost with it); returns
-    /// how many there were.
+    /// Deletes the copies a previous run left in every capture folder (its waiting captures were
+    /// lost with it), and nothing else there; returns how many there were.
     static func clearCaptures(_ config: DaemonConfig) -> Int {
-        let folder = captureFolder(config)
-        let left = (try? Syscall.entries(of: folder).count) ?? 0
-        try? DurableFile.removeTree(folder)
+        let folders = Set([captureFolder(nil, config)] + config.sets.map { captureFolder($0, config) })
+        var left = 0
+        for folder in folders {
+            for entry in (try? Syscall.entries(of: folder)) ?? [] where entry.nameText?.hasPrefix("paca-capture-") == true {
+                left += 1
+                try? DurableFile.removeTree(folder + "/" + (entry.nameText ?? ""))
+            }
+        }
         return left
     }
 
@@ -30,8 +38,8 @@ extension MethodRouter {
         let set = try Self.set(holding: params.path, named: params.set, in: config)
         try requireSet(set.name)
         let started = context.clock.uptime
-        let folder = Self.captureFolder(config)
-        let directory = folder + "/" + (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        let folder = Self.captureFolder(set, config)
+        let directory = folder + "/paca-capture-" + (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
         let (path, paths, copy) = (params.path, set.paths, params.copy)
         let staged = await BlockingPool.shared.run { () -> Result<StagedCheckpoint, CaptureError> in
             Result { () throws(CaptureError) in

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 import paca
+from conftest import Daemon
 
 
 def make_checkpoint(folder, files=8, size=64 * 1024, seed=0):
@@ -198,3 +199,37 @@ def test_capture_returns_in_milliseconds_while_the_backup_takes_longer(daemon):
     # Not a timing target (make bench measures that): only that the call does not wait for the backup.
     assert returned < total
     assert not saved.done() or saved.capture["seconds"] < total
+
+
+def test_a_capture_folder_beside_the_checkpoints_gets_the_links_and_is_left_clean(tmp_path):
+    config = """
+state_dir: {root}/state
+socket: {root}/pacad.sock
+targets:
+  local: {type: directory, path: {root}/backups}
+sets:
+  checkpoints: {paths: [{root}/checkpoints], capture_dir: {root}/capture-here}
+"""
+    (tmp_path / "backups").mkdir()
+    daemon = Daemon(tmp_path, config=config)
+    try:
+        # Something of the operator's own in the folder is never touched.
+        (tmp_path / "capture-here").mkdir()
+        (tmp_path / "capture-here" / "keep.txt").write_text("mine")
+        folder = make_checkpoint(daemon.checkpoints / "checkpoint-1")
+        saved = paca.checkpoint(str(folder), socket=daemon.socket)
+        copies = [p.name for p in (tmp_path / "capture-here").iterdir() if p.name.startswith("paca-capture-")]
+        assert len(copies) <= 1
+        assert saved.wait(60)["status"] == "complete" and saved.capture["method"] == "hardlink"
+        assert sorted(p.name for p in (tmp_path / "capture-here").iterdir()) == ["keep.txt"]
+    finally:
+        daemon.stop()
+    # A capture left by a run that stopped is cleared at the next start, and only it.
+    (tmp_path / "capture-here" / "paca-capture-0123abcd").mkdir()
+    (tmp_path / "capture-here" / "paca-capture-0123abcd" / "x").write_text("left")
+    daemon = Daemon(tmp_path, config=config)
+    try:
+        assert sorted(p.name for p in (tmp_path / "capture-here").iterdir()) == ["keep.txt"]
+        assert "were dropped with it" in (tmp_path / "pacad.log").read_text()
+    finally:
+        daemon.stop()
