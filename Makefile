@@ -83,7 +83,7 @@ python-client:
 # refused, reload, stop with its shutdown backup, removal. Fails, never skips, where it cannot boot.
 systemd-test: deb
 	packaging/testing/boot-systemd.sh --bind-ro $(DEB_DIR)/pacad_$(VERSION)_$(ARCH).deb:/opt/pacad/pacad.deb \
-		--timeout 300 packaging/testing/systemd-test.sh
+		--bind-ro $(CURDIR)/packaging/python:/opt/pacad/python --timeout 300 packaging/testing/systemd-test.sh
 
 # The reliability suite in full (docs/reliability.md): millions of fuzz inputs, and hundreds of
 # runs of faults injected into a real pacad and of kill -9 during its work, with SeaweedFS for

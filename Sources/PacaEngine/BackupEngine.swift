@@ -337,8 +337,9 @@ public actor BackupEngine {
             result = .failure(
                 EngineError(.notFound, "backup set \"\(job.set)\" was removed from the configuration before the backup started"))
         }
-        complete(number, result)
+        // The copy goes before the outcome is told, so a caller who waited finds it gone.
         if let capture = job.capture { await BlockingPool.shared.run { capture.remove() } }
+        complete(number, result)
         if case .success(let record) = result, record.isRestorePoint, !isStopping {
             // Retention runs beside the next backup, never in its way.
             submit.yield(.prune(set: record.set))

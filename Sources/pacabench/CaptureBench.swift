@@ -1,4 +1,5 @@
 import Foundation
+import PacaCore
 
 /// The checkpoint capture rows: a 1 GiB checkpoint folder of 8 files (seeded random bytes, which
 /// compress as little as model weights do) handed to pacad with `paca.checkpoint` from the
@@ -27,7 +28,7 @@ struct CaptureBench {
         let checkpoints = root + "/checkpoints"
         let folder = checkpoints + "/checkpoint-1000"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        var generator = SplitMix(seed: 20_261_205)
+        var generator = SplitMix64(seed: 20_261_205)
         for index in 0..<Self.files {
             var bytes = [UInt8](repeating: 0, count: Self.fileBytes)
             bytes.withUnsafeMutableBytes { raw in
@@ -91,18 +92,5 @@ struct CaptureBench {
                 "| backup done (wait() returns: archive, delivery, read-back), \(label), s | \(String(format: "%.2f", r.total[mode]?.median ?? .nan)) | | |"
             )
         }
-    }
-}
-
-/// A fast seeded generator for bench data (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,25 +1,20 @@
 import Foundation
+import PacaCore
 import Synchronization
 
 /// A small deterministic random source (splitmix64). Every input of a fuzz run comes from its
 /// own generator, seeded from the run's seed and the input's number, so one input can be
 /// replayed alone (`--replay NAME:N`).
 struct Random: RandomNumberGenerator {
-    var state: UInt64
+    var source: SplitMix64
 
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    init(seed: UInt64) { source = SplitMix64(seed: seed) }
 
     init(run seed: UInt64, input: Int) {
         self.init(seed: seed ^ (UInt64(input) &* 0xD1B5_4A32_D192_ED03))
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { source.next() }
 
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
 

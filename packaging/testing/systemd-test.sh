@@ -93,6 +93,36 @@ check "pacad checks only the stored bytes" sh -c "pacactl backup verify $sealed 
 check "alice checks the contents with her identity" sh -c "runuser -u alice -- pacactl backup verify $sealed --identity /home/alice/key.txt | grep -q 'decrypted and checked here'"
 check "no secret key reaches the journal" sh -c '! journal | grep -q AGE-SECRET-KEY'
 
+# Checkpoint capture under the hardened unit, as alice through the Python client (bound at
+# /opt/pacad/python): the sandbox's mounts allow no hard link into the state folder, so pacad
+# copies; with a capture_dir beside the checkpoints and ReadWritePaths= on their folder (the
+# drop-in docs/operations.md gives), it links.
+if [ -d /opt/pacad/python/paca ]; then
+  mkdir -p /srv/ckpt/run/checkpoint-1 /srv/ckpt/run/checkpoint-2
+  for n in 1 2; do head -c 4000000 /dev/urandom > /srv/ckpt/run/checkpoint-$n/model.bin; done
+  chown -R alice /srv/ckpt
+  sed -i 's|^sets:$|sets:\n  checkpoints:\n    paths: [/srv/ckpt/run]\n    targets: [local]|' /etc/paca/pacad.yaml
+  check "a checkpoints set reloads" systemctl reload pacad.service
+  sleep 1
+  capture() { as alice env PYTHONPATH=/opt/pacad/python python3 -c "
+import paca, sys
+h = paca.checkpoint('/srv/ckpt/run/checkpoint-$1', set='checkpoints', step=$1, metrics={'eval_loss': 0.$1})
+r = h.wait(120)
+print(h.capture['method'], r['status'], r['step'])"; }
+  out=$(capture 1 2>&1)
+  check "alice captures a checkpoint under the sandbox by copying it: $out" test "$out" = "copy complete 1"
+  sed -i 's|^    paths: \[/srv/ckpt/run\]$|    paths: [/srv/ckpt/run]\n    capture_dir: /srv/ckpt/.paca-capture|' /etc/paca/pacad.yaml
+  mkdir -p /etc/systemd/system/pacad.service.d
+  printf '[Service]\nReadWritePaths=/srv/ckpt\n' > /etc/systemd/system/pacad.service.d/capture.conf
+  systemctl daemon-reload && systemctl restart pacad.service
+  out=$(capture 2 2>&1)
+  check "with capture_dir and ReadWritePaths= pacad hard-links it: $out" test "$out" = "hardlink complete 2"
+  check "the capture folder is left empty" test -z "$(ls -A /srv/ckpt/.paca-capture 2>/dev/null)"
+  check "metrics are queryable" sh -c 'pacactl backup list --where "metrics.eval_loss < 0.15" --json | grep -q "checkpoint-1"'
+else
+  fail "the Python client is not bound at /opt/pacad/python (make systemd-test binds it)"
+fi
+
 # Removal stops everything and keeps the backups; purge removes the config.
 check "dpkg -r pacad" dpkg -r pacad
 check "the socket is gone after removal" test "$(systemctl is-active pacad.socket)" != active

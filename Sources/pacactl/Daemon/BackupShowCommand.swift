@@ -16,7 +16,10 @@ struct BackupShowCommand: ParsableCommand {
         func bytes(_ count: UInt64) -> String { "\(ByteCount.format(count)) (\(count))" }
         let lines: [(String, String?)] = [
             ("id", backup.id), ("set", backup.set), ("status", backup.status.rawValue), ("type", backup.type.rawValue),
-            ("base", backup.base), ("trigger", backup.trigger), ("reason", backup.reason), ("started_at", backup.startedAt.text),
+            ("base", backup.base), ("trigger", backup.trigger), ("reason", backup.reason), ("checkpoint", backup.checkpoint),
+            ("step", backup.step.map { String($0) }),
+            ("metrics", backup.metrics.map { $0.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }),
+            ("started_at", backup.startedAt.text),
             ("finished_at", backup.finishedAt?.text), ("files", String(backup.files)),
             (
                 "wrote",

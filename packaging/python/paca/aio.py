@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import _wire, errors
 from ._methods import Methods
-from .client import _list_params
+from .client import _list_params, _next_page
 
 
 class AsyncClient(Methods):
@@ -152,17 +152,11 @@ class AsyncClient(Methods):
         status: Optional[str] = None,
     ) -> List[Dict[str, Any]]:
         """See `paca.Client.backups`."""
-        params = _list_params(where, sort, limit, set, status)
+        params: Optional[Dict[str, Any]] = _list_params(where, sort, limit, set, status)
         found: List[Dict[str, Any]] = []
-        while True:
-            page = await self.backup_list(**params)
-            found += page.get("backups", [])
-            offset = page.get("next_offset")
-            if offset is None or (limit is not None and len(found) >= limit):
-                return found[:limit] if limit is not None else found
-            params["offset"] = offset
-            if limit is not None:
-                params["limit"] = limit - len(found)
+        while params is not None:
+            params = _next_page(params, await self.backup_list(**params), found, limit)
+        return found
 
     async def backup_now(
         self, set: Optional[str] = None, reason: Optional[str] = None, wait: bool = True, full: bool = False

@@ -133,17 +133,11 @@ class Client(Methods):
         `pacactl backup list --where` (`'metrics.eval_loss < 0.4 and status == "complete"'`),
         `sort` a field, `-field` for descending (default: oldest first), `limit` the most to
         return (all when None: pages are fetched until the end)."""
-        params = _list_params(where, sort, limit, set, status)
+        params: Optional[Dict[str, Any]] = _list_params(where, sort, limit, set, status)
         found: List[Dict[str, Any]] = []
-        while True:
-            page = self.backup_list(**params)
-            found += page.get("backups", [])
-            offset = page.get("next_offset")
-            if offset is None or (limit is not None and len(found) >= limit):
-                return found[:limit] if limit is not None else found
-            params["offset"] = offset
-            if limit is not None:
-                params["limit"] = limit - len(found)
+        while params is not None:
+            params = _next_page(params, self.backup_list(**params), found, limit)
+        return found
 
     def backup_now(
         self, set: Optional[str] = None, reason: Optional[str] = None, wait: bool = True, full: bool = False
@@ -152,6 +146,22 @@ class Client(Methods):
         `wait=False`, its admission (`{set, status: running|queued, id}`). A failed backup raises
         `paca.StorageError` whose `data["backup"]` is its record."""
         return self.backup_create(set=set, reason=reason, wait=wait, full=full or None)
+
+
+def _next_page(
+    params: Dict[str, Any], page: Dict[str, Any], found: List[Dict[str, Any]], limit: Optional[int]
+) -> Optional[Dict[str, Any]]:
+    """Adds `page`'s backups to `found` (up to `limit`); the params of the next page, or None."""
+    found += page.get("backups", [])
+    if limit is not None:
+        del found[limit:]
+    offset = page.get("next_offset")
+    if offset is None or (limit is not None and len(found) >= limit):
+        return None
+    following = dict(params, offset=offset)
+    if limit is not None:
+        following["limit"] = limit - len(found)
+    return following
 
 
 def _list_params(

@@ -1,6 +1,7 @@
 """paca.checkpoint against a real pacad: the stable copy, the backup behind it, what is refused."""
 
 import os
+import subprocess
 import threading
 import time
 import zipfile
@@ -31,7 +32,7 @@ def archive_names_and_bytes(daemon, client, backup_id, tmp_path):
         return {name: opened.read(name) for name in opened.namelist() if not name.endswith("/") and not name.startswith(".paca/")}
 
 
-def test_a_checkpoint_is_captured_backed_up_and_queryable(daemon, tmp_path):
+def test_a_checkpoint_is_captured_backed_up_and_queryable(daemon, tmp_path, pacactl):
     folder = make_checkpoint(daemon.checkpoints / "checkpoint-500", seed=5)
     saved = paca.checkpoint(str(folder), set="checkpoints", step=500, metrics={"eval_loss": 0.31, "accuracy": 0.9}, socket=daemon.socket)
     assert saved.captured["phase"] == "captured" and saved.captured["files"] == 9
@@ -47,6 +48,8 @@ def test_a_checkpoint_is_captured_backed_up_and_queryable(daemon, tmp_path):
     # Stored as a backup of the whole set would store it, and only the checkpoint.
     assert sorted(stored) == sorted("checkpoints/checkpoint-500/" + p.name for p in folder.iterdir())
     assert stored["checkpoints/checkpoint-500/shard-3.bin"] == bytes([8]) * 64 * 1024
+    shown = subprocess.run([pacactl, "backup", "show", record["id"], "--socket", daemon.socket], capture_output=True, text=True, check=True).stdout
+    assert "step:          500" in shown and "metrics:       accuracy=0.9 eval_loss=0.31" in shown and "trigger:       checkpoint" in shown
     # The capture's copy is gone once the backup has ended.
     assert not (daemon.root / "state" / "capture").exists() or not list((daemon.root / "state" / "capture").iterdir())
 
