@@ -3,7 +3,7 @@ SWIFT       ?= swift
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_DEPS  := zlib1g-dev libsystemd-dev libsqlite3-dev pkg-config
 DEB_TOOLS   := dpkg-dev lintian
-TEST_TOOLS  := age unzip zip p7zip-full libarchive-tools python3 python3-venv python3-jsonschema systemd util-linux tzdata \
+TEST_TOOLS  := age unzip zip p7zip-full libarchive-tools python3 python3-venv python3-jsonschema systemd util-linux tzdata xfsprogs \
 	systemd-container $(DEB_TOOLS)
 BENCH_TOOLS := zip unzip restic borgbackup python3 python3-venv time
 BENCH_DIR   ?= $(CURDIR)/.build/bench

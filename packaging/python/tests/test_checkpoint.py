@@ -136,12 +136,13 @@ def test_a_file_this_process_still_writes_is_refused_before_anything_is_sent(dae
         assert client.backups(set="checkpoints") == []
 
 
-def slow_backup_in_front(daemon, client):
-    """Makes the set's next backup take a while and starts it, so captures wait behind it."""
+def slow_backup_in_front(daemon, client, chunks=24):
+    """Makes the set's next backup take a while (chunks of 8 MiB of random bytes to compress)
+    and starts it, so captures wait behind it."""
     big = daemon.checkpoints / "dataset.bin"
     if not big.exists():
         with open(big, "wb") as out:
-            for _ in range(24):
+            for _ in range(chunks):
                 out.write(os.urandom(8 << 20))
     admitted = client.backup_now("checkpoints", wait=False)
     assert admitted["status"] == "running"
@@ -236,3 +237,40 @@ sets:
         assert "were dropped with it" in (tmp_path / "pacad.log").read_text()
     finally:
         daemon.stop()
+
+
+@pytest.fixture
+def on_xfs(tmp_path):
+    """A pacad whose state folder and checkpoints are on an XFS file system (reflinks), made in
+    a loop-mounted image; fails where the machine cannot mount one (make test-deps installs
+    xfsprogs; tests run as root)."""
+    image, mount = tmp_path / "xfs.img", tmp_path / "xfs"
+    mount.mkdir()
+    with open(image, "wb") as out:
+        out.truncate(1 << 30)
+    subprocess.run(["mkfs.xfs", "-q", "-m", "reflink=1", str(image)], check=True)
+    subprocess.run(["mount", "-o", "loop", str(image), str(mount)], check=True)
+    try:
+        started = Daemon(mount)
+        try:
+            yield started
+        finally:
+            started.stop()
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_on_a_file_system_with_reflinks_a_checkpoint_rewritten_in_place_is_backed_up_as_captured(on_xfs, tmp_path):
+    daemon = on_xfs
+    folder = make_checkpoint(daemon.checkpoints / "last", files=2, size=1 << 20, seed=3)
+    with daemon.client() as client:
+        slow_backup_in_front(daemon, client, chunks=12)
+        saved = paca.checkpoint(str(folder), set="checkpoints", socket=daemon.socket)
+        # Lightning's last.ckpt: rewritten in place at once, before the backup reads the capture.
+        with open(folder / "shard-0.bin", "r+b") as rewrite:
+            rewrite.write(b"next epoch" * 1000)
+        record = saved.wait(timeout=300)
+        assert saved.capture["method"] == "reflink" and saved.capture["reflinked"] == 3
+        assert record["status"] == "complete" and record["unreadable"] == []
+        stored = archive_names_and_bytes(daemon, client, record["id"], tmp_path)
+    assert stored["checkpoints/last/shard-0.bin"] == bytes([3]) * (1 << 20)

@@ -218,3 +218,36 @@ def test_the_package_installs_into_a_fresh_venv_and_imports_without_dependencies
         cwd=str(tmp_path),
     ).stdout.split()
     assert out[0] == paca.__version__ and int(out[1]) == len(_methods.METHODS)
+
+
+def test_the_admin_and_maintenance_methods_round_trip(daemon, tmp_path):
+    with daemon.client() as client:
+        record = client.backup_now("experiments")
+        reloaded = client.daemon_reload()
+        assert reloaded["file"] == str(daemon.config) and "experiments" in json.dumps(reloaded["sets"])
+        restored = client.restore_run(record["id"], str(tmp_path / "restored"))
+        assert restored["files"] == record["files"] and (tmp_path / "restored" / "workspace" / "notes.txt").read_text() == "run notes\n"
+        scrubbed = client.scrub_run(target="local", wait=True)
+        assert scrubbed["started"] == ["local"] and record["id"] in scrubbed["reports"][0]["verified"]
+        rebuilt = client.catalog_rebuild("local")
+        assert rebuilt["target"] == "local" and rebuilt["known"] == 1 and rebuilt["added"] == [] and rebuilt["problems"] == []
+        assert client.target_init("local")["target"] == "local"
+        # A record pacad can read itself is no sealed one to describe: refused with the reason.
+        with pytest.raises(paca.Error) as refused:
+            client.catalog_describe(record["id"], "0" * 64, 1, 1, 1, 0, 0, [])
+        assert isinstance(refused.value, paca.ValidationError)
+        # After re-marking the target, backups still go there.
+        assert client.backup_now("experiments")["status"] == "complete"
+
+
+def test_every_protocol_method_has_a_round_trip_in_these_tests():
+    here = Path(__file__).parent
+    text = "".join(path.read_text() for path in here.glob("test_*.py"))
+    # Methods the tests reach through a convenience.
+    through = {"checkpoint.capture": "paca.checkpoint(", "trigger.fire": "paca.training_run("}
+    missing = [
+        name
+        for name in _methods.METHODS
+        if name.replace(".", "_") + "(" not in text and through.get(name, "\0") not in text
+    ]
+    assert missing == [], "methods without a round trip in packaging/python/tests: %s" % missing
