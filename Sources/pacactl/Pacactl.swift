@@ -15,7 +15,7 @@ struct Pacactl: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self, ReloadCommand.self, BackupCommand.self, PruneCommand.self, CatalogCommand.self, TargetCommand.self,
             ScrubCommand.self,
-            RestoreCommand.self,
+            RestoreCommand.self, CheckpointCommand.self,
             TriggerCommand.self, JobsCommand.self,
             EventsCommand.self, DataCommand.self, AuditCommand.self,
             CronCommand.self, ArchiveCommand.self, KeyCommand.self,

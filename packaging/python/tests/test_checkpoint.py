@@ -1,5 +1,6 @@
 """paca.checkpoint against a real pacad: the stable copy, the backup behind it, what is refused."""
 
+import json
 import os
 import subprocess
 import threading
@@ -274,3 +275,26 @@ def test_on_a_file_system_with_reflinks_a_checkpoint_rewritten_in_place_is_backe
         assert record["status"] == "complete" and record["unreadable"] == []
         stored = archive_names_and_bytes(daemon, client, record["id"], tmp_path)
     assert stored["checkpoints/last/shard-0.bin"] == bytes([3]) * (1 << 20)
+
+
+def test_pacactl_checkpoint_for_shell_training_loops(daemon, pacactl):
+    folder = make_checkpoint(daemon.checkpoints / "checkpoint-77", files=2, seed=7)
+    quick = subprocess.run(
+        [pacactl, "checkpoint", str(folder), "--step", "77", "--metric", "eval_loss=0.25", "--metric", "bleu=31.5",
+         "--socket", daemon.socket], capture_output=True, text=True)
+    assert quick.returncode == 0, quick.stderr
+    assert quick.stdout.startswith("captured %s: 3 files" % folder) and "by hardlink in" in quick.stdout
+    folder2 = make_checkpoint(daemon.checkpoints / "checkpoint-78", files=1, seed=8)
+    waited = subprocess.run(
+        [pacactl, "checkpoint", str(folder2), "--step", "78", "--copy", "--wait", "--json", "--socket", daemon.socket],
+        capture_output=True, text=True, check=True)
+    result = json.loads(waited.stdout)
+    assert result["capture"]["method"] == "copy" and result["backup"]["status"] == "complete" and result["backup"]["step"] == 78
+    bad = subprocess.run([pacactl, "checkpoint", str(folder), "--metric", "loss", "--socket", daemon.socket], capture_output=True, text=True)
+    assert bad.returncode == 2 and "expected NAME=NUMBER" in bad.stderr
+    refused = subprocess.run(
+        [pacactl, "checkpoint", str(daemon.checkpoints / "tmp-checkpoint-9"), "--socket", daemon.socket], capture_output=True, text=True)
+    assert refused.returncode == 1 and "temporary folder" in refused.stderr
+    with daemon.client() as client:
+        found = client.backups(where="metrics.bleu > 30")
+    assert [b["step"] for b in found] == [77]
