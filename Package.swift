@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -109,6 +112,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "PacaFiles",
+            dependencies: [
+                "PacaArchive", "PacaCore", "PacaSystem", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "PacaCapture",
             dependencies: ["PacaSystem"],
             swiftSettings: strict
@@ -120,6 +131,7 @@ let package = Package(
                 "PacaCatalog",
                 "PacaConfig",
                 "PacaCore",
+                "PacaFiles",
                 "PacaSystem",
                 "PacaTargets",
                 .product(name: "Logging", package: "swift-log"),
@@ -150,17 +162,29 @@ let package = Package(
                 "PacaCore",
                 "PacaData",
                 "PacaEngine",
+                "PacaFiles",
                 "PacaProtocol",
                 "PacaScheduler",
                 "PacaSystem",
                 "PacaTargets",
                 "PacaWatch",
+                "PacaWeb",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "PacaWeb",
+            dependencies: ["PacaCatalog", "PacaCore", "PacaFiles", "PacaProtocol"],
             swiftSettings: strict
         ),
         .executableTarget(

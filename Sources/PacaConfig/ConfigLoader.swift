@@ -131,7 +131,9 @@ struct NodeReader {
             report("", nil, "the file is empty")
             return nil
         }
-        let keys = ["state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores", "access", "audit", "limits"]
+        let keys = [
+            "state_dir", "socket", "socket_group", "compression", "targets", "sets", "jobs", "stores", "access", "audit", "limits", "http",
+        ]
         guard let pairs = mapping(root, at: "", allowed: keys) else { return nil }
         let values = Dictionary(pairs, uniquingKeysWith: { first, _ in first })
         for required in ["state_dir", "socket", "targets", "sets"] where values[required] == nil {
@@ -179,12 +181,14 @@ struct NodeReader {
             }
         }
         let limits = self.limits(values["limits"])
+        let http = self.http(values["http"])
         guard let state, let socket else { return nil }
         var config = DaemonConfig(
             stateDirectory: state, socketPath: socket, socketGroup: group, compressionLevel: level,
             compressionThreads: threads, targets: targets, sets: sets, jobs: jobs, stores: stores, access: access)
         config.audit = audit
         config.limits = limits
+        config.http = http
         return config
     }
 
@@ -260,7 +264,7 @@ struct NodeReader {
                     value, at: key,
                     allowed: [
                         "paths", "exclude", "targets", "triggers", "watch", "debounce", "retention", "incremental", "full_every",
-                        "access", "encryption", "capture_dir",
+                        "access", "encryption", "capture_dir", "rpo",
                     ])
             else {
                 continue
@@ -315,6 +319,13 @@ struct NodeReader {
                     )
                 } else {
                     set.captureDirectory = folder
+                }
+            }
+            if let node = values["rpo"], let text = string(node, at: "\(key).rpo") {
+                if let seconds = DurationText.seconds(text), seconds >= 60 {
+                    set.rpo = seconds
+                } else {
+                    report("\(key).rpo", node, "\"\(text)\" is not a recovery point objective of 1m or more, like 6h")
                 }
             }
             watchSettings(values, of: value, at: key, into: &set)

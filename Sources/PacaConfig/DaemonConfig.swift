@@ -32,6 +32,8 @@ public struct DaemonConfig: Sendable, Equatable {
 
     /// What callers can make pacad hold (`limits:`).
     public var limits = Limits()
+    /// The dashboard and `/metrics` over HTTP (`http:`); nil: off.
+    public var http: HTTP?
 
     public struct Limits: Sendable, Equatable {
         /// Connections open at once; more wait in the listen backlog until one ends.
@@ -230,6 +232,9 @@ public struct DaemonConfig: Sendable, Equatable {
         public var access: [Principal]?
         /// Whom the set's archives are sealed to with age (`encryption`); nil: plain ZIP archives.
         public var encryption: Encryption?
+        /// Recovery point objective, seconds (`rpo`): the newest complete backup should never be
+        /// older than this. `daemon.status` and `/metrics` say when it is.
+        public var rpo: Int64?
 
         /// `encryption:` of a set: each archive is written as an age file (`<id>.zip.age`) to these
         /// recipients. pacad holds only public keys (or, for `passphrase_file`, the passphrase),

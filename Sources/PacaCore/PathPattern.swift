@@ -26,6 +26,16 @@ public struct PathPattern: Sendable, Hashable, CustomStringConvertible {
     public let isAnchored: Bool
     private let components: [[Unicode.Scalar]]
 
+    /// `text` with `*`, `?`, `[`, `]` and `\` escaped, so that as a pattern it matches itself only.
+    public static func escaped(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if "*?[]\\".contains(character) { out.append("\\") }
+            out.append(character)
+        }
+        return out
+    }
+
     /// Parses `text`, throwing ``PathPatternError`` for an empty pattern or an unclosed `[`.
     public init(_ text: String) throws(PathPatternError) {
         self.text = text

@@ -11,4 +11,18 @@ public enum SizeText {
         let (bytes, overflow) = number.multipliedReportingOverflow(by: Int64(factor))
         return overflow ? nil : bytes
     }
+
+    /// Human-readable byte counts in powers of 1024 with one decimal: `1.5 GiB`, `512 B`.
+    public static func format(_ bytes: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) B" }
+        let rounded = (value * 10).rounded() / 10
+        return "\(rounded) \(units[unit])"
+    }
 }

@@ -4,6 +4,7 @@ public import PacaConfig
 import PacaCore
 import PacaData
 public import PacaEngine
+import PacaFiles
 import PacaScheduler
 public import PacaSystem
 public import PacaTargets
@@ -81,9 +82,10 @@ public final class Daemon: Sendable {
                 metadata: ["store.name": "\(name)", "file.path": "\(file.path)", "store.cut_bytes": "\(file.recoveredBytes)"])
         }
         let localZone = ZoneDatabase.local()
+        let files = await Self.openFileIndex(config: config, catalog: catalog, logger: logger)
         let engine = BackupEngine(
             config: config, catalog: catalog, clock: clock, logger: logger, factory: options.targets ?? .system(clock: clock),
-            timing: options.timing, zone: localZone)
+            timing: options.timing, zone: localZone, files: files)
         for note in await engine.prepareLocal() {
             logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
         }
@@ -105,10 +107,12 @@ public final class Daemon: Sendable {
         await changes.apply(config)
         let configuration = ConfigurationStore(
             config: config, file: configFile, engine: engine, scheduler: scheduler, changes: changes, clock: clock, logger: logger)
+        let sessions = config.http.map { WebSessions(http: $0, clock: clock) }
         let context = DaemonContext(
             engine: engine, catalog: catalog, scheduler: scheduler, changes: changes, data: data, configuration: configuration,
             clock: clock, startedAt: startedAt, socketPath: socketPath, logger: logger,
-            audit: AuditLog(stateDirectory: config.stateDirectory, settings: config.audit, clock: clock, logger: logger))
+            audit: AuditLog(stateDirectory: config.stateDirectory, settings: config.audit, clock: clock, logger: logger), web: sessions,
+            files: files)
         let notifier = SystemdNotifier()
         let readiness = Readiness()
         let status = StatusService(engine: engine, catalog: catalog, notifier: notifier, clock: clock, readiness: readiness)
@@ -141,6 +145,11 @@ public final class Daemon: Sendable {
             for warning in config.warnings { logger.warning("configuration warning", metadata: ["config.warning": "\(warning)"]) }
         }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server, serviceName: "control-server")]
+        if let http = config.http, let sessions {
+            let web = WebServer(
+                http: http, daemon: context, router: router, sessions: sessions, ownUID: ProcessFacts.uid, groupID: groupID, logger: logger)
+            services.append(.init(service: try web.application(), serviceName: "http"))
+        }
         if options.handlesSignals {
             services.append(.init(service: ReloadService(configuration: configuration, logger: logger), serviceName: "reload"))
         }
@@ -178,6 +187,23 @@ public final class Daemon: Sendable {
     /// Stops the daemon as SIGTERM would.
     public func stop() async {
         await group.triggerGracefulShutdown()
+    }
+
+    /// The file index, with the manifest copies a stop left submitted again; nil (logged) when it
+    /// cannot be opened: backups go on, only the dashboard's file pages are missing.
+    static func openFileIndex(config: DaemonConfig, catalog: Catalog, logger: Logger) async -> FileIndex? {
+        let files: FileIndex
+        do { files = try await FileIndex.open(stateDirectory: config.stateDirectory, logger: logger) } catch {
+            logger.warning("the file index cannot be used; backups go on without it", metadata: ["error": "\(error)"])
+            return nil
+        }
+        for id in files.leftBehind() {
+            let record = await catalog.record(id)
+            await files.submit(
+                id: id, set: record?.set ?? "", sequence: record?.isRestorePoint == true ? record?.sequence : nil,
+                createdAt: record?.startedAt ?? 0)
+        }
+        return files
     }
 
     /// Under systemd `$RUNTIME_DIRECTORY/pacad.sock` wins over the configured path (the unit owns `/run/paca`).

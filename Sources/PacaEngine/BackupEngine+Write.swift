@@ -70,7 +70,7 @@ extension BackupEngine {
         } else {
             let (written, streamFailures) = await stream(
                 set: set, sources: job.capture.map { [$0.source] } ?? set.paths, id: id, started: started, plan: plan, uploads: uploads,
-                progress: job.progress)
+                progress: job.progress, manifestCopy: job.capture == nil ? files?.manifestPath(id: id) : nil)
             outcome = written
             failures.merge(streamFailures) { first, _ in first }
         }
@@ -157,6 +157,10 @@ extension BackupEngine {
             logger.error("cannot record how a backup ended", metadata: ["backup.id": "\(id)", "error": "\(error)"])
             return .failure(EngineError(error))
         }
+        if let files, job.capture == nil {
+            // Checkpoint captures hold one folder of the set, not its tree: they stay out of the index.
+            await files.submit(id: id, set: set.name, sequence: record.isRestorePoint ? record.sequence : nil, createdAt: record.startedAt)
+        }
         for delivery in record.deliveries where delivery.status == .failed && record.isRestorePoint {
             logger.warning(
                 "delivery failed; it will be retried",
@@ -177,11 +181,13 @@ extension BackupEngine {
     private func stream(
         set: DaemonConfig.BackupSet, sources: [String], id: String, started: Double, plan: ChangePlan,
         uploads: [(index: Int, upload: any ArchiveUpload)],
-        progress: RunProgress
+        progress: RunProgress, manifestCopy: String?
     ) async -> (Result<(StreamedArchive, [Int]), EngineError>, [Int: String]) {
-        let options = CreationOptions(
+        var settings = CreationOptions(
             level: config.compressionLevel, threads: config.compressionThreads, excludes: set.excludes,
             recipients: set.encryption?.recipients ?? [])
+        settings.manifestCopy = manifestCopy
+        let options = settings
         let header = ManifestHeader(backupID: id, setName: set.name, createdAt: Int64(started), parent: plan.base)
         let tracking = plan.tracking
         let spool = config.stateDirectory + "/spool"

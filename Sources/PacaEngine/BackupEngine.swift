@@ -3,6 +3,7 @@ import PacaArchive
 public import PacaCatalog
 public import PacaConfig
 public import PacaCore
+public import PacaFiles
 public import PacaSystem
 public import PacaTargets
 
@@ -101,6 +102,8 @@ public actor BackupEngine {
     var scrubs: [String: (number: Int, task: Task<ScrubReport, Never>, pacer: ReadPacer)] = [:]
     /// The zone retention reads hours, days, weeks, months and years in (the machine's).
     let zone: ZoneRules
+    /// Where each whole-set backup's paths go for the dashboard's tree, history and diffs.
+    let files: FileIndex?
     private let work: AsyncStream<Work>
     private let submit: AsyncStream<Work>.Continuation
 
@@ -128,8 +131,9 @@ public actor BackupEngine {
 
     public init(
         config: DaemonConfig, catalog: Catalog, clock: ServiceClock = .system, logger: Logger, factory: TargetFactory = .system(),
-        timing: Timing = Timing(), zone: ZoneRules = .utc
+        timing: Timing = Timing(), zone: ZoneRules = .utc, files: FileIndex? = nil
     ) {
+        self.files = files
         self.zone = zone
         self.config = config
         self.catalog = catalog

@@ -18,7 +18,7 @@ struct Pacactl: AsyncParsableCommand {
             RestoreCommand.self, CheckpointCommand.self,
             TriggerCommand.self, JobsCommand.self,
             EventsCommand.self, DataCommand.self, AuditCommand.self,
-            CronCommand.self, ArchiveCommand.self, KeyCommand.self,
+            WebCommand.self, CronCommand.self, ArchiveCommand.self, KeyCommand.self,
         ]
     )
 

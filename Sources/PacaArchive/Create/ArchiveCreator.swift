@@ -17,6 +17,10 @@ public struct CreationOptions: Sendable, Equatable {
     /// When not empty, the archive is sealed with age to these recipients as it is written
     /// (docs/encryption.md): what is stored is an age file with the ZIP inside.
     public var recipients: [AgeRecipient]
+    /// When set, the manifest's text is also written to this file as it goes into the archive
+    /// (pacad's file index reads it, so it never reads an archive back). A copy that cannot be
+    /// written is left out (and removed) without failing the archive.
+    public var manifestCopy: String?
 
     public static let defaultLevel = 2
 
@@ -239,7 +243,8 @@ public enum ArchiveCreator {
         let writer: ArchiveStreamWriter
         do {
             writer = try ArchiveStreamWriter(
-                output: output, spoolDirectory: spoolDirectory, header: header, level: options.level, index: index)
+                output: output, spoolDirectory: spoolDirectory, header: header, level: options.level, index: index,
+                manifestCopy: options.manifestCopy)
         } catch {
             throw ArchiveError(error)
         }

@@ -25,9 +25,14 @@ final class ArchiveStreamWriter {
     /// SHA-256 of the manifest entry's contents, hex, once ``finish(createdAt:)`` wrote it.
     private(set) var manifestDigest: String?
 
-    init(output: ArchiveOutput, spoolDirectory: String, header: ManifestHeader, level: Int, index: ChangeIndexWriter?)
-        throws(SystemError)
-    {
+    /// Where to write a copy of the manifest's text, if anywhere.
+    private let manifestCopy: String?
+
+    init(
+        output: ArchiveOutput, spoolDirectory: String, header: ManifestHeader, level: Int, index: ChangeIndexWriter?,
+        manifestCopy: String? = nil
+    ) throws(SystemError) {
+        self.manifestCopy = manifestCopy
         self.output = output
         self.level = level
         self.index = index
@@ -207,7 +212,16 @@ final class ArchiveStreamWriter {
         var crc = CRC32()
         var hasher = SHA256()
         var scratch: [UInt8] = []
+        var copy = manifestCopy.flatMap { try? Syscall.open($0, .writeOnly, options: [.create, .truncate], permissions: 0o600) }
+        defer {
+            if let fd = copy { Syscall.close(fd) }
+        }
         try manifestSpool.forEachBlock { (block, isLast) throws(ArchiveError) in
+            if let fd = copy, let path = manifestCopy, (try? Syscall.writeAll(fd, block, path: path)) == nil {
+                Syscall.close(fd)
+                copy = nil
+                try? Syscall.unlink(path)
+            }
             crc.update(block)
             hasher.update(bufferPointer: block)
             record.size += UInt64(block.count)

@@ -36,4 +36,14 @@ public enum DurationText {
         }
         return text
     }
+
+    /// A rough figure for people: `42 s`, `5 min`, `3 h`, `2 days`.
+    public static func approximate(_ seconds: Int64) -> String {
+        switch seconds {
+        case ..<120: "\(seconds) s"
+        case ..<7200: "\(seconds / 60) min"
+        case ..<172_800: "\(seconds / 3600) h"
+        default: "\(seconds / 86400) days"
+        }
+    }
 }

@@ -81,6 +81,7 @@ public actor ConfigurationStore {
         if next.stores != config.stores { restart.append("stores") }
         if next.limits.connections != config.limits.connections { restart.append("limits.connections") }
         if next.limits.idleTimeout != config.limits.idleTimeout { restart.append("limits.idle_timeout") }
+        if next.http != config.http { restart.append("http") }
         var applied = next
         applied.socketPath = config.socketPath
         applied.stateDirectory = config.stateDirectory

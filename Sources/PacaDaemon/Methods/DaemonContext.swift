@@ -2,6 +2,7 @@ public import Logging
 public import PacaCatalog
 public import PacaData
 public import PacaEngine
+public import PacaFiles
 public import PacaScheduler
 public import PacaSystem
 public import PacaWatch
@@ -24,13 +25,19 @@ public struct DaemonContext: Sendable {
     public let audit: AuditLog
     /// Long operations running per caller (`limits:`).
     public let quota = CallerQuota()
+    /// Dashboard logins and sessions, when pacad serves HTTP (`http:`).
+    public let web: WebSessions?
+    /// What every backup held, path by path (nil when it could not be opened).
+    public let files: FileIndex?
 
     public init(
         engine: BackupEngine, catalog: Catalog, scheduler: Scheduler, changes: ChangeTrigger, data: DataManager,
         configuration: ConfigurationStore, clock: ServiceClock,
         startedAt: Double,
-        socketPath: String, logger: Logger, audit: AuditLog
+        socketPath: String, logger: Logger, audit: AuditLog, web: WebSessions? = nil, files: FileIndex? = nil
     ) {
+        self.web = web
+        self.files = files
         self.engine = engine
         self.catalog = catalog
         self.scheduler = scheduler

@@ -11,6 +11,7 @@ extension MethodRouter {
     func status() async -> DaemonStatus {
         let snapshot = await context.engine.snapshot()
         let (latest, count) = await context.catalog.summary()
+        let summaries = await context.catalog.setSummaries()
         let nextRuns = await context.scheduler.nextRuns()
         let watching = await context.changes.snapshot()
         let targetStates = await context.engine.targetStatus()
@@ -58,6 +59,15 @@ extension MethodRouter {
                 watch.dueInSeconds = view.dueIn.map { ($0 * 10).rounded() / 10 }
                 watch.lastChange = view.lastChange
                 return watch
+            }
+            if let objective = set.rpo {
+                let summary = summaries[set.name] ?? SetSummary()
+                var rpo = RecoveryPointStatus()
+                rpo.targetSeconds = objective
+                rpo.ageSeconds = summary.recoveryPointAge(now: now).map { Int64($0) }
+                rpo.past = summary.isPastObjective(objective, now: now)
+                rpo.lastCompleteAt = summary.lastSuccess?.finishedAt.map(Timestamp.init)
+                item.rpo = rpo
             }
             return item
         }

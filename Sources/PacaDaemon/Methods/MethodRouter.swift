@@ -171,6 +171,7 @@ public struct MethodRouter: Sendable {
         case Methods.auditList.name:
             return try await answer(Methods.auditList, request) { (params) throws(RPCError) in await listAudit(params) }
         case Methods.auditVerify.name: return try await answer(Methods.auditVerify, request) { _ throws(RPCError) in await verifyAudit() }
+        case Methods.webLogin.name: return try await answer(Methods.webLogin, request) { _ throws(RPCError) in try await webLogin() }
         case Methods.discover.name: return try await answer(Methods.discover, request) { _ throws(RPCError) in OpenRPCDocument.document }
         default:
             throw RPCError(

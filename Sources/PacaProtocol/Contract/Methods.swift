@@ -197,6 +197,11 @@ public enum Methods {
         "audit.verify", role: .admin, summary: "Walk the audit log's hash chain through every file; name the first line that breaks it.",
         result: "verification")
 
+    public static let webLogin = RPCMethod<NoParams, WebLogin>(
+        "web.login", role: .read, summary: "A one-time address that signs the caller in to the dashboard, with the caller's role.",
+        result: "login",
+        errors: [MethodError(.validationError, "pacad serves no HTTP (no http: in its configuration)")])
+
     public static let discover = RPCMethod<NoParams, JSONValue>(
         "rpc.discover", role: .read, summary: "This protocol's OpenRPC document.", result: "OpenRPC Schema")
 
@@ -211,7 +216,7 @@ public enum Methods {
         jobAdd.descriptor, jobRemove.descriptor, jobPause.descriptor, jobResume.descriptor,
         jobRun.descriptor, eventsList.descriptor, triggerFire.descriptor, checkpointCapture.descriptor, dataPut.descriptor,
         dataGet.descriptor, dataUpdate.descriptor,
-        dataDelete.descriptor, dataQuery.descriptor, auditList.descriptor, auditVerify.descriptor, discover.descriptor,
+        dataDelete.descriptor, dataQuery.descriptor, auditList.descriptor, auditVerify.descriptor, webLogin.descriptor, discover.descriptor,
     ]
 
     /// The method named `name`, if there is one.

@@ -86,6 +86,7 @@ public struct SetStatus: WireObject, Equatable {
     public var queued = false
     public var triggers: [String] = []
     public var watch: WatchStatus?
+    public var rpo: RecoveryPointStatus?
     public init() {}
     public static let fields: [WireField<SetStatus>] = [
         .required("name", \.name, "The set."),
@@ -95,6 +96,24 @@ public struct SetStatus: WireObject, Equatable {
         .required("queued", \.queued, "A follow-up backup waits behind a running one."),
         .required("triggers", \.triggers, "The events it is backed up on."),
         .optional("watch", \.watch, "For a set that takes config_change: what it watches and whether changes wait."),
+        .optional(
+            "rpo", \.rpo, "For a set with a recovery point objective (`rpo`): how old its recovery point is, and whether that is too old."),
+    ]
+}
+
+/// A set's recovery point against its objective, in `status`.
+public struct RecoveryPointStatus: WireObject, Equatable {
+    public var targetSeconds: Int64 = 0
+    public var ageSeconds: Int64?
+    public var past = false
+    public var lastCompleteAt: Timestamp?
+    public init() {}
+    public static let fields: [WireField<RecoveryPointStatus>] = [
+        .required("target_seconds", \.targetSeconds, "The objective: the newest complete backup should be at most this old."),
+        .optional(
+            "age_seconds", \.ageSeconds, "Seconds since the newest complete backup of the whole set started; absent when there is none."),
+        .required("past", \.past, "True when the recovery point is older than the objective, or there is none."),
+        .optional("last_complete_at", \.lastCompleteAt, "When that backup ended."),
     ]
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PacaCore
 import PacaProtocol
 import PacaSystem
 
@@ -22,16 +23,19 @@ struct StatusCommand: ParsableCommand {
                 "  \(activity.kind.rawValue) \(activity.progress.backup ?? activity.set)\(percent): \(ByteCount.format(activity.progress.bytes)) of \(ByteCount.format(activity.progress.totalBytes))"
             )
         }
-        var table = Table("SET", "LAST BACKUP", "KIND", "STATUS", "FINISHED", "QUEUED", "TRIGGERS")
+        var table = Table("SET", "LAST BACKUP", "KIND", "STATUS", "FINISHED", "RPO", "QUEUED", "TRIGGERS")
         for set in status.sets {
             var triggers = set.triggers.joined(separator: ",")
             if let due = set.watch?.dueInSeconds { triggers += " (changes seen; backup in \(Int(due.rounded(.up))) s)" }
             table.add(
                 set.name, set.lastBackup?.id ?? "-", set.lastBackup?.type.rawValue ?? "-", set.lastBackup?.status.rawValue ?? "-",
-                set.lastBackup?.finishedAt?.text ?? "-",
+                set.lastBackup?.finishedAt?.text ?? "-", set.rpo.map(Self.recoveryPoint) ?? "-",
                 set.queued ? "yes" : "", triggers)
         }
         print(table.render())
+        for set in status.sets where set.rpo?.past == true {
+            print("PAST RPO  \(set.name): " + (set.rpo.map(Self.recoveryPoint) ?? ""))
+        }
         var targets = Table("TARGET", "TYPE", "HEALTH", "FREE", "LAST DELIVERY", "FAILED", "OLDEST UNVERIFIED", "LOCATION")
         for target in status.targets {
             let health =
@@ -58,6 +62,11 @@ struct StatusCommand: ParsableCommand {
         print("socket \(status.socket); \(status.catalog.backups) backup(s) in the catalog")
     }
 
+    /// "2 h of 6 h", "5 h of 6 h PAST", "none of 6 h PAST".
+    static func recoveryPoint(_ rpo: RecoveryPointStatus) -> String {
+        (rpo.ageSeconds.map(duration) ?? "none") + " of \(duration(rpo.targetSeconds))" + (rpo.past ? " PAST" : "")
+    }
+
     /// "3 days (scrub every 30 days)", or "- (scrub off)".
     static func scrubState(_ target: TargetStatus) -> String {
         let age = target.oldestUnverifiedSeconds.map(duration) ?? "-"
@@ -66,12 +75,5 @@ struct StatusCommand: ParsableCommand {
         return "\(age) (scrub every \(duration(every)))\(overdue)"
     }
 
-    static func duration(_ seconds: Int64) -> String {
-        switch seconds {
-        case ..<120: "\(seconds) s"
-        case ..<7200: "\(seconds / 60) min"
-        case ..<172_800: "\(seconds / 3600) h"
-        default: "\(seconds / 86400) days"
-        }
-    }
+    static func duration(_ seconds: Int64) -> String { DurationText.approximate(seconds) }
 }

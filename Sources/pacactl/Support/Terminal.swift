@@ -1,3 +1,4 @@
+import PacaCore
 import PacaSystem
 import Synchronization
 
@@ -51,18 +52,7 @@ final class ProgressBar: Sendable {
 
 /// Human-readable byte counts in powers of 1024 with one decimal: `1.5 GiB`.
 enum ByteCount {
-    static func format(_ bytes: UInt64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        if unit == 0 { return "\(bytes) B" }
-        let rounded = (value * 10).rounded() / 10
-        return "\(rounded) \(units[unit])"
-    }
+    static func format(_ bytes: UInt64) -> String { SizeText.format(bytes) }
 
     /// `bytes` formatted, or `-` when there is no count.
     static func format(_ bytes: Int64?) -> String { bytes.map { format(UInt64(max(0, $0))) } ?? "-" }

@@ -40,6 +40,7 @@ METHODS = {
     'data.query': {"params": ('store', 'filter', 'sort_by', 'sort_order', 'limit', 'offset'), "role": 'read', "progress": False},
     'audit.list': {"params": ('filter', 'limit', 'before_seq'), "role": 'admin', "progress": False},
     'audit.verify': {"params": (), "role": 'admin', "progress": False},
+    'web.login': {"params": (), "role": 'read', "progress": False},
     'rpc.discover': {"params": (), "role": 'read', "progress": False},
 }
 
@@ -586,6 +587,16 @@ class Methods:
         Protocol method `audit.verify`; role `admin`.
         """
         return self._call('audit.verify', {})
+
+    def web_login(self) -> Any:
+        """A one-time address that signs the caller in to the dashboard, with the caller's role.
+
+        Protocol method `web.login`; role `read`.
+
+        Errors:
+            -32004: pacad serves no HTTP (no http: in its configuration)
+        """
+        return self._call('web.login', {})
 
     def rpc_discover(self) -> Any:
         """This protocol's OpenRPC document.

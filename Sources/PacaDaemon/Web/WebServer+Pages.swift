@@ -1,0 +1,205 @@
+import Hummingbird
+import PacaCore
+import PacaFiles
+import PacaProtocol
+import PacaWeb
+
+extension WebServer {
+    func addPageRoutes(to routes: Router<WebContext>) {
+        routes.get("/backups") { request, context in
+            let signedIn = try context.requireSignIn()
+            let query = request.uri.queryParameters
+            let filter = query["where"].map(String.init) ?? ""
+            let set = query["set"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+            let offset = query["offset"].flatMap { Int64(String($0)) }.map { max(0, $0) } ?? 0
+            var members: [String: JSONValue] = [
+                "limit": .int(BackupsPage.pageSize), "offset": .int(offset), "sort_by": "id", "sort_order": "desc",
+            ]
+            if !filter.isEmpty { members["filter"] = .string(filter) }
+            if let set { members["set"] = .string(set) }
+            do throws(WebFailure) {
+                let params = try WebForm.params(BackupListParams.self, members, method: Methods.backupList.name)
+                let list = try await call(Methods.backupList, params, as: signedIn)
+                return WebPage.html(
+                    BackupsPage(
+                        backups: list.backups, filter: filter, set: set, offset: offset, nextOffset: list.nextOffset,
+                        viewer: signedIn.viewer
+                    )
+                    .html())
+            } catch {
+                guard case .rpc(let problem) = error, problem.code == RPCErrorCode.invalidParams.rawValue else { throw error }
+                let page = BackupsPage(backups: [], filter: filter, set: set, offset: 0, nextOffset: nil, viewer: signedIn.viewer)
+                return WebPage.html(page.html(error: problem.message), status: .badRequest)
+            }
+        }
+        routes.get("/backups/:id") { request, context in
+            let signedIn = try context.requireSignIn()
+            let id = try context.parameters.require("id")
+            let backup = try await call(Methods.backupShow, BackupIDParams(id: id), as: signedIn)
+            let query = request.uri.queryParameters
+            let directory = query["dir"].map(String.init) ?? ""
+            let after = query["after"].map(String.init)
+            let (tree, problem, previous) = try await tree(of: backup, directory: directory, after: after)
+            let page = BackupPage(backup: backup, tree: tree, treeProblem: problem, previous: previous, viewer: signedIn.viewer)
+            return WebPage.html(page.html(notice: await sessions.takeNotice(signedIn.sessionID)))
+        }
+        routes.get("/history") { request, context in
+            let signedIn = try context.requireSignIn()
+            let query = request.uri.queryParameters
+            guard let set = query["set"].map(String.init), let path = query["path"].map(String.init), !set.isEmpty, !path.isEmpty else {
+                throw WebFailure.badRequest("Name the set and the path: /history?set=SET&path=PATH.")
+            }
+            try await requireSet(set, signedIn)
+            guard let files = daemon.files else { throw WebFailure.notFound("The file index could not be opened when pacad started.") }
+            let versions: [PathVersion]?
+            do throws(FileIndexError) { versions = try await files.history(set: set, path: path) } catch {
+                throw WebFailure.badRequest(error.description)
+            }
+            guard let versions else { throw WebFailure.notFound("No backup of set \(set) in the file index holds \(path).") }
+            let existing = Set(await daemon.catalog.list(set: set).map(\.id))
+            return WebPage.html(HistoryPage(set: set, path: path, versions: versions, existing: existing, viewer: signedIn.viewer).html())
+        }
+        routes.get("/diff") { request, context in
+            let signedIn = try context.requireSignIn()
+            let query = request.uri.queryParameters
+            guard let fromID = query["from"].map(String.init), let toID = query["to"].map(String.init) else {
+                throw WebFailure.badRequest("Name two backups: /diff?from=ID&to=ID.")
+            }
+            var from = try await call(Methods.backupShow, BackupIDParams(id: fromID), as: signedIn)
+            var to = try await call(Methods.backupShow, BackupIDParams(id: toID), as: signedIn)
+            guard from.set == to.set else {
+                throw WebFailure.badRequest("\(fromID) is a backup of \(from.set) and \(toID) of \(to.set): compare backups of one set.")
+            }
+            let after = query["after"].flatMap { Int64(String($0)) } ?? 0
+            let (changes, next) = try await changes(from: &from, to: &to, after: after)
+            return WebPage.html(DiffPage(from: from, to: to, changes: changes, next: next, viewer: signedIn.viewer).html())
+        }
+        routes.post("/backups/:id/verify") { _, context in
+            let signedIn = try context.requireSignIn()
+            let id = try context.parameters.require("id")
+            let result = try await call(Methods.backupVerify, BackupVerifyParams(id: id), as: signedIn)
+            let text =
+                result.ok
+                ? "Verified \(id): \(result.entries) entries, every CRC-32 and SHA-256 as recorded."
+                : "Verification of \(id) FAILED: " + result.problems.prefix(3).map(\.message).joined(separator: "; ")
+            await sessions.setNotice(Notice(text, isError: !result.ok), for: signedIn.sessionID)
+            return WebPage.redirect("/backups/\(URLText.component(id))")
+        }
+        routes.post("/backups/:id/pin") { request, context in
+            let signedIn = try context.requireSignIn()
+            let id = try context.parameters.require("id")
+            let form = try await WebForm.read(request, context: context)
+            let pinned = form["pinned"] != "false"
+            _ = try await call(Methods.backupPin, BackupPinParams(id: id, pinned: pinned), as: signedIn)
+            await sessions.setNotice(Notice(pinned ? "Pinned: retention keeps \(id)." : "Unpinned \(id)."), for: signedIn.sessionID)
+            return WebPage.redirect("/backups/\(URLText.component(id))")
+        }
+        routes.post("/backups/:id/restore") { request, context in
+            let signedIn = try context.requireSignIn()
+            let id = try context.parameters.require("id")
+            let form = try await WebForm.read(request, context: context)
+            let destination = form["destination"] ?? ""
+            let path = (form["path"] ?? "").trimmingSlashes
+            guard signedIn.viewer.isAdmin else {
+                // The browser cannot act as a Unix user; the caller's own pacactl can.
+                let include = path.isEmpty ? "" : " --include '/\(path)/**'"
+                throw WebFailure.rpc(
+                    RPCError(
+                        .permissionDenied,
+                        "Restoring into a folder from the browser writes with pacad's own rights, which only admins may use. As yourself, run: pacactl restore \(id) --to \(destination.isEmpty ? "DESTINATION" : destination)\(include)"
+                    ))
+            }
+            let include = path.isEmpty ? [] : ["/" + PathPattern.escaped(path), "/" + PathPattern.escaped(path) + "/**"]
+            let result = try await call(Methods.restoreRun, RestoreParams(id: id, to: destination, include: include), as: signedIn)
+            await sessions.setNotice(
+                Notice("Restored \(result.files) files (\(SizeText.format(result.bytes))) of \(id) into \(result.destination)."),
+                for: signedIn.sessionID)
+            return WebPage.redirect("/backups/\(URLText.component(id))")
+        }
+    }
+
+    /// The folder `directory` of `backup` from the file index, or why it cannot be shown; and the
+    /// set's backup before it in the index.
+    func tree(of backup: Backup, directory: String, after: String?) async throws(WebFailure) -> (BackupPage.Tree?, String?, String?) {
+        guard let files = daemon.files else { return (nil, "The file index could not be opened when pacad started; see its log.", nil) }
+        let limit = 500
+        let found: (entries: [IndexedEntry]?, previous: String?)
+        do throws(FileIndexError) {
+            guard let indexed = try await files.backup(backup.id) else {
+                return (
+                    nil,
+                    "The file index does not hold this backup: it was made before pacad 0.13, is a checkpoint capture, or did not complete.",
+                    nil
+                )
+            }
+            found = (
+                try await files.children(set: backup.set, sequence: indexed.sequence, directory: directory, after: after, limit: limit + 1),
+                try await files.backups(set: backup.set).last { $0.sequence < indexed.sequence }?.backupID
+            )
+        } catch {
+            return (nil, error.description, nil)
+        }
+        guard let entries = found.entries else { throw WebFailure.notFound("Backup \(backup.id) holds no folder \(directory).") }
+        let tree = BackupPage.Tree(
+            directory: directory, entries: Array(entries.prefix(limit)), next: entries.count > limit ? entries[limit - 1].name : nil)
+        return (tree, nil, found.previous)
+    }
+
+    /// What differs between two backups of one set (put in order, older first).
+    func changes(from: inout Backup, to: inout Backup, after: Int64) async throws(WebFailure) -> ([PathChange], Int64?) {
+        guard let files = daemon.files else { throw WebFailure.notFound("The file index could not be opened when pacad started.") }
+        let found: (changes: [PathChange], next: Int64?)?
+        let pair: (IndexedBackup?, IndexedBackup?)
+        do throws(FileIndexError) { pair = (try await files.backup(from.id), try await files.backup(to.id)) } catch {
+            throw WebFailure.badRequest(error.description)
+        }
+        guard var older = pair.0, var newer = pair.1 else {
+            throw WebFailure.notFound("The file index does not hold both backups (made before pacad 0.13, or not complete).")
+        }
+        do throws(FileIndexError) {
+            if older.sequence > newer.sequence {
+                swap(&older, &newer)
+                swap(&from, &to)
+            }
+            found = try await files.changes(set: to.set, from: older.sequence, to: newer.sequence, after: after, limit: 2000)
+        } catch {
+            throw WebFailure.badRequest(error.description)
+        }
+        guard let found else { throw WebFailure.notFound("No backup of set \(to.set) is in the file index.") }
+        return (found.changes, found.next)
+    }
+
+    /// Refuses a set the caller may not see (`sets.NAME.access`), as the socket's methods do.
+    func requireSet(_ set: String, _ signedIn: WebContext.SignedIn) async throws(WebFailure) {
+        guard await policy().mayUse(set: set, signedIn.caller) else {
+            throw .rpc(RPCError(.permissionDenied, "set \"\(set)\" is limited to some callers; you are not among them"))
+        }
+    }
+}
+
+/// Form bodies and params built from query values.
+enum WebForm {
+    /// The `application/x-www-form-urlencoded` body of a form post (at most 64 KiB).
+    static func read(_ request: Request, context: WebContext) async throws -> [String: String] {
+        var request = request
+        let body = try await request.collectBody(upTo: 64 << 10)
+        return URLText.formFields(String(buffer: body))
+    }
+
+    /// `Params` read from `members` as the socket would read them (so a bad filter is an
+    /// invalid-params error that names what is wrong).
+    static func params<Params: WireParams>(_ type: Params.Type, _ members: [String: JSONValue], method: String) throws(WebFailure) -> Params
+    {
+        do { return try Params.decode(members, method: method) } catch { throw .rpc(error) }
+    }
+}
+
+extension String {
+    /// Without leading and trailing slashes.
+    var trimmingSlashes: String {
+        var text = Substring(self)
+        while text.hasPrefix("/") { text = text.dropFirst() }
+        while text.hasSuffix("/") { text = text.dropLast() }
+        return String(text)
+    }
+}

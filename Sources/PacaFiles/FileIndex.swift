@@ -1,0 +1,139 @@
+public import Logging
+import PacaSystem
+
+/// The daemon's index of what every backup held, path by path (``FileIndexStore``), for the
+/// dashboard's file tree, file history and backup diffs. Fed by the manifest copies backups leave
+/// in `<state_dir>/files/pending/` (`<id>.json`), ingested one at a time in catalog sequence
+/// order, then removed; copies left by a stop are submitted again at the next start. Losing the index
+/// loses no backup: only the history pages' view of the backups before it was made.
+public actor FileIndex {
+    let store: FileIndexStore
+    let pending: String
+    let logger: Logger
+    private var queue: [Job] = []
+    private var isDraining = false
+    /// Why the last ingest failed, if it did (shown on the pages).
+    public private(set) var lastProblem: String?
+
+    struct Job: Sendable {
+        var id: String
+        var set: String
+        var sequence: Int64
+        var createdAt: Int64
+        var manifest: String
+    }
+
+    /// Opens (or makes) the index under `stateDirectory`.
+    public static func open(stateDirectory: String, logger: Logger) async throws(FileIndexError) -> FileIndex {
+        let pending = stateDirectory + "/files/pending"
+        let opened = await BlockingPool.shared.run { () -> Result<FileIndexStore, FileIndexError> in
+            do throws(FileIndexError) {
+                do { try DurableFile.makeDirectories(pending) } catch { throw FileIndexError("cannot make \(pending): \(error)") }
+                return .success(try FileIndexStore(path: stateDirectory + "/files.sqlite"))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return FileIndex(store: try opened.get(), pending: pending, logger: logger)
+    }
+
+    init(store: FileIndexStore, pending: String, logger: Logger) {
+        self.store = store
+        self.pending = pending
+        self.logger = logger
+    }
+
+    /// Where backup `id`'s manifest copy goes, for ``submit(id:set:sequence:createdAt:)``.
+    public nonisolated func manifestPath(id: String) -> String { pending + "/\(id).json" }
+
+    /// Queues the ingest of backup `id` (catalog sequence `sequence`), whose manifest copy is at
+    /// ``manifestPath(id:)``; with no sequence (the backup is no restore point) the copy is removed.
+    public func submit(id: String, set: String, sequence: Int64?, createdAt: Int64) {
+        let manifest = manifestPath(id: id)
+        guard let sequence, Syscall.exists(manifest) else {
+            try? Syscall.unlink(manifest)
+            return
+        }
+        queue.append(Job(id: id, set: set, sequence: sequence, createdAt: createdAt, manifest: manifest))
+        queue.sort { $0.sequence < $1.sequence }
+        drain()
+    }
+
+    /// The backups whose manifest copies wait in the pending folder (left by a stop): the daemon
+    /// submits those the catalog knows again at start and the rest are removed.
+    public nonisolated func leftBehind() -> [String] {
+        DurableFile.names(in: pending).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
+    }
+
+    /// Waits until every queued ingest is done (tests, the bench).
+    public func settle() async {
+        while isDraining || !queue.isEmpty { await Task.yield(); try? await Task.sleep(for: .milliseconds(5)) }
+    }
+
+    private func drain() {
+        guard !isDraining, !queue.isEmpty else { return }
+        isDraining = true
+        Task { await self.run() }
+    }
+
+    private func run() async {
+        while !queue.isEmpty {
+            let job = queue.removeFirst()
+            let store = self.store
+            let outcome = await BlockingPool.shared.run { () -> Result<IngestReport, FileIndexError> in
+                defer { try? Syscall.unlink(job.manifest) }
+                do throws(FileIndexError) {
+                    return .success(
+                        try store.ingest(id: job.id, set: job.set, sequence: job.sequence, createdAt: job.createdAt, manifest: job.manifest)
+                    )
+                } catch {
+                    return .failure(error)
+                }
+            }
+            switch outcome {
+            case .success(let report):
+                logger.debug(
+                    "file index: backup added",
+                    metadata: [
+                        "backup.id": "\(report.backupID)", "files.entries": "\(report.entries)", "files.added": "\(report.added)",
+                        "files.modified": "\(report.modified)", "files.removed": "\(report.removed)",
+                        "files.seconds": "\((report.seconds * 1000).rounded() / 1000)",
+                    ])
+            case .failure(let error):
+                lastProblem = error.description
+                logger.warning("file index: a backup was left out", metadata: ["backup.id": "\(job.id)", "error": "\(error)"])
+            }
+        }
+        isDraining = false
+    }
+
+    // MARK: Queries (each a read transaction on a blocking thread)
+
+    public func backup(_ id: String) async throws(FileIndexError) -> IndexedBackup? { try await read { try $0.backup(id) } }
+
+    public func backups(set: String) async throws(FileIndexError) -> [IndexedBackup] { try await read { try $0.backups(set: set) } }
+
+    public func children(set: String, sequence: Int64, directory: String, after: String?, limit: Int) async throws(FileIndexError)
+        -> [IndexedEntry]?
+    {
+        try await read { try $0.children(set: set, sequence: sequence, directory: directory, after: after, limit: limit) }
+    }
+
+    public func history(set: String, path: String) async throws(FileIndexError) -> [PathVersion]? {
+        try await read { try $0.history(set: set, path: path) }
+    }
+
+    public func changes(set: String, from: Int64, to: Int64, after: Int64, limit: Int) async throws(FileIndexError) -> (
+        changes: [PathChange], next: Int64?
+    )? {
+        try await read { try $0.changes(set: set, from: from, to: to, after: after, limit: limit) }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (FileIndexStore) throws -> T) async throws(FileIndexError) -> T {
+        let store = self.store
+        let outcome = await BlockingPool.shared.run { () -> Result<T, FileIndexError> in
+            do { return .success(try body(store)) } catch { return .failure(FileIndexError("the file index could not be read: \(error)")) }
+        }
+        return try outcome.get()
+    }
+}
