@@ -243,6 +243,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "PacaWebTests",
+            dependencies: ["PacaCatalog", "PacaWeb", "PacaTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "PacaFilesTests",
+            dependencies: ["PacaFiles", "PacaTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "PacaCaptureTests",
             dependencies: ["PacaCapture", "PacaSystem", "PacaTestSupport"],
             swiftSettings: strict
@@ -256,6 +266,9 @@ let package = Package(
             name: "PacaDaemonTests",
             dependencies: [
                 "PacaClient", "PacaCore", "PacaDaemon", "PacaProtocol", "PacaS3", "PacaSystem", "PacaTestSupport", "pacad", "pacactl",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

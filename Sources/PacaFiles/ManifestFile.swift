@@ -20,6 +20,11 @@ enum ManifestFile {
         var pending: [UInt8] = []
         var sawHeader = false
         var sawEnd = false
+        var count = 0
+        struct Trailer: Decodable {
+            var entryCount: Int
+            enum CodingKeys: String, CodingKey { case entryCount = "entry_count" }
+        }
         func line(_ bytes: ArraySlice<UInt8>) throws(FileIndexError) {
             var text = bytes
             while let last = text.last, last == UInt8(ascii: ",") || last == UInt8(ascii: "\r") { text = text.dropLast() }
@@ -32,9 +37,15 @@ enum ManifestFile {
                 return
             }
             if first == UInt8(ascii: "]") {
+                // `],"kind":…,"entry_count":N,…}`: the entries must add up to what it says.
+                let trailer = try? decoder.decode(Trailer.self, from: Data([UInt8(ascii: "{")] + text.dropFirst(2)))
+                guard let trailer, trailer.entryCount == count else {
+                    throw FileIndexError("the manifest copy \(path) ends in a closing line that does not match its \(count) entries")
+                }
                 sawEnd = true
                 return
             }
+            count += 1
             let entry: Manifest.Entry
             do { entry = try decoder.decode(Manifest.Entry.self, from: Data(text)) } catch {
                 throw FileIndexError("a line of the manifest copy \(path) is not an entry: \(error)")

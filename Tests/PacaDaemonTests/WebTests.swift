@@ -1,0 +1,231 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import PacaClient
+import PacaConfig
+import PacaProtocol
+import PacaTestSupport
+import Testing
+
+@testable import PacaDaemon
+
+/// pacad's HTTP side, through real HTTP on a real port: Host and Origin checks, the one-time
+/// login, every route against every role, and what the pages and /metrics say.
+@Suite(.serialized) struct WebTests {
+    static let config = """
+        http: {listen: "127.0.0.1:0"}
+        access: {read: ["uid:2001"], operate: ["uid:2002"], admin: ["uid:2003"]}
+        """
+
+    /// Follows no redirect, so the tests see the 303s.
+    static let client = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    /// Backs the set up and returns the record.
+    static func backUp(_ daemon: InProcessDaemon) async throws -> Backup {
+        switch try await daemon.call(Methods.backupCreate, BackupCreateParams(set: "data", reason: nil)) {
+        case .finished(let backup): return backup
+        case .admitted:
+            Issue.record("the backup was only admitted")
+            return Backup()
+        }
+    }
+
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: String
+    }
+
+    /// An HTTP/1.1 client that sends exactly the headers given (Host and Origin included).
+    struct Browser {
+        let port: Int
+        var cookie: String?
+
+        func send(_ method: HTTPMethod, _ path: String, host: String? = nil, origin: String? = nil, form: String? = nil) async throws
+            -> Reply
+        {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+            request.method = method
+            request.headers.add(name: "Host", value: host ?? "127.0.0.1:\(port)")
+            if let origin { request.headers.add(name: "Origin", value: origin) }
+            if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+            if let form {
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(ByteBuffer(string: form))
+            }
+            let response = try await WebTests.client.execute(request, timeout: .seconds(30))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
+        }
+
+        func get(_ path: String, host: String? = nil, origin: String? = nil) async throws -> Reply {
+            try await send(.GET, path, host: host, origin: origin)
+        }
+
+        /// A form post from the dashboard's own pages.
+        func post(_ path: String, form: String = "") async throws -> Reply {
+            try await send(.POST, path, origin: "http://127.0.0.1:\(port)", form: form)
+        }
+    }
+
+    /// Where the daemon's HTTP server listens.
+    static func port(_ running: Daemon) async throws -> Int {
+        let sessions = try #require(running.router.context.web)
+        await eventually("the HTTP server to listen") { await sessions.endpoint != nil }
+        let authority = try #require(await sessions.endpoint?.authority)
+        return try #require(Int(authority.split(separator: ":").last ?? ""))
+    }
+
+    /// A browser signed in as `uid` (a token minted for that caller, redeemed at /login).
+    static func browser(_ running: Daemon, uid: UInt32?) async throws -> Browser {
+        var browser = Browser(port: try await port(running))
+        guard let uid else { return browser }
+        let (token, _) = await running.router.context.web!.mintToken(for: Caller(uid: uid, gid: uid))
+        let login = try await browser.get("/login?token=\(token)")
+        #expect(login.status == 303)
+        let cookie = try #require(login.headers["Set-Cookie"].first)
+        browser.cookie = String(cookie.split(separator: ";")[0])
+        return browser
+    }
+
+    @Test func metricsAnswerWithoutALoginAndNameNoFiles() async throws {
+        let daemon = try InProcessDaemon(extraConfig: Self.config)
+        daemon.write("secret-name.txt", Array("x".utf8))
+        try await daemon.run { running in
+            _ = try await Self.backUp(daemon)
+            let reply = try await Self.browser(running, uid: nil).get("/metrics")
+            #expect(reply.status == 200)
+            #expect(reply.headers["Content-Type"].first?.hasPrefix("text/plain; version=0.0.4") == true)
+            #expect(reply.body.contains("paca_build_info{version=\"\(PacaVersion.current)\"} 1"))
+            #expect(reply.body.contains("paca_backups{set=\"data\",status=\"complete\"} 1"))
+            #expect(reply.body.contains("paca_target_up{target=\"local\"} 1"))
+            #expect(!reply.body.contains("secret-name") && !reply.body.contains("-data-"), "no file names, no backup ids")
+        }
+    }
+
+    @Test func foreignHostsAndOriginsAreRefused() async throws {
+        let daemon = try InProcessDaemon(extraConfig: Self.config)
+        try await daemon.run { running in
+            let browser = try await Self.browser(running, uid: 2003)
+            let port = browser.port
+            #expect(try await browser.get("/metrics", host: "evil.example:\(port)").status == 403, "DNS rebinding: a foreign Host")
+            #expect(try await browser.get("/", host: "localhost:\(port)").status == 200, "localhost names the same loopback address")
+            #expect(try await browser.get("/", origin: "http://evil.example").status == 403)
+            #expect(try await browser.send(.POST, "/sets/data/backup", origin: "http://evil.example:\(port)").status == 403, "CSRF")
+            #expect(try await browser.send(.POST, "/sets/data/backup").status == 403, "a change without an Origin")
+            let refused = try await browser.get("/", host: "evil.example")
+            #expect(refused.body.contains("is not this dashboard&#39;s address"))
+        }
+    }
+
+    @Test func aLoginAddressWorksOnceAndTheCookieIsStrict() async throws {
+        let daemon = try InProcessDaemon(extraConfig: Self.config)
+        try await daemon.run { running in
+            let login = try await daemon.call(Methods.webLogin)
+            let port = try await Self.port(running)
+            #expect(login.url.hasPrefix("http://127.0.0.1:\(port)/login?token="))
+            #expect(login.url.count > 64 + 30, "256 bits of token")
+            let path = String(login.url.dropFirst("http://127.0.0.1:\(port)".count))
+            let browser = Browser(port: port)
+            let first = try await browser.get(path)
+            #expect(first.status == 303)
+            let cookie = try #require(first.headers["Set-Cookie"].first)
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/"))
+            #expect(try await browser.get(path).status == 401, "used once")
+            #expect(try await browser.get("/login?token=\(String(repeating: "0", count: 64))").status == 401)
+            #expect(first.headers["Referrer-Policy"].first == "no-referrer")
+            var signedIn = browser
+            signedIn.cookie = String(cookie.split(separator: ";")[0])
+            #expect(try await signedIn.get("/").status == 200)
+            #expect(try await signedIn.post("/logout").status == 200)
+            #expect(try await signedIn.get("/").status == 401, "signed out")
+        }
+    }
+
+    @Test func webLoginNeedsHTTP() async throws {
+        let daemon = try InProcessDaemon()
+        try await daemon.run { _ in
+            do {
+                _ = try await daemon.call(Methods.webLogin)
+                Issue.record("web.login answered without http:")
+            } catch let error as ClientError {
+                #expect("\(error)".contains("serves no dashboard"))
+            }
+        }
+    }
+
+    /// Every route with no session and with each role: 401 without one, 403 below the role the
+    /// route's method needs, an answer otherwise.
+    @Test func everyRouteAgainstEveryRole() async throws {
+        let daemon = try InProcessDaemon(extraConfig: Self.config)
+        daemon.write("config.yaml", Array("a: 1\n".utf8))
+        try await daemon.run { running in
+            let one = try await Self.backUp(daemon).id
+            daemon.write("config.yaml", Array("a: 2\n".utf8))
+            let two = try await Self.backUp(daemon).id
+            await running.router.context.files?.settle()
+            let restoreTo = daemon.root + "/restored"
+            // (method, path, form, the least role that may)
+            let routes: [(HTTPMethod, String, String, Role?)] = [
+                (.GET, "/metrics", "", nil), (.GET, "/assets/pacad.css", "", nil),
+                (.GET, "/", "", .read), (.GET, "/backups", "", .read), (.GET, "/backups?where=status%20%3D%20%22complete%22", "", .read),
+                (.GET, "/backups/\(two)", "", .read), (.GET, "/backups/\(two)?dir=source", "", .read),
+                (.GET, "/history?set=data&path=source%2Fconfig.yaml", "", .read), (.GET, "/diff?from=\(one)&to=\(two)", "", .read),
+                (.POST, "/sets/data/backup", "", .operate), (.POST, "/backups/\(two)/verify", "", .operate),
+                (.POST, "/backups/\(one)/pin", "pinned=true", .admin),
+                (.POST, "/backups/\(one)/restore", "destination=\(restoreTo)&path=source", .admin),
+            ]
+            let callers: [(UInt32?, Role?)] = [(nil, nil), (2001, .read), (2002, .operate), (2003, .admin)]
+            for (uid, role) in callers {
+                let browser = try await Self.browser(running, uid: uid)
+                for (method, path, form, needed) in routes {
+                    let reply = method == .GET ? try await browser.get(path) : try await browser.post(path, form: form)
+                    let allowed: Bool
+                    if let needed { allowed = role.map { $0 >= needed } ?? false } else { allowed = true }
+                    let label = "\(method) \(path) as \(role.map(\.rawValue) ?? "nobody")"
+                    if allowed {
+                        #expect((200...303).contains(reply.status), "\(label): \(reply.status) \(reply.body.prefix(300))")
+                    } else {
+                        #expect(reply.status == (uid == nil ? 401 : 403), "\(label): \(reply.status)")
+                    }
+                }
+            }
+            #expect(FileManager.default.fileExists(atPath: restoreTo + "/source/config.yaml"), "the admin's restore wrote the folder")
+            #expect(try await daemon.call(Methods.backupShow, BackupIDParams(id: one)).pinned)
+        }
+    }
+
+    @Test func pagesShowTheSetHistoryAndDifference() async throws {
+        let daemon = try InProcessDaemon(extraConfig: Self.config)
+        try daemon.writeConfig(
+            extra: Self.config,
+            sets: "  data:\n    paths: [\(daemon.source)]\n    targets: [local]\n    rpo: 6h")
+        daemon.write("config.yaml", Array("lr: 0.1\n".utf8))
+        daemon.write("gone.txt", Array("bye".utf8))
+        try await daemon.run { running in
+            let one = try await Self.backUp(daemon).id
+            daemon.write("config.yaml", Array("lr: 0.01, warmup: 100\n".utf8))
+            try FileManager.default.removeItem(atPath: daemon.source + "/gone.txt")
+            let two = try await Self.backUp(daemon).id
+            await running.router.context.files?.settle()
+            let browser = try await Self.browser(running, uid: 2001)
+            let overview = try await browser.get("/")
+            #expect(overview.body.contains("data-set=\"data\"") && overview.body.contains(two) && overview.body.contains("within RPO"))
+            #expect(!overview.body.contains("Back up now"), "a reader is offered no action")
+            let tree = try await browser.get("/backups/\(two)?dir=source")
+            #expect(tree.body.contains("config.yaml") && !tree.body.contains("gone.txt"))
+            let history = try await browser.get("/history?set=data&path=source%2Fconfig.yaml")
+            #expect(history.body.components(separatedBy: "<tr class=").count - 1 == 2, "two versions")
+            #expect(history.body.contains("modified") && history.body.contains("(+14 B)"))
+            let diff = try await browser.get("/diff?from=\(two)&to=\(one)")
+            #expect(diff.body.contains("0 added, 1 modified, 1 removed"), "the order of from and to does not matter")
+            #expect(diff.body.contains("source/gone.txt"))
+            let metrics = try await browser.get("/metrics")
+            #expect(metrics.body.contains("paca_rpo_target_seconds{set=\"data\"} 21600"))
+            let status = try await daemon.call(Methods.daemonStatus)
+            #expect(status.sets.first?.rpo?.past == false && status.sets.first?.rpo?.targetSeconds == 21600)
+        }
+    }
+}
