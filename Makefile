@@ -4,12 +4,13 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BUILD_DEPS  := zlib1g-dev libsystemd-dev libsqlite3-dev pkg-config
 DEB_TOOLS   := dpkg-dev lintian
 TEST_TOOLS  := age unzip zip p7zip-full libarchive-tools python3 python3-venv python3-jsonschema systemd util-linux tzdata xfsprogs \
+	prometheus chromium \
 	systemd-container $(DEB_TOOLS)
 BENCH_TOOLS := zip unzip restic borgbackup python3 python3-venv time
 BENCH_DIR   ?= $(CURDIR)/.build/bench
 SAMPLE      := packaging/sample-workspace
 
-.PHONY: all build release deps test-deps bench-deps deb-deps test bench run demo lint format openrpc clean python-test python-client \
+.PHONY: all build release deps test-deps bench-deps deb-deps test bench run demo lint format openrpc clean python-test python-test-deps screenshots python-client \
 	man install install-files deb systemd-test reliability
 
 all: build
@@ -63,16 +64,24 @@ test: test-deps
 # into a venv made here (with pytest and the packages its integrations are tested against, from
 # PyPI), then its tests, which start the debug pacad this tree built.
 PY_VENV     ?= $(CURDIR)/.build/python-venv
-PY_TEST_DEPS := pytest==8.3.5 transformers==4.46.3
-python-test:
+PY_TEST_DEPS := pytest==8.3.5 transformers==4.46.3 prometheus-client==0.21.1
+python-test: python-test-deps
+	cd packaging/python && PACA_PACAD=$(CURDIR)/.build/debug/pacad PACA_PACACTL=$(CURDIR)/.build/debug/pacactl \
+		$(PY_VENV)/bin/pytest -q -p no:cacheprovider tests
+
+# The venv with the test dependencies and this checkout's client, and pacad built.
+python-test-deps:
 	$(SWIFT) build
 	@[ -x $(PY_VENV)/bin/pip ] || python3 -m venv $(PY_VENV)
 	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check $(PY_TEST_DEPS)
 	rm -rf packaging/python/build packaging/python/*.egg-info
 	$(PY_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall packaging/python
 	rm -rf packaging/python/build packaging/python/*.egg-info
-	cd packaging/python && PACA_PACAD=$(CURDIR)/.build/debug/pacad PACA_PACACTL=$(CURDIR)/.build/debug/pacactl \
-		$(PY_VENV)/bin/pytest -q -p no:cacheprovider tests
+
+# The dashboard's pictures in docs/screenshots, taken by the browser test from a real pacad.
+screenshots: python-test-deps
+	cd packaging/python && PACA_SCREENSHOTS=$(CURDIR)/docs/screenshots PACA_PACAD=$(CURDIR)/.build/debug/pacad \
+		PACA_PACACTL=$(CURDIR)/.build/debug/pacactl $(PY_VENV)/bin/pytest -q -p no:cacheprovider tests/test_web.py -k browser
 
 # packaging/python/paca/_methods.py from the OpenRPC document (after `make openrpc`).
 python-client:
@@ -165,7 +174,8 @@ install-files:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_UNIT_DIR) $(DESTDIR)$(PREFIX)/lib/sysusers.d \
 		$(DESTDIR)$(PREFIX)/lib/tmpfiles.d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions \
-		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/doc/pacad $(DESTDIR)$(SYSCONFDIR)/paca
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/doc/pacad $(DESTDIR)$(SYSCONFDIR)/paca \
+		$(DESTDIR)$(PREFIX)/share/pacad/monitoring
 	install -m 0755 .build/release/pacad .build/release/pacactl $(DESTDIR)$(PREFIX)/bin/
 	sed 's|/usr/bin/pacad|$(PREFIX)/bin/pacad|; s|/etc/paca|$(SYSCONFDIR)/paca|g' systemd/pacad.service > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pacad.service
 	install -m 0644 systemd/pacad.socket $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pacad.socket
@@ -180,6 +190,8 @@ install-files:
 	chmod 0644 $(DESTDIR)$(PREFIX)/share/bash-completion/completions/pacactl $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions/_pacactl \
 		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/pacactl.fish
 	install -m 0644 README.md docs/*.md docs/protocol.openrpc.json $(DESTDIR)$(PREFIX)/share/doc/pacad/
+	install -m 0644 packaging/monitoring/pacad-alerts.yml packaging/monitoring/pacad-alerts.test.yml \
+		packaging/monitoring/pacad-dashboard.json $(DESTDIR)$(PREFIX)/share/pacad/monitoring/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/paca/pacad.yaml ] || install -m 0644 packaging/deb/pacad.yaml $(DESTDIR)$(SYSCONFDIR)/paca/pacad.yaml
 
 # The Debian package, offline with dpkg-deb: .build/deb/pacad_<version>_amd64.deb, checked by lintian.

@@ -173,6 +173,7 @@ import Testing
                 (.GET, "/", "", .read), (.GET, "/backups", "", .read), (.GET, "/backups?where=status%20%3D%20%22complete%22", "", .read),
                 (.GET, "/backups/\(two)", "", .read), (.GET, "/backups/\(two)?dir=source", "", .read),
                 (.GET, "/history?set=data&path=source%2Fconfig.yaml", "", .read), (.GET, "/diff?from=\(one)&to=\(two)", "", .read),
+                (.GET, "/charts?set=data", "", .read), (.GET, "/events", "", .read),
                 (.POST, "/sets/data/backup", "", .operate), (.POST, "/backups/\(two)/verify", "", .operate),
                 (.POST, "/backups/\(one)/pin", "pinned=true", .admin),
                 (.POST, "/backups/\(one)/restore", "destination=\(restoreTo)&path=source", .admin),
@@ -222,6 +223,8 @@ import Testing
             let diff = try await browser.get("/diff?from=\(two)&to=\(one)")
             #expect(diff.body.contains("0 added, 1 modified, 1 removed"), "the order of from and to does not matter")
             #expect(diff.body.contains("source/gone.txt"))
+            #expect(!(try await browser.get("/events").body.contains("Audit log")), "the audit log is for admins")
+            #expect(try await Self.browser(running, uid: 2003).get("/events").body.contains("Audit log"))
             let metrics = try await browser.get("/metrics")
             #expect(metrics.body.contains("paca_rpo_target_seconds{set=\"data\"} 21600"))
             let status = try await daemon.call(Methods.daemonStatus)

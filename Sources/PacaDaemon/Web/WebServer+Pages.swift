@@ -74,6 +74,30 @@ extension WebServer {
             let (changes, next) = try await changes(from: &from, to: &to, after: after)
             return WebPage.html(DiffPage(from: from, to: to, changes: changes, next: next, viewer: signedIn.viewer).html())
         }
+        routes.get("/charts") { request, context in
+            let signedIn = try context.requireSignIn()
+            let sets = try await call(Methods.daemonStatus, NoParams(), as: signedIn).sets.map(\.name)
+            let set = request.uri.queryParameters["set"].map(String.init) ?? (sets.count == 1 ? sets.first : nil)
+            var backups: [Backup] = []
+            if let set {
+                var params = BackupListParams()
+                params.set = set
+                params.limit = 200
+                backups = try await call(Methods.backupList, params, as: signedIn).backups
+            }
+            return WebPage.html(ChartsPage(sets: sets, set: set, backups: backups, viewer: signedIn.viewer).html())
+        }
+        routes.get("/events") { _, context in
+            let signedIn = try context.requireSignIn()
+            let events = try await call(Methods.eventsList, EventsListParams(job: nil, limit: 200), as: signedIn).events
+            var audit: [JSONValue]?
+            if signedIn.viewer.isAdmin {
+                var params = AuditListParams()
+                params.limit = 200
+                audit = try await call(Methods.auditList, params, as: signedIn).entries.reversed()
+            }
+            return WebPage.html(EventsPage(events: events.reversed(), audit: audit, viewer: signedIn.viewer).html())
+        }
         routes.post("/backups/:id/verify") { _, context in
             let signedIn = try context.requireSignIn()
             let id = try context.parameters.require("id")

@@ -74,7 +74,7 @@ extension WebServer {
                 DaemonMetrics.TargetState(
                     name: target.name, isUp: target.checkedAt == nil && target.problem == nil ? nil : target.problem == nil,
                     failedDeliveries: target.failedDeliveries, freeBytes: target.freeBytes, lastDeliveryAt: target.lastDeliveryAt,
-                    oldestUnverifiedSeconds: target.oldestUnverifiedSeconds)
+                    oldestUnverifiedSeconds: target.oldestUnverifiedSeconds, scrubEvery: target.scrubEvery)
             },
             jobs: config.jobs.map(\.name).sorted().map { ($0, nextRuns[$0].map { Double($0) }) })
     }

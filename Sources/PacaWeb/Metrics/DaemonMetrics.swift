@@ -27,10 +27,14 @@ public struct DaemonMetrics: Sendable {
         public var freeBytes: UInt64?
         public var lastDeliveryAt: Int64?
         public var oldestUnverifiedSeconds: Int64?
+        /// How often every copy should be read back (`scrub.every`); nil when scrubbing is off.
+        public var scrubEvery: Int64?
 
         public init(
-            name: String, isUp: Bool?, failedDeliveries: Int, freeBytes: UInt64?, lastDeliveryAt: Int64?, oldestUnverifiedSeconds: Int64?
+            name: String, isUp: Bool?, failedDeliveries: Int, freeBytes: UInt64?, lastDeliveryAt: Int64?, oldestUnverifiedSeconds: Int64?,
+            scrubEvery: Int64? = nil
         ) {
+            self.scrubEvery = scrubEvery
             self.name = name
             self.isUp = isUp
             self.failedDeliveries = failedDeliveries
@@ -142,5 +146,9 @@ public struct DaemonMetrics: Sendable {
             "paca_scrub_oldest_unverified_seconds", .gauge,
             help: "Seconds since the least recently verified copy on the target was last read back (or written).",
             perTarget { $0.oldestUnverifiedSeconds.map { Double($0) } })
+        out.add(
+            "paca_scrub_interval_seconds", .gauge,
+            help: "How often every copy on the target should be read back (scrub.every); absent when off.",
+            perTarget { $0.scrubEvery.map { Double($0) } })
     }
 }

@@ -24,7 +24,6 @@ public struct BackupPage: Sendable {
     public var treeProblem: String?
     /// The set's backup before this one in the index, for "what changed".
     public var previous: String?
-    /// Whether the archive can be read by pacad (not sealed), for downloads.
     public var viewer: Viewer
 
     public init(backup: Backup, tree: Tree?, treeProblem: String?, previous: String?, viewer: Viewer) {
@@ -83,12 +82,18 @@ public struct BackupPage: Sendable {
             previous.map {
                 "<a href=\"/diff?from=\(URLText.component($0))&amp;to=\(URLText.component(backup.id))\">What changed since the previous backup</a>"
             } ?? .empty
-        let restore: HTML = """
+        let restore: HTML =
+            viewer.isAdmin
+            ? """
             <form method="post" action="\(link)/restore" class="restore">
             Restore <input type="text" name="path" placeholder="everything, or a path in the backup" aria-label="path in the backup"> \
-            into <input type="text" name="destination" placeholder="/home/you/restored" aria-label="destination folder" required> \
-            <button type="submit">Restore</button> <span class="muted">on pacad's machine, as you: a folder you may write to</span>
+            into <input type="text" name="destination" placeholder="/srv/restored" aria-label="destination folder" required> \
+            <button type="submit">Restore</button> <span class="muted">on pacad's machine, written with pacad's own rights (admins only)</span>
             </form>
+            """
+            : """
+            <p>To restore as yourself (your files, where you may write), run on pacad's machine: \
+            <code>pacactl restore \(backup.id) --to DESTINATION</code></p>
             """
         return "<h2>Actions</h2><p>\(verify) \(pin) \(compare)</p>\(restore)"
     }
@@ -120,27 +125,19 @@ public struct BackupPage: Sendable {
                 ? "<a href=\"\(link)?dir=\(URLText.component(entry.path))\">\(entry.name)/</a>"
                 : "\(entry.name)\(entry.target.map { " → \($0)" } ?? "")"
             let history = "/history?set=\(URLText.component(backup.set))&path=\(URLText.component(entry.path))"
-            let download: HTML =
-                backup.sealed
-                ? .empty
-                : "<a href=\"\(link)/download?path=\(URLText.component(entry.path))\" download>zip</a>"
             return """
                 <tr><td>\(name)</td><td class="num">\(entry.kind == .file ? Format.bytes(Int64(clamping: entry.size)) : "")</td>
                 <td class="mono">\(entry.sha256.map { String($0.prefix(16)) } ?? "")</td>
                 <td>\(Format.time(Timestamp(unixSeconds: entry.mtime)))</td>
-                <td><a href="\(history)">history</a> \(download)</td></tr>
+                <td><a href="\(history)">history</a></td></tr>
                 """
         }
         let more: HTML =
             tree.next.map {
                 "<div class=\"pager\"><a href=\"\(link)?dir=\(URLText.component(tree.directory))&amp;after=\(URLText.component($0))\">more →</a></div>"
             } ?? .empty
-        let whole: HTML =
-            backup.sealed
-            ? "<span class=\"muted\">sealed: pacad cannot read this archive, so it offers no downloads</span>"
-            : "<a href=\"\(link)/download?path=\(URLText.component(tree.directory))\" download>download this folder as ZIP</a>"
         return """
-            <h2>Files</h2><p class="tree-path">\(crumbs) · \(whole)</p>
+            <h2>Files</h2><p class="tree-path">\(crumbs)</p>
             <table id="files"><thead><tr><th>Name</th><th class="num">Size</th><th>SHA-256</th><th>Modified</th><th></th></tr></thead>
             <tbody>\(rows)</tbody></table>\(more)
             """

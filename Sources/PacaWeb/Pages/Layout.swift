@@ -83,7 +83,8 @@ public enum Layout {
         .tree ul { list-style: none; margin: 0; padding-left: 18px; }
         .tree li { padding: 1px 0; }
         .added { color: var(--ok); } .removed { color: var(--bad); } .changed { color: var(--warn); }
-        svg.chart { background: #fff; border: 1px solid var(--line); }
+        figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: 4px; }
+        svg.chart { background: #fff; border: 1px solid var(--line); width: 100%; height: auto; }
         svg.chart .bar { fill: #6b8fd0; } svg.chart .bar.bad { fill: #d36b62; }
         svg.chart text { font-size: 11px; fill: var(--muted); }
         svg.chart line { stroke: var(--line); }

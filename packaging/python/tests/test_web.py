@@ -1,0 +1,184 @@
+"""pacad's HTTP side as its users meet it: Prometheus parsing /metrics, the alert rules and the
+Grafana dashboard against what pacad exports, and the dashboard in a real headless Chromium."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+import paca
+from conftest import REPO, Daemon, binary
+
+MONITORING = REPO / "packaging" / "monitoring"
+
+CONFIG = """state_dir: {root}/state
+socket: {root}/pacad.sock
+targets:
+  local: {type: directory, path: {root}/backups}
+sets:
+  experiments:
+    paths: [{root}/workspace]
+    rpo: 6h
+  never:
+    paths: [{root}/checkpoints]
+    rpo: 1h
+jobs:
+  nightly: {set: experiments, cron: "0 2 * * *"}
+http: {listen: "127.0.0.1:0"}
+"""
+
+
+@pytest.fixture
+def web(tmp_path: Path):
+    started = Daemon(tmp_path, config=CONFIG)
+    yield started
+    started.stop()
+
+
+def base_url(daemon: Daemon) -> str:
+    with daemon.client() as client:
+        login = client.web_login()
+    return login["url"].split("/login")[0]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=30) as reply:
+        return reply.read().decode()
+
+
+def test_metrics_parse_with_prometheus_own_parser(web):
+    with web.client() as client:
+        client.backup_create(set="experiments")
+    text = fetch(base_url(web) + "/metrics")
+    families = {family.name: family for family in text_string_to_metric_families(text)}
+    for name in ("paca_build_info", "paca_backup_last_success_timestamp_seconds", "paca_backup_last_attempt_timestamp_seconds",
+                 "paca_backup_last_duration_seconds", "paca_backup_last_bytes", "paca_backups", "paca_target_up",
+                 "paca_target_failed_deliveries", "paca_scrub_oldest_unverified_seconds", "paca_jobs_next_run_timestamp_seconds",
+                 "paca_rpo_seconds", "paca_rpo_target_seconds"):
+        assert name in families, name
+        assert families[name].documentation, "%s has HELP" % name
+        assert families[name].type == "gauge"
+
+    def value(name, **labels):
+        found = [s.value for s in families[name].samples if all(s.labels.get(k) == v for k, v in labels.items())]
+        assert len(found) == 1, (name, labels, found)
+        return found[0]
+
+    assert value("paca_build_info", version=paca.Client(socket=web.socket).daemon_status()["version"]) == 1
+    assert value("paca_backups", set="experiments", status="complete") == 1
+    assert value("paca_rpo_target_seconds", set="experiments") == 6 * 3600
+    assert 0 <= value("paca_rpo_seconds", set="experiments") < 600
+    assert value("paca_rpo_seconds", set="never") == float("inf"), "no complete backup: +Inf, past any objective"
+    assert value("paca_backup_last_success_timestamp_seconds", set="never") == 0
+    assert value("paca_jobs_next_run_timestamp_seconds", job="nightly") > time.time()
+    assert value("paca_target_up", target="local") == 1
+    # Counts and times only: no backup id and no file name in any label.
+    for family in families.values():
+        for sample in family.samples:
+            for label in sample.labels.values():
+                assert not re.match(r"\d{8}T\d{6}Z-", label), label
+                assert "/" not in label, label
+    with web.client() as client:
+        status = client.daemon_status()
+    never = next(s for s in status["sets"] if s["name"] == "never")
+    assert never["rpo"]["past"] is True
+    assert never["rpo"].get("age_seconds") is None
+
+
+def promtool() -> str:
+    found = shutil.which("promtool")
+    if not found:
+        pytest.fail("promtool is needed (Debian's prometheus package; make test-deps installs it)")
+    return found
+
+
+def test_alert_rules_parse_and_fire_as_designed():
+    subprocess.run([promtool(), "check", "rules", str(MONITORING / "pacad-alerts.yml")], check=True)
+    subprocess.run([promtool(), "test", "rules", "pacad-alerts.test.yml"], cwd=MONITORING, check=True)
+
+
+def test_rules_and_dashboard_use_only_what_pacad_exports(web):
+    exported = {family.name for family in text_string_to_metric_families(fetch(base_url(web) + "/metrics"))}
+    rules = (MONITORING / "pacad-alerts.yml").read_text()
+    dashboard = json.loads((MONITORING / "pacad-dashboard.json").read_text())
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    assert len(dashboard["panels"]) >= 10 and dashboard["uid"] == "pacad-backups"
+    used = set(re.findall(r"\bpaca_[a-z_]+", rules + "\n".join(expressions)))
+    assert used, "the rules name pacad's metrics"
+    assert used <= exported, "named but not exported: %s" % sorted(used - exported)
+    for expression in expressions:
+        assert 'instance=~"$instance"' in expression, expression
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail("chromium is needed (Debian's chromium package; make test-deps installs it)")
+
+
+class Browser:
+    """Headless Chromium with one profile, so the session cookie of a login lasts across pages."""
+
+    def __init__(self, profile: Path) -> None:
+        self.command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        "--user-data-dir=%s" % profile, "--window-size=1280,900"]
+
+    def dom(self, url: str) -> str:
+        return subprocess.run(self.command + ["--dump-dom", url], capture_output=True, text=True, timeout=120, check=True).stdout
+
+    def screenshot(self, url: str, path: Path) -> None:
+        subprocess.run(self.command + ["--screenshot=%s" % path, url], capture_output=True, timeout=120, check=True)
+        assert path.stat().st_size > 10_000
+
+
+def test_the_dashboard_in_a_real_browser(web, tmp_path):
+    workspace = web.source
+    with web.client() as client:
+        first = client.backup_create(set="experiments")["id"]
+        (workspace / "configs" / "train.yaml").write_text("lr: 0.0003\nepochs: 30\nwarmup: 500\n")
+        (workspace / "notes.txt").unlink()
+        (workspace / "eval.json").write_text('{"loss": 0.41}\n')
+        second = client.backup_create(set="experiments")["id"]
+        login = client.web_login()["url"]
+    base = login.split("/login")[0]
+    time.sleep(0.5)  # the file index takes the second backup in the background
+    browser = Browser(tmp_path / "profile")
+
+    overview = browser.dom(login)  # the one-time address, then the redirect to /
+    assert 'data-set="experiments"' in overview and second in overview
+    assert "past RPO" in overview and "within RPO" in overview
+    assert "Back up now" in overview, "root is an admin"
+    assert "used already or has expired" in browser.dom(login)
+
+    backups = browser.dom(base + "/backups?where=" + urllib.request.quote('status = "complete"'))
+    assert first in backups and second in backups
+    bad = browser.dom(base + "/backups?where=" + urllib.request.quote("status = "))
+    assert "column" in bad, "a bad filter names where it is wrong"
+
+    tree = browser.dom(base + "/backups/%s?dir=workspace" % second)
+    assert "eval.json" in tree and "notes.txt" not in tree and "configs/" in tree
+    history = browser.dom(base + "/history?set=experiments&path=" + urllib.request.quote("workspace/configs/train.yaml"))
+    assert history.count("<tr class=") == 2 and "modified" in history and "added" in history
+    diff = browser.dom(base + "/diff?from=%s&to=%s" % (first, second))
+    assert "1 added, 1 modified, 1 removed" in diff
+    assert "workspace/notes.txt" in diff and "workspace/eval.json" in diff
+    assert "Audit log" in browser.dom(base + "/events")
+    assert "<svg" in browser.dom(base + "/charts?set=experiments")
+
+    shots = os.environ.get("PACA_SCREENSHOTS")
+    if shots:
+        folder = Path(shots)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, path in (("overview", "/"), ("backup", "/backups/%s?dir=workspace" % second),
+                           ("history", "/history?set=experiments&path=" + urllib.request.quote("workspace/configs/train.yaml")),
+                           ("diff", "/diff?from=%s&to=%s" % (first, second)), ("charts", "/charts?set=experiments")):
+            browser.screenshot(base + path, folder / ("dashboard-%s.png" % name))
