@@ -54,5 +54,5 @@ public struct DaemonContext: Sendable {
 
 /// pacad's version, reported by `daemon.status` and `pacad --version`.
 public enum PacaVersion {
-    public static let current = "0.12.0"
+    public static let current = "0.13.0"
 }

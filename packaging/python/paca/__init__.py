@@ -38,7 +38,7 @@ from .errors import (
 )
 from .training import TrainingRun, training_run
 
-__version__ = "0.12.0"
+__version__ = "0.13.0"
 
 __all__ = [
     "METHODS",
