@@ -35,7 +35,8 @@ import Testing
     struct Reply {
         var status: Int
         var headers: HTTPHeaders
-        var body: String
+        var bytes: [UInt8]
+        var body: String { String(decoding: bytes, as: UTF8.self) }
     }
 
     /// An HTTP/1.1 client that sends exactly the headers given (Host and Origin included).
@@ -56,8 +57,8 @@ import Testing
                 request.body = .bytes(ByteBuffer(string: form))
             }
             let response = try await WebTests.client.execute(request, timeout: .seconds(30))
-            let body = try await response.body.collect(upTo: 16 << 20)
-            return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
+            let body = try await response.body.collect(upTo: 64 << 20)
+            return Reply(status: Int(response.status.code), headers: response.headers, bytes: Array(buffer: body))
         }
 
         func get(_ path: String, host: String? = nil, origin: String? = nil) async throws -> Reply {
@@ -174,6 +175,7 @@ import Testing
                 (.GET, "/backups/\(two)", "", .read), (.GET, "/backups/\(two)?dir=source", "", .read),
                 (.GET, "/history?set=data&path=source%2Fconfig.yaml", "", .read), (.GET, "/diff?from=\(one)&to=\(two)", "", .read),
                 (.GET, "/charts?set=data", "", .read), (.GET, "/events", "", .read),
+                (.GET, "/backups/\(two)/download?path=source", "", .operate),
                 (.POST, "/sets/data/backup", "", .operate), (.POST, "/backups/\(two)/verify", "", .operate),
                 (.POST, "/backups/\(one)/pin", "pinned=true", .admin),
                 (.POST, "/backups/\(one)/restore", "destination=\(restoreTo)&path=source", .admin),
@@ -229,6 +231,46 @@ import Testing
             #expect(metrics.body.contains("paca_rpo_target_seconds{set=\"data\"} 21600"))
             let status = try await daemon.call(Methods.daemonStatus)
             #expect(status.sets.first?.rpo?.past == false && status.sets.first?.rpo?.targetSeconds == 21600)
+        }
+    }
+
+    /// A folder downloaded as a ZIP: real `unzip -t` passes, the files are the backup's, a caller
+    /// who is not root gets only what they could have read, a sealed backup is refused.
+    @Test func aFolderDownloadsAsAZipThatUnzipAccepts() async throws {
+        let daemon = try InProcessDaemon(extraConfig: Self.config)
+        daemon.write("configs/train.yaml", Array("lr: 0.1\n".utf8))
+        daemon.write("configs/private.key", Array("secret".utf8), mode: 0o600)
+        daemon.write("logs/run.log", Array(String(repeating: "step 1 loss 0.5\n", count: 5000).utf8))
+        try await daemon.run { running in
+            let backup = try await Self.backUp(daemon)
+            let root = try await Self.browser(running, uid: 0)
+            let reply = try await root.get("/backups/\(backup.id)/download?path=source")
+            #expect(reply.status == 200 && reply.headers["Content-Type"].first == "application/zip")
+            #expect(reply.headers["Content-Disposition"].first == "attachment; filename=\"\(backup.id)-source.zip\"")
+            let zip = daemon.root + "/download.zip"
+            // The body arrives as text here; write the bytes back out for unzip.
+            try Data(reply.bytes).write(to: URL(fileURLWithPath: zip))
+            let test = try run(["/usr/bin/unzip", "-t", zip])
+            #expect(test.status == 0, "\(test.stdout)\(test.stderr)")
+            let listing = try run(["/usr/bin/unzip", "-Z1", zip]).stdout
+            #expect(listing.contains("source/logs/run.log") && listing.contains("source/configs/private.key"), "root is served everything")
+            let unpacked = daemon.root + "/unpacked"
+            _ = try run(["/usr/bin/unzip", "-q", zip, "-d", unpacked])
+            #expect(
+                FileManager.default.contents(atPath: unpacked + "/source/logs/run.log")
+                    == FileManager.default.contents(atPath: daemon.source + "/logs/run.log"))
+
+            // uid 2002 could not have read private.key (0600, root's): it is left out, as from pacactl restore.
+            let operate = try await Self.browser(running, uid: 2002)
+            let limited = try await operate.get("/backups/\(backup.id)/download?path=source/configs")
+            #expect(limited.status == 200)
+            let limitedZip = daemon.root + "/limited.zip"
+            try Data(limited.bytes).write(to: URL(fileURLWithPath: limitedZip))
+            let names = try run(["/usr/bin/unzip", "-Z1", limitedZip]).stdout
+            #expect(names.contains("source/configs/train.yaml") && !names.contains("private.key"))
+            #expect(try await operate.get("/backups/\(backup.id)/download?path=source/nowhere").status == 404)
+            #expect(
+                try await Self.browser(running, uid: 2001).get("/backups/\(backup.id)/download").status == 403, "a reader may not restore")
         }
     }
 }

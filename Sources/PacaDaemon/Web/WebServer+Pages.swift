@@ -1,7 +1,10 @@
+import HTTPTypes
 import Hummingbird
+import PacaArchive
 import PacaCore
 import PacaFiles
 import PacaProtocol
+import PacaSystem
 import PacaWeb
 
 extension WebServer {
@@ -98,6 +101,12 @@ extension WebServer {
             }
             return WebPage.html(EventsPage(events: events.reversed(), audit: audit, viewer: signedIn.viewer).html())
         }
+        routes.get("/backups/:id/download") { request, context in
+            let signedIn = try context.requireSignIn()
+            let id = try context.parameters.require("id")
+            let path = (request.uri.queryParameters["path"].map(String.init) ?? "").trimmingSlashes
+            return try await download(id, path: path, as: signedIn)
+        }
         routes.post("/backups/:id/verify") { _, context in
             let signedIn = try context.requireSignIn()
             let id = try context.parameters.require("id")
@@ -191,6 +200,69 @@ extension WebServer {
         }
         guard let found else { throw WebFailure.notFound("No backup of set \(to.set) is in the file index.") }
         return (found.changes, found.next)
+    }
+
+    /// A folder (or file) of backup `id` as a ZIP streamed from the stored entries, through a
+    /// restore session of the signed-in caller: what `pacactl restore` would give them, no more.
+    func download(_ id: String, path: String, as signedIn: WebContext.SignedIn) async throws(WebFailure) -> Response {
+        let backup = try await call(Methods.backupShow, BackupIDParams(id: id), as: signedIn)
+        guard !backup.sealed else {
+            throw .badRequest(
+                "Backup \(id) is sealed with age, so pacad cannot read it. Restore it with: pacactl restore \(id) --to DIR --identity FILE")
+        }
+        let session = try await call(Methods.restoreOpen, RestoreOpenParams(id: id), as: signedIn)
+        let engine = daemon.engine
+        let sources = session.archives.map {
+            SessionArchive(engine: engine, session: session.session, backup: $0.backup, caller: signedIn.caller.uid, size: UInt64($0.size))
+        }
+        let server = self
+        let close: @Sendable () async -> Void = {
+            _ = try? await server.call(Methods.restoreClose, RestoreCloseParams(session: session.session), as: signedIn)
+        }
+        let plan: SubtreeZip.Plan
+        do {
+            plan = try await BlockingPool.shared.run { () throws(ArchiveError) -> SubtreeZip.Plan in
+                try SubtreeZip.plan(own: sources[0], path: path, manifestSha256: session.manifestSha256)
+            }
+        } catch {
+            await close()
+            throw error.code == .notFound ? .notFound(error.description) : .rpc(RPCError(.storageError, error.description))
+        }
+        let limit =
+            session.restricted
+            ? ReaderLimit(
+                access: ReadAccess(
+                    uid: UInt32(truncatingIfNeeded: session.uid), groups: session.groups.map { UInt32(truncatingIfNeeded: $0) }),
+                closedRoots: Set(session.closedRoots)) : nil
+        var references: [String: any ArchiveByteSource] = [:]
+        for source in sources.dropFirst() { references[source.backup] = source }
+        let handOver = references
+        let pipe = ChunkPipe()
+        let spool = await daemon.configuration.config.stateDirectory + "/spool"
+        Task {
+            let outcome = await SystemThread.run { () -> Result<SubtreeZip.Summary, ArchiveError> in
+                try? DurableFile.makeDirectories(spool)
+                return Result { () throws(ArchiveError) in
+                    try SubtreeZip.write(plan, references: handOver, limit: limit, spoolDirectory: spool, into: pipe)
+                }
+            }
+            switch outcome {
+            case .success: pipe.finish()
+            case .failure(let error):
+                pipe.finish(error)
+                server.logger.warning("a dashboard download stopped", metadata: ["backup.id": "\(id)", "error": "\(error)"])
+            }
+            await close()
+        }
+        let base = path.isEmpty ? id : id + "-" + (path.split(separator: "/").last.map(String.init) ?? path)
+        let name = String(
+            base.unicodeScalars.map {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+                    ? Character($0) : "_"
+            })
+        var headers: HTTPFields = [.contentType: "application/zip"]
+        headers[.contentDisposition] = "attachment; filename=\"\(name).zip\""
+        return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: pipe))
     }
 
     /// Refuses a set the caller may not see (`sets.NAME.access`), as the socket's methods do.

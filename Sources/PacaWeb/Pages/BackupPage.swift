@@ -111,6 +111,9 @@ public struct BackupPage: Sendable {
             """
     }
 
+    /// Downloads are restores (`restore.open`, role operate) of archives pacad can read.
+    var downloads: Bool { viewer.mayOperate && !backup.sealed && backup.status != .running }
+
     var files: HTML {
         guard let tree else { return "<h2>Files</h2><p class=\"muted\">\(treeProblem ?? "The file index does not hold this backup.")</p>" }
         var crumbs: HTML = "<a href=\"\(link)\">top</a>"
@@ -125,19 +128,26 @@ public struct BackupPage: Sendable {
                 ? "<a href=\"\(link)?dir=\(URLText.component(entry.path))\">\(entry.name)/</a>"
                 : "\(entry.name)\(entry.target.map { " → \($0)" } ?? "")"
             let history = "/history?set=\(URLText.component(backup.set))&path=\(URLText.component(entry.path))"
+            let download: HTML = downloads ? " <a href=\"\(link)/download?path=\(URLText.component(entry.path))\" download>zip</a>" : .empty
             return """
                 <tr><td>\(name)</td><td class="num">\(entry.kind == .file ? Format.bytes(Int64(clamping: entry.size)) : "")</td>
                 <td class="mono">\(entry.sha256.map { String($0.prefix(16)) } ?? "")</td>
                 <td>\(Format.time(Timestamp(unixSeconds: entry.mtime)))</td>
-                <td><a href="\(history)">history</a></td></tr>
+                <td><a href="\(history)">history</a>\(download)</td></tr>
                 """
         }
         let more: HTML =
             tree.next.map {
                 "<div class=\"pager\"><a href=\"\(link)?dir=\(URLText.component(tree.directory))&amp;after=\(URLText.component($0))\">more →</a></div>"
             } ?? .empty
+        let whole: HTML =
+            backup.sealed
+            ? " · <span class=\"muted\">sealed with age: pacad cannot read it, so it offers no download</span>"
+            : downloads
+                ? " · <a href=\"\(link)/download?path=\(URLText.component(tree.directory))\" download>download this folder as ZIP</a>"
+                : .empty
         return """
-            <h2>Files</h2><p class="tree-path">\(crumbs)</p>
+            <h2>Files</h2><p class="tree-path">\(crumbs)\(whole)</p>
             <table id="files"><thead><tr><th>Name</th><th class="num">Size</th><th>SHA-256</th><th>Modified</th><th></th></tr></thead>
             <tbody>\(rows)</tbody></table>\(more)
             """

@@ -172,6 +172,20 @@ def test_the_dashboard_in_a_real_browser(web, tmp_path):
     assert "1 added, 1 modified, 1 removed" in diff
     assert "workspace/notes.txt" in diff and "workspace/eval.json" in diff
     assert "Audit log" in browser.dom(base + "/events")
+    assert "download this folder as ZIP" in tree
+
+    # The download, through a session of its own (the browser's cookie stays in its profile).
+    with web.client() as client:
+        fresh = client.web_login()["url"]
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    opener.open(fresh, timeout=30).read()
+    archive = tmp_path / "workspace.zip"
+    with opener.open(base + "/backups/%s/download?path=workspace" % second, timeout=60) as reply:
+        assert reply.headers["Content-Type"] == "application/zip"
+        archive.write_bytes(reply.read())
+    subprocess.run(["unzip", "-t", str(archive)], check=True, capture_output=True)
+    names = subprocess.run(["unzip", "-Z1", str(archive)], check=True, capture_output=True, text=True).stdout.split()
+    assert "workspace/eval.json" in names and "workspace/configs/train.yaml" in names and "workspace/notes.txt" not in names
     assert "<svg" in browser.dom(base + "/charts?set=experiments")
 
     shots = os.environ.get("PACA_SCREENSHOTS")
