@@ -12,6 +12,7 @@ public actor FileIndex {
     let logger: Logger
     private var queue: [Job] = []
     private var isDraining = false
+    private var settled: [CheckedContinuation<Void, Never>] = []
     /// Why the last ingest failed, if it did (shown on the pages).
     public private(set) var lastProblem: String?
 
@@ -67,7 +68,8 @@ public actor FileIndex {
 
     /// Waits until every queued ingest is done (tests, the bench).
     public func settle() async {
-        while isDraining || !queue.isEmpty { await Task.yield(); try? await Task.sleep(for: .milliseconds(5)) }
+        guard isDraining || !queue.isEmpty else { return }
+        await withCheckedContinuation { settled.append($0) }
     }
 
     private func drain() {
@@ -105,6 +107,8 @@ public actor FileIndex {
             }
         }
         isDraining = false
+        for waiter in settled { waiter.resume() }
+        settled = []
     }
 
     // MARK: Queries (each a read transaction on a blocking thread)

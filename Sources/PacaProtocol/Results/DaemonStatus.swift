@@ -97,7 +97,8 @@ public struct SetStatus: WireObject, Equatable {
         .required("triggers", \.triggers, "The events it is backed up on."),
         .optional("watch", \.watch, "For a set that takes config_change: what it watches and whether changes wait."),
         .optional(
-            "rpo", \.rpo, "For a set with a recovery point objective (`rpo`): how old its recovery point is, and whether that is too old."),
+            "rpo", \.rpo, "For a set with a recovery point objective (`rpo`): how old its recovery point is, and whether that is too old.",
+            omittedWhenNil: true),
     ]
 }
 
@@ -111,7 +112,8 @@ public struct RecoveryPointStatus: WireObject, Equatable {
     public static let fields: [WireField<RecoveryPointStatus>] = [
         .required("target_seconds", \.targetSeconds, "The objective: the newest complete backup should be at most this old."),
         .optional(
-            "age_seconds", \.ageSeconds, "Seconds since the newest complete backup of the whole set started; absent when there is none."),
+            "age_seconds", \.ageSeconds, "Seconds since the newest complete backup of the whole set started; absent when there is none.",
+            omittedWhenNil: true),
         .required("past", \.past, "True when the recovery point is older than the objective, or there is none."),
         .optional("last_complete_at", \.lastCompleteAt, "When that backup ended."),
     ]
