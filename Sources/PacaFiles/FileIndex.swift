@@ -123,8 +123,11 @@ public actor FileIndex {
         try await read { try $0.children(set: set, sequence: sequence, directory: directory, after: after, limit: limit) }
     }
 
-    public func history(set: String, path: String) async throws(FileIndexError) -> [PathVersion]? {
-        try await read { try $0.history(set: set, path: path) }
+    /// The versions of `path`, newest first, a page at a time (see ``FileIndexStore``).
+    public func history(set: String, path: String, before: Int64? = nil, limit: Int = 1000) async throws(FileIndexError) -> (
+        versions: [PathVersion], next: Int64?
+    )? {
+        try await read { try $0.history(set: set, path: path, before: before, limit: limit) }
     }
 
     public func changes(set: String, from: Int64, to: Int64, after: Int64, limit: Int) async throws(FileIndexError) -> (

@@ -39,31 +39,35 @@ extension FileIndexStore {
         }
     }
 
-    /// Every version of `path` in `set`, oldest first; nil when the set never had the path.
-    func history(set: String, path: String) throws -> [PathVersion]? {
+    /// The versions of `path` in `set`, newest first: at most `limit`, older than backup
+    /// sequence `before` when given; and the sequence to ask `before` for the next page when
+    /// there are more. Nil when the set never had the path.
+    func history(set: String, path: String, before: Int64?, limit: Int) throws -> (versions: [PathVersion], next: Int64?)? {
         try pool.read { db in
             guard let setID = try Self.setID(set, in: db, create: false), let id = try Self.resolve(path, setID: setID, in: db), id != 0
             else {
                 return nil
             }
             let name = path.split(separator: "/").last.map(String.init) ?? path
+            // One row more than shown: the change of the oldest shown depends on the one before it.
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT v.seq, b.id, v.gone, v.kind, v.size, v.sha256, v.mtime, v.mode, v.target
-                    FROM versions v LEFT JOIN backups b ON b.seq = v.seq WHERE v.path_id = ? ORDER BY v.seq
-                    """, arguments: [id])
+                    FROM versions v LEFT JOIN backups b ON b.seq = v.seq WHERE v.path_id = ? AND v.seq < ? ORDER BY v.seq DESC LIMIT ?
+                    """, arguments: [id, before ?? Int64.max, limit + 1])
             var versions: [PathVersion] = []
-            for row in rows {
+            for (index, row) in rows.prefix(limit).enumerated() {
                 let gone: Bool = row[2]
+                let older = index + 1 < rows.count ? rows[index + 1] : nil
                 let change: PathVersion.Change =
-                    gone ? .removed : (versions.last.map { $0.change == .removed } ?? true) ? .added : .modified
+                    gone ? .removed : (older.map { ($0[2] as Bool) } ?? true) ? .added : .modified
                 versions.append(
                     PathVersion(
                         sequence: row[0], backupID: row[1] ?? "", change: change,
                         entry: gone ? nil : Self.entry(row, from: 3, name: name, path: path)))
             }
-            return versions
+            return (versions, rows.count > limit ? versions.last?.sequence : nil)
         }
     }
 

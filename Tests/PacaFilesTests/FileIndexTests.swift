@@ -78,13 +78,17 @@ import Testing
         #expect(try await index.children(set: "work", sequence: 11, directory: "", after: nil, limit: 100)?.map(\.name) == ["src"])
 
         // A history lists the backups in which the path changed, and when it went and came back.
-        let config = try #require(try await index.history(set: "work", path: "src/config.yaml"))
+        let config = try #require(try await index.history(set: "work", path: "src/config.yaml")?.versions.reversed())
         #expect(config.map(\.backupID) == ["b1", "b2"])
         #expect(config.map(\.change) == [.added, .modified])
         #expect(config.map { $0.entry?.size } == [3, 10])
-        let old = try #require(try await index.history(set: "work", path: "src/old.txt"))
+        let old = try #require(try await index.history(set: "work", path: "src/old.txt")?.versions.reversed())
         #expect(old.map(\.change) == [.added, .removed, .added])
         #expect(old.map(\.backupID) == ["b1", "b2", "b3"])
+        let page = try #require(try await index.history(set: "work", path: "src/old.txt", limit: 2))
+        #expect(page.versions.map(\.change) == [.added, .removed] && page.next == 11, "newest first, a page at a time")
+        let rest = try #require(try await index.history(set: "work", path: "src/old.txt", before: page.next, limit: 2))
+        #expect(rest.versions.map(\.backupID) == ["b1"] && rest.versions.first?.change == .added && rest.next == nil)
         #expect(try await index.history(set: "work", path: "src/never") == nil)
         #expect(try await index.history(set: "other", path: "src/config.yaml") == nil)
 
@@ -129,7 +133,7 @@ import Testing
                 Comment(rawValue: problem))
         }
         #expect(try await index.backups(set: "work").map(\.backupID) == ["b1"])
-        #expect(try await index.history(set: "work", path: "src/a")?.count == 1, "the rolled-back ingest left no version behind")
+        #expect(try await index.history(set: "work", path: "src/a")?.versions.count == 1, "the rolled-back ingest left no version behind")
         #expect(try await index.history(set: "work", path: "src/b") == nil)
     }
 

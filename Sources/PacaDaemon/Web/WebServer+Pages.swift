@@ -54,13 +54,18 @@ extension WebServer {
             }
             try await requireSet(set, signedIn)
             guard let files = daemon.files else { throw WebFailure.notFound("The file index could not be opened when pacad started.") }
-            let versions: [PathVersion]?
-            do throws(FileIndexError) { versions = try await files.history(set: set, path: path) } catch {
+            let before = query["before"].flatMap { Int64(String($0)) }
+            let found: (versions: [PathVersion], next: Int64?)?
+            do throws(FileIndexError) { found = try await files.history(set: set, path: path, before: before, limit: 500) } catch {
                 throw WebFailure.badRequest(error.description)
             }
-            guard let versions else { throw WebFailure.notFound("No backup of set \(set) in the file index holds \(path).") }
-            let existing = Set(await daemon.catalog.list(set: set).map(\.id))
-            return WebPage.html(HistoryPage(set: set, path: path, versions: versions, existing: existing, viewer: signedIn.viewer).html())
+            guard let found else { throw WebFailure.notFound("No backup of set \(set) in the file index holds \(path).") }
+            let catalog = daemon.catalog
+            var existing = Set<String>()
+            for version in found.versions where await catalog.record(version.backupID) != nil { existing.insert(version.backupID) }
+            let page = HistoryPage(
+                set: set, path: path, versions: found.versions, next: found.next, existing: existing, viewer: signedIn.viewer)
+            return WebPage.html(page.html())
         }
         routes.get("/diff") { request, context in
             let signedIn = try context.requireSignIn()
