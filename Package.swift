@@ -226,7 +226,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "pacabench",
-            dependencies: ["PacaAge", "PacaCore", "PacaData", "PacaProtocol", "PacaS3"],
+            dependencies: [
+                "PacaAge", "PacaCatalog", "PacaCore", "PacaData", "PacaFiles", "PacaProtocol", "PacaS3", "PacaSystem",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

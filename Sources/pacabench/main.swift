@@ -192,6 +192,16 @@ if options.only == ["capture"] {
     CaptureBench.printTable(try runCaptureBench())
     exit(0)
 }
+func runDashboardBench() async throws -> (rows: [DashboardBench.Row], buildSeconds: Double?, indexBytes: UInt64) {
+    try await DashboardBench(
+        work: work, pacad: URL(fileURLWithPath: options.pacad).standardizedFileURL.path,
+        pacactl: URL(fileURLWithPath: options.pacactl).standardizedFileURL.path, requests: 20
+    ).run()
+}
+if options.only == ["dashboard"] {
+    DashboardBench.printTable(try await runDashboardBench(), requests: 20)
+    exit(0)
+}
 
 // 2. Warm the page cache and take the floor rows: reading everything, and one-core compression.
 log("warming the page cache")
@@ -296,6 +306,12 @@ if options.only.isEmpty || options.only.contains("capture") {
     captureResults = try runCaptureBench()
 }
 
+// 5d. The dashboard rows.
+var dashboardResults: (rows: [DashboardBench.Row], buildSeconds: Double?, indexBytes: UInt64)?
+if options.only.isEmpty || options.only.contains("dashboard") {
+    dashboardResults = try await runDashboardBench()
+}
+
 // 6. The table.
 func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 print("Corpus: \(corpus) (scale \(options.scale), \(f(corpusBytes / 1e6, 0)) MB), \(options.runs) runs each, medians; page cache warm;")
@@ -356,3 +372,4 @@ if let s3Results { S3Bench.printTable(s3Results) }
 if let incrementalResults { IncrementalBench.printTable(incrementalResults) }
 if let encryptionResults { EncryptionBench.printTable(encryptionResults) }
 if let captureResults { CaptureBench.printTable(captureResults) }
+if let dashboardResults { DashboardBench.printTable(dashboardResults, requests: 20) }

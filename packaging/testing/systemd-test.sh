@@ -123,6 +123,24 @@ else
   fail "the Python client is not bound at /opt/pacad/python (make systemd-test binds it)"
 fi
 
+# The dashboard and /metrics under the hardened unit: http on loopback; alice signs in with her
+# own role (operate), downloads a folder of her first backup as a ZIP; a foreign Host is refused.
+printf 'http: {listen: "127.0.0.1:9180"}\n' >> /etc/paca/pacad.yaml
+systemctl restart pacad.service
+for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:9180/metrics && break; sleep 0.2; done
+check "/metrics answers under the unit" sh -c 'curl -sf http://127.0.0.1:9180/metrics | grep -q "^paca_build_info{version="'
+url=$(as alice pacactl web url)
+check "alice gets a one-time sign-in address" sh -c 'echo "$0" | grep -q "^http://127.0.0.1:9180/login?token=[0-9a-f]\{64\}$"' "$url"
+check "the address signs a browser in as alice, operator" \
+  sh -c 'curl -s -c /tmp/jar -o /dev/null "$0" && curl -sf -b /tmp/jar http://127.0.0.1:9180/ | grep -q "alice · operate"' "$url"
+check "the address works once" test "$(curl -s -o /dev/null -w '%{http_code}' "$url")" = 401
+check "a foreign Host is refused" test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: evil.example:9180' http://127.0.0.1:9180/metrics)" = 403
+check "alice downloads a folder of her backup and unzip -t passes" \
+  sh -c 'curl -sf -b /tmp/jar -o /tmp/dl.zip "http://127.0.0.1:9180/backups/$0/download?path=ml" && unzip -tq /tmp/dl.zip' "$id"
+check "the download leaves out what alice could not read" sh -c '! unzip -Z1 /tmp/dl.zip | grep -q secret.txt'
+check "the alert rules are installed and pass promtool" \
+  sh -c 'cd /usr/share/pacad/monitoring && promtool check rules pacad-alerts.yml >/dev/null && promtool test rules pacad-alerts.test.yml >/dev/null'
+
 # Removal stops everything and keeps the backups; purge removes the config.
 check "dpkg -r pacad" dpkg -r pacad
 check "the socket is gone after removal" test "$(systemctl is-active pacad.socket)" != active
