@@ -273,4 +273,34 @@ import Testing
                 try await Self.browser(running, uid: 2001).get("/backups/\(backup.id)/download").status == 403, "a reader may not restore")
         }
     }
+
+    /// TLS with a certificate from openssl: the dashboard answers over HTTPS and the cookie is Secure.
+    @Test func tlsServesHTTPSWithASecureCookie() async throws {
+        let daemon = try InProcessDaemon()
+        let (certificate, key) = (daemon.root + "/cert.pem", daemon.root + "/key.pem")
+        let made = try run([
+            "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate, "-days", "1", "-subj",
+            "/CN=localhost",
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        try daemon.writeConfig(extra: "http: {listen: \"127.0.0.1:0\", tls: {certificate: \(certificate), key: \(key)}}")
+        try await daemon.run { running in
+            let port = try await Self.port(running)
+            let login = try await daemon.call(Methods.webLogin)
+            #expect(login.url.hasPrefix("https://127.0.0.1:\(port)/login?token="))
+            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+            configuration.tlsConfiguration = .makeClientConfiguration()
+            configuration.tlsConfiguration?.certificateVerification = .none
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            defer { _ = client.shutdown() }
+            var request = HTTPClientRequest(url: login.url)
+            request.headers.add(name: "Host", value: "127.0.0.1:\(port)")
+            let reply = try await client.execute(request, timeout: .seconds(30))
+            #expect(reply.status.code == 303)
+            #expect(reply.headers["Set-Cookie"].first?.contains("Secure") == true)
+            var plain = HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics")
+            plain.headers.add(name: "Host", value: "127.0.0.1:\(port)")
+            #expect((try? await client.execute(plain, timeout: .seconds(5)))?.status != .ok, "no plain HTTP on a TLS listener")
+        }
+    }
 }

@@ -84,8 +84,11 @@ struct WebServer: Sendable {
         async throws(WebFailure)
         -> Result
     {
+        // The audit log names the dashboard, not the pacactl that asked for the sign-in address.
         var caller = signedIn.caller
         caller.command = "dashboard"
+        caller.executable = nil
+        caller.pid = 0
         let answer = await router.respond(to: method.request(params, id: .number(1)), caller: caller, policy: await policy()) { _ in }
         switch answer.response {
         case .result(_, let value):
