@@ -16,6 +16,8 @@ import ServiceLifecycle
 /// and audit log.
 struct WebServer: Sendable {
     let http: DaemonConfig.HTTP
+    /// Connections served at once and their idle timeout (`limits:`), as for the socket.
+    let limits: DaemonConfig.Limits
     let daemon: DaemonContext
     let router: MethodRouter
     let sessions: WebSessions
@@ -42,6 +44,7 @@ struct WebServer: Sendable {
             do { try SocketFile.prepare(path) } catch { throw Daemon.LaunchError(description: "http.listen: \(error.description)") }
             address = .unixDomainSocket(path: path)
         }
+        let channel = HTTP1Channel.Configuration(idleTimeout: .seconds(limits.idleTimeout))
         let builder: HTTPServerBuilder
         if let tls = http.tls {
             do {
@@ -55,13 +58,15 @@ struct WebServer: Sendable {
                     underlying: error)
             }
         } else {
-            builder = .http1()
+            builder = .http1(configuration: channel)
         }
         let http = self.http
         let logger = self.logger
         let groupID = self.groupID
         return Application(
-            router: routes, server: builder, configuration: ApplicationConfiguration(address: address, serverName: nil),
+            router: routes, server: builder,
+            configuration: ApplicationConfiguration(
+                address: address, serverName: nil, availableConnectionsDelegate: MaximumAvailableConnections(limits.connections)),
             onServerRunning: { channel in
                 var endpoint = WebSessions.Endpoint(scheme: http.scheme, authority: nil, socketPath: nil)
                 let port = channel.localAddress?.port

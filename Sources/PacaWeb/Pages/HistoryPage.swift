@@ -38,7 +38,7 @@ public struct HistoryPage: Sendable {
                 size += " (\(delta > 0 ? "+" : "−")\(Format.bytes(abs(delta))))"
             }
             return """
-                <tr class="\(version.change.rawValue)"><td>\(backup)</td><td class="\(version.change.rawValue)">\(version.change.rawValue)</td>
+                <tr data-version="\(version.sequence)"><td>\(backup)</td><td class="\(version.change.rawValue)">\(version.change.rawValue)</td>
                 <td class="num">\(size)</td><td class="mono">\(entry?.sha256 ?? entry?.target ?? "-")</td>
                 <td>\(entry.map { Format.time(Timestamp(unixSeconds: $0.mtime)) } ?? "-")</td></tr>
                 """

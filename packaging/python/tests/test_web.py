@@ -117,6 +117,30 @@ def test_rules_and_dashboard_use_only_what_pacad_exports(web):
         assert 'instance=~"$instance"' in expression, expression
 
 
+def test_http_connections_are_bounded(tmp_path):
+    """limits.connections holds for HTTP too: a fifth connection waits in the backlog, unanswered,
+    until one of four open ones closes."""
+    import socket
+
+    started = Daemon(tmp_path, config=CONFIG + "limits: {connections: 4}\n")
+    try:
+        host, port = base_url(started).split("//")[1].split(":")
+        request = ("GET /metrics HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" % (host, port)).encode()
+        held = [socket.create_connection((host, int(port)), timeout=10) for _ in range(4)]
+        time.sleep(0.5)
+        waiting = socket.create_connection((host, int(port)), timeout=1.5)
+        waiting.sendall(request)
+        with pytest.raises(socket.timeout):
+            waiting.recv(1)
+        held[0].close()
+        waiting.settimeout(10)
+        assert waiting.recv(12) == b"HTTP/1.1 200"
+        for connection in held[1:] + [waiting]:
+            connection.close()
+    finally:
+        started.stop()
+
+
 def chromium() -> str:
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
@@ -167,7 +191,7 @@ def test_the_dashboard_in_a_real_browser(web, tmp_path):
     tree = browser.dom(base + "/backups/%s?dir=workspace" % second)
     assert "eval.json" in tree and "notes.txt" not in tree and "configs/" in tree
     history = browser.dom(base + "/history?set=experiments&path=" + urllib.request.quote("workspace/configs/train.yaml"))
-    assert history.count("<tr class=") == 2 and "modified" in history and "added" in history
+    assert history.count("data-version=") == 2 and "modified" in history and "added" in history
     diff = browser.dom(base + "/diff?from=%s&to=%s" % (first, second))
     assert "1 added, 1 modified, 1 removed" in diff
     assert "workspace/notes.txt" in diff and "workspace/eval.json" in diff
