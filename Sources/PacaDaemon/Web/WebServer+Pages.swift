@@ -53,7 +53,7 @@ extension WebServer {
                 throw WebFailure.badRequest("Name the set and the path: /history?set=SET&path=PATH.")
             }
             try await requireSet(set, signedIn)
-            guard let files = daemon.files else { throw WebFailure.notFound("The file index could not be opened when pacad started.") }
+            let files = try requireFiles()
             let before = query["before"].flatMap { Int64(String($0)) }
             let found: (versions: [PathVersion], next: Int64?)?
             do throws(FileIndexError) { found = try await files.history(set: set, path: path, before: before, limit: 500) } catch {
@@ -126,7 +126,7 @@ extension WebServer {
         routes.post("/backups/:id/pin") { request, context in
             let signedIn = try context.requireSignIn()
             let id = try context.parameters.require("id")
-            let form = try await WebForm.read(request, context: context)
+            let form = try await WebForm.read(request)
             let pinned = form["pinned"] != "false"
             _ = try await call(Methods.backupPin, BackupPinParams(id: id, pinned: pinned), as: signedIn)
             await sessions.setNotice(Notice(pinned ? "Pinned: retention keeps \(id)." : "Unpinned \(id)."), for: signedIn.sessionID)
@@ -135,7 +135,7 @@ extension WebServer {
         routes.post("/backups/:id/restore") { request, context in
             let signedIn = try context.requireSignIn()
             let id = try context.parameters.require("id")
-            let form = try await WebForm.read(request, context: context)
+            let form = try await WebForm.read(request)
             let destination = form["destination"] ?? ""
             let path = (form["path"] ?? "").trimmingSlashes
             guard signedIn.viewer.isAdmin else {
@@ -185,7 +185,7 @@ extension WebServer {
 
     /// What differs between two backups of one set (put in order, older first).
     func changes(from: inout Backup, to: inout Backup, after: Int64) async throws(WebFailure) -> ([PathChange], Int64?) {
-        guard let files = daemon.files else { throw WebFailure.notFound("The file index could not be opened when pacad started.") }
+        let files = try requireFiles()
         let found: (changes: [PathChange], next: Int64?)?
         let pair: (IndexedBackup?, IndexedBackup?)
         do throws(FileIndexError) { pair = (try await files.backup(from.id), try await files.backup(to.id)) } catch {
@@ -270,6 +270,14 @@ extension WebServer {
         return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: pipe))
     }
 
+    /// The file index, or a 404 page saying it could not be opened.
+    func requireFiles() throws(WebFailure) -> FileIndex {
+        guard let files = daemon.files else {
+            throw WebFailure.notFound("The file index could not be opened when pacad started; see its log.")
+        }
+        return files
+    }
+
     /// Refuses a set the caller may not see (`sets.NAME.access`), as the socket's methods do.
     func requireSet(_ set: String, _ signedIn: WebContext.SignedIn) async throws(WebFailure) {
         guard await policy().mayUse(set: set, signedIn.caller) else {
@@ -281,7 +289,7 @@ extension WebServer {
 /// Form bodies and params built from query values.
 enum WebForm {
     /// The `application/x-www-form-urlencoded` body of a form post (at most 64 KiB).
-    static func read(_ request: Request, context: WebContext) async throws -> [String: String] {
+    static func read(_ request: Request) async throws -> [String: String] {
         var request = request
         let body = try await request.collectBody(upTo: 64 << 10)
         return URLText.formFields(String(buffer: body))

@@ -42,8 +42,7 @@ extension WebServer {
         routes.post("/sets/:set/backup") { _, context in
             let signedIn = try context.requireSignIn()
             let set = try context.parameters.require("set")
-            var params = BackupCreateParams(set: set, reason: "from the dashboard", wait: false)
-            params.progress = false
+            let params = BackupCreateParams(set: set, reason: "from the dashboard", wait: false)
             let admitted = try await call(Methods.backupCreate, params, as: signedIn)
             let text =
                 switch admitted {
@@ -71,9 +70,10 @@ extension WebServer {
                     name: set.name, summary: summaries[set.name] ?? SetSummary(), rpo: set.rpo, isRunning: running.contains(set.name))
             },
             targets: targets.map { target in
+                // Healthy or not as `status` says it (nil before the first check).
                 DaemonMetrics.TargetState(
-                    name: target.name, isUp: target.checkedAt == nil && target.problem == nil ? nil : target.problem == nil,
-                    failedDeliveries: target.failedDeliveries, freeBytes: target.freeBytes, lastDeliveryAt: target.lastDeliveryAt,
+                    name: target.name, isUp: MethodRouter.targetStatus(target).healthy, failedDeliveries: target.failedDeliveries,
+                    freeBytes: target.freeBytes, lastDeliveryAt: target.lastDeliveryAt,
                     oldestUnverifiedSeconds: target.oldestUnverifiedSeconds, scrubEvery: target.scrubEvery)
             },
             jobs: config.jobs.map(\.name).sorted().map { ($0, nextRuns[$0].map { Double($0) }) })

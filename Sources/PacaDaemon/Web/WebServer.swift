@@ -51,7 +51,8 @@ struct WebServer: Sendable {
                 let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
                 let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
                 builder = try .tls(
-                    .http1(), tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
+                    .http1(configuration: channel),
+                    tlsConfiguration: .makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key)))
             } catch {
                 throw Daemon.LaunchError(
                     description: "http.tls: cannot use \(tls.certificate) and \(tls.key) (\(error)); they must be PEM files pacad can read",
