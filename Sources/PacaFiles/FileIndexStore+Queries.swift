@@ -139,7 +139,7 @@ extension FileIndexStore {
         IndexedEntry(
             name: name, path: path, kind: IndexedEntry.Kind(rawValue: row[index]) ?? .special,
             size: UInt64(max(0, row[index + 1] as Int64)),
-            sha256: (row[index + 2] as Data?).map { HexBytes.encode($0) }, mtime: row[index + 3], mode: row[index + 4],
+            sha256: (row[index + 2] as Data?).map { $0.hexString }, mtime: row[index + 3], mode: row[index + 4],
             target: row[index + 5])
     }
 }

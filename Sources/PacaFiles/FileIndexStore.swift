@@ -148,7 +148,7 @@ final class FileIndexStore: Sendable {
                 guard seen.insert(id).inserted else { return id }
                 let before = IndexedEntry(
                     name: name, path: entry.path, kind: IndexedEntry.Kind(rawValue: row[1]) ?? .special, size: UInt64(row[2] as Int64),
-                    sha256: (row[3] as Data?).map { HexBytes.encode($0) }, mtime: 0, target: row[4])
+                    sha256: (row[3] as Data?).map { $0.hexString }, mtime: 0, target: row[4])
                 let wasGone: Bool = row[5]
                 guard wasGone || before.differs(from: entry) else { return id }
                 if wasGone { added += 1 } else { modified += 1 }
@@ -214,7 +214,7 @@ extension IndexedEntry {
     }
 }
 
-/// Hex text and the 32 bytes of a digest.
+/// The 32 bytes of a digest from its hex text.
 enum HexBytes {
     static func decode(_ text: String) -> Data? {
         var bytes = [UInt8]()
@@ -237,6 +237,4 @@ enum HexBytes {
         }
         return high == nil ? Data(bytes) : nil
     }
-
-    static func encode(_ data: Data) -> String { data.hexString }
 }

@@ -102,9 +102,6 @@ public actor WebSessions {
     /// The notice waiting for the session's next page, once.
     public func takeNotice(_ id: String) -> Notice? { notices.removeValue(forKey: id) }
 
-    /// Sessions now open (for tests and `status`).
-    public var count: Int { sessions.count }
-
     private func sweep(_ now: Double) {
         tokens = tokens.filter { $0.value.expiresAt > now }
         sessions = sessions.filter { $0.value.expiresAt > now }

@@ -11,7 +11,7 @@ public struct Exposition: Sendable {
         case gauge, counter
     }
 
-    public struct Sample: Sendable, Equatable {
+    public struct Sample: Sendable {
         public var labels: [(name: String, value: String)]
         public var value: Double
 
@@ -22,10 +22,6 @@ public struct Exposition: Sendable {
 
         /// A sample without labels.
         public init(_ value: Double) { self.init([], value) }
-
-        public static func == (a: Sample, b: Sample) -> Bool {
-            a.value == b.value && a.labels.map(\.name) == b.labels.map(\.name) && a.labels.map(\.value) == b.labels.map(\.value)
-        }
     }
 
     struct Family: Sendable {
