@@ -89,6 +89,7 @@ public final class Daemon: Sendable {
         for note in await engine.prepareLocal() {
             logger.notice("target cleanup at start", metadata: ["target.note": "\(note)"])
         }
+        if let files { await Self.resumeFileIndex(files, catalog: catalog, engine: engine, logger: logger) }
         let leftCaptures = await BlockingPool.shared.run { MethodRouter.clearCaptures(config) }
         if leftCaptures > 0 {
             logger.warning(
@@ -198,13 +199,23 @@ public final class Daemon: Sendable {
             logger.warning("the file index cannot be used; backups go on without it", metadata: ["error": "\(error)"])
             return nil
         }
-        for id in files.leftBehind() {
-            let record = await catalog.record(id)
-            await files.submit(
-                id: id, set: record?.set ?? "", sequence: record?.isRestorePoint == true ? record?.sequence : nil,
-                createdAt: record?.startedAt ?? 0)
-        }
         return files
+    }
+
+    /// Queues what the file index lacks (``FileIndex/resume(catalog:fetch:)``): the manifest
+    /// copies a stop left, and every whole-set backup it does not hold yet, read from its archive.
+    static func resumeFileIndex(_ files: FileIndex, catalog: Catalog, engine: BackupEngine, logger: Logger) async {
+        let backups = await catalog.list().compactMap { record -> FileIndex.CatalogBackup? in
+            guard record.isRestorePoint, !record.retired, record.checkpoint == nil, let sequence = record.sequence else { return nil }
+            return FileIndex.CatalogBackup(
+                id: record.id, set: record.set, sequence: sequence, createdAt: record.startedAt, sealed: record.sealed)
+        }
+        let resumed = await files.resume(catalog: backups, fetch: ManifestFetch.reading(from: engine))
+        if resumed.fromArchives > 0 {
+            logger.notice(
+                "file index: reading the manifests of earlier backups from their archives",
+                metadata: ["files.backups": "\(resumed.fromArchives)", "files.copies": "\(resumed.copies)"])
+        }
     }
 
     /// Under systemd `$RUNTIME_DIRECTORY/pacad.sock` wins over the configured path (the unit owns `/run/paca`).

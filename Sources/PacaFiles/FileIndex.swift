@@ -16,12 +16,47 @@ public actor FileIndex {
     /// Why the last ingest failed, if it did (shown on the pages).
     public private(set) var lastProblem: String?
 
+    private var fetch: ManifestFetch?
+
     struct Job: Sendable {
         var id: String
         var set: String
         var sequence: Int64
         var createdAt: Int64
         var manifest: String
+        /// No copy was left: the manifest is read from the backup's archive first (``ManifestFetch``).
+        var fromArchive = false
+    }
+
+    /// Writes backup `id`'s manifest, read from its archive, to the file `destination`.
+    public typealias ManifestFetch = @Sendable (_ id: String, _ destination: String) async throws(FileIndexError) -> Void
+
+    /// A backup of the catalog that the index should hold: a whole-set restore point.
+    public struct CatalogBackup: Sendable {
+        public var id: String
+        public var set: String
+        public var sequence: Int64
+        public var createdAt: Int64
+        /// Sealed archives cannot be read by pacad: without a copy they stay out.
+        public var sealed: Bool
+
+        public init(id: String, set: String, sequence: Int64, createdAt: Int64, sealed: Bool) {
+            self.id = id
+            self.set = set
+            self.sequence = sequence
+            self.createdAt = createdAt
+            self.sealed = sealed
+        }
+    }
+
+    /// What ``resume(catalog:fetch:)`` queued.
+    public struct Resumed: Sendable {
+        /// Manifest copies a stop left, queued again.
+        public var copies = 0
+        /// Backups the index lacked, to be read from their archives.
+        public var fromArchives = 0
+        /// Copies of backups the catalog does not hold (any more), removed.
+        public var dropped = 0
     }
 
     /// Opens (or makes) the index under `stateDirectory`.
@@ -60,10 +95,49 @@ public actor FileIndex {
         drain()
     }
 
-    /// The backups whose manifest copies wait in the pending folder (left by a stop): the daemon
-    /// submits those the catalog knows again at start and the rest are removed.
-    public nonisolated func leftBehind() -> [String] {
-        DurableFile.names(in: pending).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) }
+    /// At start, with every whole-set restore point of the catalog: queues the manifest copies a
+    /// stop left (removing those of backups the catalog no longer has), and the backups the index
+    /// does not hold and has no copy of, newer than the newest it holds of their set: backups made
+    /// before the index existed, or all of them when `files.sqlite` was removed. Those are read
+    /// from their archives with `fetch`, one at a time, in catalog order with everything else.
+    /// Older gaps stay (the index holds changes, in order); a sealed archive cannot be read.
+    @discardableResult
+    public func resume(catalog: [CatalogBackup], fetch: @escaping ManifestFetch) async -> Resumed {
+        self.fetch = fetch
+        var resumed = Resumed()
+        let store = self.store
+        let pendingFolder = pending
+        let (held, copies) = await BlockingPool.shared.run { () -> (Result<FileIndexStore.Coverage, FileIndexError>, Set<String>) in
+            let copies = Set(DurableFile.names(in: pendingFolder).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) })
+            do throws(FileIndexError) { return (.success(try store.coverage()), copies) } catch { return (.failure(error), copies) }
+        }
+        let coverage: FileIndexStore.Coverage
+        switch held {
+        case .success(let found): coverage = found
+        case .failure(let error):
+            lastProblem = error.description
+            logger.warning("file index: cannot tell which backups it holds", metadata: ["error": "\(error)"])
+            coverage = FileIndexStore.Coverage()
+        }
+        var known = Set<String>()
+        for backup in catalog.sorted(by: { $0.sequence < $1.sequence }) {
+            known.insert(backup.id)
+            let copy = copies.contains(backup.id)
+            guard copy || !coverage.ids.contains(backup.id) else { continue }
+            guard copy || (!backup.sealed && backup.sequence > coverage.newest[backup.set, default: 0]) else { continue }
+            queue.append(
+                Job(
+                    id: backup.id, set: backup.set, sequence: backup.sequence, createdAt: backup.createdAt,
+                    manifest: manifestPath(id: backup.id), fromArchive: !copy))
+            if copy { resumed.copies += 1 } else { resumed.fromArchives += 1 }
+        }
+        for id in copies where !known.contains(id) {
+            try? Syscall.unlink(manifestPath(id: id))
+            resumed.dropped += 1
+        }
+        queue.sort { $0.sequence < $1.sequence }
+        drain()
+        return resumed
     }
 
     /// Waits until every queued ingest is done (tests, the bench).
@@ -81,6 +155,19 @@ public actor FileIndex {
     private func run() async {
         while !queue.isEmpty {
             let job = queue.removeFirst()
+            if job.fromArchive {
+                do throws(FileIndexError) {
+                    guard let fetch else { throw FileIndexError("no way to read archives was given") }
+                    try await fetch(job.id, job.manifest)
+                } catch {
+                    try? Syscall.unlink(job.manifest)
+                    lastProblem = error.description
+                    logger.warning(
+                        "file index: an earlier backup's manifest could not be read; it was left out",
+                        metadata: ["backup.id": "\(job.id)", "error": "\(error)"])
+                    continue
+                }
+            }
             let store = self.store
             let outcome = await BlockingPool.shared.run { () -> Result<IngestReport, FileIndexError> in
                 defer { try? Syscall.unlink(job.manifest) }

@@ -234,6 +234,46 @@ import Testing
         }
     }
 
+    /// Backups the file index does not hold (made before 0.13, or `files.sqlite` removed) are
+    /// read from their archives at the next start: the tree and the history come back whole.
+    @Test func aLostFileIndexIsReadBackFromTheArchives() async throws {
+        let daemon = try InProcessDaemon(extraConfig: Self.config)
+        daemon.write("config.yaml", Array("lr: 0.1\n".utf8))
+        var ids: [String] = []
+        try await daemon.run { running in
+            ids.append(try await Self.backUp(daemon).id)
+            daemon.write("config.yaml", Array("lr: 0.01\n".utf8))
+            ids.append(try await Self.backUp(daemon).id)
+            await running.router.context.files?.settle()
+        }
+        for name in try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/state") where name.hasPrefix("files.sqlite") {
+            try FileManager.default.removeItem(atPath: daemon.root + "/state/" + name)
+        }
+        daemon.write("config.yaml", Array("lr: 0.001\n".utf8))
+        try await daemon.run { running in
+            let files = try #require(running.router.context.files)
+            await files.settle()
+            #expect(try await files.backups(set: "data").map(\.backupID) == ids, "both earlier backups are back, in order")
+            ids.append(try await Self.backUp(daemon).id)
+            await files.settle()
+            let history = try #require(try await files.history(set: "data", path: "source/config.yaml"))
+            #expect(history.versions.map(\.backupID) == ids.reversed(), "three versions, newest first")
+            let browser = try await Self.browser(running, uid: 2001)
+            let tree = try await browser.get("/backups/\(ids[0])?dir=source")
+            #expect(tree.body.contains("config.yaml"), Comment(rawValue: String(tree.body.prefix(2000))))
+            #expect(await files.lastProblem == nil)
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/state/files/pending")
+        #expect(leftovers.isEmpty, "no manifest copy is left behind: \(leftovers)")
+        var capture = Backup()
+        capture.status = .complete
+        capture.checkpoint = "checkpoints/step-10"
+        #expect(WebServer.notIndexed(capture).contains("checkpoint capture"))
+        var failed = Backup()
+        failed.status = .failed
+        #expect(WebServer.notIndexed(failed).contains("is failed"))
+    }
+
     /// A folder downloaded as a ZIP: real `unzip -t` passes, the files are the backup's, a caller
     /// who is not root gets only what they could have read, a sealed backup is refused.
     @Test func aFolderDownloadsAsAZipThatUnzipAccepts() async throws {

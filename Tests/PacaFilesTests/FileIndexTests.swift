@@ -1,6 +1,7 @@
 import Foundation
 import PacaFiles
 import PacaTestSupport
+import Synchronization
 import Testing
 
 /// The file index: manifests in, trees, histories and differences out, as changes only.
@@ -141,8 +142,51 @@ import Testing
         let folder = TemporaryFolder()
         let index = try await FileIndex.open(stateDirectory: folder.path, logger: quietLogger)
         try Self.manifest("b1", []).write(toFile: index.manifestPath(id: "b1"), atomically: true, encoding: .utf8)
-        #expect(index.leftBehind() == ["b1"])
         await index.submit(id: "b1", set: "work", sequence: nil, createdAt: 0)
-        #expect(index.leftBehind().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: index.manifestPath(id: "b1")))
+    }
+
+    /// At start: copies a stop left are queued, backups the index lacks are read from their
+    /// archives (in catalog order with the copies), and what cannot be added is left alone.
+    @Test func resumeQueuesCopiesAndReadsTheRestFromArchives() async throws {
+        let folder = TemporaryFolder()
+        let index = try await FileIndex.open(stateDirectory: folder.path, logger: quietLogger)
+        try await ingest(index, "b2", 2, [("src", "directory", 0, nil), ("src/a", "file", 1, Self.digest(1))])
+        let copies: [(String, [(path: String, kind: String, size: Int, sha: String?)])] = [
+            ("b4", [("src", "directory", 0, nil), ("src/a", "file", 2, Self.digest(2))]),
+            ("ghost", []),
+        ]
+        for (id, entries) in copies {
+            try Self.manifest(id, entries).write(toFile: index.manifestPath(id: id), atomically: true, encoding: .utf8)
+        }
+        let archives: [String: [(path: String, kind: String, size: Int, sha: String?)]] = [
+            "b1": [("src", "directory", 0, nil), ("src/a", "file", 9, Self.digest(9))],
+            "b3": [("src", "directory", 0, nil), ("src/a", "file", 1, Self.digest(1)), ("src/b", "file", 1, Self.digest(3))],
+            "b5": [("src", "directory", 0, nil), ("src/a", "file", 5, Self.digest(5))],
+        ]
+        let fetched = Mutex<[String]>([])
+        func backup(_ id: String, _ sequence: Int64, sealed: Bool = false) -> FileIndex.CatalogBackup {
+            FileIndex.CatalogBackup(id: id, set: "work", sequence: sequence, createdAt: sequence * 100, sealed: sealed)
+        }
+        let resumed = await index.resume(
+            catalog: [backup("b5", 5), backup("b1", 1), backup("b2", 2), backup("b3", 3), backup("b4", 4), backup("b6", 6, sealed: true)]
+        ) { (id, destination) throws(FileIndexError) in
+            fetched.withLock { $0.append(id) }
+            guard let entries = archives[id] else { throw FileIndexError("no archive") }
+            if id == "b5" { throw FileIndexError("the target of b5 is unreachable") }
+            do { try Self.manifest(id, entries).write(toFile: destination, atomically: true, encoding: .utf8) } catch {
+                throw FileIndexError("\(error)")
+            }
+        }
+        await index.settle()
+        #expect(resumed.copies == 1 && resumed.fromArchives == 2 && resumed.dropped == 1, "\(resumed)")
+        // b1 is older than b2, which the index holds: it cannot be added without rebuilding the set.
+        #expect(fetched.withLock { $0 } == ["b3", "b5"])
+        #expect(try await index.backups(set: "work").map(\.backupID) == ["b2", "b3", "b4"])
+        #expect(try await index.history(set: "work", path: "src/a")?.versions.map(\.entry?.size) == [2, 1])
+        #expect(try await index.history(set: "work", path: "src/b")?.versions.map(\.change) == [.removed, .added])
+        #expect(await index.lastProblem?.contains("the target of b5 is unreachable") == true)
+        #expect(!FileManager.default.fileExists(atPath: index.manifestPath(id: "ghost")))
+        #expect(!FileManager.default.fileExists(atPath: index.manifestPath(id: "b5")))
     }
 }

@@ -102,20 +102,33 @@ public final class ArchiveReader: Sendable {
 
     /// The decoded manifest and the SHA-256 of its bytes, hex.
     public func manifestWithDigest(limit: UInt64 = 1 << 30) throws(ArchiveError) -> (manifest: Manifest, sha256: String) {
+        let bytes = try manifestBytes(limit: limit)
+        return (try Manifest.decode(bytes), SHA256.hash(data: bytes).hexString)
+    }
+
+    private func manifestBytes(limit: UInt64) throws(ArchiveError) -> [UInt8] {
         guard let entry = entries.last(where: { $0.path == Manifest.entryPath }) else {
             throw ArchiveError(.corrupt, "the archive has no \(Manifest.entryPath)")
         }
-        let bytes = try ArchiveContents.read(entry, from: self, limit: limit)
-        return (try Manifest.decode(bytes), SHA256.hash(data: bytes).hexString)
+        return try ArchiveContents.read(entry, from: self, limit: limit)
+    }
+
+    /// The manifest's bytes as stored (pacad's one-entry-per-line text), refused unless they have
+    /// the SHA-256 `expected` when one is given (backups written by 0.10 have none): what the file
+    /// index reads for backups made before it kept copies.
+    public func manifestText(expecting expected: String?, limit: UInt64 = 1 << 30) throws(ArchiveError) -> [UInt8] {
+        let bytes = try manifestBytes(limit: limit)
+        guard let expected else { return bytes }
+        let actual = SHA256.hash(data: bytes).hexString
+        guard actual == expected.lowercased() else { throw ArchiveError.manifestMismatch(actual: actual, expected: expected) }
+        return bytes
     }
 
     /// The decoded manifest, refused unless its bytes have the SHA-256 `expected` (what the
     /// catalog recorded when the archive was written): a manifest changed afterwards could vouch
     /// for changed files.
     public func manifest(expecting expected: String) throws(ArchiveError) -> Manifest {
-        let (manifest, actual) = try manifestWithDigest()
-        guard actual == expected.lowercased() else { throw ArchiveError.manifestMismatch(actual: actual, expected: expected) }
-        return manifest
+        try Manifest.decode(manifestText(expecting: expected))
     }
 
     private static func readEnd(_ source: any ArchiveByteSource) throws -> EndOfCentralDirectory {

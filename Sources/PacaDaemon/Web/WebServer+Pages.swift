@@ -164,11 +164,7 @@ extension WebServer {
         let found: (entries: [IndexedEntry]?, previous: String?)
         do throws(FileIndexError) {
             guard let indexed = try await files.backup(backup.id) else {
-                return (
-                    nil,
-                    "The file index does not hold this backup: it was made before pacad 0.13, is a checkpoint capture, or did not complete.",
-                    nil
-                )
+                return (nil, Self.notIndexed(backup), nil)
             }
             found = (
                 try await files.children(set: backup.set, sequence: indexed.sequence, directory: directory, after: after, limit: limit + 1),
@@ -183,6 +179,18 @@ extension WebServer {
         return (tree, nil, found.previous)
     }
 
+    /// Why the file index does not hold `backup`.
+    static func notIndexed(_ backup: Backup) -> String {
+        if backup.checkpoint != nil {
+            return "This is a checkpoint capture (one folder of the set); the file index holds whole-set backups."
+        }
+        guard backup.status == .complete || backup.status == .partial else {
+            return "This backup is \(backup.status.rawValue); the file index holds backups that completed."
+        }
+        return
+            "The file index does not hold this backup yet. Backups it lacks are read from their archives when pacad starts, oldest first; a sealed backup it never saw, or one older than a backup it already holds, stays out. pacad's log names each backup left out."
+    }
+
     /// What differs between two backups of one set (put in order, older first).
     func changes(from: inout Backup, to: inout Backup, after: Int64) async throws(WebFailure) -> ([PathChange], Int64?) {
         let files = try requireFiles()
@@ -192,7 +200,7 @@ extension WebServer {
             throw WebFailure.badRequest(error.description)
         }
         guard var older = pair.0, var newer = pair.1 else {
-            throw WebFailure.notFound("The file index does not hold both backups (made before pacad 0.13, or not complete).")
+            throw WebFailure.notFound("The file index does not hold both backups: \(Self.notIndexed(pair.0 == nil ? from : to))")
         }
         do throws(FileIndexError) {
             if older.sequence > newer.sequence {
