@@ -148,7 +148,8 @@ public final class Daemon: Sendable {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server, serviceName: "control-server")]
         if let http = config.http, let sessions {
             let web = WebServer(
-                http: http, limits: config.limits, daemon: context, router: router, sessions: sessions, ownUID: ProcessFacts.uid,
+                http: http, limits: config.limits, daemon: context, router: router, sessions: sessions,
+                metricsCache: MetricsCache(clock: clock), ownUID: ProcessFacts.uid,
                 groupID: groupID, logger: logger)
             services.append(.init(service: try web.application(), serviceName: "http"))
         }

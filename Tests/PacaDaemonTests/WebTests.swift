@@ -6,6 +6,7 @@ import PacaClient
 import PacaConfig
 import PacaProtocol
 import PacaTestSupport
+import Synchronization
 import Testing
 
 @testable import PacaDaemon
@@ -104,6 +105,32 @@ import Testing
             #expect(reply.body.contains("paca_target_up{target=\"local\"} 1"))
             #expect(!reply.body.contains("secret-name") && !reply.body.contains("-data-"), "no file names, no backup ids")
         }
+    }
+
+    /// `/metrics` is computed at most once a second however often it is asked for, and scrapes
+    /// that arrive together share one computation.
+    @Test func metricsAreComputedAtMostOnceASecond() async throws {
+        let clock = ManualClock()
+        let cache = MetricsCache(clock: clock.serviceClock)
+        let counter = Mutex(0)
+        let compute: @Sendable () async -> String = {
+            let n = counter.withLock { count in
+                count += 1
+                return count
+            }
+            await Task.yield()
+            return "computed \(n)"
+        }
+        let texts = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<20 { group.addTask { await cache.text(compute) } }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(Set(texts) == ["computed 1"], "twenty scrapes at once, one computation")
+        clock.advance(by: .milliseconds(900))
+        #expect(await cache.text(compute) == "computed 1")
+        clock.advance(by: .milliseconds(200))
+        #expect(await cache.text(compute) == "computed 2", "a second later the text is computed again")
+        #expect(await cache.computations == 2)
     }
 
     @Test func foreignHostsAndOriginsAreRefused() async throws {

@@ -7,7 +7,7 @@ extension WebServer {
     func addRoutes(to routes: Router<WebContext>) {
         addPageRoutes(to: routes)
         routes.get("/metrics") { _, _ in
-            WebPage.text(await metrics().exposition.text, contentType: Exposition.contentType)
+            WebPage.text(await metricsCache.text { await metrics().exposition.text }, contentType: Exposition.contentType)
         }
         routes.get("/assets/pacad.css") { _, _ in
             WebPage.text(Layout.stylesheet, contentType: "text/css; charset=utf-8", cache: "max-age=3600")

@@ -21,6 +21,7 @@ struct WebServer: Sendable {
     let daemon: DaemonContext
     let router: MethodRouter
     let sessions: WebSessions
+    let metricsCache: MetricsCache
     let ownUID: UInt32
     let groupID: UInt32?
     let logger: Logger
