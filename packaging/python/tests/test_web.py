@@ -164,6 +164,81 @@ class Browser:
         assert path.stat().st_size > 10_000
 
 
+class DevTools:
+    """Headless Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
+    JSON messages ending in a NUL byte, commands on its fd 3, answers and events on its fd 4), to
+    do what a user does that `--dump-dom` cannot: click a link and let the download manager save
+    what it gets."""
+
+    def __init__(self, profile: Path) -> None:
+        to_browser, self.commands = os.pipe()
+        self.answers, from_browser = os.pipe()
+
+        def descriptors() -> None:  # in the child: the pipe ends become its fds 3 and 4
+            read_end, write_end = os.dup(to_browser), os.dup(from_browser)
+            os.dup2(read_end, 3)
+            os.dup2(write_end, 4)
+
+        self.process = subprocess.Popen(
+            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+             "--user-data-dir=%s" % profile, "about:blank"],
+            preexec_fn=descriptors, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_browser)
+        os.close(from_browser)
+        self.pending = b""
+        self.events: list = []
+        self.last_id = 0
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        os.close(self.commands)
+        os.close(self.answers)
+
+    def _message(self, deadline: float) -> dict:
+        while b"\0" not in self.pending:
+            if time.monotonic() > deadline:
+                raise TimeoutError("Chromium did not answer in time")
+            chunk = os.read(self.answers, 1 << 16)
+            if not chunk:
+                raise EOFError("Chromium closed its DevTools pipe")
+            self.pending += chunk
+        text, self.pending = self.pending.split(b"\0", 1)
+        return json.loads(text)
+
+    def call(self, method: str, params: dict = None, session: str = None) -> dict:
+        self.last_id += 1
+        message = {"id": self.last_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self.commands, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + 60
+        while True:
+            answer = self._message(deadline)
+            if answer.get("id") != self.last_id:
+                self.events.append(answer)
+                continue
+            assert "error" not in answer, "%s: %s" % (method, answer["error"])
+            return answer["result"]
+
+    def event(self, method: str, matching=lambda params: True, timeout: float = 60) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            for index, event in enumerate(self.events):
+                if event.get("method") == method and matching(event["params"]):
+                    return self.events.pop(index)["params"]
+            self.events.append(self._message(deadline))
+
+    def open(self, url: str) -> str:
+        """A new tab showing `url`, loaded; returns its DevTools session."""
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        self.call("Page.enable", session=session)
+        self.call("Page.navigate", {"url": url}, session=session)
+        self.event("Page.loadEventFired")
+        return session
+
+
 def test_the_dashboard_in_a_real_browser(web, tmp_path):
     workspace = web.source
     with web.client() as client:
@@ -198,15 +273,26 @@ def test_the_dashboard_in_a_real_browser(web, tmp_path):
     assert "Audit log" in browser.dom(base + "/events")
     assert "download this folder as ZIP" in tree
 
-    # The download, through a session of its own (the browser's cookie stays in its profile).
-    with web.client() as client:
-        fresh = client.web_login()["url"]
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
-    opener.open(fresh, timeout=30).read()
-    archive = tmp_path / "workspace.zip"
-    with opener.open(base + "/backups/%s/download?path=workspace" % second, timeout=60) as reply:
-        assert reply.headers["Content-Type"] == "application/zip"
-        archive.write_bytes(reply.read())
+    # The download as a user makes it: the tree's "download this folder as ZIP" link clicked in
+    # the same signed-in browser, saved by Chromium's download manager.
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    chrome = DevTools(tmp_path / "profile")
+    try:
+        chrome.call("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads), "eventsEnabled": True})
+        tab = chrome.open(base + "/backups/%s?dir=workspace" % second)
+        clicked = chrome.call("Runtime.evaluate", {
+            "expression": "(() => { const a = [...document.querySelectorAll('a[download]')]"
+                          ".find(a => a.textContent.includes('this folder')); a.click(); return a.href; })()",
+            "returnByValue": True}, session=tab)
+        assert clicked["result"]["value"].endswith("/download?path=workspace")
+        began = chrome.event("Browser.downloadWillBegin")
+        done = chrome.event("Browser.downloadProgress", lambda p: p["guid"] == began["guid"] and p["state"] != "inProgress")
+        assert done["state"] == "completed", done
+    finally:
+        chrome.close()
+    archive = downloads / began["suggestedFilename"]
+    assert archive.name.endswith(".zip"), archive.name
     subprocess.run(["unzip", "-t", str(archive)], check=True, capture_output=True)
     names = subprocess.run(["unzip", "-Z1", str(archive)], check=True, capture_output=True, text=True).stdout.split()
     assert "workspace/eval.json" in names and "workspace/configs/train.yaml" in names and "workspace/notes.txt" not in names
