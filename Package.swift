@@ -268,7 +268,8 @@ let package = Package(
         .testTarget(
             name: "PacaDaemonTests",
             dependencies: [
-                "PacaClient", "PacaCore", "PacaDaemon", "PacaProtocol", "PacaS3", "PacaSystem", "PacaTestSupport", "pacad", "pacactl",
+                "PacaClient", "PacaCore", "PacaDaemon", "PacaFiles", "PacaProtocol", "PacaS3", "PacaSystem", "PacaTestSupport", "pacad",
+                "pacactl",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import PacaArchive
+import PacaFiles
 import PacaProtocol
 import PacaS3
 import PacaSystem
@@ -29,6 +30,34 @@ struct S3DaemonTests {
             """
         try text.write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
         return (daemon, s3, bucket)
+    }
+
+    /// The file index, lost, is read back from archives that are only on a bucket: ranged reads
+    /// of their central directory and manifest through a root restore session.
+    @Test func aLostFileIndexIsReadBackFromTheBucket() async throws {
+        let (daemon, _, _) = try await daemon()
+        daemon.write("config.yaml", Array("lr: 0.1\n".utf8))
+        try await daemon.start(environment: Self.keys)
+        var ids: [String] = []
+        for text in ["lr: 0.1\n", "lr: 0.01\n"] {
+            daemon.write("config.yaml", Array(text.utf8))
+            let made = try await daemon.pacactl(["backup", "now", "--json"])
+            ids.append(try #require(made.json["id"] as? String, Comment(rawValue: made.stdout + made.stderr)))
+        }
+        await daemon.stop()
+        try FileManager.default.removeItem(atPath: daemon.target)
+        for name in try FileManager.default.contentsOfDirectory(atPath: daemon.root + "/state") where name.hasPrefix("files.sqlite") {
+            try FileManager.default.removeItem(atPath: daemon.root + "/state/" + name)
+        }
+        try await daemon.start(environment: Self.keys)
+        let index = try await FileIndex.open(stateDirectory: daemon.root + "/state", logger: quietLogger)
+        await eventually("the index holds both backups again", timeout: .seconds(60)) {
+            (try? await index.backups(set: "data").map(\.backupID)) == ids
+        }
+        let history = try await index.history(set: "data", path: "source/config.yaml")
+        #expect(history?.versions.count == 2, "\(String(describing: history))\n\(daemon.log().suffix(3000))")
+        #expect(daemon.log().contains("reading the manifests of earlier backups"))
+        await daemon.stop()
     }
 
     @Test func killDuringAnUploadLeavesNoUnfinishedUploadAfterRestart() async throws {
