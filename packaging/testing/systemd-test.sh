@@ -138,6 +138,19 @@ check "a foreign Host is refused" test "$(curl -s -o /dev/null -w '%{http_code}'
 check "alice downloads a folder of her backup and unzip -t passes" \
   sh -c 'curl -sf -b /tmp/jar -o /tmp/dl.zip "http://127.0.0.1:9180/backups/$0/download?path=ml" && unzip -tq /tmp/dl.zip' "$id"
 check "the download leaves out what alice could not read" sh -c '! unzip -Z1 /tmp/dl.zip | grep -q secret.txt'
+# The file index, removed while pacad is stopped, is read back from the archives at the next
+# start (a root restore session per backup, under the hardened unit).
+systemctl stop pacad.service
+rm -f /var/lib/paca/files.sqlite /var/lib/paca/files.sqlite-wal /var/lib/paca/files.sqlite-shm
+systemctl start pacad.service
+for _ in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:9180/metrics && break; sleep 0.2; done
+url=$(as alice pacactl web url)
+curl -s -c /tmp/jar2 -o /dev/null "$url"
+for _ in $(seq 50); do curl -sf -b /tmp/jar2 "http://127.0.0.1:9180/backups/$id?dir=ml" | grep -q "download this folder" && break; sleep 0.2; done
+check "a removed file index is read back from the archives at start" \
+  sh -c 'curl -sf -b /tmp/jar2 "http://127.0.0.1:9180/backups/$0?dir=ml" | grep -q "download this folder"' "$id"
+check "the journal says the index was filled from the archives" \
+  sh -c 'journalctl -u pacad.service --no-pager | grep -q "reading the manifests of earlier backups"'
 check "the alert rules are installed and pass promtool" \
   sh -c 'cd /usr/share/pacad/monitoring && promtool check rules pacad-alerts.yml >/dev/null && promtool test rules pacad-alerts.test.yml >/dev/null'
 
