@@ -16,16 +16,14 @@ public actor FileIndex {
     /// Why the last ingest failed, if it did (shown on the pages).
     public private(set) var lastProblem: String?
 
-    private var fetch: ManifestFetch?
-
     struct Job: Sendable {
         var id: String
         var set: String
         var sequence: Int64
         var createdAt: Int64
         var manifest: String
-        /// No copy was left: the manifest is read from the backup's archive first (``ManifestFetch``).
-        var fromArchive = false
+        /// How to read the manifest from the backup's archive first; nil when a copy was left.
+        var fetch: ManifestFetch?
     }
 
     /// Writes backup `id`'s manifest, read from its archive, to the file `destination`.
@@ -103,32 +101,32 @@ public actor FileIndex {
     /// Older gaps stay (the index holds changes, in order); a sealed archive cannot be read.
     @discardableResult
     public func resume(catalog: [CatalogBackup], fetch: @escaping ManifestFetch) async -> Resumed {
-        self.fetch = fetch
         var resumed = Resumed()
         let store = self.store
         let pendingFolder = pending
-        let (held, copies) = await BlockingPool.shared.run { () -> (Result<FileIndexStore.Coverage, FileIndexError>, Set<String>) in
+        let (held, copies) = await BlockingPool.shared.run { () -> (Result<[String: Int64], FileIndexError>, Set<String>) in
             let copies = Set(DurableFile.names(in: pendingFolder).filter { $0.hasSuffix(".json") }.map { String($0.dropLast(5)) })
-            do throws(FileIndexError) { return (.success(try store.coverage()), copies) } catch { return (.failure(error), copies) }
+            do throws(FileIndexError) { return (.success(try store.newestSequences()), copies) } catch { return (.failure(error), copies) }
         }
-        let coverage: FileIndexStore.Coverage
+        let newest: [String: Int64]
         switch held {
-        case .success(let found): coverage = found
+        case .success(let found): newest = found
         case .failure(let error):
             lastProblem = error.description
             logger.warning("file index: cannot tell which backups it holds", metadata: ["error": "\(error)"])
-            coverage = FileIndexStore.Coverage()
+            newest = [:]
         }
         var known = Set<String>()
-        for backup in catalog.sorted(by: { $0.sequence < $1.sequence }) {
+        for backup in catalog {
             known.insert(backup.id)
+            // A copy is taken as it is (the index skips a backup it holds already); without one,
+            // only a readable backup newer than the set's newest in the index can be added.
             let copy = copies.contains(backup.id)
-            guard copy || !coverage.ids.contains(backup.id) else { continue }
-            guard copy || (!backup.sealed && backup.sequence > coverage.newest[backup.set, default: 0]) else { continue }
+            guard copy || (!backup.sealed && backup.sequence > newest[backup.set, default: 0]) else { continue }
             queue.append(
                 Job(
                     id: backup.id, set: backup.set, sequence: backup.sequence, createdAt: backup.createdAt,
-                    manifest: manifestPath(id: backup.id), fromArchive: !copy))
+                    manifest: manifestPath(id: backup.id), fetch: copy ? nil : fetch))
             if copy { resumed.copies += 1 } else { resumed.fromArchives += 1 }
         }
         for id in copies where !known.contains(id) {
@@ -155,11 +153,8 @@ public actor FileIndex {
     private func run() async {
         while !queue.isEmpty {
             let job = queue.removeFirst()
-            if job.fromArchive {
-                do throws(FileIndexError) {
-                    guard let fetch else { throw FileIndexError("no way to read archives was given") }
-                    try await fetch(job.id, job.manifest)
-                } catch {
+            if let fetch = job.fetch {
+                do throws(FileIndexError) { try await fetch(job.id, job.manifest) } catch {
                     try? Syscall.unlink(job.manifest)
                     lastProblem = error.description
                     logger.warning(

@@ -56,22 +56,14 @@ final class FileIndexStore: Sendable {
         }
     }
 
-    /// Which backups the index holds, and the newest sequence of each set.
-    struct Coverage: Sendable {
-        var ids = Set<String>()
-        var newest: [String: Int64] = [:]
-    }
-
-    func coverage() throws(FileIndexError) -> Coverage {
+    /// The newest backup sequence the index holds of each set.
+    func newestSequences() throws(FileIndexError) -> [String: Int64] {
         do {
             return try pool.read { db in
-                var coverage = Coverage()
-                for row in try Row.fetchAll(db, sql: "SELECT b.id, b.seq, s.name FROM backups b JOIN sets s ON s.id = b.set_id") {
-                    coverage.ids.insert(row[0])
-                    let (sequence, set): (Int64, String) = (row[1], row[2])
-                    coverage.newest[set] = max(coverage.newest[set] ?? sequence, sequence)
-                }
-                return coverage
+                var newest: [String: Int64] = [:]
+                let sql = "SELECT s.name, MAX(b.seq) FROM backups b JOIN sets s ON s.id = b.set_id GROUP BY s.name"
+                for row in try Row.fetchAll(db, sql: sql) { newest[row[0]] = row[1] }
+                return newest
             }
         } catch {
             throw FileIndexError("the file index could not be read: \(error)")

@@ -188,7 +188,7 @@ extension WebServer {
             return "This backup is \(backup.status.rawValue); the file index holds backups that completed."
         }
         return
-            "The file index does not hold this backup yet. Backups it lacks are read from their archives when pacad starts, oldest first; a sealed backup it never saw, or one older than a backup it already holds, stays out. pacad's log names each backup left out."
+            "The file index does not hold this backup yet. Backups it lacks are read from their archives when pacad starts, oldest first; a sealed backup it never saw, or one older than a backup it already holds, stays out, as does one whose archive could not be read then (pacad's log names it)."
     }
 
     /// What differs between two backups of one set (put in order, older first).
