@@ -37,8 +37,18 @@ extension BackupEngine {
     }
 
     /// Makes sure `target`'s root (a folder, a bucket prefix) is that target's (its `claim`),
-    /// logging what it did or why the root is refused.
+    /// logging what it did or why the root is refused. One claim of a root at a time: a caller
+    /// arriving during one (a backup beside the start-up claim) waits for it, since two would
+    /// each write a marker of their own and the later would refuse the earlier's id.
     func claim(_ target: any ArchiveTarget, named name: String) async {
+        if let running = claims[name] { return await running.value }
+        let claiming = Task { await claimNow(target, named: name) }
+        claims[name] = claiming
+        await claiming.value
+        claims[name] = nil
+    }
+
+    private func claimNow(_ target: any ArchiveTarget, named name: String) async {
         let last = await catalog.list().filter { record in record.delivered.contains { $0.target == name } }
             .max { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
         let (key, now) = (last.map(\.storedKey), Int64(clock.now()))

@@ -93,6 +93,8 @@ public actor BackupEngine {
     var builtTargets: [DaemonConfig.Target]?
     /// What the last check of each target found, and its last delivery.
     var targetStates: [String: TargetState] = [:]
+    /// The claim of each target's root under way (see ``claim(_:named:)``).
+    var claims: [String: Task<Void, Never>] = [:]
     /// Backups whose archive is being copied to a target that missed it.
     var copying: Set<String> = []
     var isPruning = false

@@ -72,6 +72,29 @@ import Testing
 
     /// keep_last 1 on a target whose newest delivery failed: the failed delivery is no copy,
     /// so the older copy that is there stays (counting the failure would have left none).
+    /// Callers that need a root at once (backups beside the start-up claim) all get the one
+    /// marker: two claims at a time wrote one each, and the later refused the earlier's id.
+    @Test func claimsAtOnceLeaveOneMarkerThatEveryBackupAccepts() async throws {
+        for _ in 0..<5 {
+            let ws = TemporaryFolder()
+            ws.write("source/a.txt", Array("hello".utf8))
+            let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+            let engine = BackupEngine(
+                config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+            await withTaskGroup { group in
+                for _ in 0..<4 { group.addTask { _ = await engine.target("a") } }
+            }
+            let marker = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: ws.sub("a/.paca-target"))))
+            let known = await engine.identities.id(of: "a")
+            #expect((marker as? [String: Any])?["id"] as? String == known)
+            _ = await engine.prepare()
+            try await withRunning(engine) {
+                let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+                #expect(record.deliveries.map(\.status) == [.ok, .ok], "\(record.deliveries)")
+            }
+        }
+    }
+
     @Test func aFailedDeliveryDoesNotCountAsACopy() async throws {
         let ws = TemporaryFolder()
         ws.write("source/x", noise(10_000))
