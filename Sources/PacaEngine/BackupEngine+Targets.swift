@@ -51,16 +51,8 @@ extension BackupEngine {
     private func claimNow(_ target: any ArchiveTarget, named name: String) async {
         let last = await catalog.list().filter { record in record.delivered.contains { $0.target == name } }
             .max { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
-        let (key, now) = (last.map(\.storedKey), Int64(clock.now()))
         do {
-            let note: String?
-            if let directory = target as? DirectoryTarget {
-                note = try await directory.claim(lastDelivered: key, now: now)
-            } else if let bucket = target as? S3Target {
-                note = try await bucket.claim(lastDelivered: key, now: now)
-            } else {
-                note = nil
-            }
+            let note = try await target.claim(lastDelivered: last.map(\.storedKey), now: Int64(clock.now()))
             if let note { logger.notice("\(note)", metadata: ["target.name": "\(name)"]) }
         } catch {
             logger.error("target root refused", metadata: ["target.name": "\(name)", "error": "\(error.message)"])
@@ -85,14 +77,7 @@ extension BackupEngine {
         case .failure(let error): throw error
         }
         do throws(TargetError) {
-            let note: String
-            if let directory = built as? DirectoryTarget {
-                note = try await directory.adopt(now: Int64(clock.now()))
-            } else if let bucket = built as? S3Target {
-                note = try await bucket.adopt(now: Int64(clock.now()))
-            } else {
-                throw TargetError(.validation, "target \"\(name)\" cannot be adopted")
-            }
+            let note = try await built.adopt(now: Int64(clock.now()))
             logger.notice("\(note)", metadata: ["target.name": "\(name)"])
             return note
         } catch {

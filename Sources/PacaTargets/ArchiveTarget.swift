@@ -30,6 +30,12 @@ public protocol ArchiveTarget: Sendable {
     /// Removes what an interrupted write left (partial files, unfinished multipart uploads) and
     /// returns a description of each. Run at start, before any backup.
     func sweep() async throws(TargetError) -> [String]
+    /// Makes sure the root (a folder, a bucket prefix) is this target's by its `.paca-target`
+    /// (``TargetClaim``): `lastDelivered` is the catalog's newest archive there. Returns what it
+    /// did for the log (nil when the root was already known); throws when the root is refused.
+    func claim(lastDelivered: String?, now: Int64) async throws(TargetError) -> String?
+    /// `pacactl target init`: a new marker at the root, on purpose. Returns what it did.
+    func adopt(now: Int64) async throws(TargetError) -> String
 }
 
 /// An archive being delivered to one target. Fed from one blocking thread, in order; handed
