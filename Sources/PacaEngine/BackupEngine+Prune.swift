@@ -132,7 +132,7 @@ extension BackupEngine {
     func busyReason(_ id: String) -> String? {
         if jobs.values.contains(where: { $0.recordID == id }) { return "it is being written" }
         if let reader = readers.values.first(where: { $0.backupID == id }) { return "it is being read (\(reader.kind.rawValue))" }
-        if copying.contains(id) { return "it is being copied to a target" }
+        if copies[id] != nil { return "it is being copied to a target" }
         return nil
     }
 

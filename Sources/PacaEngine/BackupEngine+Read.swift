@@ -128,7 +128,7 @@ extension BackupEngine {
         if let reader = readers.values.first(where: { $0.backupID == id }) {
             throw EngineError(.busy, "backup \(id) is being read (\(reader.kind.rawValue)); try again when that ends")
         }
-        if copying.contains(id) { throw EngineError(.busy, "backup \(id) is being copied to a target; try again when that ends") }
+        if copies[id] != nil { throw EngineError(.busy, "backup \(id) is being copied to a target; try again when that ends") }
         let dependents = await catalog.list(set: record.set).filter { $0.references.contains(id) }.map(\.id)
         if !dependents.isEmpty {
             throw EngineError(

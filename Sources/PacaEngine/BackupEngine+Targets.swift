@@ -239,7 +239,7 @@ extension BackupEngine {
     /// Copies each backup that a target missed from a target that has it, when its retry is due.
     func retryDueDeliveries() async {
         let now = Int64(clock.now())
-        for record in await catalog.failedDeliveries() where record.isRestorePoint && !copying.contains(record.id) {
+        for record in await catalog.failedDeliveries() where record.isRestorePoint && copies[record.id] == nil {
             for delivery in record.deliveries where delivery.status == .failed && (delivery.nextAttemptAt ?? 0) <= now {
                 guard config.target(named: delivery.target) != nil else { continue }
                 await copy(record.id, to: delivery.target)
@@ -255,11 +255,20 @@ extension BackupEngine {
     }
 
     /// Copies backup `id` to target `name` from a target that has it, checking the SHA-256 of
-    /// what is copied against the catalog before the copy becomes visible.
+    /// what is copied against the catalog before the copy becomes visible. One copy of a backup
+    /// to a target at a time (a scrub's repair and a delivery retry may ask together): a second
+    /// caller waits for the first, since two would write the same partial file.
     func copy(_ id: String, to name: String) async {
+        if let running = copies[id]?[name] { return await running.value }
+        let copying = Task { await copyNow(id, to: name) }
+        copies[id, default: [:]][name] = copying
+        await copying.value
+        copies[id]?[name] = nil
+        if copies[id]?.isEmpty == true { copies[id] = nil }
+    }
+
+    private func copyNow(_ id: String, to name: String) async {
         guard !isStopping, let record = await catalog.record(id), let sha256 = record.sha256 else { return }
-        copying.insert(id)
-        defer { copying.remove(id) }
         let key = record.storedKey
         var failure: String?
         let destination = await target(name)
@@ -281,7 +290,7 @@ extension BackupEngine {
                         throw EngineError(error)
                     }
                 }
-                if !copying.contains(reference) { await copy(reference, to: name) }
+                await copy(reference, to: name)
                 guard
                     await catalog.record(reference)?.deliveries.contains(where: { $0.target == name && $0.status == .ok }) == true
                 else {

@@ -95,8 +95,8 @@ public actor BackupEngine {
     var targetStates: [String: TargetState] = [:]
     /// The claim of each target's root under way (see ``claim(_:named:)``).
     var claims: [String: Task<Void, Never>] = [:]
-    /// Backups whose archive is being copied to a target that missed it.
-    var copying: Set<String> = []
+    /// The copy under way of each backup (by id) to each target that missed it (by name).
+    var copies: [String: [String: Task<Void, Never>]] = [:]
     var isPruning = false
     var pruneWaiters: [CheckedContinuation<Void, Never>] = []
     /// The scrub pass running on each target (one at a time; a second request joins it), and

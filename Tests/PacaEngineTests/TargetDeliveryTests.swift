@@ -95,6 +95,36 @@ import Testing
         }
     }
 
+    /// A scrub's repair and a delivery retry may ask for the same copy together: it is made
+    /// once (one attempt in the record), and what lands is the whole archive. Two at once wrote
+    /// the same partial file, and one could rename the other's half-written file into place.
+    @Test func oneBackupIsCopiedToATargetOnceWhenAskedManyTimesAtOnce() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/weights.bin", noise(2_000_000))
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
+            timing: .init(retryDelay: 0))
+        _ = await engine.prepare()
+        try await withRunning(engine) {
+            try FileManager.default.moveItem(atPath: ws.sub("b"), toPath: ws.sub("b-disk"))
+            let missed = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            #expect(missed.deliveries.map(\.status) == [.ok, .failed])
+            try FileManager.default.moveItem(atPath: ws.sub("b-disk"), toPath: ws.sub("b"))
+            await withTaskGroup { group in
+                for _ in 0..<4 { group.addTask { await engine.copy(missed.id, to: "b") } }
+            }
+            let copied = try #require(await catalog.record(missed.id))
+            #expect(copied.deliveries.map(\.status) == [.ok, .ok], "\(copied.deliveries)")
+            #expect(copied.deliveries[1].attempts == 2, "\(copied.deliveries)")
+            #expect(
+                FileManager.default.contents(atPath: ws.sub("b/data/\(missed.id).zip"))
+                    == FileManager.default.contents(atPath: ws.sub("a/data/\(missed.id).zip")))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: ws.sub("b/data")).filter { $0.hasSuffix(".partial") }.isEmpty)
+            #expect(await engine.copies.isEmpty)
+        }
+    }
+
     @Test func aFailedDeliveryDoesNotCountAsACopy() async throws {
         let ws = TemporaryFolder()
         ws.write("source/x", noise(10_000))
