@@ -15,13 +15,29 @@ import Testing
 @Suite struct DirectoryTargetsTests {
     func config(_ ws: TemporaryFolder) -> DaemonConfig { ws.config(directoryTargets: ["a", "b"]) }
 
+    /// An engine on `config` (targets a and b unless given) with its catalog in `ws/state`, not prepared.
+    func newEngine(_ ws: TemporaryFolder, _ config: DaemonConfig? = nil, retryDelay: Double = 60) async throws -> (BackupEngine, Catalog) {
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let engine = BackupEngine(
+            config: config ?? self.config(ws), catalog: catalog, logger: quietLogger,
+            factory: TargetFactory(environment: [:], hostName: "h"),
+            timing: .init(retryDelay: retryDelay))
+        return (engine, catalog)
+    }
+
+    /// A backup made while b's disk was away (its delivery there failed); the disk is back after it.
+    func backupThatMissedB(_ engine: BackupEngine, _ ws: TemporaryFolder) async throws -> BackupRecord {
+        try FileManager.default.moveItem(atPath: ws.sub("b"), toPath: ws.sub("b-disk"))
+        let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+        #expect(record.deliveries.map(\.status) == [.ok, .failed])
+        try FileManager.default.moveItem(atPath: ws.sub("b-disk"), toPath: ws.sub("b"))
+        return record
+    }
+
     @Test func oneArchiveReachesEveryTargetAndAMissedOneIsCopiedLater() async throws {
         let ws = TemporaryFolder()
         ws.write("source/weights.bin", noise(200_000))
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-        let engine = BackupEngine(
-            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
-            timing: .init(retryDelay: 0))
+        let (engine, catalog) = try await newEngine(ws, retryDelay: 0)
         _ = await engine.prepare()
         try await withRunning(engine) {
             let first = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
@@ -78,9 +94,7 @@ import Testing
         for _ in 0..<5 {
             let ws = TemporaryFolder()
             ws.write("source/a.txt", Array("hello".utf8))
-            let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-            let engine = BackupEngine(
-                config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+            let (engine, _) = try await newEngine(ws)
             await withTaskGroup { group in
                 for _ in 0..<4 { group.addTask { _ = await engine.target("a") } }
             }
@@ -101,16 +115,10 @@ import Testing
     @Test func oneBackupIsCopiedToATargetOnceWhenAskedManyTimesAtOnce() async throws {
         let ws = TemporaryFolder()
         ws.write("source/weights.bin", noise(2_000_000))
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-        let engine = BackupEngine(
-            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
-            timing: .init(retryDelay: 0))
+        let (engine, catalog) = try await newEngine(ws, retryDelay: 0)
         _ = await engine.prepare()
         try await withRunning(engine) {
-            try FileManager.default.moveItem(atPath: ws.sub("b"), toPath: ws.sub("b-disk"))
-            let missed = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
-            #expect(missed.deliveries.map(\.status) == [.ok, .failed])
-            try FileManager.default.moveItem(atPath: ws.sub("b-disk"), toPath: ws.sub("b"))
+            let missed = try await backupThatMissedB(engine, ws)
             await withTaskGroup { group in
                 for _ in 0..<4 { group.addTask { await engine.copy(missed.id, to: "b") } }
             }
@@ -131,10 +139,7 @@ import Testing
         var config = config(ws)
         config.sets[0].retention = RetentionPolicy(keepLast: 1)
         config.sets[0].incremental.isEnabled = false
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-        let engine = BackupEngine(
-            config: config, catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
-            timing: .init(retryDelay: 3600))
+        let (engine, _) = try await newEngine(ws, config, retryDelay: 3600)
         _ = await engine.prepare()
         try await withRunning(engine) {
             let first = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
@@ -158,9 +163,7 @@ import Testing
         let ws = TemporaryFolder()
         ws.write("source/x", noise(100))
         ws.write("state/scratch/5f3a/20261127T020000Z-data-aaaa.zip", noise(1000))
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-        let engine = BackupEngine(
-            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"))
+        let (engine, _) = try await newEngine(ws)
         let notes = await engine.prepare()
         #expect(notes.contains { $0.contains("leftover download") }, "\(notes)")
         #expect((try? FileManager.default.contentsOfDirectory(atPath: ws.sub("state/scratch")))?.isEmpty == true)
@@ -170,16 +173,10 @@ import Testing
         let ws = TemporaryFolder()
         ws.write("source/x", noise(10_000))
         try FileManager.default.createDirectory(atPath: ws.sub("b"), withIntermediateDirectories: true)
-        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
-        let engine = BackupEngine(
-            config: config(ws), catalog: catalog, logger: quietLogger, factory: TargetFactory(environment: [:], hostName: "h"),
-            timing: .init(retryDelay: 0))
+        let (engine, catalog) = try await newEngine(ws, retryDelay: 0)
         _ = await engine.prepare()
         try await withRunning(engine) {
-            try FileManager.default.moveItem(atPath: ws.sub("b"), toPath: ws.sub("b-disk"))
-            let record = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
-            #expect(record.deliveries.map(\.status) == [.ok, .failed])
-            try FileManager.default.moveItem(atPath: ws.sub("b-disk"), toPath: ws.sub("b"))
+            let record = try await backupThatMissedB(engine, ws)
             let archive = ws.sub("a/data/\(record.id).zip")
             var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: archive)))
             bytes[bytes.count / 2] ^= 0xFF
