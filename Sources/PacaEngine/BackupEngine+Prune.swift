@@ -133,12 +133,15 @@ extension BackupEngine {
         if jobs.values.contains(where: { $0.recordID == id }) { return "it is being written" }
         if let reader = readers.values.first(where: { $0.backupID == id }) { return "it is being read (\(reader.kind.rawValue))" }
         if copies[id] != nil { return "it is being copied to a target" }
+        if removing.contains(id) { return "it is being deleted" }
         return nil
     }
 
     /// Removes backup `id`'s copy on `target`: marks the delivery `deleting`, removes the archive
     /// and sidecar, drops the delivery, and drops the record when no target holds it any more.
     func removeDelivery(_ id: String, from targetName: String) async throws(EngineError) {
+        removing.insert(id)
+        defer { removing.remove(id) }
         let marked: String?
         do {
             marked =

@@ -118,17 +118,14 @@ extension BackupEngine {
     }
 
     /// Deletes backup `id`: its archive and sidecar on every target that has them, then its
-    /// catalog record. Refused while the backup is being written, read or copied. When a target
+    /// catalog record. Refused while the backup is being written, read, copied or removed. When a target
     /// cannot delete its copy, the record stays with that delivery and the error says which.
     public func delete(_ id: String) async throws(EngineError) -> BackupRecord {
         guard let record = await catalog.record(id) else { throw EngineError(.notFound, "no backup with id \(id)") }
-        if record.status == .running || jobs.values.contains(where: { $0.recordID == id }) {
-            throw EngineError(.busy, "backup \(id) is being written; wait for it to end")
-        }
-        if let reader = readers.values.first(where: { $0.backupID == id }) {
-            throw EngineError(.busy, "backup \(id) is being read (\(reader.kind.rawValue)); try again when that ends")
-        }
-        if copies[id] != nil { throw EngineError(.busy, "backup \(id) is being copied to a target; try again when that ends") }
+        if record.status == .running { throw EngineError(.busy, "backup \(id) is being written; wait for it to end") }
+        if let busy = busyReason(id) { throw EngineError(.busy, "backup \(id) cannot be deleted now: \(busy); try again when that ends") }
+        removing.insert(id)
+        defer { removing.remove(id) }
         let dependents = await catalog.list(set: record.set).filter { $0.references.contains(id) }.map(\.id)
         if !dependents.isEmpty {
             throw EngineError(

@@ -41,11 +41,10 @@ extension BackupEngine {
     /// arriving during one (a backup beside the start-up claim) waits for it, since two would
     /// each write a marker of their own and the later would refuse the earlier's id.
     func claim(_ target: any ArchiveTarget, named name: String) async {
-        if let running = claims[name] { return await running.value }
-        let claiming = Task { await claimNow(target, named: name) }
+        let claiming = claims[name] ?? Task { await claimNow(target, named: name) }
         claims[name] = claiming
         await claiming.value
-        claims[name] = nil
+        if claims[name] == claiming { claims[name] = nil }
     }
 
     private func claimNow(_ target: any ArchiveTarget, named name: String) async {
@@ -255,15 +254,15 @@ extension BackupEngine {
     }
 
     /// Copies backup `id` to target `name` from a target that has it, checking the SHA-256 of
-    /// what is copied against the catalog before the copy becomes visible. One copy of a backup
-    /// to a target at a time (a scrub's repair and a delivery retry may ask together): a second
-    /// caller waits for the first, since two would write the same partial file.
+    /// what is copied against the catalog before the copy becomes visible. One copy of a backup to
+    /// a target at a time (a scrub's repair and a retry may ask together; a second caller waits for
+    /// the first, as two would write one partial file), and none of a backup being removed.
     func copy(_ id: String, to name: String) async {
-        if let running = copies[id]?[name] { return await running.value }
-        let copying = Task { await copyNow(id, to: name) }
+        guard !removing.contains(id) else { return }
+        let copying = copies[id]?[name] ?? Task { await copyNow(id, to: name) }
         copies[id, default: [:]][name] = copying
         await copying.value
-        copies[id]?[name] = nil
+        if copies[id]?[name] == copying { copies[id]?[name] = nil }
         if copies[id]?.isEmpty == true { copies[id] = nil }
     }
 

@@ -97,6 +97,8 @@ public actor BackupEngine {
     var claims: [String: Task<Void, Never>] = [:]
     /// The copy under way of each backup (by id) to each target that missed it (by name).
     var copies: [String: [String: Task<Void, Never>]] = [:]
+    /// Backups whose copies are being removed (a delete, a prune): no copy of them starts meanwhile.
+    var removing: Set<String> = []
     var isPruning = false
     var pruneWaiters: [CheckedContinuation<Void, Never>] = []
     /// The scrub pass running on each target (one at a time; a second request joins it), and

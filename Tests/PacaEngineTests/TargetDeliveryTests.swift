@@ -133,6 +133,33 @@ import Testing
         }
     }
 
+    /// A delete or prune marks the backup while it removes copies: no retry or repair copies
+    /// it meanwhile (the copy would outlive the delete, on a target the delete had passed), and
+    /// it reads as busy to a second removal or a scrub.
+    @Test func aBackupBeingRemovedIsNotCopied() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/weights.bin", noise(100_000))
+        let (engine, catalog) = try await newEngine(ws, retryDelay: 0)
+        _ = await engine.prepare()
+        try await withRunning(engine) {
+            let missed = try await backupThatMissedB(engine, ws)
+            await engine.holdAsRemoving(missed.id)
+            await engine.copy(missed.id, to: "b")
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("b/data/\(missed.id).zip")))
+            let held = try #require(await catalog.record(missed.id))
+            #expect(held.deliveries[1].status == .failed && held.deliveries[1].attempts == 1, "\(held.deliveries)")
+            #expect(await engine.busyReason(missed.id) == "it is being deleted")
+            await #expect(throws: EngineError.self) { try await engine.delete(missed.id) }
+
+            await engine.releaseRemoving(missed.id)
+            _ = try await engine.delete(missed.id)
+            #expect(await engine.removing.isEmpty)
+            await engine.copy(missed.id, to: "b")
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("b/data/\(missed.id).zip")))
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("a/data/\(missed.id).zip")))
+        }
+    }
+
     @Test func aFailedDeliveryDoesNotCountAsACopy() async throws {
         let ws = TemporaryFolder()
         ws.write("source/x", noise(10_000))
@@ -354,4 +381,10 @@ struct FullTargetTests {
             _ = try await engine.restore(record.id, to: ws.sub("r"), includes: [], overwrite: false)
         }
     }
+}
+
+extension BackupEngine {
+    /// Marks `id` as a delete or prune under way would, for tests of what waits for one.
+    func holdAsRemoving(_ id: String) { removing.insert(id) }
+    func releaseRemoving(_ id: String) { removing.remove(id) }
 }

@@ -40,7 +40,7 @@ public enum Methods {
         "backup.delete", role: .admin, summary: "Delete a backup: its archive and sidecar on every target, then its record.",
         result: "deleted",
         errors: [
-            MethodError(.notFound, "no such backup"), MethodError(.busy, "it is being written, read or copied"),
+            MethodError(.notFound, "no such backup"), MethodError(.busy, "it is being written, read, copied or removed"),
             MethodError(.storageError, "a target could not delete its copy (the record stays with those deliveries)"),
         ])
 

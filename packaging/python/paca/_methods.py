@@ -155,7 +155,7 @@ class Methods:
 
         Errors:
             -32001: no such backup
-            -32002: it is being written, read or copied
+            -32002: it is being written, read, copied or removed
             -32003: a target could not delete its copy (the record stays with those deliveries)
             -32602: a param is missing, empty, mistyped, out of range, or not one the method takes
         """
