@@ -1,6 +1,5 @@
 public import PacaCatalog
 import PacaConfig
-import PacaCore
 import PacaTargets
 
 extension BackupEngine {
@@ -51,48 +50,19 @@ extension BackupEngine {
             var keptAsRestorePoint = Swift.Set<String>()
             for targetName in targetNames {
                 guard let policy = config.retention(set: name, target: targetName) else { continue }
-                // Only copies that are there count: a failed delivery is no copy on that target
-                // (counting it could let the policy prune the copies that are).
-                let holding = ofSet.filter { record in
-                    record.isRestorePoint && record.deliveries.contains { $0.target == targetName && $0.status == .ok }
-                }
-                // The order the catalog took them in; records from before 0.11 (no number) first.
-                let order = Dictionary(
-                    uniqueKeysWithValues: ofSet.sorted { ($0.sequence ?? 0, $0.id) < ($1.sequence ?? 0, $1.id) }.enumerated().map {
-                        ($1.id, Int64($0))
-                    })
-                // Retired backups are no restore points: the policy does not see them, they stay
-                // only while a kept backup references them.
-                var decisions = policy.apply(
-                    to: holding.filter { !$0.retired }.map {
-                        RetentionPolicy.Item(
-                            id: $0.id, time: $0.startedAt, isComplete: true, isPinned: $0.pinned, order: order[$0.id] ?? 0,
-                            metric: $0.metric(policy.keepBest?.metric), isVerified: $0.isVerified(on: targetName))
-                    },
-                    zone: zone, now: Int64(clock.now()))
-                decisions += holding.filter(\.retired).map { RetentionPolicy.Decision(id: $0.id, reasons: []) }
-                let neededBy = BackupRecord.referencedByKept(decisions.filter(\.keep).map(\.id), records: ofSet)
-                let sizes = Dictionary(ofSet.map { ($0.id, $0.bytesStored) }, uniquingKeysWith: { first, _ in first })
-                for decision in decisions {
-                    var item = PruneItem(id: decision.id, set: name, target: targetName, reasons: decision.reasons.map(\.rawValue))
-                    if !decision.keep, let users = neededBy[decision.id] {
-                        // Its archive holds files of backups that are kept: it stays while they do.
-                        item.reasons = ["referenced"]
-                        item.referencedBy = users
-                        item.bytes = sizes[decision.id]
-                        report.kept.append(item)
-                        onlyReferenced.insert(decision.id)
-                    } else if decision.keep {
-                        keptAsRestorePoint.insert(decision.id)
-                        report.kept.append(item)
-                    } else if let busy = busyReason(decision.id) {
+                let plan = PrunePlan(set: name, target: targetName, records: ofSet, policy: policy, zone: zone, now: Int64(clock.now()))
+                report.kept += plan.kept
+                onlyReferenced.formUnion(plan.keptForReferences)
+                keptAsRestorePoint.formUnion(plan.keptAsRestorePoints)
+                for var item in plan.removals {
+                    if let busy = busyReason(item.id) {
                         item.problem = busy
                         report.failed.append(item)
                     } else if dryRun {
                         report.removed.append(item)
                     } else {
                         do {
-                            try await removeDelivery(decision.id, from: targetName)
+                            try await removeDelivery(item.id, from: targetName)
                             report.removed.append(item)
                         } catch {
                             item.problem = error.message
