@@ -51,7 +51,7 @@ struct S3DaemonTests {
         }
         try await daemon.start(environment: Self.keys)
         let index = try await FileIndex.open(stateDirectory: daemon.root + "/state", logger: quietLogger)
-        await eventually("the index holds both backups again", timeout: .seconds(60)) {
+        await eventually("the index holds both backups again") {
             (try? await index.backups(set: "data").map(\.backupID)) == ids
         }
         let history = try await index.history(set: "data", path: "source/config.yaml")
@@ -72,7 +72,7 @@ struct S3DaemonTests {
         let started = try await daemon.pacactl(["backup", "now", "--no-wait", "--json"])
         #expect(started.status == 0)
         var id: String?
-        await eventually("24 MiB read", timeout: .seconds(120)) {
+        await eventually("24 MiB read") {
             // Past 24 MiB read (about 12 MiB of archive), 5 MiB parts have gone to the upload.
             let activity = (try? await daemon.call(Methods.daemonStatus))?.activities.first
             id = activity?.progress.bytes ?? 0 > 24 << 20 ? activity?.progress.backup : nil

@@ -139,7 +139,7 @@ public final class DaemonHarness: DaemonFolder, @unchecked Sendable {
         self.process = process
         // The daemon's own readiness: a connection succeeds once the socket is bound.
         let socket = self.socket
-        let started = await eventually("pacad to listen", timeout: .seconds(60)) {
+        let started = await eventually("pacad to listen") {
             if !process.isRunning { return true }
             return await SystemThread.run { (try? Connection(paths: [socket])) != nil }
         }

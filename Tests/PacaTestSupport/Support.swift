@@ -60,9 +60,13 @@ public let quietLogger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 /// Records an issue (naming `what`) and returns false when it never does. For conditions another
 /// process or thread makes true (a daemon finishing a backup); time the test controls goes
 /// through a ``ManualClock`` instead.
+///
+/// The timeout is generous because only a failing test ever waits it out: with the whole suite
+/// running at once on CI's two cores, a test that takes 0.1 s alone has taken 89 s, and a
+/// 30-second wait for inotify to report a save ran out there.
 @discardableResult
 public func eventually(
-    _ what: @autoclosure () -> String = "the condition", timeout: Duration = .seconds(30),
+    _ what: @autoclosure () -> String = "the condition", timeout: Duration = .seconds(120),
     sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool
 ) async rethrows -> Bool {
     let clock = ContinuousClock()
