@@ -8,14 +8,16 @@ public import PacaCore
 /// backup's archive needs its files (`referenced`). Retired backups are no restore points: the
 /// policy does not see them, and they stay only while a kept backup references them.
 public struct PrunePlan: Sendable, Equatable {
-    /// Copies kept, in the policy's order: by its rules, or only for references.
+    /// Copies kept, in the policy's order: by its rules, or only for references (those name
+    /// the backups that need them in `referencedBy`).
     public var kept: [PruneItem] = []
     /// Copies neither the policy nor a reference keeps: to be removed.
     public var removals: [PruneItem] = []
+
     /// Backups kept here only because kept backups reference them.
-    public var keptForReferences: Set<String> = []
+    public var keptForReferences: Set<String> { Set(kept.filter { !$0.referencedBy.isEmpty }.map(\.id)) }
     /// Backups kept here as restore points.
-    public var keptAsRestorePoints: Set<String> = []
+    public var keptAsRestorePoints: Set<String> { Set(kept.filter { $0.referencedBy.isEmpty }.map(\.id)) }
 
     /// The plan for `target`, given every record of `set` (`records`, in any order).
     public init(set: String, target: String, records: [BackupRecord], policy: RetentionPolicy, zone: ZoneRules, now: Int64) {
@@ -38,13 +40,11 @@ public struct PrunePlan: Sendable, Equatable {
         for decision in decisions {
             var item = PruneItem(id: decision.id, set: set, target: target, reasons: decision.reasons.map(\.rawValue))
             if decision.keep {
-                keptAsRestorePoints.insert(decision.id)
                 kept.append(item)
             } else if let users = neededBy[decision.id] {
                 item.reasons = ["referenced"]
                 item.referencedBy = users
                 item.bytes = sizes[decision.id]
-                keptForReferences.insert(decision.id)
                 kept.append(item)
             } else {
                 removals.append(item)
