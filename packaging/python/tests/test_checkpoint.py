@@ -72,28 +72,39 @@ def test_a_checkpoint_deleted_right_after_capture_is_still_backed_up_whole(daemo
 def test_capture_while_the_trainer_writes_the_next_checkpoint(daemon, tmp_path):
     first = make_checkpoint(daemon.checkpoints / "checkpoint-100", seed=100)
     nxt = daemon.checkpoints / "tmp-checkpoint-200"
+    opened = threading.Event()
     stop = threading.Event()
 
     def trainer():
+        # Like torch.save into one large file: the file stays open for writing until it is
+        # finished, rewritten in place here so that its size stays bounded.
         nxt.mkdir()
-        index = 0
-        while not stop.is_set():
-            with open(nxt / ("shard-%d.bin" % (index % 8)), "wb") as out:
+        with open(nxt / "model.safetensors", "wb") as out:
+            opened.set()
+            index = 0
+            while not stop.is_set():
+                out.seek((index % 8) * 256 * 1024)
                 out.write(os.urandom(256 * 1024))
-            index += 1
+                index += 1
 
     writer = threading.Thread(target=trainer)
     writer.start()
     try:
         saved = paca.checkpoint(str(first), set="checkpoints", step=100, socket=daemon.socket)
-        with pytest.raises(paca.ValidationError) as refused:
+        assert opened.wait(timeout=30)
+        with pytest.raises(paca.CheckpointInUse) as in_use:
             paca.checkpoint(str(nxt), set="checkpoints", step=200, socket=daemon.socket)
-        # This process writes it: the client refuses before asking (pacad would refuse the name).
-        assert "is still being written" in str(refused.value)
+        # This process writes it: the client refuses before asking, and names the open file.
+        assert "is still being written" in str(in_use.value)
+        assert "model.safetensors" in str(in_use.value)
         record = saved.wait(timeout=120)
     finally:
         stop.set()
         writer.join()
+    # Closed but not yet renamed: now pacad refuses it, by its temporary name.
+    with pytest.raises(paca.ValidationError) as temporary:
+        paca.checkpoint(str(nxt), set="checkpoints", step=200, socket=daemon.socket)
+    assert "temporary folder" in str(temporary.value)
     assert record["status"] == "complete"
     with daemon.client() as client:
         stored = archive_names_and_bytes(daemon, client, record["id"], tmp_path)

@@ -249,7 +249,6 @@ def test_the_dashboard_in_a_real_browser(web, tmp_path):
         second = client.backup_create(set="experiments")["id"]
         login = client.web_login()["url"]
     base = login.split("/login")[0]
-    time.sleep(0.5)  # the file index takes the second backup in the background
     browser = Browser(tmp_path / "profile")
 
     overview = browser.dom(login)  # the one-time address, then the redirect to /
@@ -263,10 +262,16 @@ def test_the_dashboard_in_a_real_browser(web, tmp_path):
     bad = browser.dom(base + "/backups?where=" + urllib.request.quote("status = "))
     assert "column" in bad, "a bad filter names where it is wrong"
 
+    # The file index takes the second backup in the background: wait for it, as a user would reload.
+    history_url = base + "/history?set=experiments&path=" + urllib.request.quote("workspace/configs/train.yaml")
+    history = browser.dom(history_url)
+    deadline = time.monotonic() + 120
+    while history.count("data-version=") < 2 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        history = browser.dom(history_url)
+    assert history.count("data-version=") == 2 and "modified" in history and "added" in history
     tree = browser.dom(base + "/backups/%s?dir=workspace" % second)
     assert "eval.json" in tree and "notes.txt" not in tree and "configs/" in tree
-    history = browser.dom(base + "/history?set=experiments&path=" + urllib.request.quote("workspace/configs/train.yaml"))
-    assert history.count("data-version=") == 2 and "modified" in history and "added" in history
     diff = browser.dom(base + "/diff?from=%s&to=%s" % (first, second))
     assert "1 added, 1 modified, 1 removed" in diff
     assert "workspace/notes.txt" in diff and "workspace/eval.json" in diff
