@@ -188,6 +188,7 @@ import Testing
         let folder = TemporaryFolder()
         let service = try String(contentsOf: units.appendingPathComponent("pacad.service"), encoding: .utf8)
             .replacingOccurrences(of: "/usr/bin/pacad", with: Binaries.pacad)
+            .replacingOccurrences(of: "/usr/bin/pacactl", with: Binaries.pacactl)
         let socket = try String(contentsOf: units.appendingPathComponent("pacad.socket"), encoding: .utf8)
         try service.write(toFile: folder.sub("pacad.service"), atomically: true, encoding: .utf8)
         try socket.write(toFile: folder.sub("pacad.socket"), atomically: true, encoding: .utf8)
@@ -196,6 +197,8 @@ import Testing
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(service.contains("Type=notify") && service.contains("WatchdogSec=") && service.contains("ProtectSystem=strict"))
         #expect(service.contains("Requires=pacad.socket") && service.contains("RuntimeDirectoryPreserve=yes"))
+        // systemctl reload waits for the reload and fails on a bad file (make systemd-test shows it).
+        #expect(service.contains("ExecReload=\(Binaries.pacactl) reload --socket /run/paca/pacad.sock"))
         #expect(socket.contains("ListenStream=/run/paca/pacad.sock") && socket.contains("SocketGroup=paca"))
     }
 

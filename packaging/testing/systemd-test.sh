@@ -50,10 +50,20 @@ access:
   operate: [user:alice]
 YAML
 check "systemctl reload pacad" systemctl reload pacad.service
-sleep 1
+# ExecReload= is pacactl reload: systemctl returns once the new file is in force, no sleep.
 as bob pacactl status >/dev/null 2>&1
 check "bob (no role after reload) is refused with exit status 5" test $? -eq 5
 check "alice still can" as alice pacactl status
+# A bad file fails the reload, names the problem in the journal and changes nothing.
+cp /etc/paca/pacad.yaml /tmp/pacad.yaml.good
+echo "bogus_key: 1" >> /etc/paca/pacad.yaml
+systemctl reload pacad.service 2>/dev/null
+check "systemctl reload fails on a bad config file" test $? -ne 0
+check "the journal names the bad key" sh -c 'journalctl -u pacad.service --no-pager | grep -q "bogus_key: unknown key"'
+check "pacad runs on after a failed reload" systemctl is-active --quiet pacad.service
+as bob pacactl status >/dev/null 2>&1
+check "the failed reload changed nothing (bob still refused)" test $? -eq 5
+cp /tmp/pacad.yaml.good /etc/paca/pacad.yaml
 check "the audit log records bob's refusal" sh -c 'pacactl audit --where "outcome == \"denied\"" --json | grep -q bob'
 check "the refusal names bob's program by its comm (no exe under the unit)" sh -c 'pacactl audit --where "outcome == \"denied\"" --json | grep -q "\"comm\": *\"pacactl\""'
 
@@ -103,7 +113,6 @@ if [ -d /opt/pacad/python/paca ]; then
   chown -R alice /srv/ckpt
   sed -i 's|^sets:$|sets:\n  checkpoints:\n    paths: [/srv/ckpt/run]\n    targets: [local]|' /etc/paca/pacad.yaml
   check "a checkpoints set reloads" systemctl reload pacad.service
-  sleep 1
   capture() { as alice env PYTHONPATH=/opt/pacad/python python3 -c "
 import paca, sys
 h = paca.checkpoint('/srv/ckpt/run/checkpoint-$1', set='checkpoints', step=$1, metrics={'eval_loss': 0.$1})
