@@ -160,6 +160,51 @@ import Testing
         }
     }
 
+    /// A real delete holds the mark for as long as it runs: paused between its awaits (its
+    /// catalog says a copy is also on a bucket that does not answer, whose retries wait on a
+    /// clock the test holds), the backup reads as being deleted and a second delete is refused.
+    /// Once the bucket's retries run out the mark is gone and the delete reports what it could
+    /// not remove. The test above shows what the mark stops.
+    @Test func aDeleteMarksTheBackupUntilItEnds() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/weights.bin", noise(50_000))
+        var config = config(ws)
+        config.targets.append(
+            DaemonConfig.Target(name: "s", kind: .s3(.init(endpoint: "http://127.0.0.1:1", bucket: "gone", prefix: "p"))))
+        let manual = ManualClock()
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let keys = ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"]
+        let engine = BackupEngine(
+            config: config, catalog: catalog, logger: quietLogger,
+            factory: TargetFactory(environment: keys, hostName: "h", clock: manual.serviceClock))
+        _ = await engine.prepareLocal()  // not prepareRemote: its claim of s would wait on the held clock
+        try await withRunning(engine) {
+            let missed = try await backupThatMissedB(engine, ws)
+            try await catalog.update(missed.id) { record in
+                record.deliveries.insert(Delivery(target: "s", status: .ok, location: "s"), at: 0)
+            }
+            let deleting = Task { try await engine.delete(missed.id) }
+            await manual.waitForSleepers(1)  // the delete waits to retry s
+            let reason = await engine.busyReason(missed.id)
+            #expect(reason == "it is being deleted")
+            // Unmarked, a second delete would go on to wait on the held clock too.
+            if reason != nil { await #expect(throws: EngineError.self) { try await engine.delete(missed.id) } }
+            #expect(FileManager.default.fileExists(atPath: ws.sub("a/data/\(missed.id).zip")), "a comes after s")
+
+            // The delete ends by keeping only the copy it could not remove in the record.
+            let ended = await eventually("the delete to give up on s") {
+                if manual.sleeperCount > 0 { manual.advance(by: .seconds(3600)) }
+                return await catalog.record(missed.id)?.deliveries.map(\.target) == ["s"]
+            }
+            #expect(ended)
+            let outcome = await deleting.result
+            #expect(throws: EngineError.self) { try outcome.get() }
+            #expect(await engine.busyReason(missed.id) == nil)
+            #expect(await engine.removing.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: ws.sub("a/data/\(missed.id).zip")))
+        }
+    }
+
     @Test func aFailedDeliveryDoesNotCountAsACopy() async throws {
         let ws = TemporaryFolder()
         ws.write("source/x", noise(10_000))
