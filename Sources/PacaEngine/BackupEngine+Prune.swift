@@ -166,7 +166,10 @@ extension BackupEngine {
     /// Compares each usable target with the catalog: archives the catalog does not know are
     /// reported (`pacactl catalog rebuild` picks them up; they are never deleted), and
     /// deliveries whose archive is missing are marked failed, so a copy from another target
-    /// replaces them. Returns a line for each finding.
+    /// replaces them. Returns a line for each finding. Backups go on meanwhile: a copy counts as
+    /// missing only if the catalog had it before the listing, and an archive as unknown only if
+    /// the catalog lacks it after the listing too (a backup that began during it is recorded,
+    /// with its deliveries pending, before its archive is written).
     func reconcileTargets() async -> [String] {
         var notes: [String] = []
         let records = await catalog.list()
@@ -178,15 +181,12 @@ extension BackupEngine {
                 continue
             }
             let present = Swift.Set(objects.map(\.key))
-            var known = Swift.Set<String>()
+            let known = Swift.Set(
+                (records + (await catalog.list())).filter { $0.deliveries.contains { $0.target == target.name } }.map(\.storedKey))
             for record in records {
                 let key = record.storedKey
-                guard record.deliveries.contains(where: { $0.target == target.name && $0.status == .ok }) else {
-                    if record.deliveries.contains(where: { $0.target == target.name }) { known.insert(key) }
-                    continue
-                }
-                known.insert(key)
-                guard !present.contains(key) else { continue }
+                guard record.deliveries.contains(where: { $0.target == target.name && $0.status == .ok }), !present.contains(key)
+                else { continue }
                 let now = Int64(clock.now())
                 let marked = try? await catalog.update(record.id) { current -> Bool in
                     guard let index = current.deliveries.firstIndex(where: { $0.target == target.name && $0.status == .ok }) else {

@@ -4,6 +4,7 @@ import PacaConfig
 import PacaCore
 import PacaTargets
 import PacaTestSupport
+import Synchronization
 import Testing
 
 @testable import PacaEngine
@@ -140,5 +141,47 @@ import Testing
             #expect(await catalog.record(ids[3])?.deliveries.map(\.status) == [.ok, .ok])
             #expect(archives(ws, "b").contains("\(ids[3]).zip"))
         }
+    }
+
+    /// Backups go on while pacad compares its targets with the catalog at start: one that
+    /// begins and ends while a listing is under way is not reported as unknown to the catalog.
+    /// The comparison is held on a first target, a bucket that does not answer (its retries wait
+    /// on a clock the test holds), while a backup reaches the second.
+    @Test func aBackupMadeDuringTheComparisonIsNotReportedAsUnknown() async throws {
+        let ws = TemporaryFolder()
+        ws.write("source/x", noise(5_000))
+        var config = config(ws)
+        config.targets.insert(
+            DaemonConfig.Target(name: "s", kind: .s3(.init(endpoint: "http://127.0.0.1:1", bucket: "gone", prefix: "p"))), at: 0)
+        config.sets[0].targets = ["a"]
+        let held = ManualClock()
+        let (catalog, _) = try await Catalog.open(stateDirectory: ws.sub("state"), clock: .system)
+        let factory = TargetFactory(
+            environment: ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"], hostName: "h", clock: held.serviceClock)
+        let engine = BackupEngine(config: config, catalog: catalog, logger: quietLogger, factory: factory)
+        _ = await engine.prepareLocal()
+        try await withRunning(engine) {
+            let result = Result()
+            let comparing = Task {
+                let notes = await engine.reconcileTargets()
+                result.notes.withLock { $0 = notes }
+            }
+            await held.waitForSleepers(1)  // listing s, waiting to retry
+            let made = try await engine.outcome(of: try await engine.requestBackup(set: nil, trigger: .manual, reason: nil))
+            #expect(made.status == .complete)
+            let ended = await eventually("the comparison to end") {
+                if held.sleeperCount > 0 { held.advance(by: .seconds(3600)) }
+                return result.notes.withLock { $0 != nil }
+            }
+            #expect(ended)
+            await comparing.value
+            let notes = result.notes.withLock { $0 } ?? []
+            #expect(notes.contains { $0.contains("cannot list target \"s\"") }, "\(notes)")
+            #expect(!notes.contains { $0.contains("which the catalog does not know") }, "\(notes)")
+        }
+    }
+
+    final class Result: Sendable {
+        let notes = Mutex<[String]?>(nil)
     }
 }
