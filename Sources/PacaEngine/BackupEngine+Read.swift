@@ -25,7 +25,7 @@ extension BackupEngine {
                 "backup \(id) is sealed with age and pacad holds no identity to open it: restore it with pacactl restore \(id) DEST --identity FILE"
             )
         }
-        let reader = beginReading(.restore, record, progress)
+        let reader = try beginReading(.restore, record, progress)
         defer { readers[reader] = nil }
         let options = ExtractionOptions(includes: patterns, overwrite: overwrite, manifestSha256: record.manifestSha256)
         if !patterns.isEmpty, let sources = await rangedSources(for: record) {
@@ -67,7 +67,7 @@ extension BackupEngine {
         -> VerificationResult
     {
         let record = try await readable(id)
-        let reader = beginReading(.verify, record, progress)
+        let reader = try beginReading(.verify, record, progress)
         defer { readers[reader] = nil }
         progress.setTotals(files: record.files, bytes: record.bytesStored)
         let local = try await localArchive(record)
@@ -354,7 +354,10 @@ extension BackupEngine {
         return record
     }
 
-    func beginReading(_ kind: Activity.Kind, _ record: BackupRecord, _ progress: RunProgress) -> Int {
+    /// Registers a read of `record` (delete and prune wait for it), unless the backup is being
+    /// removed: its archives may be going from under the reader.
+    func beginReading(_ kind: Activity.Kind, _ record: BackupRecord, _ progress: RunProgress) throws(EngineError) -> Int {
+        guard !removing.contains(record.id) else { throw EngineError(.busy, "backup \(record.id) cannot be read now: it is being deleted") }
         let number = nextReader
         nextReader += 1
         readers[number] = Reader(kind: kind, backupID: record.id, set: record.set, startedAt: Int64(clock.now()), progress: progress)

@@ -63,6 +63,11 @@ extension BackupEngine {
             )
         }
         var record = try await readable(id)
+        // Registered now, before the awaits below: a delete that starts meanwhile waits for it.
+        let progress = RunProgress()
+        let reader = try beginReading(.restore, record, progress)
+        var opened = false
+        defer { if !opened { readers[reader] = nil } }
         if record.sealed && record.status == .unverified && record.manifestSha256 == nil {
             // Rebuilt from its name alone (not described since), it may reference any earlier archive of its set: offer them all.
             record.references = await catalog.list(set: record.set).filter { $0.isReadable && $0.sealed && $0.id < id }.map(\.id)
@@ -117,12 +122,12 @@ extension BackupEngine {
             throw Self.engineError(error, record)
         }
         let session = Self.sessionName(&random)
-        let progress = RunProgress()
         progress.setTotals(files: 0, bytes: sources.values.reduce(0) { $0 + $1.size })
         var archives: [String: RestoreReading.Archive] = [:]
         for (backup, source) in sources { archives[backup] = RestoreReading.Archive(source: source, spans: spans?[backup]) }
         restoreSessions[session] = RestoreReading(
-            owner: owner, archives: archives, locals: locals, reader: beginReading(.restore, record, progress), lastUsed: clock.now())
+            owner: owner, archives: archives, locals: locals, reader: reader, lastUsed: clock.now())
+        opened = true
         logger.info(
             "restore opened",
             metadata: [

@@ -102,7 +102,7 @@ extension BackupEngine {
                 report.skipped[id] = busy
                 continue
             }
-            let reader = beginReading(.scrub, record, RunProgress())
+            guard let reader = try? beginReading(.scrub, record, RunProgress()) else { continue }  // busyReason says why not
             let found = await checkCopy(record, on: target, pacer: pacer)
             readers[reader] = nil
             let now = Int64(clock.now())

@@ -135,7 +135,8 @@ import Testing
 
     /// A delete or prune marks the backup while it removes copies: no retry or repair copies
     /// it meanwhile (the copy would outlive the delete, on a target the delete had passed), and
-    /// it reads as busy to a second removal or a scrub.
+    /// it reads as busy to a second removal or a scrub; no restore, restore session or verify
+    /// starts on it (its archives may be going from under the reader).
     @Test func aBackupBeingRemovedIsNotCopied() async throws {
         let ws = TemporaryFolder()
         ws.write("source/weights.bin", noise(100_000))
@@ -150,6 +151,17 @@ import Testing
             #expect(held.deliveries[1].status == .failed && held.deliveries[1].attempts == 1, "\(held.deliveries)")
             #expect(await engine.busyReason(missed.id) == "it is being deleted")
             await #expect(throws: EngineError.self) { try await engine.delete(missed.id) }
+            do throws(EngineError) {
+                _ = try await engine.openRestore(missed.id, owner: 0, access: nil)
+                Issue.record("a restore session opened on a backup being deleted")
+            } catch {
+                #expect(error.message == "backup \(missed.id) cannot be read now: it is being deleted")
+            }
+            await #expect(throws: EngineError.self) { _ = try await engine.verify(missed.id) }
+            await #expect(throws: EngineError.self) {
+                _ = try await engine.restore(missed.id, to: ws.sub("r"), includes: [], overwrite: false)
+            }
+            #expect(await engine.readers.isEmpty)
 
             await engine.releaseRemoving(missed.id)
             _ = try await engine.delete(missed.id)

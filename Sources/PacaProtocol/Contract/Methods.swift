@@ -34,6 +34,7 @@ public enum Methods {
         errors: [
             MethodError(.notFound, "no such backup"), MethodError(.validationError, "the backup is not complete"),
             MethodError(.storageError, "the archive is missing or cannot be read"),
+            MethodError(.busy, "the backup is being deleted"),
         ], reportsProgress: true)
 
     public static let backupDelete = RPCMethod<BackupIDParams, DeletedBackup>(
@@ -90,7 +91,7 @@ public enum Methods {
         errors: [
             MethodError(.notFound, "no such backup"), MethodError(.validationError, "the backup is not complete, or is retired"),
             MethodError(.storageError, "an archive the restore needs cannot be read"),
-            MethodError(.busy, "the caller has 8 sessions open already"),
+            MethodError(.busy, "the caller has 8 sessions open already, or the backup is being deleted"),
         ])
 
     public static let restoreRead = RPCMethod<RestoreReadParams, RestoreBytes>(
@@ -113,6 +114,7 @@ public enum Methods {
             MethodError(.notFound, "no such backup"),
             MethodError(.validationError, "a relative destination, a bad pattern, a backup that is not complete, an unsafe entry"),
             MethodError(.storageError, "some entries could not be restored (data is the result, problems says which)"),
+            MethodError(.busy, "the backup is being deleted"),
         ], reportsProgress: true)
 
     public static let jobList = RPCMethod<NoParams, JobList>("job.list", role: .read, summary: "Every job.", result: "jobs")

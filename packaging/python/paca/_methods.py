@@ -142,6 +142,7 @@ class Methods:
             -32001: no such backup
             -32004: the backup is not complete
             -32003: the archive is missing or cannot be read
+            -32002: the backup is being deleted
             -32602: a param is missing, empty, mistyped, out of range, or not one the method takes
         """
         return self._call('backup.verify', {'id': id, 'progress': progress, 'deep': deep}, on_progress)
@@ -273,7 +274,7 @@ class Methods:
             -32001: no such backup
             -32004: the backup is not complete, or is retired
             -32003: an archive the restore needs cannot be read
-            -32002: the caller has 8 sessions open already
+            -32002: the caller has 8 sessions open already, or the backup is being deleted
             -32602: a param is missing, empty, mistyped, out of range, or not one the method takes
         """
         return self._call('restore.open', {'id': id})
@@ -328,6 +329,7 @@ class Methods:
             -32004: a relative destination, a bad pattern, a backup that is not complete, an unsafe
                 entry
             -32003: some entries could not be restored (data is the result, problems says which)
+            -32002: the backup is being deleted
             -32602: a param is missing, empty, mistyped, out of range, or not one the method takes
         """
         return self._call('restore.run', {'id': id, 'to': to, 'include': include, 'overwrite': overwrite, 'progress': progress}, on_progress)
